@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# test.sh — install, check formatting, lint the OpenAPI document, build with ASan + UBSan,
+# start a throwaway PostgreSQL and run every unit and integration test. Non-zero on failure.
+source "$(dirname "$0")/lib.sh"
+
+install_deps
+
+echo "== clang-format"
+mapfile -t sources < <(cd "$ZEREN_ROOT" && git ls-files 'service/*.[ch]' 'service/**/*.[ch]' 'tests/*.[ch]' 'tests/**/*.[ch]' 'bench/*.[ch]' 2>/dev/null || true)
+if [ ${#sources[@]} -gt 0 ]; then
+	(cd "$ZEREN_ROOT" && clang-format --dry-run --Werror "${sources[@]}")
+fi
+
+echo "== OpenAPI lint"
+tools=$ZEREN_LOCAL/node
+if [ ! -x "$tools/node_modules/.bin/redocly" ]; then
+	mkdir -p "$tools"
+	(cd "$tools" && npm install --no-audit --no-fund --loglevel=error @redocly/cli@1.34.20 ajv@8 ajv-formats@3 yaml@2 >/dev/null)
+fi
+(cd "$ZEREN_ROOT" && "$tools/node_modules/.bin/redocly" lint --config api/redocly.yaml api/openapi.yaml)
+
+echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+build "$ZEREN_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DZEREN_SANITIZE=ON -DZEREN_TESTS=ON
+
+pg_start
+trap pg_stop EXIT
+create_database zeren_template
+export ZEREN_TEST_PG="host=$PGHOST port=$PGPORT user=$PGUSER"
+export ZEREN_TEST_SEED=$ZEREN_ROOT/db/seed/yunfu-gdjg.json
+export ZEREN_TEST_NODE_TOOLS=$tools/node_modules
+export ZEREN_TEST_OPENAPI=$ZEREN_ROOT/api/openapi.yaml
+export ZEREN_TEST_BINARY=$ZEREN_ROOT/build-asan/zeren
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0
+export LSAN_OPTIONS=suppressions=$ZEREN_ROOT/tests/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+failed=0
+passed=0
+for suite in unit_tests integration_tests; do
+	echo "== $suite"
+	if "$ZEREN_ROOT/build-asan/$suite"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done
+echo "test programs: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,45 @@
+/* config.h — the service's settings, read once from ZEREN_* environment variables. */
+#ifndef ZEREN_CONFIG_H
+#define ZEREN_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Every string field is owned by the struct and freed by config_free(); NULL means unset. */
+struct config {
+	char *database_url;
+	char *database_read_url;
+	char *bind_address;
+	int port;
+	int db_pool_size;
+	int http_threads;
+	int db_timeout_ms;
+	char *jwt_hs256_secret;
+	char *jwt_public_keys;
+	char *jwt_issuer;
+	char *jwt_audience;
+	int jwt_leeway_seconds;
+	char *cors_origins;
+	long long max_body_bytes;
+	int connection_timeout_s;
+	int max_connections;
+	int report_tolerance_points;
+};
+
+/* Looks one variable up; the default reads the process environment. */
+typedef const char *(*config_lookup_fn)(const char *name, void *ctx);
+
+/* Fills cfg from defaults and lookup. Collects every problem, one line each, into err (may be
+ * truncated); returns 0 when all values are valid, -1 otherwise. cfg must be zeroed or freed
+ * before the call; on failure it still holds whatever was parsed and must be freed. */
+int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void config_free(struct config *cfg);
+
+/* Prints every variable with its default and meaning, for `zeren serve --help`. */
+void config_print_help(FILE *out);
+
+/* Logs the effective settings as one JSON line, secrets masked. */
+void config_log(const struct config *cfg);
+
+#endif

@@ -1,0 +1,276 @@
+/* db.c — connection pool: mutex + condition variable, reconnect on loss, prepare on connect. */
+#include "db.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+struct db_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	char *conninfo;
+	int size;
+	int timeout_ms;
+	struct db_conn *conns;
+};
+
+struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms)
+{
+	struct db_pool *pool = calloc(1, sizeof(*pool));
+	if (pool == NULL)
+		return NULL;
+	pool->conninfo = strdup(conninfo);
+	pool->conns = calloc((size_t)size, sizeof(*pool->conns));
+	if (pool->conninfo == NULL || pool->conns == NULL) {
+		free(pool->conninfo);
+		free(pool->conns);
+		free(pool);
+		return NULL;
+	}
+	pool->size = size;
+	pool->timeout_ms = timeout_ms;
+	for (int i = 0; i < size; i++)
+		pool->conns[i].pool = pool;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->freed, NULL);
+	return pool;
+}
+
+void db_pool_destroy(struct db_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (int i = 0; i < pool->size; i++)
+		if (pool->conns[i].pg != NULL)
+			PQfinish(pool->conns[i].pg);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->freed);
+	free(pool->conns);
+	free(pool->conninfo);
+	free(pool);
+}
+
+PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen)
+{
+	PGconn *pg = PQconnectdb(conninfo);
+	if (pg == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		size_t n = strlen(err);
+		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+			err[--n] = '\0';
+		PQfinish(pg);
+		return NULL;
+	}
+	PQsetClientEncoding(pg, "UTF8");
+	return pg;
+}
+
+/* Connects and prepares every statement; on any failure the connection is dropped. */
+static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
+{
+	char err[512];
+	PGconn *pg = db_connect_once(pool->conninfo, err, sizeof(err));
+	if (pg == NULL) {
+		log_msg("warn", "db_connect_failed", "%s", err);
+		return -1;
+	}
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", pool->timeout_ms);
+	PGresult *r = PQexec(pg, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	for (int i = 0; ok && i < DB_STMT_COUNT; i++) {
+		r = PQprepare(pg, db_stmt_table[i].name, db_stmt_table[i].sql, 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			log_msg("error", "db_prepare_failed", "%s: %s", db_stmt_table[i].name,
+				PQresultErrorMessage(r));
+			ok = 0;
+		}
+		PQclear(r);
+	}
+	if (!ok) {
+		PQfinish(pg);
+		return -1;
+	}
+	conn->pg = pg;
+	return 0;
+}
+
+static void db_deadline(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
+{
+	struct timespec deadline;
+	struct db_conn *conn = NULL;
+	db_deadline(&deadline, pool->timeout_ms);
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		/* Prefer a connection that is already open. */
+		for (int i = 0; i < pool->size && conn == NULL; i++)
+			if (!pool->conns[i].in_use && pool->conns[i].pg != NULL)
+				conn = &pool->conns[i];
+		for (int i = 0; i < pool->size && conn == NULL; i++)
+			if (!pool->conns[i].in_use)
+				conn = &pool->conns[i];
+		if (conn != NULL)
+			break;
+		if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) == ETIMEDOUT) {
+			pthread_mutex_unlock(&pool->lock);
+			log_msg("warn", "db_pool_timeout", "no free connection within %d ms",
+				pool->timeout_ms);
+			return SVC_UNAVAILABLE;
+		}
+	}
+	conn->in_use = 1;
+	pthread_mutex_unlock(&pool->lock);
+
+	/* Connect outside the lock; a server that went away and came back needs a fresh
+	 * connection with its statements prepared again. */
+	/* PQconsumeInput notices a server that closed the socket (restart, terminated
+	 * backend) without a round trip; libpq sockets never block here. */
+	if (conn->pg != NULL &&
+	    (PQconsumeInput(conn->pg) == 0 || PQstatus(conn->pg) != CONNECTION_OK)) {
+		PQfinish(conn->pg);
+		conn->pg = NULL;
+	}
+	if (conn->pg == NULL && db_conn_open(pool, conn) != 0) {
+		db_release(pool, conn);
+		return SVC_UNAVAILABLE;
+	}
+	*out = conn;
+	return SVC_OK;
+}
+
+void db_release(struct db_pool *pool, struct db_conn *conn)
+{
+	if (conn->pg != NULL) {
+		PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
+		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+			PGresult *r = PQexec(conn->pg, "ROLLBACK");
+			PQclear(r);
+		}
+		if (PQstatus(conn->pg) != CONNECTION_OK ||
+		    PQtransactionStatus(conn->pg) != PQTRANS_IDLE) {
+			PQfinish(conn->pg);
+			conn->pg = NULL;
+		}
+	}
+	pthread_mutex_lock(&pool->lock);
+	conn->in_use = 0;
+	pthread_cond_signal(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params)
+{
+	int idle = PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
+	PGresult *r = PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL,
+				     NULL, 0);
+	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	int failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+	/* Outside a transaction nothing was half done, so a lost connection (server restart,
+	 * terminated backend) is replaced and the statement run once more. */
+	if (failed && idle && PQstatus(conn->pg) != CONNECTION_OK) {
+		PQclear(r);
+		PQfinish(conn->pg);
+		conn->pg = NULL;
+		if (db_conn_open(conn->pool, conn) != 0)
+			return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+		r = PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL,
+				   NULL, 0);
+	}
+	if (r == NULL)
+		r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+	return r;
+}
+
+PGresult *db_exec_simple(struct db_conn *conn, const char *sql)
+{
+	int idle = PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
+	PGresult *r = PQexec(conn->pg, sql);
+	if (idle && PQstatus(conn->pg) != CONNECTION_OK) {
+		PQclear(r);
+		PQfinish(conn->pg);
+		conn->pg = NULL;
+		if (db_conn_open(conn->pool, conn) != 0)
+			return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+		r = PQexec(conn->pg, sql);
+	}
+	if (r == NULL)
+		r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+	return r;
+}
+
+const char *db_sqlstate(const PGresult *res)
+{
+	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return s != NULL ? s : "";
+}
+
+enum svc_error db_result_error(struct db_conn *conn, const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return SVC_OK;
+	if (PQstatus(conn->pg) != CONNECTION_OK)
+		return SVC_UNAVAILABLE;
+	const char *state = db_sqlstate(res);
+	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0 ||
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return SVC_CONFLICT;
+	if (strcmp(state, "42501") == 0)
+		return SVC_FORBIDDEN;
+	if (strncmp(state, "23", 2) == 0 || strcmp(state, "22P02") == 0 ||
+	    strcmp(state, "22003") == 0 || strcmp(state, "22007") == 0 ||
+	    strcmp(state, "22008") == 0)
+		return SVC_VALIDATION;
+	if (strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
+	    strcmp(state, "57P01") == 0 || strcmp(state, "57P03") == 0)
+		return SVC_UNAVAILABLE;
+	log_msg("error", "db_error", "%s %s", state, PQresultErrorMessage(res));
+	return SVC_INTERNAL;
+}
+
+static enum svc_error db_simple_command(struct db_conn *conn, const char *sql)
+{
+	PGresult *r = db_exec_simple(conn, sql);
+	enum svc_error e = db_result_error(conn, r);
+	PQclear(r);
+	return e;
+}
+
+enum svc_error db_begin(struct db_conn *conn)
+{
+	return db_simple_command(conn, "BEGIN");
+}
+
+enum svc_error db_commit(struct db_conn *conn)
+{
+	return db_simple_command(conn, "COMMIT");
+}
+
+void db_rollback(struct db_conn *conn)
+{
+	if (conn->pg == NULL)
+		return;
+	PGresult *r = PQexec(conn->pg, "ROLLBACK");
+	PQclear(r);
+}

@@ -1,0 +1,646 @@
+/* http.c — the ulfius instance, routing, CORS, request ids, authentication, logs, replies. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+
+#define HTTP_JSON_MAX_DEPTH 32
+
+struct http_server {
+	struct _u_instance instance;
+	struct sockaddr_in addr;
+	struct app *app;
+};
+
+/* --- small helpers --- */
+
+static double http_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *http_header(const struct http_ctx *ctx, const char *name)
+{
+	return u_map_get_case(ctx->req->map_header, name);
+}
+
+const char *http_query(const struct http_ctx *ctx, const char *name)
+{
+	return u_map_get(ctx->req->map_url, name);
+}
+
+void http_set_header(struct http_ctx *ctx, const char *name, const char *value)
+{
+	u_map_put(ctx->res->map_header, name, value);
+}
+
+/* A client's X-Request-Id is echoed only if it is short and plain; otherwise we make one. */
+static int http_request_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '-' && id[i] != '_' &&
+		    id[i] != '.' && id[i] != ':')
+			return 0;
+	return 1;
+}
+
+static void http_request_id_new(char *out, size_t len)
+{
+	unsigned char raw[16];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		/* Fall back to time and address entropy; uniqueness matters, secrecy does not. */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t a = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uintptr_t)out;
+		memcpy(raw, &a, sizeof(a));
+		memcpy(raw + 8, &a, sizeof(a));
+	}
+	static const char hex[] = "0123456789abcdef";
+	size_t j = 0;
+	for (size_t i = 0; i < sizeof(raw) && j + 2 < len; i++) {
+		out[j++] = hex[raw[i] >> 4];
+		out[j++] = hex[raw[i] & 15];
+	}
+	out[j] = '\0';
+}
+
+/* --- replies --- */
+
+void http_reply_body(struct http_ctx *ctx, int status, const char *content_type, const char *body,
+		     size_t len)
+{
+	if (content_type != NULL)
+		http_set_header(ctx, "Content-Type", content_type);
+	ulfius_set_binary_body_response(ctx->res, (unsigned int)status, body, len);
+}
+
+void http_reply_json_text(struct http_ctx *ctx, int status, const char *text, size_t len)
+{
+	http_reply_body(ctx, status, "application/json", text, len);
+}
+
+void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (text == NULL) {
+		http_reply_problem(ctx, SVC_INTERNAL, "response could not be serialized");
+		return;
+	}
+	http_reply_json_text(ctx, status, text, strlen(text));
+	free(text);
+}
+
+void http_etag_of(const char *text, size_t len, char out[24])
+{
+	/* FNV-1a 64: cheap, and any change of the representation changes it. */
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)text[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, 24, "\"%016" PRIx64 "\"", h);
+}
+
+int http_etag_matches(const char *header, const char *etag)
+{
+	if (header == NULL)
+		return 0;
+	size_t elen = strlen(etag);
+	const char *p = header;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, elen) == 0 && (p[elen] == '\0' || p[elen] == ',' ||
+						      p[elen] == ' '))
+			return 1;
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+void http_reply_json_etag(struct http_ctx *ctx, const char *text, size_t len)
+{
+	char etag[24];
+	http_etag_of(text, len, etag);
+	http_set_header(ctx, "ETag", etag);
+	http_set_header(ctx, "Cache-Control", "no-cache");
+	if (http_etag_matches(http_header(ctx, "If-None-Match"), etag)) {
+		ctx->res->status = 304;
+		return;
+	}
+	http_reply_json_text(ctx, 200, text, len);
+}
+
+void http_reply_problem_json(struct http_ctx *ctx, json_t *problem)
+{
+	int status = (int)json_integer_value(json_object_get(problem, "status"));
+	char *text = json_dumps(problem, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(problem);
+	if (text == NULL) {
+		static const char fallback[] =
+			"{\"type\":\"urn:zeren:problem:internal\",\"title\":\"Internal error\","
+			"\"status\":500}";
+		http_reply_body(ctx, 500, "application/problem+json", fallback,
+				sizeof(fallback) - 1);
+		return;
+	}
+	if (status == 503)
+		metrics_observe_db_unavailable();
+	http_reply_body(ctx, status, "application/problem+json", text, strlen(text));
+	free(text);
+}
+
+void http_reply_problem(struct http_ctx *ctx, enum svc_error err, const char *detail)
+{
+	if (err == SVC_UNAUTHORIZED)
+		http_set_header(ctx, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+	if (err == SVC_UNAVAILABLE)
+		http_set_header(ctx, "Retry-After", "1");
+	http_reply_problem_json(ctx, problem_new(err, detail, ctx->request_id));
+}
+
+void http_reply_invalid(struct http_ctx *ctx, enum svc_error err, const char *pointer,
+			const char *message)
+{
+	json_t *p = problem_new(err, message, ctx->request_id);
+	problem_add_error(p, pointer, message);
+	http_reply_problem_json(ctx, p);
+}
+
+/* --- query and path parameters --- */
+
+int http_query_allow(struct http_ctx *ctx, const char *const *allowed)
+{
+	const char **keys = u_map_enum_keys(ctx->req->map_url);
+	for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
+		int known = 0;
+		for (size_t j = 0; allowed != NULL && allowed[j] != NULL && !known; j++)
+			known = strcmp(keys[i], allowed[j]) == 0;
+		if (!known) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "unknown query parameter \"%.64s\"", keys[i]);
+			char ptr[80];
+			snprintf(ptr, sizeof(ptr), "?%.64s", keys[i]);
+			http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Strict positive decimal: no sign, no spaces, no leading zeros, fits in int64. */
+static int http_parse_id(const char *s, long long *out)
+{
+	if (s == NULL || *s < '1' || *s > '9')
+		return -1;
+	long long v = 0;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int http_query_id(struct http_ctx *ctx, const char *name, long long *out)
+{
+	const char *v = http_query(ctx, name);
+	if (v == NULL)
+		return 0;
+	if (http_parse_id(v, out) != 0) {
+		char ptr[80], msg[120];
+		snprintf(ptr, sizeof(ptr), "?%s", name);
+		snprintf(msg, sizeof(msg), "%s must be a positive integer", name);
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
+		return -1;
+	}
+	return 1;
+}
+
+int http_query_limit(struct http_ctx *ctx, int *limit)
+{
+	const char *v = http_query(ctx, "limit");
+	long long n = 50;
+	if (v != NULL && (http_parse_id(v, &n) != 0 || n > 500)) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?limit",
+				   "limit must be an integer from 1 to 500");
+		return -1;
+	}
+	*limit = (int)n;
+	return 0;
+}
+
+int http_param_id(struct http_ctx *ctx, int i, long long *out)
+{
+	if (http_parse_id(ctx->params[i], out) != 0) {
+		http_reply_invalid(ctx, SVC_NOT_FOUND, "/id", "no such resource: id must be a "
+							     "positive integer");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- request bodies --- */
+
+static int http_content_type_is(const char *ct, const char *want)
+{
+	if (ct == NULL)
+		return 0;
+	size_t n = strlen(want);
+	if (strncasecmp(ct, want, n) != 0)
+		return 0;
+	const char *rest = ct + n;
+	while (*rest == ' ')
+		rest++;
+	if (*rest == '\0')
+		return 1;
+	if (*rest != ';')
+		return 0;
+	/* Only UTF-8 is accepted as a charset. */
+	const char *cs = strcasestr(rest, "charset=");
+	if (cs == NULL)
+		return 1;
+	cs += 8;
+	if (*cs == '"')
+		cs++;
+	return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0;
+}
+
+/* Nesting depth outside strings; jansson's own limit is far above what we accept. */
+static int http_json_depth_ok(const char *text, size_t len)
+{
+	int depth = 0, in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"')
+			in_string = 1;
+		else if (c == '{' || c == '[') {
+			if (++depth > HTTP_JSON_MAX_DEPTH)
+				return 0;
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return 1;
+}
+
+int http_body_content_type(struct http_ctx *ctx, const char *want)
+{
+	return http_content_type_is(http_header(ctx, "Content-Type"), want);
+}
+
+json_t *http_json_body(struct http_ctx *ctx)
+{
+	if (!http_body_content_type(ctx, "application/json")) {
+		http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,
+				   "the body must be application/json in UTF-8");
+		return NULL;
+	}
+	const char *body = ctx->req->binary_body;
+	size_t len = ctx->req->binary_body_length;
+	if (body == NULL || len == 0) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", "the request body is empty");
+		return NULL;
+	}
+	if (!http_json_depth_ok(body, len)) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", "JSON nested too deeply");
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d: %s", jerr.line,
+			 jerr.column, jerr.text);
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", msg);
+		return NULL;
+	}
+	return doc;
+}
+
+/* --- CORS --- */
+
+static int http_origin_allowed(const struct app *app, const char *origin)
+{
+	if (origin == NULL)
+		return 0;
+	if (app->cors_any)
+		return 1;
+	for (size_t i = 0; i < app->cors_count; i++)
+		if (strcmp(app->cors_origins[i], origin) == 0)
+			return 1;
+	return 0;
+}
+
+/* Returns 1 when the request was a preflight and has been answered. */
+static int http_cors(struct http_ctx *ctx)
+{
+	const char *origin = http_header(ctx, "Origin");
+	int allowed = http_origin_allowed(ctx->app, origin);
+	if (allowed) {
+		http_set_header(ctx, "Access-Control-Allow-Origin", origin);
+		http_set_header(ctx, "Vary", "Origin");
+		http_set_header(ctx, "Access-Control-Expose-Headers",
+				"ETag, Link, Location, X-Request-Id, Retry-After");
+	}
+	if (strcmp(ctx->method, "OPTIONS") != 0 ||
+	    http_header(ctx, "Access-Control-Request-Method") == NULL)
+		return 0;
+	if (allowed) {
+		http_set_header(ctx, "Access-Control-Allow-Methods",
+				"GET, POST, PATCH, DELETE, OPTIONS");
+		http_set_header(ctx, "Access-Control-Allow-Headers",
+				"Authorization, Content-Type, If-Match, If-None-Match, "
+				"Idempotency-Key, X-Request-Id");
+		http_set_header(ctx, "Access-Control-Max-Age", "600");
+	}
+	ctx->route = "preflight";
+	ctx->res->status = 204;
+	return 1;
+}
+
+/* --- routing --- */
+
+/* Splits a copy of path into segments in scratch and matches them against pattern's; a ":x"
+ * pattern segment captures the path segment into params. Returns 1 on a match. */
+static int http_route_match(const char *pattern, const char *path, const char **params,
+			    char *scratch, size_t scratch_len)
+{
+	size_t plen = strlen(path);
+	if (plen + 1 > scratch_len || path[0] != '/')
+		return 0;
+	memcpy(scratch, path, plen + 1);
+	char *segs[16];
+	int nsegs = 0;
+	for (char *p = scratch + 1;; p++) {
+		if (nsegs == 16)
+			return 0;
+		segs[nsegs++] = p;
+		p = strchr(p, '/');
+		if (p == NULL)
+			break;
+		*p = '\0';
+	}
+	int n = 0, i = 0;
+	const char *pp = pattern + 1;
+	for (; i < nsegs; i++) {
+		const char *pend = strchr(pp, '/');
+		size_t pseg = pend != NULL ? (size_t)(pend - pp) : strlen(pp);
+		if (segs[i][0] == '\0')
+			return 0; /* empty segment: "//" or a trailing slash */
+		if (pp[0] == ':') {
+			if (n == HTTP_MAX_PARAMS)
+				return 0;
+			params[n++] = segs[i];
+		} else if (strlen(segs[i]) != pseg || strncmp(pp, segs[i], pseg) != 0) {
+			return 0;
+		}
+		pp += pseg;
+		if (*pp == '/')
+			pp++;
+		else if (i + 1 < nsegs)
+			return 0;
+	}
+	return *pp == '\0';
+}
+
+/* Finds the route for method and path. Returns it, or NULL with *path_known set when some
+ * route has the path (405) and allow filled with its methods. */
+static const struct route *http_route_find(struct http_ctx *ctx, const char *path,
+					   int *path_known, char *allow, size_t allow_len)
+{
+	const char *params[HTTP_MAX_PARAMS];
+	char scratch[sizeof(ctx->path_buf)];
+	*path_known = 0;
+	allow[0] = '\0';
+	for (size_t t = 0; route_tables[t] != NULL; t++) {
+		for (const struct route *r = route_tables[t]; r->method != NULL; r++) {
+			if (!http_route_match(r->pattern, path, params, scratch, sizeof(scratch)))
+				continue;
+			if (strcmp(r->method, ctx->method) == 0 ||
+			    (strcmp(ctx->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
+				memcpy(ctx->path_buf, scratch, sizeof(scratch));
+				for (int i = 0; i < HTTP_MAX_PARAMS; i++)
+					ctx->params[i] = params[i] == NULL ? NULL
+						: ctx->path_buf + (params[i] - scratch);
+				return r;
+			}
+			*path_known = 1;
+			size_t used = strlen(allow);
+			snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
+				 r->method);
+		}
+	}
+	return NULL;
+}
+
+static int http_method_has_body(const char *method)
+{
+	return strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 ||
+	       strcmp(method, "PUT") == 0;
+}
+
+/* 413 from Content-Length before the handler looks at the body; ulfius keeps at most one
+ * byte more than the limit, so a body without a length is caught by its size. */
+static int http_body_too_large(struct http_ctx *ctx)
+{
+	long long max = ctx->app->cfg.max_body_bytes;
+	const char *cl = http_header(ctx, "Content-Length");
+	if (cl != NULL) {
+		char *end = NULL;
+		long long n = strtoll(cl, &end, 10);
+		if (end == cl || *end != '\0' || n < 0 || n > max)
+			return 1;
+	}
+	return (long long)ctx->req->binary_body_length > max;
+}
+
+static int http_authenticate(struct http_ctx *ctx)
+{
+	const char *header = http_header(ctx, "Authorization");
+	const char *token = NULL;
+	size_t len = 0;
+	const char *reason = "missing bearer token";
+	if (header != NULL && auth_bearer_token(header, &token, &len) == 0 &&
+	    auth_verify(ctx->app->verifier, token, len, (long long)time(NULL), &ctx->principal,
+			&reason) == AUTH_OK) {
+		ctx->authenticated = 1;
+		return 0;
+	}
+	log_json("warn", "auth_rejected",
+		 json_pack("{ssss}", "request_id", ctx->request_id, "reason", reason));
+	char detail[160];
+	snprintf(detail, sizeof(detail), "bearer token rejected: %s", reason);
+	http_reply_problem(ctx, SVC_UNAUTHORIZED, detail);
+	return -1;
+}
+
+static void http_log_request(const struct http_ctx *ctx, int status, double seconds)
+{
+	json_t *f = json_pack("{sssssisfss}", "method", ctx->method, "path",
+			      ctx->req->url_path != NULL ? ctx->req->url_path : "", "status",
+			      status, "duration_ms", seconds * 1000.0, "request_id",
+			      ctx->request_id);
+	if (f == NULL)
+		return;
+	if (ctx->route != NULL)
+		json_object_set_new(f, "route", json_string(ctx->route));
+	if (ctx->authenticated) {
+		json_object_set_new(f, "sub", json_string(ctx->principal.sub));
+		json_object_set_new(f, "role",
+				    json_string(principal_role_name(ctx->principal.role)));
+		if (ctx->principal.unit[0] != '\0')
+			json_object_set_new(f, "unit", json_string(ctx->principal.unit));
+	}
+	log_json("info", "request", f);
+}
+
+static void http_route_and_run(struct http_ctx *ctx)
+{
+	const char *path = ctx->req->url_path != NULL ? ctx->req->url_path : "/";
+	if (http_cors(ctx))
+		return;
+	int path_known = 0;
+	char allow[128];
+	const struct route *r = http_route_find(ctx, path, &path_known, allow, sizeof(allow));
+	if (r == NULL) {
+		if (path_known) {
+			http_set_header(ctx, "Allow", allow);
+			http_reply_problem(ctx, SVC_METHOD_NOT_ALLOWED, "method not allowed here");
+		} else {
+			http_reply_problem(ctx, SVC_NOT_FOUND, "no such resource");
+		}
+		return;
+	}
+	ctx->route = r->pattern;
+	if (http_method_has_body(ctx->method) && http_body_too_large(ctx)) {
+		http_reply_problem(ctx, SVC_TOO_LARGE, "the request body exceeds the size limit");
+		return;
+	}
+	if (!(r->flags & ROUTE_PUBLIC) && http_authenticate(ctx) != 0)
+		return;
+	r->handler(ctx);
+}
+
+/* The one ulfius callback: everything goes through here. */
+static int http_dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
+{
+	double started = http_now();
+	struct http_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.app = user_data;
+	ctx.req = req;
+	ctx.res = res;
+	ctx.method = req->http_verb != NULL ? req->http_verb : "";
+	const char *rid = u_map_get_case(req->map_header, "X-Request-Id");
+	if (rid != NULL && http_request_id_valid(rid))
+		snprintf(ctx.request_id, sizeof(ctx.request_id), "%s", rid);
+	else
+		http_request_id_new(ctx.request_id, sizeof(ctx.request_id));
+	http_set_header(&ctx, "X-Request-Id", ctx.request_id);
+
+	http_route_and_run(&ctx);
+
+	if (res->status == 0)
+		res->status = 200;
+	double took = http_now() - started;
+	metrics_observe_request((int)res->status, took);
+	http_log_request(&ctx, (int)res->status, took);
+	return U_CALLBACK_COMPLETE;
+}
+
+struct http_server *http_server_start(struct app *app, int *port)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->app = app;
+	s->addr.sin_family = AF_INET;
+	s->addr.sin_port = htons((uint16_t)app->cfg.port);
+	if (inet_pton(AF_INET, app->cfg.bind_address, &s->addr.sin_addr) != 1) {
+		log_msg("error", "http_start_failed", "ZEREN_BIND_ADDRESS %s is not an IPv4 address",
+			app->cfg.bind_address);
+		free(s);
+		return NULL;
+	}
+	if (ulfius_init_instance(&s->instance, (unsigned int)(app->cfg.port ? app->cfg.port : 1),
+				 &s->addr, NULL) != U_OK) {
+		free(s);
+		return NULL;
+	}
+	/* Keep one byte more than the limit so an oversized body is detectable; the form
+	 * parser stays off and UTF-8 is checked by us, not silently dropped. */
+	s->instance.max_post_body_size = (size_t)app->cfg.max_body_bytes + 1;
+	s->instance.allowed_post_processor = U_POST_PROCESS_NONE;
+	s->instance.check_utf8 = 0;
+	ulfius_set_default_endpoint(&s->instance, http_dispatch, app);
+
+	struct MHD_OptionItem ops[] = {
+		{MHD_OPTION_THREAD_POOL_SIZE, app->cfg.http_threads, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.connection_timeout_s, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 128 * 1024, NULL},
+		{MHD_OPTION_SOCK_ADDR, 0, &s->addr},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (ulfius_start_framework_with_mhd_options(&s->instance, MHD_USE_EPOLL_INTERNAL_THREAD,
+						    ops) != U_OK) {
+		log_msg("error", "http_start_failed", "cannot listen on %s:%d",
+			app->cfg.bind_address, app->cfg.port);
+		ulfius_clean_instance(&s->instance);
+		free(s);
+		return NULL;
+	}
+	/* MHD reports the port it was asked for, so read the bound one from the socket. */
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(s->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	struct sockaddr_in bound;
+	socklen_t blen = sizeof(bound);
+	*port = app->cfg.port;
+	if (info != NULL && getsockname(info->listen_fd, (struct sockaddr *)&bound, &blen) == 0)
+		*port = ntohs(bound.sin_port);
+	return s;
+}
+
+void http_server_stop(struct http_server *server)
+{
+	if (server == NULL)
+		return;
+	ulfius_stop_framework(&server->instance);
+	ulfius_clean_instance(&server->instance);
+	free(server);
+}

@@ -1,0 +1,93 @@
+/* http.h — the HTTP server, the per-request context and the reply helpers handlers use. */
+#ifndef ZEREN_HTTP_H
+#define ZEREN_HTTP_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <ulfius.h>
+
+#include "app.h"
+#include "auth.h"
+#include "problem.h"
+
+#define HTTP_MAX_PARAMS 4
+
+/* Lives for one request on the worker thread's stack; nothing in it outlives the request. */
+struct http_ctx {
+	struct app *app;
+	const struct _u_request *req;
+	struct _u_response *res;
+	const char *method;
+	char request_id[72];
+	char path_buf[512];                /* copy of the path; params point into it */
+	const char *params[HTTP_MAX_PARAMS]; /* captured :segments of the route, in order */
+	struct principal principal;        /* valid when authenticated */
+	int authenticated;
+	const char *route;                 /* the matched pattern, for logs and metrics */
+};
+
+typedef void (*http_handler)(struct http_ctx *ctx);
+
+enum route_flags {
+	ROUTE_PUBLIC = 1u, /* no token needed (health, metrics, the OpenAPI document) */
+};
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/v1/measures/:id/targets" */
+	http_handler handler;
+	unsigned flags;
+};
+
+/* Starts serving on cfg's address and port with a thread pool; returns NULL on failure. The
+ * bound port (useful with port 0) is written to *port. */
+struct http_server *http_server_start(struct app *app, int *port);
+void http_server_stop(struct http_server *server);
+
+/* --- reading the request --- */
+const char *http_header(const struct http_ctx *ctx, const char *name);
+/* A query parameter's value, NULL when absent. */
+const char *http_query(const struct http_ctx *ctx, const char *name);
+/* Replies 400 naming the first query parameter not in allowed (NULL-terminated) and
+ * returns -1; returns 0 when all are known. */
+int http_query_allow(struct http_ctx *ctx, const char *const *allowed);
+/* Reads an optional positive integer parameter: 0 absent (*out untouched), 1 present, -1
+ * replied 400. */
+int http_query_id(struct http_ctx *ctx, const char *name, long long *out);
+/* Reads the list limit (1..500, default 50); -1 when replied 400. */
+int http_query_limit(struct http_ctx *ctx, int *limit);
+/* The :param at index i as a positive id; -1 after replying 404 (ids are opaque paths). */
+int http_param_id(struct http_ctx *ctx, int i, long long *out);
+/* 1 when the request's Content-Type is want (parameters allowed, charset UTF-8 only). */
+int http_body_content_type(struct http_ctx *ctx, const char *want);
+/* The body parsed as a JSON object or array after the content-type, size, UTF-8 and depth
+ * checks; NULL after replying 4xx. Caller owns the result. */
+json_t *http_json_body(struct http_ctx *ctx);
+
+/* --- replying --- */
+void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
+/* Serializes body (stolen) as application/json. */
+void http_reply_json(struct http_ctx *ctx, int status, json_t *body);
+/* Sends JSON text as is. */
+void http_reply_json_text(struct http_ctx *ctx, int status, const char *text, size_t len);
+/* A single resource: sets ETag (strong, from a content hash) and Cache-Control: no-cache,
+ * and answers 304 when If-None-Match matches. */
+void http_reply_json_etag(struct http_ctx *ctx, const char *text, size_t len);
+void http_reply_body(struct http_ctx *ctx, int status, const char *content_type, const char *body,
+		     size_t len);
+void http_reply_problem(struct http_ctx *ctx, enum svc_error err, const char *detail);
+/* Sends a problem built with problem_new (stolen). */
+void http_reply_problem_json(struct http_ctx *ctx, json_t *problem);
+/* A problem with one field error. */
+void http_reply_invalid(struct http_ctx *ctx, enum svc_error err, const char *pointer,
+			const char *message);
+
+/* ETag helpers shared with conditional writes. */
+void http_etag_of(const char *text, size_t len, char out[24]);
+int http_etag_matches(const char *header, const char *etag);
+
+/* Route tables each resource file exports. */
+extern const struct route health_routes[];
+
+#endif

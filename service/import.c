@@ -1,0 +1,774 @@
+/* import.c — the plan document: every rule checked up front, then one statement per table. */
+#include "import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "validate.h"
+
+#define IMPORT_TEXT_MAX 20000
+
+static const char *const import_unit_kinds[] = {"department", "county_government", "school",
+						 "organisation", "group", NULL};
+static const char *const import_cadences[] = {"month", "quarter", "half", "year", NULL};
+static const char *const import_target_kinds[] = {"quantity", "percentage", "milestone", NULL};
+static const char *const import_comparators[] = {"gte", "gt", "lte", "lt", "eq", NULL};
+static const char *const import_recurrences[] = {"annual", "biennial", NULL};
+static const char *const import_aggregations[] = {"sum", "latest", NULL};
+
+/* A set of codes seen so far, for duplicate and reference checks. */
+struct import_names {
+	json_t *codes; /* object: code -> value describing it */
+};
+
+static int import_array(json_t *doc, const char *key, const char *ptr, json_t *errors,
+			json_t **out)
+{
+	json_t *a = json_object_get(doc, key);
+	if (!json_is_array(a)) {
+		verr_add(errors, ptr, "must be an array");
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+static const char *import_code(json_t *obj, const char *base, json_t *seen, const char *what,
+			       json_t *errors)
+{
+	const char *code = validate_string_member(obj, "code", 1, 64, base, errors);
+	if (code == NULL)
+		return NULL;
+	char ptr[160];
+	snprintf(ptr, sizeof(ptr), "%s/code", base);
+	if (!validate_code(code)) {
+		verr_add(errors, ptr, "must match ^[a-z0-9][a-z0-9._-]{0,63}$");
+		return NULL;
+	}
+	if (seen != NULL && json_object_get(seen, code) != NULL) {
+		verr_add(errors, ptr, "duplicate %s code \"%s\"", what, code);
+		return NULL;
+	}
+	return code;
+}
+
+static void import_check_plan(json_t *plan, json_t *errors)
+{
+	static const char *const known[] = {"code", "title", "start_date", "cadence",
+					    "report_due_days", "assumptions", NULL};
+	if (!json_is_object(plan)) {
+		verr_add(errors, "/plan", "must be an object");
+		return;
+	}
+	validate_known_members(plan, known, "/plan", errors);
+	import_code(plan, "/plan", NULL, "plan", errors);
+	validate_string_member(plan, "title", 1, IMPORT_TEXT_MAX, "/plan", errors);
+	const char *d = validate_string_member(plan, "start_date", 1, 10, "/plan", errors);
+	if (d != NULL && !validate_date(d))
+		verr_add(errors, "/plan/start_date", "must be a date YYYY-MM-DD");
+	const char *c = validate_string_member(plan, "cadence", 1, 16, "/plan", errors);
+	if (c != NULL && !validate_enum(c, import_cadences))
+		verr_add(errors, "/plan/cadence", "must be month, quarter, half or year");
+	long long days;
+	validate_integer_member(plan, "report_due_days", 1, 0, 366, &days, "/plan", errors);
+	json_t *as = json_object_get(plan, "assumptions");
+	if (as != NULL && !json_is_array(as))
+		verr_add(errors, "/plan/assumptions", "must be an array");
+	size_t i;
+	json_t *a;
+	json_array_foreach(as, i, a)
+	{
+		char base[64];
+		snprintf(base, sizeof(base), "/plan/assumptions/%zu", i);
+		if (!json_is_object(a)) {
+			verr_add(errors, base, "must be an object");
+			continue;
+		}
+		validate_string_member(a, "field", 1, 64, base, errors);
+		validate_string_member(a, "note", 1, IMPORT_TEXT_MAX, base, errors);
+	}
+}
+
+/* units: codes -> kind string, filled for later reference checks. */
+static void import_check_units(json_t *doc, json_t *units_seen, json_t *errors)
+{
+	static const char *const known[] = {"code", "name", "kind", "in_source", "note",
+					    "members", NULL};
+	json_t *units;
+	if (import_array(doc, "units", "/units", errors, &units) != 0)
+		return;
+	size_t i;
+	json_t *u;
+	/* First pass: codes and kinds, so members may name units listed later. */
+	json_array_foreach(units, i, u)
+	{
+		char base[64];
+		snprintf(base, sizeof(base), "/units/%zu", i);
+		if (!json_is_object(u)) {
+			verr_add(errors, base, "must be an object");
+			continue;
+		}
+		validate_known_members(u, known, base, errors);
+		const char *code = import_code(u, base, units_seen, "unit", errors);
+		validate_string_member(u, "name", 1, 500, base, errors);
+		validate_string_member(u, "note", 0, IMPORT_TEXT_MAX, base, errors);
+		json_t *in_source = json_object_get(u, "in_source");
+		if (in_source != NULL && !json_is_boolean(in_source))
+			verr_add(errors, base, "in_source must be true or false");
+		const char *kind = validate_string_member(u, "kind", 1, 32, base, errors);
+		if (kind != NULL && !validate_enum(kind, import_unit_kinds)) {
+			char ptr[96];
+			snprintf(ptr, sizeof(ptr), "%s/kind", base);
+			verr_add(errors, ptr,
+				 "must be department, county_government, school, organisation or "
+				 "group");
+			kind = NULL;
+		}
+		if (code != NULL)
+			json_object_set_new(units_seen, code, json_string(kind ? kind : "?"));
+	}
+	json_array_foreach(units, i, u)
+	{
+		char base[64], ptr[96];
+		snprintf(base, sizeof(base), "/units/%zu", i);
+		snprintf(ptr, sizeof(ptr), "%s/members", base);
+		json_t *members = json_object_get(u, "members");
+		const char *kind = json_string_value(json_object_get(u, "kind"));
+		int is_group = kind != NULL && strcmp(kind, "group") == 0;
+		if (members == NULL) {
+			if (is_group)
+				verr_add(errors, ptr, "a group needs members");
+			continue;
+		}
+		if (!is_group) {
+			verr_add(errors, ptr, "only a group has members");
+			continue;
+		}
+		if (!json_is_array(members) || json_array_size(members) == 0) {
+			verr_add(errors, ptr, "must be a non-empty array of unit codes");
+			continue;
+		}
+		size_t j;
+		json_t *m;
+		json_t *dup = json_object();
+		json_array_foreach(members, j, m)
+		{
+			char mp[128];
+			snprintf(mp, sizeof(mp), "%s/%zu", ptr, j);
+			const char *mc = json_string_value(m);
+			const char *mk = mc ? json_string_value(json_object_get(units_seen, mc))
+					    : NULL;
+			if (mc == NULL)
+				verr_add(errors, mp, "must be a unit code");
+			else if (mk == NULL)
+				verr_add(errors, mp, "unknown unit \"%s\"", mc);
+			else if (strcmp(mk, "group") == 0)
+				verr_add(errors, mp, "a group cannot be a member");
+			else if (json_object_get(dup, mc) != NULL)
+				verr_add(errors, mp, "\"%s\" listed twice", mc);
+			else
+				json_object_set_new(dup, mc, json_true());
+		}
+		json_decref(dup);
+	}
+}
+
+static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)
+{
+	static const char *const known[] = {"code", "number", "label", "title", NULL};
+	json_t *tasks, *numbers = json_object();
+	if (import_array(doc, "tasks", "/tasks", errors, &tasks) != 0) {
+		json_decref(numbers);
+		return;
+	}
+	size_t i;
+	json_t *t;
+	json_array_foreach(tasks, i, t)
+	{
+		char base[64];
+		snprintf(base, sizeof(base), "/tasks/%zu", i);
+		if (!json_is_object(t)) {
+			verr_add(errors, base, "must be an object");
+			continue;
+		}
+		validate_known_members(t, known, base, errors);
+		const char *code = import_code(t, base, tasks_seen, "task", errors);
+		validate_string_member(t, "label", 0, 64, base, errors);
+		validate_string_member(t, "title", 1, IMPORT_TEXT_MAX, base, errors);
+		long long n;
+		if (validate_integer_member(t, "number", 1, 1, 100000, &n, base, errors) == 0) {
+			char key[24], ptr[96];
+			snprintf(key, sizeof(key), "%lld", n);
+			snprintf(ptr, sizeof(ptr), "%s/number", base);
+			if (json_object_get(numbers, key) != NULL)
+				verr_add(errors, ptr, "task number %lld is used twice", n);
+			json_object_set_new(numbers, key, json_true());
+		}
+		if (code != NULL)
+			json_object_set_new(tasks_seen, code, json_true());
+	}
+	json_decref(numbers);
+}
+
+/* Checks one target; items maps item number (as text) to its text. */
+static void import_check_target(json_t *t, const char *base, json_t *items, json_t *units_seen,
+				json_t *targets_seen, json_t *errors)
+{
+	static const char *const known[] = {
+		"code",     "item",       "metric",           "kind",
+		"comparator", "value",    "unit_of_measure",  "deadline",
+		"recurrence", "recurrence_start", "accountable_unit", "aggregation",
+		"share_of", "source_phrase", NULL};
+	char ptr[160];
+	validate_known_members(t, known, base, errors);
+	const char *code = import_code(t, base, targets_seen, "target", errors);
+	if (code != NULL)
+		json_object_set_new(targets_seen, code, json_true());
+	validate_string_member(t, "metric", 1, 1000, base, errors);
+	const char *kind = validate_string_member(t, "kind", 1, 16, base, errors);
+	snprintf(ptr, sizeof(ptr), "%s/kind", base);
+	if (kind != NULL && !validate_enum(kind, import_target_kinds))
+		verr_add(errors, ptr, "must be quantity, percentage or milestone");
+	const char *cmp = validate_string_member(t, "comparator", 1, 8, base, errors);
+	snprintf(ptr, sizeof(ptr), "%s/comparator", base);
+	if (cmp != NULL && !validate_enum(cmp, import_comparators))
+		verr_add(errors, ptr, "must be gte, gt, lte, lt or eq");
+	double value;
+	int pct = kind != NULL && strcmp(kind, "percentage") == 0;
+	validate_number_member(t, "value", 1, 0, pct ? 100 : 1e15, &value, base, errors);
+	validate_string_member(t, "unit_of_measure", 0, 32, base, errors);
+	const char *deadline = validate_string_member(t, "deadline", 0, 10, base, errors);
+	const char *rec = validate_string_member(t, "recurrence", 0, 16, base, errors);
+	const char *rec_start = validate_string_member(t, "recurrence_start", 0, 10, base, errors);
+	snprintf(ptr, sizeof(ptr), "%s/deadline", base);
+	if (deadline != NULL && !validate_date(deadline))
+		verr_add(errors, ptr, "must be a date YYYY-MM-DD");
+	if ((deadline == NULL) == (rec == NULL))
+		verr_add(errors, ptr, "exactly one of deadline and recurrence must be set");
+	snprintf(ptr, sizeof(ptr), "%s/recurrence", base);
+	if (rec != NULL && !validate_enum(rec, import_recurrences))
+		verr_add(errors, ptr, "must be annual or biennial");
+	snprintf(ptr, sizeof(ptr), "%s/recurrence_start", base);
+	if (rec != NULL && (rec_start == NULL || !validate_date(rec_start)))
+		verr_add(errors, ptr, "a recurring target needs a start date YYYY-MM-DD");
+	if (rec == NULL && rec_start != NULL)
+		verr_add(errors, ptr, "only a recurring target has a start");
+	const char *agg = validate_string_member(t, "aggregation", 1, 16, base, errors);
+	snprintf(ptr, sizeof(ptr), "%s/aggregation", base);
+	if (agg != NULL && !validate_enum(agg, import_aggregations))
+		verr_add(errors, ptr, "must be sum or latest");
+	const char *acc = validate_string_member(t, "accountable_unit", 0, 64, base, errors);
+	snprintf(ptr, sizeof(ptr), "%s/accountable_unit", base);
+	if (acc != NULL) {
+		const char *k = json_string_value(json_object_get(units_seen, acc));
+		if (k == NULL)
+			verr_add(errors, ptr, "unknown unit \"%s\"", acc);
+		else if (strcmp(k, "group") == 0)
+			verr_add(errors, ptr, "must be a unit, not a group");
+	}
+	validate_string_member(t, "share_of", 0, 64, base, errors);
+	long long item;
+	const char *phrase = validate_string_member(t, "source_phrase", 1, 2000, base, errors);
+	if (validate_integer_member(t, "item", 1, 1, 1000, &item, base, errors) == 0) {
+		char key[24];
+		snprintf(key, sizeof(key), "%lld", item);
+		const char *text = json_string_value(json_object_get(items, key));
+		snprintf(ptr, sizeof(ptr), "%s/item", base);
+		if (text == NULL)
+			verr_add(errors, ptr, "the measure has no item %lld", item);
+		else if (phrase != NULL && strstr(text, phrase) == NULL) {
+			snprintf(ptr, sizeof(ptr), "%s/source_phrase", base);
+			verr_add(errors, ptr, "is not found verbatim in item %lld", item);
+		}
+	}
+}
+
+static void import_check_unit_list(json_t *m, const char *key, const char *base,
+				   json_t *units_seen, json_t *in_measure, int required,
+				   json_t *errors)
+{
+	char ptr[128];
+	snprintf(ptr, sizeof(ptr), "%s/%s", base, key);
+	json_t *list = json_object_get(m, key);
+	if (list == NULL && !required)
+		return;
+	if (!json_is_array(list) || (required && json_array_size(list) == 0)) {
+		verr_add(errors, ptr, required ? "must be a non-empty array of unit codes"
+					       : "must be an array of unit codes");
+		return;
+	}
+	size_t i;
+	json_t *u;
+	json_array_foreach(list, i, u)
+	{
+		char up[160];
+		snprintf(up, sizeof(up), "%s/%zu", ptr, i);
+		const char *code = json_string_value(u);
+		if (code == NULL)
+			verr_add(errors, up, "must be a unit code");
+		else if (json_object_get(units_seen, code) == NULL)
+			verr_add(errors, up, "unknown unit \"%s\"", code);
+		else if (json_object_get(in_measure, code) != NULL)
+			verr_add(errors, up, "unit \"%s\" is assigned twice", code);
+		else
+			json_object_set_new(in_measure, code, json_true());
+	}
+}
+
+static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks_seen,
+				  json_t *errors)
+{
+	static const char *const known[] = {"code", "number", "task", "title", "items",
+					    "lead", "related", "targets", NULL};
+	json_t *measures;
+	if (import_array(doc, "measures", "/measures", errors, &measures) != 0)
+		return;
+	json_t *seen = json_object(), *numbers = json_object(), *targets_seen = json_object();
+	size_t i;
+	json_t *m;
+	json_array_foreach(measures, i, m)
+	{
+		char base[64], ptr[128];
+		snprintf(base, sizeof(base), "/measures/%zu", i);
+		if (!json_is_object(m)) {
+			verr_add(errors, base, "must be an object");
+			continue;
+		}
+		validate_known_members(m, known, base, errors);
+		const char *code = import_code(m, base, seen, "measure", errors);
+		if (code != NULL)
+			json_object_set_new(seen, code, json_true());
+		validate_string_member(m, "title", 1, IMPORT_TEXT_MAX, base, errors);
+		long long n;
+		if (validate_integer_member(m, "number", 1, 1, 1000000, &n, base, errors) == 0) {
+			char key[24];
+			snprintf(key, sizeof(key), "%lld", n);
+			snprintf(ptr, sizeof(ptr), "%s/number", base);
+			if (json_object_get(numbers, key) != NULL)
+				verr_add(errors, ptr, "measure number %lld is used twice", n);
+			json_object_set_new(numbers, key, json_true());
+		}
+		const char *task = validate_string_member(m, "task", 1, 64, base, errors);
+		snprintf(ptr, sizeof(ptr), "%s/task", base);
+		if (task != NULL && json_object_get(tasks_seen, task) == NULL)
+			verr_add(errors, ptr, "unknown task \"%s\"", task);
+
+		/* items: numbered 1..n in order */
+		json_t *items = json_object(), *list = json_object_get(m, "items");
+		snprintf(ptr, sizeof(ptr), "%s/items", base);
+		if (!json_is_array(list) || json_array_size(list) == 0)
+			verr_add(errors, ptr, "must be a non-empty array");
+		size_t j;
+		json_t *it;
+		json_array_foreach(list, j, it)
+		{
+			char ib[128];
+			snprintf(ib, sizeof(ib), "%s/items/%zu", base, j);
+			if (!json_is_object(it)) {
+				verr_add(errors, ib, "must be an object");
+				continue;
+			}
+			static const char *const item_known[] = {"number", "text", NULL};
+			validate_known_members(it, item_known, ib, errors);
+			long long num;
+			const char *text =
+				validate_string_member(it, "text", 1, IMPORT_TEXT_MAX, ib, errors);
+			if (validate_integer_member(it, "number", 1, 1, 1000, &num, ib, errors) ==
+			    0) {
+				if (num != (long long)j + 1) {
+					char np[160];
+					snprintf(np, sizeof(np), "%s/number", ib);
+					verr_add(errors, np, "items must be numbered 1..n in order; "
+							     "expected %zu", j + 1);
+				}
+				char key[24];
+				snprintf(key, sizeof(key), "%lld", num);
+				if (text != NULL)
+					json_object_set_new(items, key, json_string(text));
+			}
+		}
+
+		json_t *in_measure = json_object();
+		import_check_unit_list(m, "lead", base, units_seen, in_measure, 1, errors);
+		import_check_unit_list(m, "related", base, units_seen, in_measure, 0, errors);
+		json_decref(in_measure);
+
+		json_t *targets = json_object_get(m, "targets");
+		snprintf(ptr, sizeof(ptr), "%s/targets", base);
+		if (targets != NULL && !json_is_array(targets))
+			verr_add(errors, ptr, "must be an array");
+		json_t *t;
+		json_array_foreach(targets, j, t)
+		{
+			char tb[128];
+			snprintf(tb, sizeof(tb), "%s/targets/%zu", base, j);
+			if (!json_is_object(t)) {
+				verr_add(errors, tb, "must be an object");
+				continue;
+			}
+			import_check_target(t, tb, items, units_seen, targets_seen, errors);
+		}
+		json_decref(items);
+	}
+	/* share_of may point forward, so it is checked once every target code is known. */
+	json_array_foreach(measures, i, m)
+	{
+		size_t j;
+		json_t *t;
+		json_array_foreach(json_object_get(m, "targets"), j, t)
+		{
+			const char *so = json_string_value(json_object_get(t, "share_of"));
+			const char *own = json_string_value(json_object_get(t, "code"));
+			if (so == NULL)
+				continue;
+			char ptr[160];
+			snprintf(ptr, sizeof(ptr), "/measures/%zu/targets/%zu/share_of", i, j);
+			if (json_object_get(targets_seen, so) == NULL)
+				verr_add(errors, ptr, "unknown target \"%s\"", so);
+			else if (own != NULL && strcmp(own, so) == 0)
+				verr_add(errors, ptr, "a target cannot be a share of itself");
+		}
+	}
+	json_decref(seen);
+	json_decref(numbers);
+	json_decref(targets_seen);
+}
+
+json_t *import_validate(json_t *doc)
+{
+	json_t *errors = json_array();
+	if (!json_is_object(doc)) {
+		verr_add(errors, "", "a plan document must be a JSON object");
+		return errors;
+	}
+	static const char *const known[] = {"format", "plan", "units", "tasks", "measures",
+					    NULL};
+	validate_known_members(doc, known, "", errors);
+	const char *format = json_string_value(json_object_get(doc, "format"));
+	if (format == NULL || strcmp(format, "zeren.plan/v1") != 0)
+		verr_add(errors, "/format", "must be \"zeren.plan/v1\"");
+	import_check_plan(json_object_get(doc, "plan"), errors);
+	json_t *units_seen = json_object(), *tasks_seen = json_object();
+	import_check_units(doc, units_seen, errors);
+	import_check_tasks(doc, tasks_seen, errors);
+	import_check_measures(doc, units_seen, tasks_seen, errors);
+	json_decref(units_seen);
+	json_decref(tasks_seen);
+	return errors;
+}
+
+/* --- flattening the document into one JSON array per table --- */
+
+struct import_rows {
+	json_t *units, *memberships, *groups, *tasks, *measures, *measure_codes, *items,
+		*assignments, *targets, *shares;
+};
+
+static json_t *import_member_or_null(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return v != NULL ? json_incref(v) : json_null();
+}
+
+static void import_flatten(json_t *doc, struct import_rows *r)
+{
+	r->units = json_array();
+	r->memberships = json_array();
+	r->groups = json_array();
+	r->tasks = json_array();
+	r->measures = json_array();
+	r->measure_codes = json_array();
+	r->items = json_array();
+	r->assignments = json_array();
+	r->targets = json_array();
+	r->shares = json_array();
+	size_t i, j;
+	json_t *u, *m, *x;
+	json_array_foreach(json_object_get(doc, "units"), i, u)
+	{
+		json_t *in_source = json_object_get(u, "in_source");
+		json_array_append_new(
+			r->units,
+			json_pack("{sOsOsOsbso}", "code", json_object_get(u, "code"), "name",
+				  json_object_get(u, "name"), "kind", json_object_get(u, "kind"),
+				  "in_source", in_source == NULL || json_is_true(in_source), "note",
+				  import_member_or_null(u, "note")));
+		json_t *members = json_object_get(u, "members");
+		if (members == NULL)
+			continue;
+		json_array_append(r->groups, json_object_get(u, "code"));
+		json_array_foreach(members, j, x)
+		json_array_append_new(r->memberships,
+				      json_pack("{sOsOsi}", "grp", json_object_get(u, "code"),
+						"member", x, "position", (int)j));
+	}
+	json_array_foreach(json_object_get(doc, "tasks"), i, x)
+	json_array_append_new(r->tasks,
+			      json_pack("{sOsOsssO}", "code", json_object_get(x, "code"), "number",
+					json_object_get(x, "number"), "label",
+					json_string_value(json_object_get(x, "label"))
+						? json_string_value(json_object_get(x, "label"))
+						: "",
+					"title", json_object_get(x, "title")));
+	json_array_foreach(json_object_get(doc, "measures"), i, m)
+	{
+		json_t *code = json_object_get(m, "code");
+		json_array_append(r->measure_codes, code);
+		json_array_append_new(r->measures,
+				      json_pack("{sOsOsOsO}", "code", code, "number",
+						json_object_get(m, "number"), "task",
+						json_object_get(m, "task"), "title",
+						json_object_get(m, "title")));
+		json_array_foreach(json_object_get(m, "items"), j, x)
+		json_array_append_new(r->items, json_pack("{sOsOsO}", "measure", code, "number",
+							  json_object_get(x, "number"), "text",
+							  json_object_get(x, "text")));
+		int pos = 0;
+		const char *roles[] = {"lead", "related"};
+		for (int k = 0; k < 2; k++)
+			json_array_foreach(json_object_get(m, roles[k]), j, x)
+			json_array_append_new(r->assignments,
+					      json_pack("{sOsOsssi}", "measure", code, "unit", x,
+							"role", roles[k], "position", pos++));
+		json_array_foreach(json_object_get(m, "targets"), j, x)
+		{
+			json_t *row = json_pack(
+				"{sOsOsOsisOsOsOsOsosososososOsO}", "code",
+				json_object_get(x, "code"), "measure", code, "item",
+				json_object_get(x, "item"), "position", (int)j, "metric",
+				json_object_get(x, "metric"), "kind", json_object_get(x, "kind"),
+				"comparator", json_object_get(x, "comparator"), "value",
+				json_object_get(x, "value"), "unit_of_measure",
+				import_member_or_null(x, "unit_of_measure"), "deadline",
+				import_member_or_null(x, "deadline"), "recurrence",
+				import_member_or_null(x, "recurrence"), "recurrence_start",
+				import_member_or_null(x, "recurrence_start"), "accountable_unit",
+				import_member_or_null(x, "accountable_unit"), "aggregation",
+				json_object_get(x, "aggregation"), "source_phrase",
+				json_object_get(x, "source_phrase"));
+			json_array_append_new(r->targets, row);
+			json_array_append_new(r->shares,
+					      json_pack("{sOso}", "code", json_object_get(x, "code"),
+							"share_of",
+							import_member_or_null(x, "share_of")));
+		}
+	}
+}
+
+static void import_rows_free(struct import_rows *r)
+{
+	json_t **all[] = {&r->units,         &r->memberships, &r->groups, &r->tasks,
+			  &r->measures,      &r->measure_codes, &r->items, &r->assignments,
+			  &r->targets,       &r->shares};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		json_decref(*all[i]);
+		*all[i] = NULL;
+	}
+}
+
+/* Runs one counting statement (unprepared, so it works on any connection) and adds its
+ * created / updated / unchanged / deleted numbers to report under name. */
+static enum svc_error import_step(PGconn *pg, enum db_stmt stmt, int n, const char *const *p,
+				  const char *name, json_t *report, char *detail, size_t dlen)
+{
+	PGresult *r = PQexecParams(pg, db_stmt_table[stmt].sql, n, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		snprintf(detail, dlen, "%s: %s", name, PQresultErrorMessage(r));
+		size_t l = strlen(detail);
+		while (l > 0 && detail[l - 1] == '\n')
+			detail[--l] = '\0';
+		int constraint = strncmp(db_sqlstate(r), "23", 2) == 0;
+		PQclear(r);
+		if (PQstatus(pg) != CONNECTION_OK)
+			return SVC_UNAVAILABLE;
+		return constraint ? SVC_CONFLICT : SVC_INTERNAL;
+	}
+	if (name == NULL) {
+		PQclear(r);
+		return SVC_OK;
+	}
+	json_t *c = json_object_get(report, name);
+	if (c == NULL) {
+		c = json_pack("{sisisisi}", "created", 0, "updated", 0, "unchanged", 0, "deleted",
+			      0);
+		json_object_set_new(report, name, c);
+	}
+	long long created = atoll(PQgetvalue(r, 0, 0));
+	long long updated = PQnfields(r) > 1 ? atoll(PQgetvalue(r, 0, 1)) : 0;
+	long long total = PQnfields(r) > 2 ? atoll(PQgetvalue(r, 0, 2)) : 0;
+	long long deleted = PQnfields(r) > 3 ? atoll(PQgetvalue(r, 0, 3)) : 0;
+	PQclear(r);
+	const char *keys[] = {"created", "updated", "deleted"};
+	long long adds[] = {created, updated, deleted};
+	for (int i = 0; i < 3; i++)
+		json_object_set_new(c, keys[i],
+				    json_integer(json_integer_value(json_object_get(c, keys[i])) +
+						 adds[i]));
+	long long unchanged = json_integer_value(json_object_get(c, "unchanged"));
+	if (total > 0)
+		unchanged = total - created - updated;
+	else
+		unchanged -= updated; /* the share_of pass only moves rows to "updated" */
+	json_object_set_new(c, "unchanged", json_integer(unchanged < 0 ? 0 : unchanged));
+	return SVC_OK;
+}
+
+static char *import_dump(json_t *v)
+{
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, json_t **report,
+			    char *detail, size_t dlen)
+{
+	struct import_rows rows;
+	import_flatten(doc, &rows);
+	json_t *plan = json_object_get(doc, "plan");
+	char days[24];
+	snprintf(days, sizeof(days), "%lld",
+		 json_integer_value(json_object_get(plan, "report_due_days")));
+	json_t *empty = json_array();
+	json_t *assumptions = json_object_get(plan, "assumptions");
+	char *texts[11] = {
+		import_dump(assumptions != NULL ? assumptions : empty),
+		import_dump(rows.units),
+		import_dump(rows.memberships),
+		import_dump(rows.groups),
+		import_dump(rows.tasks),
+		import_dump(rows.measures),
+		import_dump(rows.items),
+		import_dump(rows.measure_codes),
+		import_dump(rows.assignments),
+		import_dump(rows.targets),
+		import_dump(rows.shares),
+	};
+	json_decref(empty);
+	const char *plan_code = json_string_value(json_object_get(plan, "code"));
+	const char *p_plan[] = {plan_code,
+				json_string_value(json_object_get(plan, "title")),
+				json_string_value(json_object_get(plan, "start_date")),
+				json_string_value(json_object_get(plan, "cadence")),
+				days,
+				texts[0]};
+	json_t *counts = json_object();
+	enum svc_error err = SVC_OK;
+	for (size_t i = 0; i < 11; i++)
+		if (texts[i] == NULL)
+			err = SVC_INTERNAL;
+	PGresult *b = PQexec(pg, "BEGIN");
+	if (PQresultStatus(b) != PGRES_COMMAND_OK) {
+		snprintf(detail, dlen, "%s", PQerrorMessage(pg));
+		err = PQstatus(pg) != CONNECTION_OK ? SVC_UNAVAILABLE : SVC_INTERNAL;
+	}
+	PQclear(b);
+	const char *p_units[] = {texts[1]};
+	const char *p_members[] = {texts[2], texts[3]};
+	const char *p_tasks[] = {plan_code, texts[4]};
+	const char *p_measures[] = {plan_code, texts[5]};
+	const char *p_items[] = {texts[6], texts[7]};
+	const char *p_assign[] = {texts[8], texts[7]};
+	const char *p_targets[] = {texts[9], texts[7]};
+	const char *p_shares[] = {texts[10]};
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_LOCK, 0, NULL, NULL, counts, detail, dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_PLAN, 6, p_plan, "plans", counts, detail, dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_UNITS, 1, p_units, "units", counts, detail,
+				  dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_MEMBERSHIPS, 2, p_members, "memberships",
+				  counts, detail, dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_TASKS, 2, p_tasks, "tasks", counts, detail,
+				  dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_MEASURES, 2, p_measures, "measures", counts,
+				  detail, dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_ITEMS, 2, p_items, "items", counts, detail,
+				  dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_ASSIGNMENTS, 2, p_assign, "assignments", counts,
+				  detail, dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_TARGETS, 2, p_targets, "targets", counts,
+				  detail, dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_TARGET_SHARES, 1, p_shares, "targets", counts,
+				  detail, dlen);
+	const char *finish = err == SVC_OK && !dry_run ? "COMMIT" : "ROLLBACK";
+	PGresult *f = PQexec(pg, finish);
+	if (err == SVC_OK && PQresultStatus(f) != PGRES_COMMAND_OK) {
+		snprintf(detail, dlen, "commit: %s", PQerrorMessage(pg));
+		err = PQstatus(pg) != CONNECTION_OK ? SVC_UNAVAILABLE : SVC_CONFLICT;
+	}
+	PQclear(f);
+	for (size_t i = 0; i < 11; i++)
+		free(texts[i]);
+	import_rows_free(&rows);
+	if (err != SVC_OK) {
+		json_decref(counts);
+		return err;
+	}
+	int changed = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(counts, k, v)
+	{
+		(void)k;
+		changed |= json_integer_value(json_object_get(v, "created")) != 0 ||
+			   json_integer_value(json_object_get(v, "updated")) != 0 ||
+			   json_integer_value(json_object_get(v, "deleted")) != 0;
+	}
+	*report = json_pack("{sssbsbso}", "plan", plan_code, "dry_run", dry_run, "changed",
+			    changed, "counts", counts);
+	return SVC_OK;
+}
+
+int import_file(const char *conninfo, const char *path, int dry_run)
+{
+	json_error_t jerr;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		fprintf(stderr, "zeren import: %s:%d:%d: %s\n", path, jerr.line, jerr.column,
+			jerr.text);
+		return 1;
+	}
+	json_t *errors = import_validate(doc);
+	if (json_array_size(errors) > 0) {
+		size_t i;
+		json_t *e;
+		fprintf(stderr, "zeren import: %s has %zu problem(s); nothing was written\n", path,
+			json_array_size(errors));
+		json_array_foreach(errors, i, e)
+		fprintf(stderr, "  %s: %s\n", json_string_value(json_object_get(e, "pointer")),
+			json_string_value(json_object_get(e, "message")));
+		json_decref(errors);
+		json_decref(doc);
+		return 1;
+	}
+	json_decref(errors);
+	char msg[1024];
+	PGconn *pg = db_connect_once(conninfo, msg, sizeof(msg));
+	if (pg == NULL) {
+		fprintf(stderr, "zeren import: cannot connect: %s\n", msg);
+		json_decref(doc);
+		return 1;
+	}
+	json_t *report = NULL;
+	enum svc_error err = import_apply(pg, doc, dry_run, &report, msg, sizeof(msg));
+	PQfinish(pg);
+	json_decref(doc);
+	if (err != SVC_OK) {
+		fprintf(stderr, "zeren import: nothing was written: %s\n", msg);
+		return 1;
+	}
+	char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text != NULL ? text : "{}");
+	free(text);
+	json_decref(report);
+	return 0;
+}

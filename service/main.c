@@ -1,0 +1,318 @@
+/* main.c — zeren's entry point: subcommands, start-up in order, shutdown in reverse. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "import.h"
+#include "log.h"
+#include "migrate.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: zeren <command> [options]\n\n"
+		     "commands:\n"
+		     "  serve                 serve the HTTP API\n"
+		     "  migrate               bring the database to this binary's schema\n"
+		     "  import FILE [--dry-run]  load a plan document, all or nothing\n"
+		     "  token --sub S --role R [--unit CODE] [--ttl SECONDS]\n"
+		     "                        print a token signed with the configured secret\n\n"
+		     "`zeren serve --help` lists the environment variables.\n");
+}
+
+/* Loads the configuration or prints every problem; the database URL is optional for
+ * commands that do not need it. */
+static int load_config(struct config *cfg)
+{
+	char err[2048];
+	memset(cfg, 0, sizeof(*cfg));
+	if (config_load(cfg, NULL, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "zeren: invalid configuration:\n%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* serve, migrate and import need a database; token does not. */
+static int require_database(const struct config *cfg)
+{
+	if (cfg->database_url == NULL || cfg->database_url[0] == '\0') {
+		fprintf(stderr, "zeren: ZEREN_DATABASE_URL is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int make_verifier(const struct config *cfg, struct auth_verifier **out)
+{
+	char err[512];
+	struct auth_settings s = {
+		.hs256_secret = cfg->jwt_hs256_secret,
+		.public_keys_path = cfg->jwt_public_keys,
+		.issuer = cfg->jwt_issuer,
+		.audience = cfg->jwt_audience,
+		.leeway_seconds = cfg->jwt_leeway_seconds,
+	};
+	if (auth_verifier_create(&s, out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "zeren: JWT settings: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_cors(struct app *app)
+{
+	const char *list = app->cfg.cors_origins != NULL ? app->cfg.cors_origins : "";
+	char *copy = strdup(list);
+	if (copy == NULL)
+		return -1;
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	app->cors_origins = calloc(cap, sizeof(char *));
+	if (app->cors_origins == NULL) {
+		free(copy);
+		return -1;
+	}
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ", ", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "*") == 0)
+			app->cors_any = 1;
+		else
+			app->cors_origins[app->cors_count++] = strdup(tok);
+	}
+	free(copy);
+	return 0;
+}
+
+static void app_free(struct app *app)
+{
+	for (size_t i = 0; i < app->cors_count; i++)
+		free(app->cors_origins[i]);
+	free(app->cors_origins);
+	if (app->read_pool != app->pool)
+		db_pool_destroy(app->read_pool);
+	db_pool_destroy(app->pool);
+	auth_verifier_destroy(app->verifier);
+	config_free(&app->cfg);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: zeren serve\n\nServes the zeren HTTP API.\n\n");
+			config_print_help(stdout);
+			return 0;
+		}
+		fprintf(stderr, "zeren serve: unknown option %s\n", argv[i]);
+		return 2;
+	}
+	struct app app;
+	memset(&app, 0, sizeof(app));
+	if (load_config(&app.cfg) != 0 || require_database(&app.cfg) != 0) {
+		config_free(&app.cfg);
+		return 1;
+	}
+	config_log(&app.cfg);
+	if (make_verifier(&app.cfg, &app.verifier) != 0 || parse_cors(&app) != 0) {
+		app_free(&app);
+		return 1;
+	}
+	app.pool = db_pool_create(app.cfg.database_url, app.cfg.db_pool_size,
+				  app.cfg.db_timeout_ms);
+	app.read_pool = app.pool;
+	if (app.cfg.database_read_url != NULL && app.cfg.database_read_url[0] != '\0')
+		app.read_pool = db_pool_create(app.cfg.database_read_url, app.cfg.db_pool_size,
+					       app.cfg.db_timeout_ms);
+	if (app.pool == NULL || app.read_pool == NULL) {
+		app_free(&app);
+		return 1;
+	}
+
+	/* Block the signals before any thread starts so only sigwait below sees them. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int port = 0;
+	struct http_server *server = http_server_start(&app, &port);
+	if (server == NULL) {
+		app_free(&app);
+		return 1;
+	}
+	log_json("info", "listening",
+		 json_pack("{sssi}", "address", app.cfg.bind_address, "port", port));
+	/* A line on stdout that scripts and tests wait for. */
+	printf("zeren listening on http://%s:%d\n", app.cfg.bind_address, port);
+	fflush(stdout);
+
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	log_msg("info", "shutdown", "signal %d: finishing requests in flight", sig);
+	http_server_stop(server);
+	app_free(&app);
+	log_msg("info", "stopped", "bye");
+	return 0;
+}
+
+static int cmd_migrate(void)
+{
+	struct config cfg;
+	if (load_config(&cfg) != 0 || require_database(&cfg) != 0) {
+		config_free(&cfg);
+		return 1;
+	}
+	char err[1024];
+	PGconn *pg = db_connect_once(cfg.database_url, err, sizeof(err));
+	config_free(&cfg);
+	if (pg == NULL) {
+		fprintf(stderr, "zeren migrate: cannot connect: %s\n", err);
+		return 1;
+	}
+	int from = 0, to = 0;
+	int rc = migrate_run(pg, &from, &to, err, sizeof(err));
+	PQfinish(pg);
+	if (rc != 0) {
+		fprintf(stderr, "zeren migrate: %s\n", err);
+		return 1;
+	}
+	if (from == to)
+		printf("zeren migrate: database already at version %d\n", to);
+	else
+		printf("zeren migrate: database moved from version %d to %d\n", from, to);
+	return 0;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	const char *sub = NULL, *role_name = NULL, *unit = NULL;
+	long ttl = 3600;
+	static const struct option opts[] = {
+		{"sub", required_argument, NULL, 's'},   {"role", required_argument, NULL, 'r'},
+		{"unit", required_argument, NULL, 'u'},  {"ttl", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sub = optarg;
+			break;
+		case 'r':
+			role_name = optarg;
+			break;
+		case 'u':
+			unit = optarg;
+			break;
+		case 't': {
+			char *end = NULL;
+			ttl = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || ttl < 1 || ttl > 31L * 24 * 3600) {
+				fprintf(stderr, "zeren token: --ttl must be 1..2678400 seconds\n");
+				return 2;
+			}
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	enum principal_role role;
+	if (sub == NULL || sub[0] == '\0' || role_name == NULL ||
+	    principal_role_parse(role_name, &role) != 0) {
+		fprintf(stderr, "zeren token: --sub and --role (reader, reporter, supervisor, "
+				"admin) are required\n");
+		return 2;
+	}
+	if (role == ROLE_REPORTER && (unit == NULL || unit[0] == '\0')) {
+		fprintf(stderr, "zeren token: a reporter needs --unit\n");
+		return 2;
+	}
+	struct config cfg;
+	struct auth_verifier *v = NULL;
+	if (load_config(&cfg) != 0 || make_verifier(&cfg, &v) != 0) {
+		config_free(&cfg);
+		return 1;
+	}
+	char err[256];
+	char *token = auth_token_mint(v, sub, role, unit, ttl, (long long)time(NULL), err,
+				      sizeof(err));
+	auth_verifier_destroy(v);
+	config_free(&cfg);
+	if (token == NULL) {
+		fprintf(stderr, "zeren token: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", token);
+	free(token);
+	return 0;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	const char *file = NULL;
+	int dry_run = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			dry_run = 1;
+		else if (argv[i][0] == '-' || file != NULL) {
+			fprintf(stderr, "usage: zeren import FILE [--dry-run]\n");
+			return 2;
+		} else
+			file = argv[i];
+	}
+	if (file == NULL) {
+		fprintf(stderr, "usage: zeren import FILE [--dry-run]\n");
+		return 2;
+	}
+	struct config cfg;
+	if (load_config(&cfg) != 0 || require_database(&cfg) != 0) {
+		config_free(&cfg);
+		return 1;
+	}
+	int rc = import_file(cfg.database_url, file, dry_run);
+	config_free(&cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate();
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(argc - 1, argv + 1);
+	if (strcmp(cmd, "import") == 0)
+		return cmd_import(argc - 1, argv + 1);
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "zeren: unknown command %s\n", cmd);
+	usage(stderr);
+	return 2;
+}

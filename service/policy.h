@@ -1,0 +1,29 @@
+/* policy.h — the one place that decides who may do what; pure, no database. */
+#ifndef ZEREN_POLICY_H
+#define ZEREN_POLICY_H
+
+#include "auth.h"
+
+enum policy_action {
+	POLICY_READ,       /* any GET under /v1 */
+	POLICY_REPORT,     /* create a progress record */
+	POLICY_AMEND,      /* change a progress record */
+	POLICY_REVIEW,     /* approve or return a progress record */
+	POLICY_ADMINISTER, /* reference data, imports */
+	POLICY_ACTION_COUNT
+};
+
+/* What the database says about the principal's unit and the resource. The handler fills it
+ * from one query; the decision itself is made here. */
+struct policy_scope {
+	int assigned;            /* the unit is assigned to the measure, directly or via a group */
+	int lead;                /* ... as a lead unit, directly or via a group */
+	const char *acting_unit; /* REPORT: the unit the record would be written as */
+	const char *record_unit; /* AMEND: the unit that reported the record */
+};
+
+/* 1 when allowed; otherwise 0 and *reason (static text) says why, for the 403 detail. */
+int policy_allows(const struct principal *p, enum policy_action action,
+		  const struct policy_scope *scope, const char **reason);
+
+#endif

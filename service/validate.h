@@ -1,0 +1,40 @@
+/* validate.h — pure input checks; every failure is collected as {pointer, message}. */
+#ifndef ZEREN_VALIDATE_H
+#define ZEREN_VALIDATE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Appends {"pointer": ..., "message": printf(fmt...)} to errors (a JSON array). */
+void verr_add(json_t *errors, const char *pointer, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A stable code: ^[a-z0-9][a-z0-9._-]{0,63}$ */
+int validate_code(const char *s);
+/* A real calendar date written YYYY-MM-DD (years 1900..9999). */
+int validate_date(const char *s);
+/* A reporting period: 2022, 2022-H1, 2022-Q3 or 2022-07. Writes its first and last day
+ * (YYYY-MM-DD) when start/end are not NULL. */
+int validate_period(const char *s, char start[11], char end[11]);
+/* An absolute http or https URL with a host and no spaces or control characters. */
+int validate_http_url(const char *s);
+/* Well-formed UTF-8 without NUL or other C0 controls except tab, CR and LF. */
+int validate_utf8_text(const char *s, size_t len);
+/* One of the NULL-terminated choices. */
+int validate_enum(const char *s, const char *const *choices);
+
+/* Typed member readers for objects: each returns the value or NULL/-1 and records an error at
+ * base + "/" + key when the member is missing (if required) or of the wrong type. */
+const char *validate_string_member(json_t *obj, const char *key, int required, size_t max_len,
+				   const char *base, json_t *errors);
+int validate_integer_member(json_t *obj, const char *key, int required, long long min,
+			    long long max, long long *out, const char *base, json_t *errors);
+/* Finite number (integers included) within [min, max]. */
+int validate_number_member(json_t *obj, const char *key, int required, double min, double max,
+			   double *out, const char *base, json_t *errors);
+/* Records an error for every member of obj not in allowed (NULL-terminated). */
+void validate_known_members(json_t *obj, const char *const *allowed, const char *base,
+			    json_t *errors);
+
+#endif

@@ -1,0 +1,17 @@
+/* main.c — integration runner: seeds the template database once, then runs every suite. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "suites.h"
+
+int main(void)
+{
+	harness_prepare_template();
+	SRunner *sr = srunner_create(health_suite());
+	srunner_add_suite(sr, seed_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,10 @@
+/* suites.h — the integration suites, one per area of the API. */
+#ifndef ZEREN_IT_SUITES_H
+#define ZEREN_IT_SUITES_H
+
+#include <check.h>
+
+Suite *health_suite(void);
+Suite *seed_suite(void);
+
+#endif

@@ -1,0 +1,20 @@
+/* main.c — runs every unit suite; each test_<module>.c exports <module>_suite(). */
+#include <check.h>
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(auth_suite());
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, problem_suite());
+	srunner_add_suite(sr, cursor_suite());
+	srunner_add_suite(sr, policy_suite());
+	srunner_add_suite(sr, validate_suite());
+	srunner_add_suite(sr, import_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,15 @@
+/* suites.h — the unit suites, one per service module. */
+#ifndef ZEREN_TEST_SUITES_H
+#define ZEREN_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *auth_suite(void);
+Suite *config_suite(void);
+Suite *problem_suite(void);
+Suite *cursor_suite(void);
+Suite *policy_suite(void);
+Suite *validate_suite(void);
+Suite *import_suite(void);
+
+#endif
