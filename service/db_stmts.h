@@ -4,9 +4,10 @@
 
 #include "sql/health_sql.h"
 #include "sql/import_sql.h"
+#include "sql/reference_sql.h"
 
 /* Every resource's list, in one place, so each connection prepares them all on connect. */
-#define DB_ALL_STATEMENTS(X) HEALTH_SQL(X) IMPORT_SQL(X)
+#define DB_ALL_STATEMENTS(X) HEALTH_SQL(X) IMPORT_SQL(X) REFERENCE_SQL(X)
 
 enum db_stmt {
 #define DB_STMT_ENUM(name, sql) name,

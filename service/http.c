@@ -266,6 +266,48 @@ int http_param_id(struct http_ctx *ctx, int i, long long *out)
 	return 0;
 }
 
+int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *choices,
+		    const char **out)
+{
+	const char *v = http_query(ctx, name);
+	if (v == NULL)
+		return 0;
+	for (size_t i = 0; choices[i] != NULL; i++) {
+		if (strcmp(v, choices[i]) == 0) {
+			*out = choices[i];
+			return 1;
+		}
+	}
+	char ptr[80], msg[256];
+	int n = snprintf(msg, sizeof(msg), "%s must be one of", name);
+	for (size_t i = 0; choices[i] != NULL && n > 0 && (size_t)n < sizeof(msg); i++)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%s %s", i ? "," : "",
+			      choices[i]);
+	snprintf(ptr, sizeof(ptr), "?%s", name);
+	http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
+	return -1;
+}
+
+int http_query_bool(struct http_ctx *ctx, const char *name, int *out)
+{
+	static const char *const choices[] = {"true", "false", NULL};
+	const char *v = NULL;
+	int rc = http_query_enum(ctx, name, choices, &v);
+	if (rc == 1)
+		*out = strcmp(v, "true") == 0;
+	return rc;
+}
+
+int http_authorize(struct http_ctx *ctx, enum policy_action action,
+		   const struct policy_scope *scope)
+{
+	const char *reason = NULL;
+	if (policy_allows(&ctx->principal, action, scope, &reason))
+		return 0;
+	http_reply_problem(ctx, SVC_FORBIDDEN, reason);
+	return -1;
+}
+
 /* --- request bodies --- */
 
 static int http_content_type_is(const char *ct, const char *want)
@@ -399,6 +441,8 @@ static int http_route_match(const char *pattern, const char *path, const char **
 			    char *scratch, size_t scratch_len)
 {
 	size_t plen = strlen(path);
+	for (int i = 0; i < HTTP_MAX_PARAMS; i++)
+		params[i] = NULL;
 	if (plen + 1 > scratch_len || path[0] != '/')
 		return 0;
 	memcpy(scratch, path, plen + 1);

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "policy.h"
 #include "problem.h"
 
 #define HTTP_MAX_PARAMS 4
@@ -65,6 +66,15 @@ int http_body_content_type(struct http_ctx *ctx, const char *want);
  * checks; NULL after replying 4xx. Caller owns the result. */
 json_t *http_json_body(struct http_ctx *ctx);
 
+/* Asks the policy; replies 403 with its reason and returns -1 when refused. */
+int http_authorize(struct http_ctx *ctx, enum policy_action action,
+		   const struct policy_scope *scope);
+/* Reads an optional enum parameter: 0 absent, 1 present (*out set), -1 replied 400. */
+int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *choices,
+		    const char **out);
+/* Reads an optional boolean ?name=true|false: 0 absent, 1 present, -1 replied 400. */
+int http_query_bool(struct http_ctx *ctx, const char *name, int *out);
+
 /* --- replying --- */
 void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
 /* Serializes body (stolen) as application/json. */
@@ -89,5 +99,10 @@ int http_etag_matches(const char *header, const char *etag);
 
 /* Route tables each resource file exports. */
 extern const struct route health_routes[];
+extern const struct route plans_routes[];
+extern const struct route tasks_routes[];
+extern const struct route measures_routes[];
+extern const struct route targets_routes[];
+extern const struct route units_routes[];
 
 #endif

@@ -252,6 +252,29 @@ static size_t harness_write(char *ptr, size_t size, size_t n, void *ud)
 	return add;
 }
 
+/* Appends the exchange to $ZEREN_TEST_CONTRACT_LOG for tests/contract/check.mjs, which
+ * validates every body against api/openapi.yaml. */
+static void harness_contract_log(const char *method, const char *path, const struct http_resp *r)
+{
+	const char *file = getenv("ZEREN_TEST_CONTRACT_LOG");
+	if (file == NULL)
+		return;
+	char ct[128] = "";
+	http_resp_header(r, "Content-Type", ct, sizeof(ct));
+	json_t *line = json_pack("{sssssiss}", "method", method, "path", path, "status",
+				 (int)r->status, "content_type", ct);
+	json_t *body = json_stringn_nocheck(r->body, r->len);
+	json_object_set_new(line, "body", body);
+	char *text = json_dumps(line, JSON_COMPACT);
+	json_decref(line);
+	FILE *f = fopen(file, "a");
+	if (f != NULL && text != NULL)
+		fprintf(f, "%s\n", text);
+	if (f != NULL)
+		fclose(f);
+	free(text);
+}
+
 struct http_resp *http_call(const char *method, const char *path, const char *token,
 			    const char *content_type, const char *body, size_t body_len,
 			    const char *const *headers)
@@ -298,6 +321,7 @@ struct http_resp *http_call(const char *method, const char *path, const char *to
 	r->headers = h.data != NULL ? h.data : strdup("");
 	if (r->len > 0)
 		r->json = json_loadb(r->body, r->len, 0, NULL);
+	harness_contract_log(method, path, r);
 	return r;
 }
 

@@ -6,5 +6,6 @@
 
 Suite *health_suite(void);
 Suite *seed_suite(void);
+Suite *reference_suite(void);
 
 #endif

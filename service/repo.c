@@ -1,0 +1,171 @@
+/* repo.c — shared read paths: borrow a read connection, run, map rows to a response. */
+#include "repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+
+void repo_reply_error(struct http_ctx *ctx, enum svc_error err)
+{
+	switch (err) {
+	case SVC_UNAVAILABLE:
+		http_reply_problem(ctx, err, "the database is not available; retry shortly");
+		break;
+	case SVC_NOT_FOUND:
+		http_reply_problem(ctx, err, "no such resource");
+		break;
+	default:
+		http_reply_problem(ctx, err, NULL);
+	}
+}
+
+void repo_reply_one(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
+		    const char *const *params)
+{
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	PGresult *r = db_exec(conn, stmt, nparams, params);
+	err = db_result_error(conn, r);
+	if (err == SVC_OK && PQntuples(r) == 0)
+		err = SVC_NOT_FOUND;
+	if (err == SVC_OK) {
+		int col = PQnfields(r) - 1;
+		http_reply_json_etag(ctx, PQgetvalue(r, 0, col), (size_t)PQgetlength(r, 0, col));
+	} else {
+		repo_reply_error(ctx, err);
+	}
+	PQclear(r);
+	db_release(ctx->app->read_pool, conn);
+}
+
+enum svc_error repo_exists(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
+			   const char *const *params)
+{
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK)
+		return err;
+	PGresult *r = db_exec(conn, stmt, nparams, params);
+	err = db_result_error(conn, r);
+	if (err == SVC_OK && PQntuples(r) == 0)
+		err = SVC_NOT_FOUND;
+	PQclear(r);
+	db_release(ctx->app->read_pool, conn);
+	return err;
+}
+
+static void repo_url_encode(FILE *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~')
+			fputc(*p, out);
+		else
+			fprintf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+}
+
+/* The next page's link: the same path and filters with the new cursor. */
+static char *repo_next_link(struct http_ctx *ctx, const char *cursor)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	if (out == NULL)
+		return NULL;
+	fprintf(out, "<%s?", ctx->req->url_path);
+	const char **keys = u_map_enum_keys(ctx->req->map_url);
+	for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
+		if (strcmp(keys[i], "cursor") == 0)
+			continue;
+		repo_url_encode(out, keys[i]);
+		fputc('=', out);
+		repo_url_encode(out, u_map_get(ctx->req->map_url, keys[i]));
+		fputc('&', out);
+	}
+	fprintf(out, "cursor=%s>; rel=\"next\"", cursor);
+	fclose(out);
+	return buf;
+}
+
+void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
+		     int nfilters, const char *kind, int nkeys)
+{
+	int limit = 0;
+	if (http_query_limit(ctx, &limit) != 0)
+		return;
+	long long keys[CURSOR_MAX_KEYS] = {0};
+	const char *cursor = http_query(ctx, "cursor");
+	if (cursor != NULL && cursor_decode(cursor, kind, keys, nkeys) != 0) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?cursor",
+				   "cursor is not one this list issued");
+		return;
+	}
+	char keytext[CURSOR_MAX_KEYS][24], limtext[16];
+	const char *params[16];
+	int n = 0;
+	for (int i = 0; i < nfilters; i++)
+		params[n++] = filters[i];
+	for (int i = 0; i < nkeys; i++) {
+		snprintf(keytext[i], sizeof(keytext[i]), "%lld", keys[i]);
+		params[n++] = cursor != NULL ? keytext[i] : NULL;
+	}
+	snprintf(limtext, sizeof(limtext), "%d", limit + 1); /* one more tells if a next exists */
+	params[n++] = limtext;
+
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	PGresult *r = db_exec(conn, stmt, n, params);
+	err = db_result_error(conn, r);
+	if (err != SVC_OK) {
+		PQclear(r);
+		db_release(ctx->app->read_pool, conn);
+		repo_reply_error(ctx, err);
+		return;
+	}
+	int rows = PQntuples(r), shown = rows > limit ? limit : rows;
+	int col = PQnfields(r) - 1;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&body, &len);
+	fputs("{\"items\":[", out);
+	for (int i = 0; i < shown; i++) {
+		if (i > 0)
+			fputc(',', out);
+		fwrite(PQgetvalue(r, i, col), 1, (size_t)PQgetlength(r, i, col), out);
+	}
+	fputs("],\"next_cursor\":", out);
+	char next[CURSOR_TEXT_MAX] = "";
+	if (rows > limit && shown > 0) {
+		long long last[CURSOR_MAX_KEYS];
+		for (int k = 0; k < nkeys; k++)
+			last[k] = atoll(PQgetvalue(r, shown - 1, k));
+		cursor_encode(kind, last, nkeys, next);
+		fprintf(out, "\"%s\"}", next);
+	} else {
+		fputs("null}", out);
+	}
+	fclose(out);
+	PQclear(r);
+	db_release(ctx->app->read_pool, conn);
+	if (next[0] != '\0') {
+		char *link = repo_next_link(ctx, next);
+		if (link != NULL)
+			http_set_header(ctx, "Link", link);
+		free(link);
+	}
+	http_set_header(ctx, "Cache-Control", "no-cache");
+	http_reply_json_text(ctx, 200, body, len);
+	free(body);
+}
