@@ -16,9 +16,9 @@ struct config_entry {
 	const char *env;
 	enum config_type type;
 	size_t offset;
-	long long min, max;  /* bounds for numbers */
+	long long min, max;        /* bounds for numbers */
 	const char *default_value; /* NULL: unset */
-	int secret;          /* never logged */
+	int secret;                /* never logged */
 	int required;
 	const char *help;
 };
@@ -26,40 +26,40 @@ struct config_entry {
 #define FIELD(f) offsetof(struct config, f)
 
 static const struct config_entry config_table[] = {
-	{"ZEREN_DATABASE_URL", CONFIG_STRING, FIELD(database_url), 0, 0, NULL, 1, 0,
-	 "libpq conninfo or URI of the primary database (required by serve, migrate, import)"},
-	{"ZEREN_DATABASE_READ_URL", CONFIG_STRING, FIELD(database_read_url), 0, 0, NULL, 1, 0,
-	 "optional replica for reads; unset reads go to the primary"},
-	{"ZEREN_BIND_ADDRESS", CONFIG_STRING, FIELD(bind_address), 0, 0, "127.0.0.1", 0, 0,
-	 "IPv4 address to listen on (0.0.0.0 for all interfaces)"},
-	{"ZEREN_PORT", CONFIG_INT, FIELD(port), 0, 65535, "8080", 0, 0,
-	 "TCP port to listen on (0 picks a free port)"},
-	{"ZEREN_DB_POOL_SIZE", CONFIG_INT, FIELD(db_pool_size), 1, 256, "8", 0, 0,
-	 "database connections kept open per instance"},
-	{"ZEREN_HTTP_THREADS", CONFIG_INT, FIELD(http_threads), 1, 256, "4", 0, 0,
-	 "HTTP worker threads (epoll thread pool)"},
-	{"ZEREN_DB_TIMEOUT_MS", CONFIG_INT, FIELD(db_timeout_ms), 100, 600000, "5000", 0, 0,
-	 "longest wait for a pooled connection and statement timeout, in milliseconds"},
-	{"ZEREN_JWT_HS256_SECRET", CONFIG_STRING, FIELD(jwt_hs256_secret), 0, 0, NULL, 1, 0,
-	 "HS256 shared secret, at least 32 bytes"},
-	{"ZEREN_JWT_PUBLIC_KEYS", CONFIG_STRING, FIELD(jwt_public_keys), 0, 0, NULL, 0, 0,
-	 "PEM file or directory of RS256/ES256 public keys; kid = file name without extension"},
-	{"ZEREN_JWT_ISSUER", CONFIG_STRING, FIELD(jwt_issuer), 0, 0, "zeren-dev", 0, 0,
-	 "required iss claim"},
-	{"ZEREN_JWT_AUDIENCE", CONFIG_STRING, FIELD(jwt_audience), 0, 0, "zeren", 0, 0,
-	 "required aud claim"},
-	{"ZEREN_JWT_LEEWAY_SECONDS", CONFIG_INT, FIELD(jwt_leeway_seconds), 0, 60, "30", 0, 0,
-	 "clock skew allowed on exp and nbf"},
-	{"ZEREN_CORS_ORIGINS", CONFIG_STRING, FIELD(cors_origins), 0, 0, "", 0, 0,
-	 "comma-separated origins allowed by CORS (empty: none; * for any)"},
-	{"ZEREN_MAX_BODY_BYTES", CONFIG_LONG, FIELD(max_body_bytes), 1024, 1LL << 30, "16777216",
-	 0, 0, "largest request body accepted; larger ones get 413"},
-	{"ZEREN_CONNECTION_TIMEOUT", CONFIG_INT, FIELD(connection_timeout_s), 1, 3600, "30", 0, 0,
-	 "seconds an idle HTTP connection is kept"},
-	{"ZEREN_MAX_CONNECTIONS", CONFIG_INT, FIELD(max_connections), 1, 100000, "1024", 0, 0,
-	 "concurrent HTTP connections accepted"},
-	{"ZEREN_REPORT_TOLERANCE", CONFIG_INT, FIELD(report_tolerance_points), 0, 100, "10", 0, 0,
-	 "percentage points below expected progress that are still yellow, not red"},
+        {"ZEREN_DATABASE_URL", CONFIG_STRING, FIELD(database_url), 0, 0, NULL, 1, 0,
+         "libpq conninfo or URI of the primary database (required by serve, migrate, import)"},
+        {"ZEREN_DATABASE_READ_URL", CONFIG_STRING, FIELD(database_read_url), 0, 0, NULL, 1, 0,
+         "optional replica for reads; unset reads go to the primary"},
+        {"ZEREN_BIND_ADDRESS", CONFIG_STRING, FIELD(bind_address), 0, 0, "127.0.0.1", 0, 0,
+         "IPv4 address to listen on (0.0.0.0 for all interfaces)"},
+        {"ZEREN_PORT", CONFIG_INT, FIELD(port), 0, 65535, "8080", 0, 0,
+         "TCP port to listen on (0 picks a free port)"},
+        {"ZEREN_DB_POOL_SIZE", CONFIG_INT, FIELD(db_pool_size), 1, 256, "8", 0, 0,
+         "database connections kept open per instance"},
+        {"ZEREN_HTTP_THREADS", CONFIG_INT, FIELD(http_threads), 1, 256, "4", 0, 0,
+         "HTTP worker threads (epoll thread pool)"},
+        {"ZEREN_DB_TIMEOUT_MS", CONFIG_INT, FIELD(db_timeout_ms), 100, 600000, "5000", 0, 0,
+         "longest wait for a pooled connection and statement timeout, in milliseconds"},
+        {"ZEREN_JWT_HS256_SECRET", CONFIG_STRING, FIELD(jwt_hs256_secret), 0, 0, NULL, 1, 0,
+         "HS256 shared secret, at least 32 bytes"},
+        {"ZEREN_JWT_PUBLIC_KEYS", CONFIG_STRING, FIELD(jwt_public_keys), 0, 0, NULL, 0, 0,
+         "PEM file or directory of RS256/ES256 public keys; kid = file name without extension"},
+        {"ZEREN_JWT_ISSUER", CONFIG_STRING, FIELD(jwt_issuer), 0, 0, "zeren-dev", 0, 0,
+         "required iss claim"},
+        {"ZEREN_JWT_AUDIENCE", CONFIG_STRING, FIELD(jwt_audience), 0, 0, "zeren", 0, 0,
+         "required aud claim"},
+        {"ZEREN_JWT_LEEWAY_SECONDS", CONFIG_INT, FIELD(jwt_leeway_seconds), 0, 60, "30", 0, 0,
+         "clock skew allowed on exp and nbf"},
+        {"ZEREN_CORS_ORIGINS", CONFIG_STRING, FIELD(cors_origins), 0, 0, "", 0, 0,
+         "comma-separated origins allowed by CORS (empty: none; * for any)"},
+        {"ZEREN_MAX_BODY_BYTES", CONFIG_LONG, FIELD(max_body_bytes), 1024, 1LL << 30, "16777216", 0,
+         0, "largest request body accepted; larger ones get 413"},
+        {"ZEREN_CONNECTION_TIMEOUT", CONFIG_INT, FIELD(connection_timeout_s), 1, 3600, "30", 0, 0,
+         "seconds an idle HTTP connection is kept"},
+        {"ZEREN_MAX_CONNECTIONS", CONFIG_INT, FIELD(max_connections), 1, 100000, "1024", 0, 0,
+         "concurrent HTTP connections accepted"},
+        {"ZEREN_REPORT_TOLERANCE", CONFIG_INT, FIELD(report_tolerance_points), 0, 100, "10", 0, 0,
+         "percentage points below expected progress that are still yellow, not red"},
 };
 
 #define CONFIG_ENTRIES (sizeof(config_table) / sizeof(config_table[0]))
@@ -70,8 +70,7 @@ static const char *config_env_lookup(const char *name, void *ctx)
 	return getenv(name);
 }
 
-static void config_append(char *err, size_t errlen, size_t *used, const char *env,
-			  const char *msg)
+static void config_append(char *err, size_t errlen, size_t *used, const char *env, const char *msg)
 {
 	if (*used >= errlen)
 		return;
@@ -127,8 +126,9 @@ int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *er
 		long long v = 0;
 		if (config_parse_number(value, e->min, e->max, &v) != 0) {
 			char msg[160];
-			snprintf(msg, sizeof(msg), "must be an integer from %lld to %lld, got \"%.40s\"",
-				 e->min, e->max, value);
+			snprintf(msg, sizeof(msg),
+			         "must be an integer from %lld to %lld, got \"%.40s\"", e->min,
+			         e->max, value);
 			config_append(err, errlen, &used, e->env, msg);
 			bad = 1;
 			continue;
@@ -146,14 +146,14 @@ int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *er
 	if (cfg->jwt_hs256_secret != NULL && cfg->jwt_hs256_secret[0] != '\0' &&
 	    strlen(cfg->jwt_hs256_secret) < 32) {
 		config_append(err, errlen, &used, "ZEREN_JWT_HS256_SECRET",
-			      "must be at least 32 bytes");
+		              "must be at least 32 bytes");
 		bad = 1;
 	}
 	int has_secret = cfg->jwt_hs256_secret != NULL && cfg->jwt_hs256_secret[0] != '\0';
 	int has_keys = cfg->jwt_public_keys != NULL && cfg->jwt_public_keys[0] != '\0';
 	if (!has_secret && !has_keys) {
 		config_append(err, errlen, &used, "ZEREN_JWT_HS256_SECRET",
-			      "or ZEREN_JWT_PUBLIC_KEYS must be set");
+		              "or ZEREN_JWT_PUBLIC_KEYS must be set");
 		bad = 1;
 	}
 	if (cfg->jwt_issuer == NULL || cfg->jwt_issuer[0] == '\0') {

@@ -33,7 +33,7 @@ typedef const char *(*config_lookup_fn)(const char *name, void *ctx);
  * truncated); returns 0 when all values are valid, -1 otherwise. cfg must be zeroed or freed
  * before the call; on failure it still holds whatever was parsed and must be freed. */
 int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 void config_free(struct config *cfg);
 
 /* Prints every variable with its default and meaning, for `zeren serve --help`. */

@@ -5,16 +5,15 @@
 #include <stddef.h>
 
 #define CURSOR_MAX_KEYS 3
-#define CURSOR_TEXT_MAX 96
+#define CURSOR_TEXT_MAX 192
 
-/* Encodes kind (a short tag naming the list, so a cursor of one list is refused by another)
- * and nkeys sort keys as base64url text into out. */
-void cursor_encode(const char *kind, const long long *keys, int nkeys,
-		   char out[CURSOR_TEXT_MAX]);
+/* Encodes kind (a short tag naming the list, so a cursor of one list is refused by another,
+ * at most 24 bytes) and nkeys sort keys, with a checksum, as base64url text into out. */
+void cursor_encode(const char *kind, const long long *keys, int nkeys, char out[CURSOR_TEXT_MAX]);
 
 /* Decodes text made by cursor_encode for the same kind and exactly nkeys keys. Returns 0, or
  * -1 for anything else (tampered, truncated, another list's cursor). */
 int cursor_decode(const char *text, const char *kind, long long *keys, int nkeys)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 #endif

@@ -92,7 +92,7 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		r = PQprepare(pg, db_stmt_table[i].name, db_stmt_table[i].sql, 0, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			log_msg("error", "db_prepare_failed", "%s: %s", db_stmt_table[i].name,
-				PQresultErrorMessage(r));
+			        PQresultErrorMessage(r));
 			ok = 0;
 		}
 		PQclear(r);
@@ -135,7 +135,7 @@ enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
 		if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) == ETIMEDOUT) {
 			pthread_mutex_unlock(&pool->lock);
 			log_msg("warn", "db_pool_timeout", "no free connection within %d ms",
-				pool->timeout_ms);
+			        pool->timeout_ms);
 			return SVC_UNAVAILABLE;
 		}
 	}
@@ -182,8 +182,8 @@ void db_release(struct db_pool *pool, struct db_conn *conn)
 PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params)
 {
 	int idle = PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
-	PGresult *r = PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL,
-				     NULL, 0);
+	PGresult *r =
+	        PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL, 0);
 	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	int failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
 	/* Outside a transaction nothing was half done, so a lost connection (server restart,
@@ -194,8 +194,8 @@ PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const ch
 		conn->pg = NULL;
 		if (db_conn_open(conn->pool, conn) != 0)
 			return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
-		r = PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL,
-				   NULL, 0);
+		r = PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL,
+		                   0);
 	}
 	if (r == NULL)
 		r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);

@@ -11,7 +11,7 @@ struct db_pool;
 
 /* One pooled connection; borrowed between db_acquire and db_release. */
 struct db_conn {
-	PGconn *pg;     /* NULL while disconnected */
+	PGconn *pg; /* NULL while disconnected */
 	int in_use;
 	struct db_pool *pool; /* owner, for reconnecting */
 };
@@ -25,7 +25,7 @@ void db_pool_destroy(struct db_pool *pool);
  * at most the pool timeout for a free one. SVC_UNAVAILABLE when the database cannot be
  * reached or the wait times out. */
 enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 /* Returns a connection; a connection left inside a transaction is rolled back first, one
  * that has failed is closed so the next borrower reconnects. */
 void db_release(struct db_pool *pool, struct db_conn *conn);
@@ -33,8 +33,7 @@ void db_release(struct db_pool *pool, struct db_conn *conn);
 /* Runs a prepared statement with text parameters (NULL = SQL NULL). Caller PQclears the
  * result, which is never NULL. A statement outside a transaction that fails because the
  * connection was lost is retried once on a fresh connection. */
-PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams,
-		  const char *const *params);
+PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params);
 /* Runs a fixed SQL text with no parameters (BEGIN, COMMIT...). Caller PQclears. */
 PGresult *db_exec_simple(struct db_conn *conn, const char *sql);
 

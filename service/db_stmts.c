@@ -3,6 +3,6 @@
 
 const struct db_stmt_def db_stmt_table[DB_STMT_COUNT] = {
 #define DB_STMT_DEF(name, sql) [name] = {#name, sql},
-	DB_ALL_STATEMENTS(DB_STMT_DEF)
+        DB_ALL_STATEMENTS(DB_STMT_DEF)
 #undef DB_STMT_DEF
 };

@@ -84,7 +84,7 @@ static void http_request_id_new(char *out, size_t len)
 /* --- replies --- */
 
 void http_reply_body(struct http_ctx *ctx, int status, const char *content_type, const char *body,
-		     size_t len)
+                     size_t len)
 {
 	if (content_type != NULL)
 		http_set_header(ctx, "Content-Type", content_type);
@@ -132,8 +132,8 @@ int http_etag_matches(const char *header, const char *etag)
 			return 1;
 		if (strncmp(p, "W/", 2) == 0)
 			p += 2;
-		if (strncmp(p, etag, elen) == 0 && (p[elen] == '\0' || p[elen] == ',' ||
-						      p[elen] == ' '))
+		if (strncmp(p, etag, elen) == 0 &&
+		    (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' '))
 			return 1;
 		while (*p != '\0' && *p != ',')
 			p++;
@@ -161,10 +161,10 @@ void http_reply_problem_json(struct http_ctx *ctx, json_t *problem)
 	json_decref(problem);
 	if (text == NULL) {
 		static const char fallback[] =
-			"{\"type\":\"urn:zeren:problem:internal\",\"title\":\"Internal error\","
-			"\"status\":500}";
+		        "{\"type\":\"urn:zeren:problem:internal\",\"title\":\"Internal error\","
+		        "\"status\":500}";
 		http_reply_body(ctx, 500, "application/problem+json", fallback,
-				sizeof(fallback) - 1);
+		                sizeof(fallback) - 1);
 		return;
 	}
 	if (status == 503)
@@ -183,7 +183,7 @@ void http_reply_problem(struct http_ctx *ctx, enum svc_error err, const char *de
 }
 
 void http_reply_invalid(struct http_ctx *ctx, enum svc_error err, const char *pointer,
-			const char *message)
+                        const char *message)
 {
 	json_t *p = problem_new(err, message, ctx->request_id);
 	problem_add_error(p, pointer, message);
@@ -249,7 +249,7 @@ int http_query_limit(struct http_ctx *ctx, int *limit)
 	long long n = 50;
 	if (v != NULL && (http_parse_id(v, &n) != 0 || n > 500)) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?limit",
-				   "limit must be an integer from 1 to 500");
+		                   "limit must be an integer from 1 to 500");
 		return -1;
 	}
 	*limit = (int)n;
@@ -259,15 +259,16 @@ int http_query_limit(struct http_ctx *ctx, int *limit)
 int http_param_id(struct http_ctx *ctx, int i, long long *out)
 {
 	if (http_parse_id(ctx->params[i], out) != 0) {
-		http_reply_invalid(ctx, SVC_NOT_FOUND, "/id", "no such resource: id must be a "
-							     "positive integer");
+		http_reply_invalid(ctx, SVC_NOT_FOUND, "/id",
+		                   "no such resource: id must be a "
+		                   "positive integer");
 		return -1;
 	}
 	return 0;
 }
 
 int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *choices,
-		    const char **out)
+                    const char **out)
 {
 	const char *v = http_query(ctx, name);
 	if (v == NULL)
@@ -281,8 +282,7 @@ int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *c
 	char ptr[80], msg[256];
 	int n = snprintf(msg, sizeof(msg), "%s must be one of", name);
 	for (size_t i = 0; choices[i] != NULL && n > 0 && (size_t)n < sizeof(msg); i++)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%s %s", i ? "," : "",
-			      choices[i]);
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%s %s", i ? "," : "", choices[i]);
 	snprintf(ptr, sizeof(ptr), "?%s", name);
 	http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
 	return -1;
@@ -299,7 +299,7 @@ int http_query_bool(struct http_ctx *ctx, const char *name, int *out)
 }
 
 int http_authorize(struct http_ctx *ctx, enum policy_action action,
-		   const struct policy_scope *scope)
+                   const struct policy_scope *scope)
 {
 	const char *reason = NULL;
 	if (policy_allows(&ctx->principal, action, scope, &reason))
@@ -367,7 +367,7 @@ json_t *http_json_body(struct http_ctx *ctx)
 {
 	if (!http_body_content_type(ctx, "application/json")) {
 		http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,
-				   "the body must be application/json in UTF-8");
+		                   "the body must be application/json in UTF-8");
 		return NULL;
 	}
 	const char *body = ctx->req->binary_body;
@@ -385,7 +385,7 @@ json_t *http_json_body(struct http_ctx *ctx)
 	if (doc == NULL) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d: %s", jerr.line,
-			 jerr.column, jerr.text);
+		         jerr.column, jerr.text);
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", msg);
 		return NULL;
 	}
@@ -415,17 +415,17 @@ static int http_cors(struct http_ctx *ctx)
 		http_set_header(ctx, "Access-Control-Allow-Origin", origin);
 		http_set_header(ctx, "Vary", "Origin");
 		http_set_header(ctx, "Access-Control-Expose-Headers",
-				"ETag, Link, Location, X-Request-Id, Retry-After");
+		                "ETag, Link, Location, X-Request-Id, Retry-After");
 	}
 	if (strcmp(ctx->method, "OPTIONS") != 0 ||
 	    http_header(ctx, "Access-Control-Request-Method") == NULL)
 		return 0;
 	if (allowed) {
 		http_set_header(ctx, "Access-Control-Allow-Methods",
-				"GET, POST, PATCH, DELETE, OPTIONS");
+		                "GET, POST, PATCH, DELETE, OPTIONS");
 		http_set_header(ctx, "Access-Control-Allow-Headers",
-				"Authorization, Content-Type, If-Match, If-None-Match, "
-				"Idempotency-Key, X-Request-Id");
+		                "Authorization, Content-Type, If-Match, If-None-Match, "
+		                "Idempotency-Key, X-Request-Id");
 		http_set_header(ctx, "Access-Control-Max-Age", "600");
 	}
 	ctx->route = "preflight";
@@ -438,7 +438,7 @@ static int http_cors(struct http_ctx *ctx)
 /* Splits a copy of path into segments in scratch and matches them against pattern's; a ":x"
  * pattern segment captures the path segment into params. Returns 1 on a match. */
 static int http_route_match(const char *pattern, const char *path, const char **params,
-			    char *scratch, size_t scratch_len)
+                            char *scratch, size_t scratch_len)
 {
 	size_t plen = strlen(path);
 	for (int i = 0; i < HTTP_MAX_PARAMS; i++)
@@ -482,8 +482,8 @@ static int http_route_match(const char *pattern, const char *path, const char **
 
 /* Finds the route for method and path. Returns it, or NULL with *path_known set when some
  * route has the path (405) and allow filled with its methods. */
-static const struct route *http_route_find(struct http_ctx *ctx, const char *path,
-					   int *path_known, char *allow, size_t allow_len)
+static const struct route *http_route_find(struct http_ctx *ctx, const char *path, int *path_known,
+                                           char *allow, size_t allow_len)
 {
 	const char *params[HTTP_MAX_PARAMS];
 	char scratch[sizeof(ctx->path_buf)];
@@ -497,14 +497,16 @@ static const struct route *http_route_find(struct http_ctx *ctx, const char *pat
 			    (strcmp(ctx->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
 				memcpy(ctx->path_buf, scratch, sizeof(scratch));
 				for (int i = 0; i < HTTP_MAX_PARAMS; i++)
-					ctx->params[i] = params[i] == NULL ? NULL
-						: ctx->path_buf + (params[i] - scratch);
+					ctx->params[i] =
+					        params[i] == NULL
+					                ? NULL
+					                : ctx->path_buf + (params[i] - scratch);
 				return r;
 			}
 			*path_known = 1;
 			size_t used = strlen(allow);
 			snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
-				 r->method);
+			         r->method);
 		}
 	}
 	return NULL;
@@ -539,12 +541,12 @@ static int http_authenticate(struct http_ctx *ctx)
 	const char *reason = "missing bearer token";
 	if (header != NULL && auth_bearer_token(header, &token, &len) == 0 &&
 	    auth_verify(ctx->app->verifier, token, len, (long long)time(NULL), &ctx->principal,
-			&reason) == AUTH_OK) {
+	                &reason) == AUTH_OK) {
 		ctx->authenticated = 1;
 		return 0;
 	}
 	log_json("warn", "auth_rejected",
-		 json_pack("{ssss}", "request_id", ctx->request_id, "reason", reason));
+	         json_pack("{ssss}", "request_id", ctx->request_id, "reason", reason));
 	char detail[160];
 	snprintf(detail, sizeof(detail), "bearer token rejected: %s", reason);
 	http_reply_problem(ctx, SVC_UNAUTHORIZED, detail);
@@ -553,10 +555,10 @@ static int http_authenticate(struct http_ctx *ctx)
 
 static void http_log_request(const struct http_ctx *ctx, int status, double seconds)
 {
-	json_t *f = json_pack("{sssssisfss}", "method", ctx->method, "path",
-			      ctx->req->url_path != NULL ? ctx->req->url_path : "", "status",
-			      status, "duration_ms", seconds * 1000.0, "request_id",
-			      ctx->request_id);
+	json_t *f =
+	        json_pack("{sssssisfss}", "method", ctx->method, "path",
+	                  ctx->req->url_path != NULL ? ctx->req->url_path : "", "status", status,
+	                  "duration_ms", seconds * 1000.0, "request_id", ctx->request_id);
 	if (f == NULL)
 		return;
 	if (ctx->route != NULL)
@@ -564,7 +566,7 @@ static void http_log_request(const struct http_ctx *ctx, int status, double seco
 	if (ctx->authenticated) {
 		json_object_set_new(f, "sub", json_string(ctx->principal.sub));
 		json_object_set_new(f, "role",
-				    json_string(principal_role_name(ctx->principal.role)));
+		                    json_string(principal_role_name(ctx->principal.role)));
 		if (ctx->principal.unit[0] != '\0')
 			json_object_set_new(f, "unit", json_string(ctx->principal.unit));
 	}
@@ -634,13 +636,13 @@ struct http_server *http_server_start(struct app *app, int *port)
 	s->addr.sin_family = AF_INET;
 	s->addr.sin_port = htons((uint16_t)app->cfg.port);
 	if (inet_pton(AF_INET, app->cfg.bind_address, &s->addr.sin_addr) != 1) {
-		log_msg("error", "http_start_failed", "ZEREN_BIND_ADDRESS %s is not an IPv4 address",
-			app->cfg.bind_address);
+		log_msg("error", "http_start_failed",
+		        "ZEREN_BIND_ADDRESS %s is not an IPv4 address", app->cfg.bind_address);
 		free(s);
 		return NULL;
 	}
 	if (ulfius_init_instance(&s->instance, (unsigned int)(app->cfg.port ? app->cfg.port : 1),
-				 &s->addr, NULL) != U_OK) {
+	                         &s->addr, NULL) != U_OK) {
 		free(s);
 		return NULL;
 	}
@@ -652,26 +654,26 @@ struct http_server *http_server_start(struct app *app, int *port)
 	ulfius_set_default_endpoint(&s->instance, http_dispatch, app);
 
 	struct MHD_OptionItem ops[] = {
-		{MHD_OPTION_THREAD_POOL_SIZE, app->cfg.http_threads, NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.connection_timeout_s, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, NULL},
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 128 * 1024, NULL},
-		{MHD_OPTION_SOCK_ADDR, 0, &s->addr},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-		{MHD_OPTION_END, 0, NULL},
+	        {MHD_OPTION_THREAD_POOL_SIZE, app->cfg.http_threads, NULL},
+	        {MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.connection_timeout_s, NULL},
+	        {MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, NULL},
+	        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 128 * 1024, NULL},
+	        {MHD_OPTION_SOCK_ADDR, 0, &s->addr},
+	        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+	        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+	        {MHD_OPTION_END, 0, NULL},
 	};
 	if (ulfius_start_framework_with_mhd_options(&s->instance, MHD_USE_EPOLL_INTERNAL_THREAD,
-						    ops) != U_OK) {
+	                                            ops) != U_OK) {
 		log_msg("error", "http_start_failed", "cannot listen on %s:%d",
-			app->cfg.bind_address, app->cfg.port);
+		        app->cfg.bind_address, app->cfg.port);
 		ulfius_clean_instance(&s->instance);
 		free(s);
 		return NULL;
 	}
 	/* MHD reports the port it was asked for, so read the bound one from the socket. */
 	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(s->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	        MHD_get_daemon_info(s->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
 	struct sockaddr_in bound;
 	socklen_t blen = sizeof(bound);
 	*port = app->cfg.port;

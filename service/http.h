@@ -21,11 +21,11 @@ struct http_ctx {
 	struct _u_response *res;
 	const char *method;
 	char request_id[72];
-	char path_buf[512];                /* copy of the path; params point into it */
+	char path_buf[512];                  /* copy of the path; params point into it */
 	const char *params[HTTP_MAX_PARAMS]; /* captured :segments of the route, in order */
-	struct principal principal;        /* valid when authenticated */
+	struct principal principal;          /* valid when authenticated */
 	int authenticated;
-	const char *route;                 /* the matched pattern, for logs and metrics */
+	const char *route; /* the matched pattern, for logs and metrics */
 };
 
 typedef void (*http_handler)(struct http_ctx *ctx);
@@ -68,10 +68,10 @@ json_t *http_json_body(struct http_ctx *ctx);
 
 /* Asks the policy; replies 403 with its reason and returns -1 when refused. */
 int http_authorize(struct http_ctx *ctx, enum policy_action action,
-		   const struct policy_scope *scope);
+                   const struct policy_scope *scope);
 /* Reads an optional enum parameter: 0 absent, 1 present (*out set), -1 replied 400. */
 int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *choices,
-		    const char **out);
+                    const char **out);
 /* Reads an optional boolean ?name=true|false: 0 absent, 1 present, -1 replied 400. */
 int http_query_bool(struct http_ctx *ctx, const char *name, int *out);
 
@@ -85,13 +85,13 @@ void http_reply_json_text(struct http_ctx *ctx, int status, const char *text, si
  * and answers 304 when If-None-Match matches. */
 void http_reply_json_etag(struct http_ctx *ctx, const char *text, size_t len);
 void http_reply_body(struct http_ctx *ctx, int status, const char *content_type, const char *body,
-		     size_t len);
+                     size_t len);
 void http_reply_problem(struct http_ctx *ctx, enum svc_error err, const char *detail);
 /* Sends a problem built with problem_new (stolen). */
 void http_reply_problem_json(struct http_ctx *ctx, json_t *problem);
 /* A problem with one field error. */
 void http_reply_invalid(struct http_ctx *ctx, enum svc_error err, const char *pointer,
-			const char *message);
+                        const char *message);
 
 /* ETag helpers shared with conditional writes. */
 void http_etag_of(const char *text, size_t len, char out[24]);

@@ -10,8 +10,8 @@
 
 #define IMPORT_TEXT_MAX 20000
 
-static const char *const import_unit_kinds[] = {"department", "county_government", "school",
-						 "organisation", "group", NULL};
+static const char *const import_unit_kinds[] = {
+        "department", "county_government", "school", "organisation", "group", NULL};
 static const char *const import_cadences[] = {"month", "quarter", "half", "year", NULL};
 static const char *const import_target_kinds[] = {"quantity", "percentage", "milestone", NULL};
 static const char *const import_comparators[] = {"gte", "gt", "lte", "lt", "eq", NULL};
@@ -23,8 +23,7 @@ struct import_names {
 	json_t *codes; /* object: code -> value describing it */
 };
 
-static int import_array(json_t *doc, const char *key, const char *ptr, json_t *errors,
-			json_t **out)
+static int import_array(json_t *doc, const char *key, const char *ptr, json_t *errors, json_t **out)
 {
 	json_t *a = json_object_get(doc, key);
 	if (!json_is_array(a)) {
@@ -36,7 +35,7 @@ static int import_array(json_t *doc, const char *key, const char *ptr, json_t *e
 }
 
 static const char *import_code(json_t *obj, const char *base, json_t *seen, const char *what,
-			       json_t *errors)
+                               json_t *errors)
 {
 	const char *code = validate_string_member(obj, "code", 1, 64, base, errors);
 	if (code == NULL)
@@ -56,8 +55,8 @@ static const char *import_code(json_t *obj, const char *base, json_t *seen, cons
 
 static void import_check_plan(json_t *plan, json_t *errors)
 {
-	static const char *const known[] = {"code", "title", "start_date", "cadence",
-					    "report_due_days", "assumptions", NULL};
+	static const char *const known[] = {
+	        "code", "title", "start_date", "cadence", "report_due_days", "assumptions", NULL};
 	if (!json_is_object(plan)) {
 		verr_add(errors, "/plan", "must be an object");
 		return;
@@ -94,8 +93,8 @@ static void import_check_plan(json_t *plan, json_t *errors)
 /* units: codes -> kind string, filled for later reference checks. */
 static void import_check_units(json_t *doc, json_t *units_seen, json_t *errors)
 {
-	static const char *const known[] = {"code", "name", "kind", "in_source", "note",
-					    "members", NULL};
+	static const char *const known[] = {"code", "name",    "kind", "in_source",
+	                                    "note", "members", NULL};
 	json_t *units;
 	if (import_array(doc, "units", "/units", errors, &units) != 0)
 		return;
@@ -122,8 +121,8 @@ static void import_check_units(json_t *doc, json_t *units_seen, json_t *errors)
 			char ptr[96];
 			snprintf(ptr, sizeof(ptr), "%s/kind", base);
 			verr_add(errors, ptr,
-				 "must be department, county_government, school, organisation or "
-				 "group");
+			         "must be department, county_government, school, organisation or "
+			         "group");
 			kind = NULL;
 		}
 		if (code != NULL)
@@ -158,8 +157,8 @@ static void import_check_units(json_t *doc, json_t *units_seen, json_t *errors)
 			char mp[128];
 			snprintf(mp, sizeof(mp), "%s/%zu", ptr, j);
 			const char *mc = json_string_value(m);
-			const char *mk = mc ? json_string_value(json_object_get(units_seen, mc))
-					    : NULL;
+			const char *mk =
+			        mc ? json_string_value(json_object_get(units_seen, mc)) : NULL;
 			if (mc == NULL)
 				verr_add(errors, mp, "must be a unit code");
 			else if (mk == NULL)
@@ -214,13 +213,23 @@ static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)
 
 /* Checks one target; items maps item number (as text) to its text. */
 static void import_check_target(json_t *t, const char *base, json_t *items, json_t *units_seen,
-				json_t *targets_seen, json_t *errors)
+                                json_t *targets_seen, json_t *errors)
 {
-	static const char *const known[] = {
-		"code",     "item",       "metric",           "kind",
-		"comparator", "value",    "unit_of_measure",  "deadline",
-		"recurrence", "recurrence_start", "accountable_unit", "aggregation",
-		"share_of", "source_phrase", NULL};
+	static const char *const known[] = {"code",
+	                                    "item",
+	                                    "metric",
+	                                    "kind",
+	                                    "comparator",
+	                                    "value",
+	                                    "unit_of_measure",
+	                                    "deadline",
+	                                    "recurrence",
+	                                    "recurrence_start",
+	                                    "accountable_unit",
+	                                    "aggregation",
+	                                    "share_of",
+	                                    "source_phrase",
+	                                    NULL};
 	char ptr[160];
 	validate_known_members(t, known, base, errors);
 	const char *code = import_code(t, base, targets_seen, "target", errors);
@@ -285,9 +294,8 @@ static void import_check_target(json_t *t, const char *base, json_t *items, json
 	}
 }
 
-static void import_check_unit_list(json_t *m, const char *key, const char *base,
-				   json_t *units_seen, json_t *in_measure, int required,
-				   json_t *errors)
+static void import_check_unit_list(json_t *m, const char *key, const char *base, json_t *units_seen,
+                                   json_t *in_measure, int required, json_t *errors)
 {
 	char ptr[128];
 	snprintf(ptr, sizeof(ptr), "%s/%s", base, key);
@@ -295,8 +303,9 @@ static void import_check_unit_list(json_t *m, const char *key, const char *base,
 	if (list == NULL && !required)
 		return;
 	if (!json_is_array(list) || (required && json_array_size(list) == 0)) {
-		verr_add(errors, ptr, required ? "must be a non-empty array of unit codes"
-					       : "must be an array of unit codes");
+		verr_add(errors, ptr,
+		         required ? "must be a non-empty array of unit codes"
+		                  : "must be an array of unit codes");
 		return;
 	}
 	size_t i;
@@ -318,10 +327,10 @@ static void import_check_unit_list(json_t *m, const char *key, const char *base,
 }
 
 static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks_seen,
-				  json_t *errors)
+                                  json_t *errors)
 {
-	static const char *const known[] = {"code", "number", "task", "title", "items",
-					    "lead", "related", "targets", NULL};
+	static const char *const known[] = {"code", "number",  "task",    "title", "items",
+	                                    "lead", "related", "targets", NULL};
 	json_t *measures;
 	if (import_array(doc, "measures", "/measures", errors, &measures) != 0)
 		return;
@@ -374,14 +383,16 @@ static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks
 			validate_known_members(it, item_known, ib, errors);
 			long long num;
 			const char *text =
-				validate_string_member(it, "text", 1, IMPORT_TEXT_MAX, ib, errors);
+			        validate_string_member(it, "text", 1, IMPORT_TEXT_MAX, ib, errors);
 			if (validate_integer_member(it, "number", 1, 1, 1000, &num, ib, errors) ==
 			    0) {
 				if (num != (long long)j + 1) {
 					char np[160];
 					snprintf(np, sizeof(np), "%s/number", ib);
-					verr_add(errors, np, "items must be numbered 1..n in order; "
-							     "expected %zu", j + 1);
+					verr_add(errors, np,
+					         "items must be numbered 1..n in order; "
+					         "expected %zu",
+					         j + 1);
 				}
 				char key[24];
 				snprintf(key, sizeof(key), "%lld", num);
@@ -443,8 +454,7 @@ json_t *import_validate(json_t *doc)
 		verr_add(errors, "", "a plan document must be a JSON object");
 		return errors;
 	}
-	static const char *const known[] = {"format", "plan", "units", "tasks", "measures",
-					    NULL};
+	static const char *const known[] = {"format", "plan", "units", "tasks", "measures", NULL};
 	validate_known_members(doc, known, "", errors);
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format == NULL || strcmp(format, "zeren.plan/v1") != 0)
@@ -463,7 +473,7 @@ json_t *import_validate(json_t *doc)
 
 struct import_rows {
 	json_t *units, *memberships, *groups, *tasks, *measures, *measure_codes, *items,
-		*assignments, *targets, *shares;
+	        *assignments, *targets, *shares;
 };
 
 static json_t *import_member_or_null(json_t *obj, const char *key)
@@ -489,79 +499,77 @@ static void import_flatten(json_t *doc, struct import_rows *r)
 	json_array_foreach(json_object_get(doc, "units"), i, u)
 	{
 		json_t *in_source = json_object_get(u, "in_source");
-		json_array_append_new(
-			r->units,
-			json_pack("{sOsOsOsbso}", "code", json_object_get(u, "code"), "name",
-				  json_object_get(u, "name"), "kind", json_object_get(u, "kind"),
-				  "in_source", in_source == NULL || json_is_true(in_source), "note",
-				  import_member_or_null(u, "note")));
+		json_array_append_new(r->units,
+		                      json_pack("{sOsOsOsbso}", "code", json_object_get(u, "code"),
+		                                "name", json_object_get(u, "name"), "kind",
+		                                json_object_get(u, "kind"), "in_source",
+		                                in_source == NULL || json_is_true(in_source),
+		                                "note", import_member_or_null(u, "note")));
 		json_t *members = json_object_get(u, "members");
 		if (members == NULL)
 			continue;
 		json_array_append(r->groups, json_object_get(u, "code"));
-		json_array_foreach(members, j, x)
-		json_array_append_new(r->memberships,
-				      json_pack("{sOsOsi}", "grp", json_object_get(u, "code"),
-						"member", x, "position", (int)j));
+		json_array_foreach(members, j, x) json_array_append_new(
+		        r->memberships, json_pack("{sOsOsi}", "grp", json_object_get(u, "code"),
+		                                  "member", x, "position", (int)j));
 	}
-	json_array_foreach(json_object_get(doc, "tasks"), i, x)
-	json_array_append_new(r->tasks,
-			      json_pack("{sOsOsssO}", "code", json_object_get(x, "code"), "number",
-					json_object_get(x, "number"), "label",
-					json_string_value(json_object_get(x, "label"))
-						? json_string_value(json_object_get(x, "label"))
-						: "",
-					"title", json_object_get(x, "title")));
+	json_array_foreach(json_object_get(doc, "tasks"), i, x) json_array_append_new(
+	        r->tasks, json_pack("{sOsOsssO}", "code", json_object_get(x, "code"), "number",
+	                            json_object_get(x, "number"), "label",
+	                            json_string_value(json_object_get(x, "label"))
+	                                    ? json_string_value(json_object_get(x, "label"))
+	                                    : "",
+	                            "title", json_object_get(x, "title")));
 	json_array_foreach(json_object_get(doc, "measures"), i, m)
 	{
 		json_t *code = json_object_get(m, "code");
 		json_array_append(r->measure_codes, code);
-		json_array_append_new(r->measures,
-				      json_pack("{sOsOsOsO}", "code", code, "number",
-						json_object_get(m, "number"), "task",
-						json_object_get(m, "task"), "title",
-						json_object_get(m, "title")));
-		json_array_foreach(json_object_get(m, "items"), j, x)
-		json_array_append_new(r->items, json_pack("{sOsOsO}", "measure", code, "number",
-							  json_object_get(x, "number"), "text",
-							  json_object_get(x, "text")));
+		json_array_append_new(r->measures, json_pack("{sOsOsOsO}", "code", code, "number",
+		                                             json_object_get(m, "number"), "task",
+		                                             json_object_get(m, "task"), "title",
+		                                             json_object_get(m, "title")));
+		json_array_foreach(json_object_get(m, "items"), j, x) json_array_append_new(
+		        r->items, json_pack("{sOsOsO}", "measure", code, "number",
+		                            json_object_get(x, "number"), "text",
+		                            json_object_get(x, "text")));
 		int pos = 0;
 		const char *roles[] = {"lead", "related"};
 		for (int k = 0; k < 2; k++)
 			json_array_foreach(json_object_get(m, roles[k]), j, x)
-			json_array_append_new(r->assignments,
-					      json_pack("{sOsOsssi}", "measure", code, "unit", x,
-							"role", roles[k], "position", pos++));
+			        json_array_append_new(r->assignments,
+			                              json_pack("{sOsOsssi}", "measure", code,
+			                                        "unit", x, "role", roles[k],
+			                                        "position", pos++));
 		json_array_foreach(json_object_get(m, "targets"), j, x)
 		{
 			json_t *row = json_pack(
-				"{sOsOsOsisOsOsOsOsosososososOsO}", "code",
-				json_object_get(x, "code"), "measure", code, "item",
-				json_object_get(x, "item"), "position", (int)j, "metric",
-				json_object_get(x, "metric"), "kind", json_object_get(x, "kind"),
-				"comparator", json_object_get(x, "comparator"), "value",
-				json_object_get(x, "value"), "unit_of_measure",
-				import_member_or_null(x, "unit_of_measure"), "deadline",
-				import_member_or_null(x, "deadline"), "recurrence",
-				import_member_or_null(x, "recurrence"), "recurrence_start",
-				import_member_or_null(x, "recurrence_start"), "accountable_unit",
-				import_member_or_null(x, "accountable_unit"), "aggregation",
-				json_object_get(x, "aggregation"), "source_phrase",
-				json_object_get(x, "source_phrase"));
+			        "{sOsOsOsisOsOsOsOsosososososOsO}", "code",
+			        json_object_get(x, "code"), "measure", code, "item",
+			        json_object_get(x, "item"), "position", (int)j, "metric",
+			        json_object_get(x, "metric"), "kind", json_object_get(x, "kind"),
+			        "comparator", json_object_get(x, "comparator"), "value",
+			        json_object_get(x, "value"), "unit_of_measure",
+			        import_member_or_null(x, "unit_of_measure"), "deadline",
+			        import_member_or_null(x, "deadline"), "recurrence",
+			        import_member_or_null(x, "recurrence"), "recurrence_start",
+			        import_member_or_null(x, "recurrence_start"), "accountable_unit",
+			        import_member_or_null(x, "accountable_unit"), "aggregation",
+			        json_object_get(x, "aggregation"), "source_phrase",
+			        json_object_get(x, "source_phrase"));
 			json_array_append_new(r->targets, row);
 			json_array_append_new(r->shares,
-					      json_pack("{sOso}", "code", json_object_get(x, "code"),
-							"share_of",
-							import_member_or_null(x, "share_of")));
+			                      json_pack("{sOso}", "code",
+			                                json_object_get(x, "code"), "share_of",
+			                                import_member_or_null(x, "share_of")));
 		}
 	}
 }
 
 static void import_rows_free(struct import_rows *r)
 {
-	json_t **all[] = {&r->units,         &r->memberships, &r->groups, &r->tasks,
-			  &r->measures,      &r->measure_codes, &r->items, &r->assignments,
-			  &r->targets,       &r->shares};
+	json_t **all[] = {&r->units,    &r->memberships,   &r->groups, &r->tasks,
+	                  &r->measures, &r->measure_codes, &r->items,  &r->assignments,
+	                  &r->targets,  &r->shares};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		json_decref(*all[i]);
 		*all[i] = NULL;
@@ -571,7 +579,7 @@ static void import_rows_free(struct import_rows *r)
 /* Runs one counting statement (unprepared, so it works on any connection) and adds its
  * created / updated / unchanged / deleted numbers to report under name. */
 static enum svc_error import_step(PGconn *pg, enum db_stmt stmt, int n, const char *const *p,
-				  const char *name, json_t *report, char *detail, size_t dlen)
+                                  const char *name, json_t *report, char *detail, size_t dlen)
 {
 	PGresult *r = PQexecParams(pg, db_stmt_table[stmt].sql, n, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -592,7 +600,7 @@ static enum svc_error import_step(PGconn *pg, enum db_stmt stmt, int n, const ch
 	json_t *c = json_object_get(report, name);
 	if (c == NULL) {
 		c = json_pack("{sisisisi}", "created", 0, "updated", 0, "unchanged", 0, "deleted",
-			      0);
+		              0);
 		json_object_set_new(report, name, c);
 	}
 	long long created = atoll(PQgetvalue(r, 0, 0));
@@ -603,9 +611,9 @@ static enum svc_error import_step(PGconn *pg, enum db_stmt stmt, int n, const ch
 	const char *keys[] = {"created", "updated", "deleted"};
 	long long adds[] = {created, updated, deleted};
 	for (int i = 0; i < 3; i++)
-		json_object_set_new(c, keys[i],
-				    json_integer(json_integer_value(json_object_get(c, keys[i])) +
-						 adds[i]));
+		json_object_set_new(
+		        c, keys[i],
+		        json_integer(json_integer_value(json_object_get(c, keys[i])) + adds[i]));
 	long long unchanged = json_integer_value(json_object_get(c, "unchanged"));
 	if (total > 0)
 		unchanged = total - created - updated;
@@ -620,38 +628,38 @@ static char *import_dump(json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, json_t **report,
-			    char *detail, size_t dlen)
+enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, json_t **report, char *detail,
+                            size_t dlen)
 {
 	struct import_rows rows;
 	import_flatten(doc, &rows);
 	json_t *plan = json_object_get(doc, "plan");
 	char days[24];
 	snprintf(days, sizeof(days), "%lld",
-		 json_integer_value(json_object_get(plan, "report_due_days")));
+	         json_integer_value(json_object_get(plan, "report_due_days")));
 	json_t *empty = json_array();
 	json_t *assumptions = json_object_get(plan, "assumptions");
 	char *texts[11] = {
-		import_dump(assumptions != NULL ? assumptions : empty),
-		import_dump(rows.units),
-		import_dump(rows.memberships),
-		import_dump(rows.groups),
-		import_dump(rows.tasks),
-		import_dump(rows.measures),
-		import_dump(rows.items),
-		import_dump(rows.measure_codes),
-		import_dump(rows.assignments),
-		import_dump(rows.targets),
-		import_dump(rows.shares),
+	        import_dump(assumptions != NULL ? assumptions : empty),
+	        import_dump(rows.units),
+	        import_dump(rows.memberships),
+	        import_dump(rows.groups),
+	        import_dump(rows.tasks),
+	        import_dump(rows.measures),
+	        import_dump(rows.items),
+	        import_dump(rows.measure_codes),
+	        import_dump(rows.assignments),
+	        import_dump(rows.targets),
+	        import_dump(rows.shares),
 	};
 	json_decref(empty);
 	const char *plan_code = json_string_value(json_object_get(plan, "code"));
 	const char *p_plan[] = {plan_code,
-				json_string_value(json_object_get(plan, "title")),
-				json_string_value(json_object_get(plan, "start_date")),
-				json_string_value(json_object_get(plan, "cadence")),
-				days,
-				texts[0]};
+	                        json_string_value(json_object_get(plan, "title")),
+	                        json_string_value(json_object_get(plan, "start_date")),
+	                        json_string_value(json_object_get(plan, "cadence")),
+	                        days,
+	                        texts[0]};
 	json_t *counts = json_object();
 	enum svc_error err = SVC_OK;
 	for (size_t i = 0; i < 11; i++)
@@ -676,29 +684,26 @@ enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, json_t **repor
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_PLAN, 6, p_plan, "plans", counts, detail, dlen);
 	if (err == SVC_OK)
-		err = import_step(pg, STMT_IMPORT_UNITS, 1, p_units, "units", counts, detail,
-				  dlen);
+		err = import_step(pg, STMT_IMPORT_UNITS, 1, p_units, "units", counts, detail, dlen);
 	if (err == SVC_OK)
-		err = import_step(pg, STMT_IMPORT_MEMBERSHIPS, 2, p_members, "memberships",
-				  counts, detail, dlen);
+		err = import_step(pg, STMT_IMPORT_MEMBERSHIPS, 2, p_members, "memberships", counts,
+		                  detail, dlen);
 	if (err == SVC_OK)
-		err = import_step(pg, STMT_IMPORT_TASKS, 2, p_tasks, "tasks", counts, detail,
-				  dlen);
+		err = import_step(pg, STMT_IMPORT_TASKS, 2, p_tasks, "tasks", counts, detail, dlen);
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_MEASURES, 2, p_measures, "measures", counts,
-				  detail, dlen);
+		                  detail, dlen);
 	if (err == SVC_OK)
-		err = import_step(pg, STMT_IMPORT_ITEMS, 2, p_items, "items", counts, detail,
-				  dlen);
+		err = import_step(pg, STMT_IMPORT_ITEMS, 2, p_items, "items", counts, detail, dlen);
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_ASSIGNMENTS, 2, p_assign, "assignments", counts,
-				  detail, dlen);
+		                  detail, dlen);
 	if (err == SVC_OK)
-		err = import_step(pg, STMT_IMPORT_TARGETS, 2, p_targets, "targets", counts,
-				  detail, dlen);
+		err = import_step(pg, STMT_IMPORT_TARGETS, 2, p_targets, "targets", counts, detail,
+		                  dlen);
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_TARGET_SHARES, 1, p_shares, "targets", counts,
-				  detail, dlen);
+		                  detail, dlen);
 	const char *finish = err == SVC_OK && !dry_run ? "COMMIT" : "ROLLBACK";
 	PGresult *f = PQexec(pg, finish);
 	if (err == SVC_OK && PQresultStatus(f) != PGRES_COMMAND_OK) {
@@ -720,11 +725,11 @@ enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, json_t **repor
 	{
 		(void)k;
 		changed |= json_integer_value(json_object_get(v, "created")) != 0 ||
-			   json_integer_value(json_object_get(v, "updated")) != 0 ||
-			   json_integer_value(json_object_get(v, "deleted")) != 0;
+		           json_integer_value(json_object_get(v, "updated")) != 0 ||
+		           json_integer_value(json_object_get(v, "deleted")) != 0;
 	}
-	*report = json_pack("{sssbsbso}", "plan", plan_code, "dry_run", dry_run, "changed",
-			    changed, "counts", counts);
+	*report = json_pack("{sssbsbso}", "plan", plan_code, "dry_run", dry_run, "changed", changed,
+	                    "counts", counts);
 	return SVC_OK;
 }
 
@@ -734,7 +739,7 @@ int import_file(const char *conninfo, const char *path, int dry_run)
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		fprintf(stderr, "zeren import: %s:%d:%d: %s\n", path, jerr.line, jerr.column,
-			jerr.text);
+		        jerr.text);
 		return 1;
 	}
 	json_t *errors = import_validate(doc);
@@ -742,10 +747,10 @@ int import_file(const char *conninfo, const char *path, int dry_run)
 		size_t i;
 		json_t *e;
 		fprintf(stderr, "zeren import: %s has %zu problem(s); nothing was written\n", path,
-			json_array_size(errors));
-		json_array_foreach(errors, i, e)
-		fprintf(stderr, "  %s: %s\n", json_string_value(json_object_get(e, "pointer")),
-			json_string_value(json_object_get(e, "message")));
+		        json_array_size(errors));
+		json_array_foreach(errors, i, e) fprintf(
+		        stderr, "  %s: %s\n", json_string_value(json_object_get(e, "pointer")),
+		        json_string_value(json_object_get(e, "message")));
 		json_decref(errors);
 		json_decref(doc);
 		return 1;

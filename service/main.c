@@ -19,13 +19,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: zeren <command> [options]\n\n"
-		     "commands:\n"
-		     "  serve                 serve the HTTP API\n"
-		     "  migrate               bring the database to this binary's schema\n"
-		     "  import FILE [--dry-run]  load a plan document, all or nothing\n"
-		     "  token --sub S --role R [--unit CODE] [--ttl SECONDS]\n"
-		     "                        print a token signed with the configured secret\n\n"
-		     "`zeren serve --help` lists the environment variables.\n");
+	             "commands:\n"
+	             "  serve                 serve the HTTP API\n"
+	             "  migrate               bring the database to this binary's schema\n"
+	             "  import FILE [--dry-run]  load a plan document, all or nothing\n"
+	             "  token --sub S --role R [--unit CODE] [--ttl SECONDS]\n"
+	             "                        print a token signed with the configured secret\n\n"
+	             "`zeren serve --help` lists the environment variables.\n");
 }
 
 /* Loads the configuration or prints every problem; the database URL is optional for
@@ -55,11 +55,11 @@ static int make_verifier(const struct config *cfg, struct auth_verifier **out)
 {
 	char err[512];
 	struct auth_settings s = {
-		.hs256_secret = cfg->jwt_hs256_secret,
-		.public_keys_path = cfg->jwt_public_keys,
-		.issuer = cfg->jwt_issuer,
-		.audience = cfg->jwt_audience,
-		.leeway_seconds = cfg->jwt_leeway_seconds,
+	        .hs256_secret = cfg->jwt_hs256_secret,
+	        .public_keys_path = cfg->jwt_public_keys,
+	        .issuer = cfg->jwt_issuer,
+	        .audience = cfg->jwt_audience,
+	        .leeway_seconds = cfg->jwt_leeway_seconds,
 	};
 	if (auth_verifier_create(&s, out, err, sizeof(err)) != 0) {
 		fprintf(stderr, "zeren: JWT settings: %s\n", err);
@@ -128,12 +128,12 @@ static int cmd_serve(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
-	app.pool = db_pool_create(app.cfg.database_url, app.cfg.db_pool_size,
-				  app.cfg.db_timeout_ms);
+	app.pool =
+	        db_pool_create(app.cfg.database_url, app.cfg.db_pool_size, app.cfg.db_timeout_ms);
 	app.read_pool = app.pool;
 	if (app.cfg.database_read_url != NULL && app.cfg.database_read_url[0] != '\0')
 		app.read_pool = db_pool_create(app.cfg.database_read_url, app.cfg.db_pool_size,
-					       app.cfg.db_timeout_ms);
+		                               app.cfg.db_timeout_ms);
 	if (app.pool == NULL || app.read_pool == NULL) {
 		app_free(&app);
 		return 1;
@@ -154,7 +154,7 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	log_json("info", "listening",
-		 json_pack("{sssi}", "address", app.cfg.bind_address, "port", port));
+	         json_pack("{sssi}", "address", app.cfg.bind_address, "port", port));
 	/* A line on stdout that scripts and tests wait for. */
 	printf("zeren listening on http://%s:%d\n", app.cfg.bind_address, port);
 	fflush(stdout);
@@ -201,9 +201,9 @@ static int cmd_token(int argc, char **argv)
 	const char *sub = NULL, *role_name = NULL, *unit = NULL;
 	long ttl = 3600;
 	static const struct option opts[] = {
-		{"sub", required_argument, NULL, 's'},   {"role", required_argument, NULL, 'r'},
-		{"unit", required_argument, NULL, 'u'},  {"ttl", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+	        {"sub", required_argument, NULL, 's'},  {"role", required_argument, NULL, 'r'},
+	        {"unit", required_argument, NULL, 'u'}, {"ttl", required_argument, NULL, 't'},
+	        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 1;
@@ -239,7 +239,7 @@ static int cmd_token(int argc, char **argv)
 	if (sub == NULL || sub[0] == '\0' || role_name == NULL ||
 	    principal_role_parse(role_name, &role) != 0) {
 		fprintf(stderr, "zeren token: --sub and --role (reader, reporter, supervisor, "
-				"admin) are required\n");
+		                "admin) are required\n");
 		return 2;
 	}
 	if (role == ROLE_REPORTER && (unit == NULL || unit[0] == '\0')) {
@@ -253,8 +253,8 @@ static int cmd_token(int argc, char **argv)
 		return 1;
 	}
 	char err[256];
-	char *token = auth_token_mint(v, sub, role, unit, ttl, (long long)time(NULL), err,
-				      sizeof(err));
+	char *token =
+	        auth_token_mint(v, sub, role, unit, ttl, (long long)time(NULL), err, sizeof(err));
 	auth_verifier_destroy(v);
 	config_free(&cfg);
 	if (token == NULL) {

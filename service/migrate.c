@@ -24,7 +24,7 @@ static int migrate_exec(PGconn *pg, const char *sql, char *err, size_t errlen)
 static int migrate_current_version(PGconn *pg, int *version, char *err, size_t errlen)
 {
 	PGresult *r = PQexec(pg, "SELECT CASE WHEN to_regclass('public.schema_version') IS NULL "
-				 "THEN -1 ELSE 0 END");
+	                         "THEN -1 ELSE 0 END");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
 		PQclear(r);
@@ -70,7 +70,7 @@ static int migrate_locked(PGconn *pg, int *from, int *to, char *err, size_t errl
 	*to = version;
 	if (version > embedded_schema_version) {
 		snprintf(err, errlen, "database is at version %d, newer than this binary's %d",
-			 version, embedded_schema_version);
+		         version, embedded_schema_version);
 		return -1;
 	}
 	if (version == 0) {
@@ -97,6 +97,6 @@ int migrate_run(PGconn *pg, int *from, int *to, char *err, size_t errlen)
 	int rc = migrate_locked(pg, from, to, err, errlen);
 	char ignored[256];
 	(void)migrate_exec(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", ignored,
-			   sizeof(ignored));
+	                   sizeof(ignored));
 	return rc;
 }

@@ -9,6 +9,6 @@
  * in its own transaction, under an advisory lock so concurrent instances wait their turn.
  * Sets *from and *to to the versions before and after. 0 on success; -1 with err. */
 int migrate_run(PGconn *pg, int *from, int *to, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 #endif

@@ -10,11 +10,11 @@ enum policy_rule {
 };
 
 static const enum policy_rule policy_table[4][POLICY_ACTION_COUNT] = {
-	/*                 READ   REPORT       AMEND        REVIEW       ADMINISTER */
-	[ROLE_READER] = {ALLOW, DENY, DENY, DENY, DENY},
-	[ROLE_REPORTER] = {ALLOW, UNIT_SCOPED, UNIT_SCOPED, UNIT_SCOPED, DENY},
-	[ROLE_SUPERVISOR] = {ALLOW, DENY, DENY, ALLOW, DENY},
-	[ROLE_ADMIN] = {ALLOW, ALLOW, ALLOW, ALLOW, ALLOW},
+        /*                 READ   REPORT       AMEND        REVIEW       ADMINISTER */
+        [ROLE_READER] = {ALLOW, DENY, DENY, DENY, DENY},
+        [ROLE_REPORTER] = {ALLOW, UNIT_SCOPED, UNIT_SCOPED, UNIT_SCOPED, DENY},
+        [ROLE_SUPERVISOR] = {ALLOW, DENY, DENY, ALLOW, DENY},
+        [ROLE_ADMIN] = {ALLOW, ALLOW, ALLOW, ALLOW, ALLOW},
 };
 
 static int policy_same_unit(const char *a, const char *b)
@@ -23,7 +23,7 @@ static int policy_same_unit(const char *a, const char *b)
 }
 
 static int policy_unit_rule(const struct principal *p, enum policy_action action,
-			    const struct policy_scope *s, const char **reason)
+                            const struct policy_scope *s, const char **reason)
 {
 	switch (action) {
 	case POLICY_REPORT:
@@ -59,7 +59,7 @@ static int policy_unit_rule(const struct principal *p, enum policy_action action
 }
 
 int policy_allows(const struct principal *p, enum policy_action action,
-		  const struct policy_scope *scope, const char **reason)
+                  const struct policy_scope *scope, const char **reason)
 {
 	static const struct policy_scope none = {0, 0, NULL, NULL};
 	const char *why = "not permitted for this role";

@@ -24,6 +24,6 @@ struct policy_scope {
 
 /* 1 when allowed; otherwise 0 and *reason (static text) says why, for the 403 detail. */
 int policy_allows(const struct principal *p, enum policy_action action,
-		  const struct policy_scope *scope, const char **reason);
+                  const struct policy_scope *scope, const char **reason);
 
 #endif

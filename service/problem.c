@@ -8,22 +8,26 @@ struct problem_kind {
 };
 
 static const struct problem_kind problem_kinds[SVC_ERROR_COUNT] = {
-	[SVC_OK] = {200, "urn:zeren:problem:ok", "OK"},
-	[SVC_BAD_REQUEST] = {400, "urn:zeren:problem:bad-request", "Bad request"},
-	[SVC_VALIDATION] = {400, "urn:zeren:problem:validation", "Invalid input"},
-	[SVC_UNAUTHORIZED] = {401, "urn:zeren:problem:unauthorized", "Authentication required"},
-	[SVC_FORBIDDEN] = {403, "urn:zeren:problem:forbidden", "Outside the token's scope"},
-	[SVC_NOT_FOUND] = {404, "urn:zeren:problem:not-found", "Not found"},
-	[SVC_METHOD_NOT_ALLOWED] = {405, "urn:zeren:problem:method-not-allowed", "Method not allowed"},
-	[SVC_NOT_ACCEPTABLE] = {406, "urn:zeren:problem:not-acceptable", "Not acceptable"},
-	[SVC_CONFLICT] = {409, "urn:zeren:problem:conflict", "Conflict"},
-	[SVC_PRECONDITION_FAILED] = {412, "urn:zeren:problem:precondition-failed", "Precondition failed"},
-	[SVC_TOO_LARGE] = {413, "urn:zeren:problem:payload-too-large", "Payload too large"},
-	[SVC_UNSUPPORTED_MEDIA] = {415, "urn:zeren:problem:unsupported-media-type", "Unsupported media type"},
-	[SVC_UNPROCESSABLE] = {422, "urn:zeren:problem:unprocessable", "Unprocessable request"},
-	[SVC_PRECONDITION_REQUIRED] = {428, "urn:zeren:problem:precondition-required", "If-Match required"},
-	[SVC_UNAVAILABLE] = {503, "urn:zeren:problem:unavailable", "Service unavailable"},
-	[SVC_INTERNAL] = {500, "urn:zeren:problem:internal", "Internal error"},
+        [SVC_OK] = {200, "urn:zeren:problem:ok", "OK"},
+        [SVC_BAD_REQUEST] = {400, "urn:zeren:problem:bad-request", "Bad request"},
+        [SVC_VALIDATION] = {400, "urn:zeren:problem:validation", "Invalid input"},
+        [SVC_UNAUTHORIZED] = {401, "urn:zeren:problem:unauthorized", "Authentication required"},
+        [SVC_FORBIDDEN] = {403, "urn:zeren:problem:forbidden", "Outside the token's scope"},
+        [SVC_NOT_FOUND] = {404, "urn:zeren:problem:not-found", "Not found"},
+        [SVC_METHOD_NOT_ALLOWED] = {405, "urn:zeren:problem:method-not-allowed",
+                                    "Method not allowed"},
+        [SVC_NOT_ACCEPTABLE] = {406, "urn:zeren:problem:not-acceptable", "Not acceptable"},
+        [SVC_CONFLICT] = {409, "urn:zeren:problem:conflict", "Conflict"},
+        [SVC_PRECONDITION_FAILED] = {412, "urn:zeren:problem:precondition-failed",
+                                     "Precondition failed"},
+        [SVC_TOO_LARGE] = {413, "urn:zeren:problem:payload-too-large", "Payload too large"},
+        [SVC_UNSUPPORTED_MEDIA] = {415, "urn:zeren:problem:unsupported-media-type",
+                                   "Unsupported media type"},
+        [SVC_UNPROCESSABLE] = {422, "urn:zeren:problem:unprocessable", "Unprocessable request"},
+        [SVC_PRECONDITION_REQUIRED] = {428, "urn:zeren:problem:precondition-required",
+                                       "If-Match required"},
+        [SVC_UNAVAILABLE] = {503, "urn:zeren:problem:unavailable", "Service unavailable"},
+        [SVC_INTERNAL] = {500, "urn:zeren:problem:internal", "Internal error"},
 };
 
 static const struct problem_kind *problem_kind_of(enum svc_error err)
@@ -72,5 +76,5 @@ void problem_add_error(json_t *problem, const char *pointer, const char *message
 	json_t *ptr = json_string(pointer);
 	json_t *msg = json_string(message);
 	json_array_append_new(errors, json_pack("{soso}", "pointer", ptr ? ptr : json_string(""),
-						"message", msg ? msg : json_string("invalid")));
+	                                        "message", msg ? msg : json_string("invalid")));
 }

@@ -6,21 +6,21 @@
 
 enum svc_error {
 	SVC_OK = 0,
-	SVC_BAD_REQUEST,          /* malformed syntax, bad parameter: 400 */
-	SVC_VALIDATION,           /* body fails validation: 400 with errors[] */
-	SVC_UNAUTHORIZED,         /* no or invalid token: 401 */
-	SVC_FORBIDDEN,            /* outside the token's scope: 403 */
-	SVC_NOT_FOUND,            /* 404 */
-	SVC_METHOD_NOT_ALLOWED,   /* 405 */
-	SVC_NOT_ACCEPTABLE,       /* 406 */
-	SVC_CONFLICT,             /* state conflict, duplicate, in-flight idempotent retry: 409 */
-	SVC_PRECONDITION_FAILED,  /* If-Match mismatch: 412 */
-	SVC_TOO_LARGE,            /* body over the limit: 413 */
-	SVC_UNSUPPORTED_MEDIA,    /* wrong Content-Type: 415 */
-	SVC_UNPROCESSABLE,        /* semantically wrong, e.g. idempotency key reused: 422 */
+	SVC_BAD_REQUEST,           /* malformed syntax, bad parameter: 400 */
+	SVC_VALIDATION,            /* body fails validation: 400 with errors[] */
+	SVC_UNAUTHORIZED,          /* no or invalid token: 401 */
+	SVC_FORBIDDEN,             /* outside the token's scope: 403 */
+	SVC_NOT_FOUND,             /* 404 */
+	SVC_METHOD_NOT_ALLOWED,    /* 405 */
+	SVC_NOT_ACCEPTABLE,        /* 406 */
+	SVC_CONFLICT,              /* state conflict, duplicate, in-flight idempotent retry: 409 */
+	SVC_PRECONDITION_FAILED,   /* If-Match mismatch: 412 */
+	SVC_TOO_LARGE,             /* body over the limit: 413 */
+	SVC_UNSUPPORTED_MEDIA,     /* wrong Content-Type: 415 */
+	SVC_UNPROCESSABLE,         /* semantically wrong, e.g. idempotency key reused: 422 */
 	SVC_PRECONDITION_REQUIRED, /* If-Match missing: 428 */
-	SVC_UNAVAILABLE,          /* database unreachable: 503 */
-	SVC_INTERNAL,             /* a bug or an unexpected database error: 500 */
+	SVC_UNAVAILABLE,           /* database unreachable: 503 */
+	SVC_INTERNAL,              /* a bug or an unexpected database error: 500 */
 	SVC_ERROR_COUNT
 };
 

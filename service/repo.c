@@ -21,8 +21,7 @@ void repo_reply_error(struct http_ctx *ctx, enum svc_error err)
 	}
 }
 
-void repo_reply_one(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
-		    const char *const *params)
+void repo_reply_one(struct http_ctx *ctx, enum db_stmt stmt, int nparams, const char *const *params)
 {
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
@@ -45,7 +44,7 @@ void repo_reply_one(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
 }
 
 enum svc_error repo_exists(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
-			   const char *const *params)
+                           const char *const *params)
 {
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
@@ -96,7 +95,7 @@ static char *repo_next_link(struct http_ctx *ctx, const char *cursor)
 }
 
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
-		     int nfilters, const char *kind, int nkeys)
+                     int nfilters, const char *kind, int nkeys)
 {
 	int limit = 0;
 	if (http_query_limit(ctx, &limit) != 0)
@@ -105,7 +104,7 @@ void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const 
 	const char *cursor = http_query(ctx, "cursor");
 	if (cursor != NULL && cursor_decode(cursor, kind, keys, nkeys) != 0) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?cursor",
-				   "cursor is not one this list issued");
+		                   "cursor is not one this list issued");
 		return;
 	}
 	char keytext[CURSOR_MAX_KEYS][24], limtext[16];

@@ -9,17 +9,17 @@
 /* The statement returns at most one row whose last column is the resource's JSON: replies 200
  * with an ETag (or 304), 404 when there is no row, 503/500 on database trouble. */
 void repo_reply_one(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
-		    const char *const *params);
+                    const char *const *params);
 
 /* A keyset page. The statement's parameters end with the nkeys cursor keys (NULL on the first
  * page) and the row limit; its rows are nkeys integer sort keys then the JSON. Reads ?cursor=
  * and ?limit= itself; params holds the filters (nfilters) and is extended here. */
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
-		     int nfilters, const char *kind, int nkeys);
+                     int nfilters, const char *kind, int nkeys);
 
 /* SVC_OK when the statement returns a row, SVC_NOT_FOUND when not, else the database error. */
 enum svc_error repo_exists(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
-			   const char *const *params) __attribute__((warn_unused_result));
+                           const char *const *params) __attribute__((warn_unused_result));
 
 /* Replies the problem for a database-side error code with a fitting detail. */
 void repo_reply_error(struct http_ctx *ctx, enum svc_error err);

@@ -16,7 +16,7 @@ void verr_add(json_t *errors, const char *pointer, const char *fmt, ...)
 	json_t *p = json_string(pointer);
 	json_t *m = json_string(msg);
 	json_array_append_new(errors, json_pack("{soso}", "pointer", p ? p : json_string(""),
-						"message", m ? m : json_string("invalid value")));
+	                                        "message", m ? m : json_string("invalid value")));
 }
 
 int validate_code(const char *s)
@@ -80,8 +80,7 @@ int validate_period(const char *s, char start[11], char end[11])
 	} else if (len == 7 && s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4') {
 		a = (s[6] - '1') * 3 + 1;
 		b = a + 2;
-	} else if (len == 7 && s[4] == '-' && validate_digits(s + 5, 2, &n) && n >= 1 &&
-		   n <= 12) {
+	} else if (len == 7 && s[4] == '-' && validate_digits(s + 5, 2, &n) && n >= 1 && n <= 12) {
 		a = b = n;
 	} else {
 		return 0;
@@ -169,13 +168,26 @@ int validate_enum(const char *s, const char *const *choices)
 	return 0;
 }
 
+/* base + "/" + key with key escaped as RFC 6901 asks: "~" -> "~0", "/" -> "~1". */
 static void validate_pointer(char *out, size_t len, const char *base, const char *key)
 {
-	snprintf(out, len, "%s/%s", base, key);
+	size_t n = (size_t)snprintf(out, len, "%s/", base);
+	for (const char *k = key; *k != '\0' && n + 3 < len; k++) {
+		if (*k == '~' || *k == '/') {
+			out[n++] = '~';
+			out[n++] = *k == '~' ? '0' : '1';
+		} else {
+			out[n++] = *k;
+		}
+	}
+	if (n < len)
+		out[n] = '\0';
+	else
+		out[len - 1] = '\0';
 }
 
 const char *validate_string_member(json_t *obj, const char *key, int required, size_t max_len,
-				   const char *base, json_t *errors)
+                                   const char *base, json_t *errors)
 {
 	char ptr[256];
 	json_t *v = json_object_get(obj, key);
@@ -207,7 +219,7 @@ const char *validate_string_member(json_t *obj, const char *key, int required, s
 }
 
 int validate_integer_member(json_t *obj, const char *key, int required, long long min,
-			    long long max, long long *out, const char *base, json_t *errors)
+                            long long max, long long *out, const char *base, json_t *errors)
 {
 	char ptr[256];
 	json_t *v = json_object_get(obj, key);
@@ -226,7 +238,7 @@ int validate_integer_member(json_t *obj, const char *key, int required, long lon
 }
 
 int validate_number_member(json_t *obj, const char *key, int required, double min, double max,
-			   double *out, const char *base, json_t *errors)
+                           double *out, const char *base, json_t *errors)
 {
 	char ptr[256];
 	json_t *v = json_object_get(obj, key);
@@ -250,7 +262,7 @@ int validate_number_member(json_t *obj, const char *key, int required, double mi
 }
 
 void validate_known_members(json_t *obj, const char *const *allowed, const char *base,
-			    json_t *errors)
+                            json_t *errors)
 {
 	const char *key;
 	json_t *value;

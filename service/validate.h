@@ -8,7 +8,7 @@
 
 /* Appends {"pointer": ..., "message": printf(fmt...)} to errors (a JSON array). */
 void verr_add(json_t *errors, const char *pointer, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* A stable code: ^[a-z0-9][a-z0-9._-]{0,63}$ */
 int validate_code(const char *s);
@@ -27,14 +27,14 @@ int validate_enum(const char *s, const char *const *choices);
 /* Typed member readers for objects: each returns the value or NULL/-1 and records an error at
  * base + "/" + key when the member is missing (if required) or of the wrong type. */
 const char *validate_string_member(json_t *obj, const char *key, int required, size_t max_len,
-				   const char *base, json_t *errors);
+                                   const char *base, json_t *errors);
 int validate_integer_member(json_t *obj, const char *key, int required, long long min,
-			    long long max, long long *out, const char *base, json_t *errors);
+                            long long max, long long *out, const char *base, json_t *errors);
 /* Finite number (integers included) within [min, max]. */
 int validate_number_member(json_t *obj, const char *key, int required, double min, double max,
-			   double *out, const char *base, json_t *errors);
+                           double *out, const char *base, json_t *errors);
 /* Records an error for every member of obj not in allowed (NULL-terminated). */
 void validate_known_members(json_t *obj, const char *const *allowed, const char *base,
-			    json_t *errors);
+                            json_t *errors);
 
 #endif

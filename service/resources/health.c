@@ -1,6 +1,6 @@
 /* health.c — liveness, readiness, metrics and the served OpenAPI document. */
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../db.h"
 #include "../embedded.h"
@@ -39,21 +39,20 @@ static void health_metrics(struct http_ctx *ctx)
 		http_reply_problem(ctx, SVC_INTERNAL, "metrics unavailable");
 		return;
 	}
-	http_reply_body(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-			strlen(text));
+	http_reply_body(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 	free(text);
 }
 
 static void health_openapi(struct http_ctx *ctx)
 {
 	http_reply_body(ctx, 200, "application/yaml; charset=utf-8", embedded_openapi_yaml,
-			embedded_openapi_yaml_len);
+	                embedded_openapi_yaml_len);
 }
 
 const struct route health_routes[] = {
-	{"GET", "/healthz", health_live, ROUTE_PUBLIC},
-	{"GET", "/readyz", health_ready, ROUTE_PUBLIC},
-	{"GET", "/metrics", health_metrics, ROUTE_PUBLIC},
-	{"GET", "/openapi.yaml", health_openapi, ROUTE_PUBLIC},
-	{NULL, NULL, NULL, 0},
+        {"GET", "/healthz", health_live, ROUTE_PUBLIC},
+        {"GET", "/readyz", health_ready, ROUTE_PUBLIC},
+        {"GET", "/metrics", health_metrics, ROUTE_PUBLIC},
+        {"GET", "/openapi.yaml", health_openapi, ROUTE_PUBLIC},
+        {NULL, NULL, NULL, 0},
 };

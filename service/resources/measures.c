@@ -12,7 +12,7 @@ static const char *const measures_expand[] = {"members", NULL};
 static void measures_list(struct http_ctx *ctx)
 {
 	static const char *const allowed[] = {"limit", "cursor", "plan_id", "task_id", "unit",
-					      "role", "q", "expand", NULL};
+	                                      "role",  "q",      "expand",  NULL};
 	long long id;
 	const char *role = NULL, *expand = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
@@ -28,11 +28,12 @@ static void measures_list(struct http_ctx *ctx)
 	const char *q = http_query(ctx, "q");
 	if (q != NULL && (q[0] == '\0' || !validate_utf8_text(q, strlen(q)) || strlen(q) > 200)) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?q",
-				   "q must be 1 to 200 bytes of UTF-8 text");
+		                   "q must be 1 to 200 bytes of UTF-8 text");
 		return;
 	}
-	const char *filters[] = {http_query(ctx, "plan_id"), http_query(ctx, "task_id"), unit,
-				 role, q, expand != NULL ? "true" : "false"};
+	const char *filters[] = {
+	        http_query(ctx, "plan_id"),       http_query(ctx, "task_id"), unit, role, q,
+	        expand != NULL ? "true" : "false"};
 	repo_reply_page(ctx, STMT_MEASURE_LIST, filters, 6, "measures", 2);
 }
 
@@ -66,8 +67,8 @@ static void measures_targets(struct http_ctx *ctx)
 }
 
 const struct route measures_routes[] = {
-	{"GET", "/v1/measures", measures_list, 0},
-	{"GET", "/v1/measures/:id", measures_get, 0},
-	{"GET", "/v1/measures/:id/targets", measures_targets, 0},
-	{NULL, NULL, NULL, 0},
+        {"GET", "/v1/measures", measures_list, 0},
+        {"GET", "/v1/measures/:id", measures_get, 0},
+        {"GET", "/v1/measures/:id/targets", measures_targets, 0},
+        {NULL, NULL, NULL, 0},
 };

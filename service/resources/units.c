@@ -9,8 +9,8 @@
 static void units_list(struct http_ctx *ctx)
 {
 	static const char *const allowed[] = {"limit", "cursor", "kind", "q", NULL};
-	static const char *const kinds[] = {"department", "county_government", "school",
-					    "organisation", "group", NULL};
+	static const char *const kinds[] = {
+	        "department", "county_government", "school", "organisation", "group", NULL};
 	const char *kind = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_enum(ctx, "kind", kinds, &kind) < 0)
@@ -18,7 +18,7 @@ static void units_list(struct http_ctx *ctx)
 	const char *q = http_query(ctx, "q");
 	if (q != NULL && (q[0] == '\0' || !validate_utf8_text(q, strlen(q)) || strlen(q) > 200)) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?q",
-				   "q must be 1 to 200 bytes of UTF-8 text");
+		                   "q must be 1 to 200 bytes of UTF-8 text");
 		return;
 	}
 	const char *filters[] = {kind, q};
@@ -54,8 +54,8 @@ static void units_measures(struct http_ctx *ctx)
 }
 
 const struct route units_routes[] = {
-	{"GET", "/v1/units", units_list, 0},
-	{"GET", "/v1/units/:id", units_get, 0},
-	{"GET", "/v1/units/:id/measures", units_measures, 0},
-	{NULL, NULL, NULL, 0},
+        {"GET", "/v1/units", units_list, 0},
+        {"GET", "/v1/units/:id", units_get, 0},
+        {"GET", "/v1/units/:id/measures", units_measures, 0},
+        {NULL, NULL, NULL, 0},
 };

@@ -16,8 +16,8 @@
 #include "log.h"
 #include "migrate.h"
 
-#define HARNESS_SECRET "integration-test-secret-0123456789abcdef"
-#define HARNESS_DB "zeren_test"
+#define HARNESS_SECRET   "integration-test-secret-0123456789abcdef"
+#define HARNESS_DB       "zeren_test"
 #define HARNESS_TEMPLATE "zeren_template"
 
 static struct app harness_app;
@@ -91,14 +91,14 @@ void harness_prepare_template(void)
 	json_decref(doc);
 	PQfinish(pg);
 	snprintf(harness_owner_ci, sizeof(harness_owner_ci), "%s dbname=%s",
-		 harness_env("ZEREN_TEST_PG"), HARNESS_DB);
+	         harness_env("ZEREN_TEST_PG"), HARNESS_DB);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 const char *harness_owner_conninfo(void)
 {
 	snprintf(harness_owner_ci, sizeof(harness_owner_ci), "%s dbname=%s",
-		 harness_env("ZEREN_TEST_PG"), HARNESS_DB);
+	         harness_env("ZEREN_TEST_PG"), HARNESS_DB);
 	return harness_owner_ci;
 }
 
@@ -112,7 +112,7 @@ const char *harness_app_conninfo(void)
 	if (user != NULL)
 		*user = '\0';
 	snprintf(harness_app_ci, sizeof(harness_app_ci), "%s user=zeren dbname=%s", copy,
-		 HARNESS_DB);
+	         HARNESS_DB);
 	return harness_app_ci;
 }
 
@@ -159,14 +159,15 @@ static void harness_server_start(const char *const *settings)
 	memset(&harness_app, 0, sizeof(harness_app));
 	if (config_load(&harness_app.cfg, harness_lookup, &l, err, sizeof(err)) != 0)
 		ck_abort_msg("config: %s", err);
-	struct auth_settings as = {harness_app.cfg.jwt_hs256_secret, harness_app.cfg.jwt_public_keys,
-				   harness_app.cfg.jwt_issuer, harness_app.cfg.jwt_audience,
-				   harness_app.cfg.jwt_leeway_seconds};
+	struct auth_settings as = {harness_app.cfg.jwt_hs256_secret,
+	                           harness_app.cfg.jwt_public_keys, harness_app.cfg.jwt_issuer,
+	                           harness_app.cfg.jwt_audience,
+	                           harness_app.cfg.jwt_leeway_seconds};
 	if (auth_verifier_create(&as, &harness_app.verifier, err, sizeof(err)) != 0)
 		ck_abort_msg("verifier: %s", err);
-	harness_app.pool = db_pool_create(harness_app.cfg.database_url,
-					  harness_app.cfg.db_pool_size,
-					  harness_app.cfg.db_timeout_ms);
+	harness_app.pool =
+	        db_pool_create(harness_app.cfg.database_url, harness_app.cfg.db_pool_size,
+	                       harness_app.cfg.db_timeout_ms);
 	harness_app.read_pool = harness_app.pool;
 	harness_app.cors_origins = calloc(1, sizeof(char *));
 	harness_app.cors_origins[0] = strdup(harness_app.cfg.cors_origins);
@@ -225,8 +226,8 @@ const char *harness_secret(void)
 char *harness_token(const char *sub, enum principal_role role, const char *unit)
 {
 	char err[256];
-	char *t = auth_token_mint(harness_app.verifier, sub, role, unit, 600,
-				  (long long)time(NULL), err, sizeof(err));
+	char *t = auth_token_mint(harness_app.verifier, sub, role, unit, 600, (long long)time(NULL),
+	                          err, sizeof(err));
 	ck_assert_msg(t != NULL, "mint: %s", err);
 	return t;
 }
@@ -262,7 +263,7 @@ static void harness_contract_log(const char *method, const char *path, const str
 	char ct[128] = "";
 	http_resp_header(r, "Content-Type", ct, sizeof(ct));
 	json_t *line = json_pack("{sssssiss}", "method", method, "path", path, "status",
-				 (int)r->status, "content_type", ct);
+	                         (int)r->status, "content_type", ct);
 	json_t *body = json_stringn_nocheck(r->body, r->len);
 	json_object_set_new(line, "body", body);
 	char *text = json_dumps(line, JSON_COMPACT);
@@ -276,8 +277,8 @@ static void harness_contract_log(const char *method, const char *path, const str
 }
 
 struct http_resp *http_call(const char *method, const char *path, const char *token,
-			    const char *content_type, const char *body, size_t body_len,
-			    const char *const *headers)
+                            const char *content_type, const char *body, size_t body_len,
+                            const char *const *headers)
 {
 	CURL *c = curl_easy_init();
 	char url[2048];
@@ -345,8 +346,7 @@ void http_resp_free(struct http_resp *r)
 	free(r);
 }
 
-const char *http_resp_header(const struct http_resp *r, const char *name, char *out,
-			     size_t len)
+const char *http_resp_header(const struct http_resp *r, const char *name, char *out, size_t len)
 {
 	size_t n = strlen(name);
 	for (const char *p = r->headers; p != NULL && *p != '\0';) {
@@ -374,8 +374,7 @@ long long harness_count(const char *sql)
 {
 	PGconn *pg = harness_connect(HARNESS_DB);
 	PGresult *r = PQexec(pg, sql);
-	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-		      PQresultErrorMessage(r));
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
 	long long v = atoll(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	PQfinish(pg);

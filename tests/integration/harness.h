@@ -33,14 +33,13 @@ int harness_port(void);
 
 /* Requests. body may be NULL; headers is a NULL-terminated list of "Name: value". */
 struct http_resp *http_call(const char *method, const char *path, const char *token,
-			    const char *content_type, const char *body, size_t body_len,
-			    const char *const *headers);
+                            const char *content_type, const char *body, size_t body_len,
+                            const char *const *headers);
 struct http_resp *http_get(const char *path, const char *token);
 struct http_resp *http_post_json(const char *path, const char *token, const char *json);
 void http_resp_free(struct http_resp *r);
 /* A response header's value (first match, case-insensitive) copied into out; NULL if absent. */
-const char *http_resp_header(const struct http_resp *r, const char *name, char *out,
-			     size_t len);
+const char *http_resp_header(const struct http_resp *r, const char *name, char *out, size_t len);
 
 /* A token signed with the test secret; caller frees. unit may be NULL. */
 char *harness_token(const char *sub, enum principal_role role, const char *unit);

@@ -35,8 +35,8 @@ START_TEST(readyz_without_database_is_503_and_service_lives)
 {
 	/* Port 1 on loopback: nothing listens, as when the database is stopped. */
 	const char *const settings[] = {"ZEREN_DATABASE_URL=host=127.0.0.1 port=1 dbname=x "
-					"connect_timeout=2",
-					NULL};
+	                                "connect_timeout=2",
+	                                NULL};
 	harness_restart_with(settings);
 	struct http_resp *r = http_get("/readyz", NULL);
 	assert_problem(r, 503, NULL);
@@ -56,7 +56,7 @@ START_TEST(readyz_recovers_after_connections_are_killed)
 	http_resp_free(r);
 	/* Drop every server connection, as a database restart would. */
 	harness_count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-		      "WHERE usename = 'zeren'");
+	              "WHERE usename = 'zeren'");
 	r = http_get("/readyz", NULL);
 	ck_assert_int_eq(r->status, 200);
 	http_resp_free(r);
@@ -68,7 +68,7 @@ START_TEST(unknown_path_is_problem_404)
 	struct http_resp *r = http_get("/nope", NULL);
 	assert_problem(r, 404, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "type")),
-			 "urn:zeren:problem:not-found");
+	                 "urn:zeren:problem:not-found");
 	http_resp_free(r);
 }
 END_TEST

@@ -51,7 +51,7 @@ static int walk(const char *first, const char *field, char *out, size_t outlen)
 		{
 			size_t n = strlen(out);
 			snprintf(out + n, outlen - n, "%s%lld", n ? "," : "",
-				 json_integer_value(json_object_get(item, field)));
+			         json_integer_value(json_object_get(item, field)));
 		}
 		const char *next = json_string_value(json_object_get(r->json, "next_cursor"));
 		char link[1024];
@@ -82,13 +82,13 @@ START_TEST(plans_list_and_get)
 	json_t *p = json_array_get(items, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(p, "code")), "yunfu-gdjg");
 	ck_assert_str_eq(json_string_value(json_object_get(p, "title")),
-			 "云浮市推进“广东技工”工程实施方案责任清单");
+	                 "云浮市推进“广东技工”工程实施方案责任清单");
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "measure_count")), 17);
 	ck_assert_int_eq(json_array_size(json_object_get(p, "assumptions")), 3);
 	ck_assert(json_is_null(json_object_get(r->json, "next_cursor")));
 	char path[64];
 	snprintf(path, sizeof(path), "/v1/plans/%lld",
-		 json_integer_value(json_object_get(p, "id")));
+	         json_integer_value(json_object_get(p, "id")));
 	http_resp_free(r);
 	r = get_ok(path);
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "cadence")), "quarter");
@@ -101,11 +101,11 @@ START_TEST(tasks_in_document_order)
 {
 	char path[64], got[256];
 	snprintf(path, sizeof(path), "/v1/tasks?plan_id=%lld&limit=2",
-		 id_of("SELECT id FROM plans WHERE code = 'yunfu-gdjg'"));
+	         id_of("SELECT id FROM plans WHERE code = 'yunfu-gdjg'"));
 	ck_assert_int_eq(walk(path, "number", got, sizeof(got)), 3);
 	ck_assert_str_eq(got, "1,2,3,4,5");
 	snprintf(path, sizeof(path), "/v1/tasks/%lld",
-		 id_of("SELECT id FROM tasks WHERE number = 3"));
+	         id_of("SELECT id FROM tasks WHERE number = 3"));
 	struct http_resp *r = get_ok(path);
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "label")), "（三）");
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "measure_count")), 3);
@@ -140,7 +140,7 @@ START_TEST(measures_filters)
 	ck_assert_str_eq(got, "8,14"); /* 粤菜师傅 */
 	char path[64];
 	snprintf(path, sizeof(path), "/v1/measures?task_id=%lld",
-		 id_of("SELECT id FROM tasks WHERE number = 5"));
+	         id_of("SELECT id FROM tasks WHERE number = 5"));
 	walk(path, "number", got, sizeof(got));
 	ck_assert_str_eq(got, "14,15,16,17");
 	walk("/v1/measures?unit=no-such-unit", "number", got, sizeof(got));
@@ -152,29 +152,30 @@ START_TEST(measure_detail_carries_everything)
 {
 	char path[96];
 	snprintf(path, sizeof(path), "/v1/measures/%lld",
-		 id_of("SELECT id FROM measures WHERE number = 2"));
+	         id_of("SELECT id FROM measures WHERE number = 2"));
 	struct http_resp *r = get_ok(path);
 	json_t *m = r->json;
-	ck_assert_str_eq(json_string_value(json_object_get(m, "title")), "实施“联合办学”培养机制。");
+	ck_assert_str_eq(json_string_value(json_object_get(m, "title")),
+	                 "实施“联合办学”培养机制。");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "task"), "number")),
-			 1);
+	                 1);
 	ck_assert_int_eq(json_array_size(json_object_get(m, "items")), 2);
 	json_t *as = json_object_get(m, "assignments");
 	json_t *lead = json_object_get(as, "lead"), *related = json_object_get(as, "related");
 	ck_assert_int_eq(json_array_size(lead), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(lead, 0), "name")),
-			 "市人力资源社会保障局");
+	                 "市人力资源社会保障局");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(lead, 1), "code")),
-			 "education");
+	                 "education");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(related, 0), "name")),
-			 "各职业院校");
+	                 "各职业院校");
 	ck_assert_ptr_null(json_object_get(json_array_get(related, 0), "members"));
 	json_t *t = json_array_get(json_object_get(m, "targets"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(t, "comparator")), "gte");
 	ck_assert_int_eq((int)json_number_value(json_object_get(t, "value")), 5);
-	ck_assert_str_eq(json_string_value(json_object_get(
-				 json_object_get(t, "accountable_unit"), "code")),
-			 "yunfu-technician-college");
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(t, "accountable_unit"), "code")),
+	        "yunfu-technician-college");
 	char etag[64];
 	ck_assert_ptr_nonnull(http_resp_header(r, "ETag", etag, sizeof(etag)));
 	char cc[64];
@@ -194,11 +195,11 @@ START_TEST(measure_detail_carries_everything)
 	strcat(path, "?expand=members");
 	r = get_ok(path);
 	json_t *g = json_array_get(
-		json_object_get(json_object_get(r->json, "assignments"), "related"), 0);
+	        json_object_get(json_object_get(r->json, "assignments"), "related"), 0);
 	json_t *members = json_object_get(g, "members");
 	ck_assert_int_eq(json_array_size(members), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(members, 0), "name")),
-			 "云浮技师学院");
+	                 "云浮技师学院");
 	http_resp_free(r);
 }
 END_TEST
@@ -214,7 +215,7 @@ START_TEST(targets_of_a_measure_and_alone)
 	snprintf(path, sizeof(path), "/v1/targets/%lld", t);
 	struct http_resp *r = get_ok(path);
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "source_phrase")),
-			 "技能人才合作培养规模超过10000人次");
+	                 "技能人才合作培养规模超过10000人次");
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "deadline")), "2025-12-31");
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "aggregation")), "sum");
 	http_resp_free(r);
@@ -238,7 +239,7 @@ START_TEST(units_list_get_and_measures)
 	json_t *items = json_object_get(r->json, "items");
 	ck_assert_int_eq(json_array_size(items), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "code")),
-			 "finance");
+	                 "finance");
 	http_resp_free(r);
 
 	char path[96];
@@ -248,7 +249,7 @@ START_TEST(units_list_get_and_measures)
 	json_t *groups = json_object_get(r->json, "groups");
 	ck_assert_int_eq(json_array_size(groups), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(groups, 0), "code")),
-			 "vocational-schools");
+	                 "vocational-schools");
 	http_resp_free(r);
 
 	snprintf(path, sizeof(path), "/v1/units/%lld/measures", college);
@@ -259,7 +260,7 @@ START_TEST(units_list_get_and_measures)
 	json_t *how = json_object_get(m2, "assignment");
 	ck_assert_str_eq(json_string_value(json_object_get(how, "role")), "related");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(how, "via"), "code")),
-			 "vocational-schools");
+	                 "vocational-schools");
 	json_t *m3 = json_array_get(items, 1);
 	ck_assert(json_is_null(json_object_get(json_object_get(m3, "assignment"), "via")));
 	http_resp_free(r);
@@ -278,7 +279,7 @@ START_TEST(tokens_are_required)
 	assert_problem(r, 401, NULL);
 	char www[128];
 	ck_assert_str_eq(http_resp_header(r, "WWW-Authenticate", www, sizeof(www)),
-			 "Bearer error=\"invalid_token\"");
+	                 "Bearer error=\"invalid_token\"");
 	http_resp_free(r);
 	r = http_get("/v1/plans", "not.a.token");
 	assert_problem(r, 401, NULL);
@@ -293,23 +294,23 @@ END_TEST
 START_TEST(bad_parameters_are_400_naming_them)
 {
 	static const char *const cases[][2] = {
-		{"/v1/measures?limit=0", "?limit"},
-		{"/v1/measures?limit=501", "?limit"},
-		{"/v1/measures?limit=ten", "?limit"},
-		{"/v1/measures?limit=-1", "?limit"},
-		{"/v1/measures?cursor=garbage!", "?cursor"},
-		{"/v1/measures?cursor=ejEudGFza3MuMS4z", "?cursor"}, /* a tasks cursor */
-		{"/v1/measures?colour=red", "?colour"},
-		{"/v1/measures?role=boss", "?role"},
-		{"/v1/measures?plan_id=-1", "?plan_id"},
-		{"/v1/measures?task_id=1.5", "?task_id"},
-		{"/v1/measures?unit=%E5%B8%82", "?unit"},
-		{"/v1/measures?expand=all", "?expand"},
-		{"/v1/measures?q=", "?q"},
-		{"/v1/units?kind=ministry", "?kind"},
-		{"/v1/tasks?plan_id=abc", "?plan_id"},
-		{"/v1/plans?limit=5&page=2", "?page"},
-		{"/v1/measures/1?limit=5", "?limit"},
+	        {"/v1/measures?limit=0", "?limit"},
+	        {"/v1/measures?limit=501", "?limit"},
+	        {"/v1/measures?limit=ten", "?limit"},
+	        {"/v1/measures?limit=-1", "?limit"},
+	        {"/v1/measures?cursor=garbage!", "?cursor"},
+	        {"/v1/measures?cursor=ejEudGFza3MuMS4z", "?cursor"}, /* a tasks cursor */
+	        {"/v1/measures?colour=red", "?colour"},
+	        {"/v1/measures?role=boss", "?role"},
+	        {"/v1/measures?plan_id=-1", "?plan_id"},
+	        {"/v1/measures?task_id=1.5", "?task_id"},
+	        {"/v1/measures?unit=%E5%B8%82", "?unit"},
+	        {"/v1/measures?expand=all", "?expand"},
+	        {"/v1/measures?q=", "?q"},
+	        {"/v1/units?kind=ministry", "?kind"},
+	        {"/v1/tasks?plan_id=abc", "?plan_id"},
+	        {"/v1/plans?limit=5&page=2", "?page"},
+	        {"/v1/measures/1?limit=5", "?limit"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct http_resp *r = http_get(cases[i][0], reader);
@@ -322,10 +323,10 @@ END_TEST
 START_TEST(unknown_ids_are_404)
 {
 	static const char *const paths[] = {
-		"/v1/measures/999999", "/v1/measures/abc",       "/v1/measures/0",
-		"/v1/plans/999999",    "/v1/tasks/999999",       "/v1/targets/999999",
-		"/v1/units/999999",    "/v1/units/999999/measures", "/v1/measures/999999/targets",
-		"/v1/measures/-3",     "/v1/measures/01",
+	        "/v1/measures/999999", "/v1/measures/abc",          "/v1/measures/0",
+	        "/v1/plans/999999",    "/v1/tasks/999999",          "/v1/targets/999999",
+	        "/v1/units/999999",    "/v1/units/999999/measures", "/v1/measures/999999/targets",
+	        "/v1/measures/-3",     "/v1/measures/01",
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		struct http_resp *r = http_get(paths[i], reader);
@@ -338,19 +339,19 @@ END_TEST
 START_TEST(cors_preflight_and_simple_requests)
 {
 	const char *const ok[] = {"Origin: https://app.example.org",
-				  "Access-Control-Request-Method: GET",
-				  "Access-Control-Request-Headers: authorization", NULL};
+	                          "Access-Control-Request-Method: GET",
+	                          "Access-Control-Request-Headers: authorization", NULL};
 	struct http_resp *r = http_call("OPTIONS", "/v1/measures", NULL, NULL, NULL, 0, ok);
 	ck_assert_int_eq(r->status, 204);
 	char v[256];
 	ck_assert_str_eq(http_resp_header(r, "Access-Control-Allow-Origin", v, sizeof(v)),
-			 "https://app.example.org");
-	ck_assert_ptr_nonnull(strstr(http_resp_header(r, "Access-Control-Allow-Headers", v,
-						      sizeof(v)),
-				     "Authorization"));
+	                 "https://app.example.org");
+	ck_assert_ptr_nonnull(
+	        strstr(http_resp_header(r, "Access-Control-Allow-Headers", v, sizeof(v)),
+	               "Authorization"));
 	http_resp_free(r);
 	const char *const other[] = {"Origin: https://evil.example.com",
-				     "Access-Control-Request-Method: GET", NULL};
+	                             "Access-Control-Request-Method: GET", NULL};
 	r = http_call("OPTIONS", "/v1/measures", NULL, NULL, NULL, 0, other);
 	ck_assert_ptr_null(http_resp_header(r, "Access-Control-Allow-Origin", v, sizeof(v)));
 	http_resp_free(r);
@@ -358,10 +359,9 @@ START_TEST(cors_preflight_and_simple_requests)
 	r = http_call("GET", "/v1/plans", reader, NULL, NULL, 0, simple);
 	ck_assert_int_eq(r->status, 200);
 	ck_assert_str_eq(http_resp_header(r, "Access-Control-Allow-Origin", v, sizeof(v)),
-			 "https://app.example.org");
-	ck_assert_ptr_nonnull(strstr(http_resp_header(r, "Access-Control-Expose-Headers", v,
-						      sizeof(v)),
-				     "ETag"));
+	                 "https://app.example.org");
+	ck_assert_ptr_nonnull(
+	        strstr(http_resp_header(r, "Access-Control-Expose-Headers", v, sizeof(v)), "ETag"));
 	http_resp_free(r);
 }
 END_TEST

@@ -48,16 +48,16 @@ static void assert_round_trip(const char *kind, const long long *keys, int nkeys
 	ck_assert_ptr_nonnull(memchr(text, '\0', sizeof(text)));
 	assert_alphabet(text);
 	ck_assert_msg(cursor_decode(text, kind, got, nkeys) == 0,
-		      "kind %s, %d keys starting %lld: \"%s\" refused", kind, nkeys, keys[0], text);
+	              "kind %s, %d keys starting %lld: \"%s\" refused", kind, nkeys, keys[0], text);
 	for (int i = 0; i < nkeys; i++)
 		ck_assert_msg(got[i] == keys[i], "kind %s key %d: got %lld, want %lld", kind, i,
-			      got[i], keys[i]);
+		              got[i], keys[i]);
 }
 
 START_TEST(test_round_trip)
 {
-	static const long long values[] = {0, 1, -1, 42, -987654321, INT64_MAX, INT64_MIN + 1,
-					   1700000000123LL};
+	static const long long values[] = {
+	        0, 1, -1, 42, -987654321, INT64_MAX, INT64_MIN + 1, 1700000000123LL};
 	static const char *const kinds[] = {"tasks", "measures", "progress"};
 	const size_t nv = sizeof(values) / sizeof(values[0]);
 
@@ -98,7 +98,7 @@ START_TEST(test_other_kind_refused)
 	cursor_encode("measures", keys, 2, text);
 	ck_assert_int_eq(cursor_decode(text, "measures", got, 2), 0);
 	ck_assert_int_eq(cursor_decode(text, "tasks", got, 2), -1);
-	ck_assert_int_eq(cursor_decode(text, "measure", got, 2), -1);  /* a prefix of the kind */
+	ck_assert_int_eq(cursor_decode(text, "measure", got, 2), -1); /* a prefix of the kind */
 	ck_assert_int_eq(cursor_decode(text, "measuresx", got, 2), -1);
 	ck_assert_int_eq(cursor_decode(text, "", got, 2), -1);
 }
@@ -130,26 +130,7 @@ START_TEST(test_tampered_refused)
 		strcpy(bad, text);
 		bad[pos] = bad[pos] == 'A' ? 'B' : 'A';
 		ck_assert_msg(cursor_decode(bad, "measures", got, 2) == -1,
-			      "\"%s\" (position %zu changed) accepted", bad, pos);
-	}
-	/*
-	 * Any single substitution anywhere: either refused, or it decodes to keys whose own
-	 * encoding is exactly that text (the decoder accepts nothing the encoder cannot make).
-	 */
-	for (size_t pos = 0; pos < n; pos++) {
-		for (const char *c = b64url; *c != '\0'; c++) {
-			if (*c == text[pos])
-				continue;
-			char again[CURSOR_TEXT_MAX];
-			strcpy(bad, text);
-			bad[pos] = *c;
-			if (cursor_decode(bad, "measures", got, 2) != 0)
-				continue;
-			cursor_encode("measures", got, 2, again);
-			ck_assert_msg(strcmp(again, bad) == 0,
-				      "non-canonical \"%s\" accepted as %lld,%lld", bad, got[0],
-				      got[1]);
-		}
+		              "\"%s\" (position %zu changed) accepted", bad, pos);
 	}
 }
 END_TEST
@@ -172,7 +153,7 @@ START_TEST(test_truncated_and_padded_refused)
 	ck_assert_int_eq(cursor_decode(bad, "tasks", got, 1), -1);
 	snprintf(bad, sizeof(bad), "%sA", text);
 	ck_assert_int_eq(cursor_decode(bad, "tasks", got, 1), -1);
-	snprintf(bad, sizeof(bad), "%sAAAA", text); /* four more zero bits: a NUL byte */
+	snprintf(bad, sizeof(bad), "%sAAAA", text); /* zero bits past the end */
 	ck_assert_int_eq(cursor_decode(bad, "tasks", got, 1), -1);
 }
 END_TEST
@@ -192,8 +173,8 @@ START_TEST(test_single_edits_and_cuts_refused)
 		memcpy(bad, text, cut);
 		bad[cut] = '\0';
 		ck_assert_msg(cursor_decode(bad, "tasks", got, 1) == -1,
-			      "\"%s\" (cursor for 123 cut to %zu chars) accepted as %lld", bad, cut,
-			      got[0]);
+		              "\"%s\" (cursor for 123 cut to %zu chars) accepted as %lld", bad, cut,
+		              got[0]);
 	}
 	for (size_t pos = 0; pos < n; pos++) {
 		for (const char *c = b64url; *c != '\0'; c++) {
@@ -201,9 +182,10 @@ START_TEST(test_single_edits_and_cuts_refused)
 				continue;
 			strcpy(bad, text);
 			bad[pos] = *c;
-			ck_assert_msg(cursor_decode(bad, "tasks", got, 1) == -1,
-				      "\"%s\" (cursor for 123, position %zu changed) accepted as %lld",
-				      bad, pos, got[0]);
+			ck_assert_msg(
+			        cursor_decode(bad, "tasks", got, 1) == -1,
+			        "\"%s\" (cursor for 123, position %zu changed) accepted as %lld",
+			        bad, pos, got[0]);
 		}
 	}
 }
@@ -221,7 +203,7 @@ START_TEST(test_non_alphabet_refused)
 			strcpy(bad, text);
 			bad[pos] = odd[i];
 			ck_assert_msg(cursor_decode(bad, "units", got, 1) == -1,
-				      "char 0x%02x at %zu accepted", (unsigned char)odd[i], pos);
+			              "char 0x%02x at %zu accepted", (unsigned char)odd[i], pos);
 		}
 	}
 }
@@ -271,24 +253,49 @@ START_TEST(test_non_canonical_bits_refused)
 }
 END_TEST
 
+/* Numbers the encoder never writes: leading zeros and a negative zero. */
+START_TEST(test_non_canonical_numbers_refused)
+{
+	static const char *const bad[] = {"z1.tasks.07", "z1.tasks.00", "z1.tasks.-0",
+	                                  "z1.tasks.-05", "z1.tasks.1.007"};
+	static const int nkeys[] = {1, 1, 1, 1, 2};
+	char enc[256];
+	long long got[2];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		b64(bad[i], enc);
+		ck_assert_msg(cursor_decode(enc, "tasks", got, nkeys[i]) == -1,
+		              "\"%s\" accepted as %lld", bad[i], got[0]);
+	}
+}
+END_TEST
+
 START_TEST(test_hand_made_plain_text)
 {
 	char enc[256];
 	long long got[2];
 
+	/* Without its check, even a well-formed body is refused. */
 	b64("z1.tasks.5", enc);
-	ck_assert_int_eq(cursor_decode(enc, "tasks", got, 1), 0);
-	ck_assert_int_eq(got[0], 5);
+	ck_assert_int_eq(cursor_decode(enc, "tasks", got, 1), -1);
 	/* Shapes the encoder never makes. */
 	static const char *const bad[] = {
-		"z2.tasks.5",  "z1.tasks.",   "z1.tasks.5.", "z1.tasks.-",   "z1.tasks.+5",
-		"z1.tasks. 5", "z1.tasks.5x", "z1.tasks..5", "z1.tasks.9223372036854775808",
-		"z1.tasks.99999999999999999999",          "Z1.tasks.5",   "z1.tasks",
+	        "z2.tasks.5",
+	        "z1.tasks.",
+	        "z1.tasks.5.",
+	        "z1.tasks.-",
+	        "z1.tasks.+5",
+	        "z1.tasks. 5",
+	        "z1.tasks.5x",
+	        "z1.tasks..5",
+	        "z1.tasks.9223372036854775808",
+	        "z1.tasks.99999999999999999999",
+	        "Z1.tasks.5",
+	        "z1.tasks",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		b64(bad[i], enc);
-		ck_assert_msg(cursor_decode(enc, "tasks", got, 1) == -1, "\"%s\" accepted",
-			      bad[i]);
+		ck_assert_msg(cursor_decode(enc, "tasks", got, 1) == -1, "\"%s\" accepted", bad[i]);
 	}
 }
 END_TEST
@@ -308,6 +315,7 @@ Suite *cursor_suite(void)
 	tcase_add_test(tc, test_non_alphabet_refused);
 	tcase_add_test(tc, test_degenerate_inputs_refused);
 	tcase_add_test(tc, test_non_canonical_bits_refused);
+	tcase_add_test(tc, test_non_canonical_numbers_refused);
 	tcase_add_test(tc, test_hand_made_plain_text);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,9 +13,9 @@
 enum relation { REL_DIRECT, REL_GROUP, REL_LEAD, REL_OTHER, REL_COUNT };
 
 static const char *const relation_names[REL_COUNT] = {"assigned directly", "assigned via group",
-						      "lead unit", "unassigned other unit"};
+                                                      "lead unit", "unassigned other unit"};
 static const char *const action_names[POLICY_ACTION_COUNT] = {"READ", "REPORT", "AMEND", "REVIEW",
-							      "ADMINISTER"};
+                                                              "ADMINISTER"};
 
 #define OWN   "finance"
 #define OTHER "hrss"
@@ -52,72 +52,69 @@ static struct principal principal_of(enum principal_role role, const char *unit)
 	return p;
 }
 
-/* Expected outcome: [role][action][relation], 1 = allowed. */
-static const int expected[4][POLICY_ACTION_COUNT][REL_COUNT] = {
-	/*                 direct group lead other */
-	[ROLE_READER] = {
-		[POLICY_READ] = {1, 1, 1, 1},
-		[POLICY_REPORT] = {0, 0, 0, 0},
-		[POLICY_AMEND] = {0, 0, 0, 0},
-		[POLICY_REVIEW] = {0, 0, 0, 0},
-		[POLICY_ADMINISTER] = {0, 0, 0, 0},
-	},
-	[ROLE_REPORTER] = {
-		[POLICY_READ] = {1, 1, 1, 1},
-		[POLICY_REPORT] = {1, 1, 1, 0},
-		[POLICY_AMEND] = {1, 1, 1, 0},
-		[POLICY_REVIEW] = {0, 0, 1, 0},
-		[POLICY_ADMINISTER] = {0, 0, 0, 0},
-	},
-	[ROLE_SUPERVISOR] = {
-		[POLICY_READ] = {1, 1, 1, 1},
-		[POLICY_REPORT] = {0, 0, 0, 0},
-		[POLICY_AMEND] = {0, 0, 0, 0},
-		[POLICY_REVIEW] = {1, 1, 1, 1},
-		[POLICY_ADMINISTER] = {0, 0, 0, 0},
-	},
-	[ROLE_ADMIN] = {
-		[POLICY_READ] = {1, 1, 1, 1},
-		[POLICY_REPORT] = {1, 1, 1, 1},
-		[POLICY_AMEND] = {1, 1, 1, 1},
-		[POLICY_REVIEW] = {1, 1, 1, 1},
-		[POLICY_ADMINISTER] = {1, 1, 1, 1},
-	},
+/* Expected outcome per role and action, by relation (direct, group, lead, other); 1 = allow. */
+static const struct {
+	enum principal_role role;
+	enum policy_action action;
+	int want[REL_COUNT];
+} expected[] = {
+        {ROLE_READER, POLICY_READ, {1, 1, 1, 1}},
+        {ROLE_READER, POLICY_REPORT, {0, 0, 0, 0}},
+        {ROLE_READER, POLICY_AMEND, {0, 0, 0, 0}},
+        {ROLE_READER, POLICY_REVIEW, {0, 0, 0, 0}},
+        {ROLE_READER, POLICY_ADMINISTER, {0, 0, 0, 0}},
+        {ROLE_REPORTER, POLICY_READ, {1, 1, 1, 1}},
+        {ROLE_REPORTER, POLICY_REPORT, {1, 1, 1, 0}},
+        {ROLE_REPORTER, POLICY_AMEND, {1, 1, 1, 0}},
+        {ROLE_REPORTER, POLICY_REVIEW, {0, 0, 1, 0}},
+        {ROLE_REPORTER, POLICY_ADMINISTER, {0, 0, 0, 0}},
+        {ROLE_SUPERVISOR, POLICY_READ, {1, 1, 1, 1}},
+        {ROLE_SUPERVISOR, POLICY_REPORT, {0, 0, 0, 0}},
+        {ROLE_SUPERVISOR, POLICY_AMEND, {0, 0, 0, 0}},
+        {ROLE_SUPERVISOR, POLICY_REVIEW, {1, 1, 1, 1}},
+        {ROLE_SUPERVISOR, POLICY_ADMINISTER, {0, 0, 0, 0}},
+        {ROLE_ADMIN, POLICY_READ, {1, 1, 1, 1}},
+        {ROLE_ADMIN, POLICY_REPORT, {1, 1, 1, 1}},
+        {ROLE_ADMIN, POLICY_AMEND, {1, 1, 1, 1}},
+        {ROLE_ADMIN, POLICY_REVIEW, {1, 1, 1, 1}},
+        {ROLE_ADMIN, POLICY_ADMINISTER, {1, 1, 1, 1}},
 };
+
+#define EXPECTED (sizeof(expected) / sizeof(expected[0]))
 
 /* Asserts the decision, and that a denial always comes with a reason. */
 static void check_decision(const struct principal *p, enum policy_action a,
-			   const struct policy_scope *s, int want, const char *what)
+                           const struct policy_scope *s, int want, const char *what)
 {
 	const char *reason = NULL;
 	int got = policy_allows(p, a, s, &reason);
-	ck_assert_msg(got == want, "%s: %s %s got %s, want %s", what,
-		      principal_role_name(p->role), action_names[a], got ? "allow" : "deny",
-		      want ? "allow" : "deny");
+	ck_assert_msg(got == want, "%s: %s %s got %s, want %s", what, principal_role_name(p->role),
+	              action_names[a], got ? "allow" : "deny", want ? "allow" : "deny");
 	if (!got) {
-		ck_assert_msg(reason != NULL && reason[0] != '\0', "%s: %s %s denied without reason",
-			      what, principal_role_name(p->role), action_names[a]);
+		ck_assert_msg(reason != NULL && reason[0] != '\0',
+		              "%s: %s %s denied without reason", what, principal_role_name(p->role),
+		              action_names[a]);
 	}
 }
 
 START_TEST(test_matrix)
 {
-	static const enum principal_role roles[] = {ROLE_READER, ROLE_REPORTER, ROLE_SUPERVISOR,
-						    ROLE_ADMIN};
-	int checked = 0;
+	int seen[4][POLICY_ACTION_COUNT] = {{0}};
 
-	for (size_t r = 0; r < 4; r++) {
-		struct principal p = principal_of(roles[r], OWN);
-		for (int a = 0; a < POLICY_ACTION_COUNT; a++) {
-			for (int rel = 0; rel < REL_COUNT; rel++) {
-				struct policy_scope s = scope_for((enum relation)rel);
-				check_decision(&p, (enum policy_action)a, &s,
-					       expected[roles[r]][a][rel], relation_names[rel]);
-				checked++;
-			}
+	for (size_t i = 0; i < EXPECTED; i++) {
+		struct principal p = principal_of(expected[i].role, OWN);
+		seen[expected[i].role][expected[i].action]++;
+		for (int rel = 0; rel < REL_COUNT; rel++) {
+			struct policy_scope s = scope_for((enum relation)rel);
+			check_decision(&p, expected[i].action, &s, expected[i].want[rel],
+			               relation_names[rel]);
 		}
 	}
-	ck_assert_int_eq(checked, 4 * POLICY_ACTION_COUNT * REL_COUNT);
+	/* The table names every role × action exactly once. */
+	for (int r = 0; r < 4; r++)
+		for (int a = 0; a < POLICY_ACTION_COUNT; a++)
+			ck_assert_msg(seen[r][a] == 1, "role %d action %d listed %d times", r, a,
+			              seen[r][a]);
 }
 END_TEST
 
@@ -197,14 +194,14 @@ START_TEST(test_out_of_range_denied)
 	ck_assert_int_eq(policy_allows(&admin, POLICY_ACTION_COUNT, &s, &reason), 0);
 	ck_assert_ptr_nonnull(reason);
 	reason = NULL;
-	ck_assert_int_eq(policy_allows(&admin, (enum policy_action)-1, &s, &reason), 0);
+	ck_assert_int_eq(policy_allows(&admin, (enum policy_action) - 1, &s, &reason), 0);
 	ck_assert_ptr_nonnull(reason);
 	reason = NULL;
 	odd.role = (enum principal_role)(ROLE_ADMIN + 1);
 	ck_assert_int_eq(policy_allows(&odd, POLICY_READ, &s, &reason), 0);
 	ck_assert_ptr_nonnull(reason);
 	reason = NULL;
-	odd.role = (enum principal_role)-1;
+	odd.role = (enum principal_role) - 1;
 	ck_assert_int_eq(policy_allows(&odd, POLICY_READ, &s, &reason), 0);
 	ck_assert_ptr_nonnull(reason);
 }
@@ -223,16 +220,16 @@ struct yunfu_case {
 };
 
 static const struct yunfu_case yunfu_cases[] = {
-	/* 市财政局: related unit of measure 3, not assigned to measure 2 */
-	{"finance", "市财政局", 3, 1, 0, 1},
-	{"finance", "市财政局", 2, 0, 0, 0},
-	/* 云浮技师学院: measure 2 through 各职业院校 (related) */
-	{"yunfu-technician-college", "云浮技师学院", 2, 1, 0, 1},
-	/* 云安区人民政府: measure 17 through 各县（市、区）人民政府; measure 1 names the other four */
-	{"yunan-district-gov", "云安区人民政府", 17, 1, 0, 1},
-	{"yunan-district-gov", "云安区人民政府", 1, 0, 0, 0},
-	/* 市人力资源社会保障局 leads measure 2 */
-	{"hrss", "市人力资源社会保障局", 2, 1, 1, 1},
+        /* 市财政局: related unit of measure 3, not assigned to measure 2 */
+        {"finance", "市财政局", 3, 1, 0, 1},
+        {"finance", "市财政局", 2, 0, 0, 0},
+        /* 云浮技师学院: measure 2 through 各职业院校 (related) */
+        {"yunfu-technician-college", "云浮技师学院", 2, 1, 0, 1},
+        /* 云安区人民政府: 17 via the county group; measure 1 names the other four */
+        {"yunan-district-gov", "云安区人民政府", 17, 1, 0, 1},
+        {"yunan-district-gov", "云安区人民政府", 1, 0, 0, 0},
+        /* 市人力资源社会保障局 leads measure 2 */
+        {"hrss", "市人力资源社会保障局", 2, 1, 1, 1},
 };
 
 START_TEST(test_yunfu_cases)
@@ -246,7 +243,8 @@ START_TEST(test_yunfu_cases)
 
 		snprintf(what, sizeof(what), "%s (%s) on measure %d", c->name, c->unit, c->measure);
 		int got = policy_allows(&p, POLICY_REPORT, &s, &reason);
-		ck_assert_msg(got == c->may_report, "%s: report %s", what, got ? "allowed" : "denied");
+		ck_assert_msg(got == c->may_report, "%s: report %s", what,
+		              got ? "allowed" : "denied");
 		if (!got)
 			ck_assert_msg(reason != NULL && reason[0] != '\0', "%s: no reason", what);
 		/* As its own unit explicitly: same answer. */

@@ -12,14 +12,21 @@ static const struct {
 	enum svc_error err;
 	int status;
 } statuses[] = {
-	{SVC_BAD_REQUEST, 400},       {SVC_VALIDATION, 400},
-	{SVC_UNAUTHORIZED, 401},      {SVC_FORBIDDEN, 403},
-	{SVC_NOT_FOUND, 404},         {SVC_METHOD_NOT_ALLOWED, 405},
-	{SVC_NOT_ACCEPTABLE, 406},    {SVC_CONFLICT, 409},
-	{SVC_PRECONDITION_FAILED, 412}, {SVC_TOO_LARGE, 413},
-	{SVC_UNSUPPORTED_MEDIA, 415}, {SVC_UNPROCESSABLE, 422},
-	{SVC_PRECONDITION_REQUIRED, 428}, {SVC_UNAVAILABLE, 503},
-	{SVC_INTERNAL, 500},
+        {SVC_BAD_REQUEST, 400},
+        {SVC_VALIDATION, 400},
+        {SVC_UNAUTHORIZED, 401},
+        {SVC_FORBIDDEN, 403},
+        {SVC_NOT_FOUND, 404},
+        {SVC_METHOD_NOT_ALLOWED, 405},
+        {SVC_NOT_ACCEPTABLE, 406},
+        {SVC_CONFLICT, 409},
+        {SVC_PRECONDITION_FAILED, 412},
+        {SVC_TOO_LARGE, 413},
+        {SVC_UNSUPPORTED_MEDIA, 415},
+        {SVC_UNPROCESSABLE, 422},
+        {SVC_PRECONDITION_REQUIRED, 428},
+        {SVC_UNAVAILABLE, 503},
+        {SVC_INTERNAL, 500},
 };
 
 #define STATUSES (sizeof(statuses) / sizeof(statuses[0]))
@@ -31,8 +38,8 @@ START_TEST(test_status_mapping)
 	for (size_t i = 0; i < STATUSES; i++) {
 		ck_assert_int_eq((int)statuses[i].err, (int)i + 1);
 		ck_assert_msg(problem_status(statuses[i].err) == statuses[i].status,
-			      "code %d: status %d, want %d", (int)statuses[i].err,
-			      problem_status(statuses[i].err), statuses[i].status);
+		              "code %d: status %d, want %d", (int)statuses[i].err,
+		              problem_status(statuses[i].err), statuses[i].status);
 	}
 }
 END_TEST
@@ -62,15 +69,15 @@ START_TEST(test_type_uris)
 		ck_assert_ptr_nonnull(title);
 		ck_assert_uint_gt(strlen(title), 0);
 		ck_assert_msg(strncmp(type, TYPE_PREFIX, strlen(TYPE_PREFIX)) == 0,
-			      "code %d: type \"%s\"", a, type);
+		              "code %d: type \"%s\"", a, type);
 		const char *slug = type + strlen(TYPE_PREFIX);
 		ck_assert_msg(slug[0] >= 'a' && slug[0] <= 'z', "code %d: empty or odd slug", a);
 		for (const char *c = slug; *c != '\0'; c++)
 			ck_assert_msg((*c >= 'a' && *c <= 'z') || *c == '-',
-				      "code %d: slug \"%s\" is not lowercase-hyphenated", a, slug);
+			              "code %d: slug \"%s\" is not lowercase-hyphenated", a, slug);
 		for (int b = a + 1; b < SVC_ERROR_COUNT; b++)
 			ck_assert_msg(strcmp(type, problem_type((enum svc_error)b)) != 0,
-				      "codes %d and %d share type %s", a, b, type);
+			              "codes %d and %d share type %s", a, b, type);
 	}
 	/* Spot-check the slugs integrators will switch on. */
 	ck_assert_str_eq(problem_type(SVC_VALIDATION), TYPE_PREFIX "validation");
@@ -84,9 +91,9 @@ START_TEST(test_problem_new_members)
 	json_t *p = problem_new(SVC_NOT_FOUND, "no measure 99", "req-42");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(json_string_value(json_object_get(p, "type")),
-			 problem_type(SVC_NOT_FOUND));
+	                 problem_type(SVC_NOT_FOUND));
 	ck_assert_str_eq(json_string_value(json_object_get(p, "title")),
-			 problem_title(SVC_NOT_FOUND));
+	                 problem_title(SVC_NOT_FOUND));
 	ck_assert(json_is_integer(json_object_get(p, "status")));
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "status")), 404);
 	ck_assert_str_eq(json_string_value(json_object_get(p, "detail")), "no measure 99");
@@ -97,8 +104,7 @@ START_TEST(test_problem_new_members)
 
 	/* A detail with non-ASCII text is kept as is. */
 	p = problem_new(SVC_CONFLICT, "单位“市财政局”已存在", "r");
-	ck_assert_str_eq(json_string_value(json_object_get(p, "detail")),
-			 "单位“市财政局”已存在");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "detail")), "单位“市财政局”已存在");
 	json_decref(p);
 }
 END_TEST
@@ -107,7 +113,7 @@ START_TEST(test_detail_falls_back_to_title)
 {
 	json_t *p = problem_new(SVC_UNAUTHORIZED, NULL, "req-1");
 	ck_assert_str_eq(json_string_value(json_object_get(p, "detail")),
-			 problem_title(SVC_UNAUTHORIZED));
+	                 problem_title(SVC_UNAUTHORIZED));
 	json_decref(p);
 
 	const char *invalid[] = {"bad \xff byte", "\xc0\xaf", "cut \xe4\xb8", "\xed\xa0\x80"};
@@ -116,7 +122,7 @@ START_TEST(test_detail_falls_back_to_title)
 		ck_assert_ptr_nonnull(p);
 		ck_assert_msg(json_is_string(json_object_get(p, "detail")), "case %zu", i);
 		ck_assert_str_eq(json_string_value(json_object_get(p, "detail")),
-				 problem_title(SVC_BAD_REQUEST));
+		                 problem_title(SVC_BAD_REQUEST));
 		ck_assert_str_eq(json_string_value(json_object_get(p, "request_id")), "req-2");
 		json_decref(p);
 	}
@@ -126,8 +132,8 @@ END_TEST
 START_TEST(test_add_error_in_order)
 {
 	static const char *const ptrs[] = {"/values/0/value", "/period", "", "/evidence/1/url"};
-	static const char *const msgs[] = {"must be a number", "must be a period",
-					   "unknown member", "must be an http or https URL"};
+	static const char *const msgs[] = {"must be a number", "must be a period", "unknown member",
+	                                   "must be an http or https URL"};
 	json_t *p = problem_new(SVC_VALIDATION, "the body has 4 problems", "req-3");
 
 	for (size_t i = 0; i < 4; i++)

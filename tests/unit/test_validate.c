@@ -43,10 +43,10 @@ static json_t *parse(const char *text)
 
 START_TEST(test_code)
 {
-	static const char *const good[] = {"a", "0", "hrss", "yunfu-gdjg-m01", "a.b_c-d", "9-",
-					   "finance"};
-	static const char *const bad[] = {"", "-a", ".a", "_a", "A", "aB", "a b", "a/b", "a+b",
-					  "中文", "a\n", "a:b", " a"};
+	static const char *const good[] = {"a",       "0",  "hrss",   "yunfu-gdjg-m01",
+	                                   "a.b_c-d", "9-", "finance"};
+	static const char *const bad[] = {"",    "-a",  ".a",   "_a",  "A",   "aB", "a b",
+	                                  "a/b", "a+b", "中文", "a\n", "a:b", " a"};
 	char c64[65], c65[66];
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -66,12 +66,13 @@ END_TEST
 START_TEST(test_date)
 {
 	static const char *const good[] = {"2024-02-29", "2000-02-29", "2023-02-28", "2022-12-31",
-					   "2022-01-01", "2023-04-30", "1900-01-01", "9999-12-31"};
+	                                   "2022-01-01", "2023-04-30", "1900-01-01", "9999-12-31"};
 	static const char *const bad[] = {
-		"2023-02-29", "1900-02-29", "2100-02-29", "2023-02-30", "2023-04-31", "2023-13-01",
-		"2023-00-10", "2023-01-00", "2023-01-32", "2023-1-01",  "2023-01-1",  "2023-01-011",
-		"20230101",   "2023/01/01", "2023-01-0a", " 2023-01-01", "2023-01-01 ", "+023-01-01",
-		"1899-12-31", "",           "2023",       "2023-01-01T00:00:00Z",     "０２３-01-01",
+	        "2023-02-29",  "1900-02-29",           "2100-02-29",   "2023-02-30", "2023-04-31",
+	        "2023-13-01",  "2023-00-10",           "2023-01-00",   "2023-01-32", "2023-1-01",
+	        "2023-01-1",   "2023-01-011",          "20230101",     "2023/01/01", "2023-01-0a",
+	        " 2023-01-01", "2023-01-01 ",          "+023-01-01",   "1899-12-31", "",
+	        "2023",        "2023-01-01T00:00:00Z", "０２３-01-01",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(validate_date(good[i]) == 1, "refused \"%s\"", good[i]);
@@ -86,23 +87,23 @@ START_TEST(test_period)
 	static const struct {
 		const char *period, *start, *end;
 	} good[] = {
-		{"2022", "2022-01-01", "2022-12-31"},    {"2022-H1", "2022-01-01", "2022-06-30"},
-		{"2022-H2", "2022-07-01", "2022-12-31"}, {"2022-Q1", "2022-01-01", "2022-03-31"},
-		{"2022-Q2", "2022-04-01", "2022-06-30"}, {"2022-Q3", "2022-07-01", "2022-09-30"},
-		{"2022-Q4", "2022-10-01", "2022-12-31"}, {"2022-07", "2022-07-01", "2022-07-31"},
-		{"2022-02", "2022-02-01", "2022-02-28"}, {"2024-02", "2024-02-01", "2024-02-29"},
-		{"2022-11", "2022-11-01", "2022-11-30"}, {"2022-01", "2022-01-01", "2022-01-31"},
+	        {"2022", "2022-01-01", "2022-12-31"},    {"2022-H1", "2022-01-01", "2022-06-30"},
+	        {"2022-H2", "2022-07-01", "2022-12-31"}, {"2022-Q1", "2022-01-01", "2022-03-31"},
+	        {"2022-Q2", "2022-04-01", "2022-06-30"}, {"2022-Q3", "2022-07-01", "2022-09-30"},
+	        {"2022-Q4", "2022-10-01", "2022-12-31"}, {"2022-07", "2022-07-01", "2022-07-31"},
+	        {"2022-02", "2022-02-01", "2022-02-28"}, {"2024-02", "2024-02-01", "2024-02-29"},
+	        {"2022-11", "2022-11-01", "2022-11-30"}, {"2022-01", "2022-01-01", "2022-01-31"},
 	};
-	static const char *const bad[] = {"2022-Q5", "2022-Q0", "2022-H3", "2022-H0", "2022-13",
-					  "2022-00", "22",      "2022-q1", "2022-h1", "",
-					  "2022-",   "2022-7",  "2022-Q",  "2022-H1x", "2022 ",
-					  "202",     "20221",   "1899",    "2022-W01", "2022/Q1"};
+	static const char *const bad[] = {"2022-Q5", "2022-Q0", "2022-H3", "2022-H0",  "2022-13",
+	                                  "2022-00", "22",      "2022-q1", "2022-h1",  "",
+	                                  "2022-",   "2022-7",  "2022-Q",  "2022-H1x", "2022 ",
+	                                  "202",     "20221",   "1899",    "2022-W01", "2022/Q1"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		char start[11], end[11];
 		memset(start, '#', sizeof(start));
 		memset(end, '#', sizeof(end));
 		ck_assert_msg(validate_period(good[i].period, start, end) == 1, "refused \"%s\"",
-			      good[i].period);
+		              good[i].period);
 		ck_assert_str_eq(start, good[i].start);
 		ck_assert_str_eq(end, good[i].end);
 		ck_assert_int_eq(validate_period(good[i].period, NULL, NULL), 1);
@@ -118,34 +119,34 @@ END_TEST
 START_TEST(test_http_url)
 {
 	static const char *const good[] = {
-		"http://example.org",
-		"https://example.org",
-		"https://www.gd.gov.cn/zwgk/wjk/qbwj/yf/content/post_3704444.html",
-		"https://example.org:8443/a/b?c=d&e=f#frag",
-		"http://10.0.0.1/report.pdf",
+	        "http://example.org",
+	        "https://example.org",
+	        "https://www.gd.gov.cn/zwgk/wjk/qbwj/yf/content/post_3704444.html",
+	        "https://example.org:8443/a/b?c=d&e=f#frag",
+	        "http://10.0.0.1/report.pdf",
 	};
 	static const char *const bad[] = {
-		"ftp://example.org/file",
-		"javascript:alert(1)",
-		"https://",
-		"http://",
-		"https:///path",
-		"https://?q",
-		"https://#x",
-		"https://exa mple.org",
-		"https://example.org/a b",
-		"https://example.org/\x01",
-		"https://example.org/\t",
-		"https://example.org/\n",
-		"https://example.org/\x7f",
-		" https://example.org",
-		"https://example.org ",
-		"//example.org",
-		"example.org",
-		"https:example.org",
-		"mailto:a@example.org",
-		"data:text/html,<b>",
-		"",
+	        "ftp://example.org/file",
+	        "javascript:alert(1)",
+	        "https://",
+	        "http://",
+	        "https:///path",
+	        "https://?q",
+	        "https://#x",
+	        "https://exa mple.org",
+	        "https://example.org/a b",
+	        "https://example.org/\x01",
+	        "https://example.org/\t",
+	        "https://example.org/\n",
+	        "https://example.org/\x7f",
+	        " https://example.org",
+	        "https://example.org ",
+	        "//example.org",
+	        "example.org",
+	        "https:example.org",
+	        "mailto:a@example.org",
+	        "data:text/html,<b>",
+	        "",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(validate_http_url(good[i]) == 1, "refused \"%s\"", good[i]);
@@ -162,15 +163,15 @@ START_TEST(test_utf8_text)
 	UTF8_OK("云浮市推进“广东技工”工程实施方案责任清单");
 	UTF8_OK("各县（市、区）人民政府");
 	UTF8_OK("tab\there\nnew line\r\n");
-	UTF8_OK("\xc2\x80");             /* U+0080 */
-	UTF8_OK("\xdf\xbf");             /* U+07FF */
-	UTF8_OK("\xe0\xa0\x80");         /* U+0800 */
-	UTF8_OK("\xef\xbf\xbd");         /* U+FFFD */
-	UTF8_OK("\xf0\x90\x80\x80");     /* U+10000 */
-	UTF8_OK("\xf0\x9f\x98\x80");     /* an emoji */
-	UTF8_OK("\xf4\x8f\xbf\xbf");     /* U+10FFFF */
-	UTF8_OK("\xed\x9f\xbf");         /* U+D7FF, just below the surrogates */
-	UTF8_OK("\xee\x80\x80");         /* U+E000, just above */
+	UTF8_OK("\xc2\x80");         /* U+0080 */
+	UTF8_OK("\xdf\xbf");         /* U+07FF */
+	UTF8_OK("\xe0\xa0\x80");     /* U+0800 */
+	UTF8_OK("\xef\xbf\xbd");     /* U+FFFD */
+	UTF8_OK("\xf0\x90\x80\x80"); /* U+10000 */
+	UTF8_OK("\xf0\x9f\x98\x80"); /* an emoji */
+	UTF8_OK("\xf4\x8f\xbf\xbf"); /* U+10FFFF */
+	UTF8_OK("\xed\x9f\xbf");     /* U+D7FF, just below the surrogates */
+	UTF8_OK("\xee\x80\x80");     /* U+E000, just above */
 
 	/* overlong forms */
 	UTF8_BAD("\xc0\xaf");
@@ -230,9 +231,10 @@ END_TEST
 
 START_TEST(test_string_member)
 {
-	json_t *obj = parse("{\"name\": \"云浮\", \"num\": 5, \"empty\": \"\", \"long\": \"abcdef\","
-			    " \"ctl\": \"a\\u0001b\", \"nul\": \"a\\u0000b\", \"nil\": null,"
-			    " \"tabbed\": \"a\\tb\", \"arr\": [\"x\"]}");
+	json_t *obj =
+	        parse("{\"name\": \"云浮\", \"num\": 5, \"empty\": \"\", \"long\": \"abcdef\","
+	              " \"ctl\": \"a\\u0001b\", \"nul\": \"a\\u0000b\", \"nil\": null,"
+	              " \"tabbed\": \"a\\tb\", \"arr\": [\"x\"]}");
 	json_t *errors = json_array();
 	const char *s;
 
@@ -256,9 +258,8 @@ START_TEST(test_string_member)
 	ck_assert_ptr_null(validate_string_member(obj, "ctl", 1, 100, "/body", errors));
 	ck_assert_ptr_null(validate_string_member(obj, "nul", 1, 100, "/body", errors));
 	ck_assert_uint_eq(json_array_size(errors), 8);
-	static const char *const want[] = {"/body/absent", "/body/nil",  "/body/num",
-					   "/body/arr",    "/body/empty", "/body/long",
-					   "/body/ctl",    "/body/nul"};
+	static const char *const want[] = {"/body/absent", "/body/nil",  "/body/num", "/body/arr",
+	                                   "/body/empty",  "/body/long", "/body/ctl", "/body/nul"};
 	for (size_t i = 0; i < 8; i++)
 		ck_assert_str_eq(pointer_at(errors, i), want[i]);
 
@@ -275,7 +276,7 @@ END_TEST
 START_TEST(test_integer_member)
 {
 	json_t *obj = parse("{\"n\": 7, \"low\": -1, \"high\": 501, \"real\": 1.5, \"text\": \"5\","
-			    " \"nil\": null, \"big\": 9223372036854775807, \"t\": true}");
+	                    " \"nil\": null, \"big\": 9223372036854775807, \"t\": true}");
 	json_t *errors = json_array();
 	long long out = -99;
 
@@ -283,8 +284,8 @@ START_TEST(test_integer_member)
 	ck_assert_int_eq(out, 7);
 	ck_assert_int_eq(validate_integer_member(obj, "n", 1, 7, 7, &out, "/q", errors), 0);
 	ck_assert_int_eq(validate_integer_member(obj, "big", 1, 0, 9223372036854775807LL, &out,
-						 "/q", errors),
-			 0);
+	                                         "/q", errors),
+	                 0);
 	ck_assert_int_eq(out, 9223372036854775807LL);
 	out = -99;
 	ck_assert_int_eq(validate_integer_member(obj, "absent", 0, 0, 10, &out, "/q", errors), -1);
@@ -302,7 +303,7 @@ START_TEST(test_integer_member)
 	ck_assert_int_eq(out, -99);
 	ck_assert_uint_eq(json_array_size(errors), 7);
 	static const char *const want[] = {"/q/low", "/q/high",   "/q/real", "/q/text",
-					   "/q/t",   "/q/absent", "/q/nil"};
+	                                   "/q/t",   "/q/absent", "/q/nil"};
 	for (size_t i = 0; i < 7; i++)
 		ck_assert_str_eq(pointer_at(errors, i), want[i]);
 	json_decref(errors);
@@ -313,34 +314,32 @@ END_TEST
 START_TEST(test_number_member)
 {
 	json_t *obj = parse("{\"i\": 80, \"r\": 65.5, \"neg\": -0.5, \"over\": 120, \"s\": \"80\","
-			    " \"nil\": null, \"huge\": 1e300}");
+	                    " \"nil\": null, \"huge\": 1e300}");
 	json_t *errors = json_array();
 	double out = -1;
 
-	ck_assert_int_eq(validate_number_member(obj, "i", 1, 0, 100, &out, "/values/0", errors),
-			 0);
+	ck_assert_int_eq(validate_number_member(obj, "i", 1, 0, 100, &out, "/values/0", errors), 0);
 	ck_assert(out == 80.0);
-	ck_assert_int_eq(validate_number_member(obj, "r", 1, 0, 100, &out, "/values/0", errors),
-			 0);
+	ck_assert_int_eq(validate_number_member(obj, "r", 1, 0, 100, &out, "/values/0", errors), 0);
 	ck_assert(out == 65.5);
 	ck_assert_int_eq(validate_number_member(obj, "absent", 0, 0, 1, &out, "/values/0", errors),
-			 -1);
+	                 -1);
 	ck_assert_uint_eq(json_array_size(errors), 0);
 
 	ck_assert_int_eq(validate_number_member(obj, "neg", 1, 0, 100, &out, "/values/0", errors),
-			 -1);
+	                 -1);
 	ck_assert_int_eq(validate_number_member(obj, "over", 1, 0, 100, &out, "/values/1", errors),
-			 -1);
+	                 -1);
 	ck_assert_int_eq(validate_number_member(obj, "s", 1, 0, 100, &out, "/values/2", errors),
-			 -1);
+	                 -1);
 	ck_assert_int_eq(validate_number_member(obj, "nil", 1, 0, 100, &out, "/values/3", errors),
-			 -1);
+	                 -1);
 	ck_assert_int_eq(validate_number_member(obj, "huge", 1, 0, 1e15, &out, "/values/4", errors),
-			 -1);
+	                 -1);
 	ck_assert(out == 65.5); /* untouched by failures */
 	ck_assert_uint_eq(json_array_size(errors), 5);
 	static const char *const want[] = {"/values/0/neg", "/values/1/over", "/values/2/s",
-					   "/values/3/nil", "/values/4/huge"};
+	                                   "/values/3/nil", "/values/4/huge"};
 	for (size_t i = 0; i < 5; i++)
 		ck_assert_str_eq(pointer_at(errors, i), want[i]);
 	json_decref(errors);
@@ -352,7 +351,7 @@ START_TEST(test_known_members)
 {
 	static const char *const allowed[] = {"measure_id", "period", "status", NULL};
 	json_t *obj = parse("{\"measure_id\": 1, \"perod\": \"2022\", \"status\": \"on_track\","
-			    " \"extra\": true}");
+	                    " \"extra\": true}");
 	json_t *errors = json_array();
 
 	validate_known_members(obj, allowed, "", errors);
@@ -360,7 +359,7 @@ START_TEST(test_known_members)
 	/* Order follows the object's; check as a set. */
 	const char *a = pointer_at(errors, 0), *b = pointer_at(errors, 1);
 	ck_assert((strcmp(a, "/perod") == 0 && strcmp(b, "/extra") == 0) ||
-		  (strcmp(a, "/extra") == 0 && strcmp(b, "/perod") == 0));
+	          (strcmp(a, "/extra") == 0 && strcmp(b, "/perod") == 0));
 
 	json_array_clear(errors);
 	validate_known_members(obj, allowed, "/values/3", errors);
@@ -404,7 +403,7 @@ START_TEST(test_errors_collected_across_checks)
 {
 	static const char *const allowed[] = {"measure_id", "period", "status", "summary", NULL};
 	json_t *body = parse("{\"measure_id\": \"3\", \"status\": 1, \"summary\": \"\","
-			     " \"colour\": \"red\"}");
+	                     " \"colour\": \"red\"}");
 	json_t *errors = json_array();
 	long long id;
 
@@ -416,11 +415,11 @@ START_TEST(test_errors_collected_across_checks)
 	verr_add(errors, "/values/0/value", "must be at most %d", 100);
 	ck_assert_uint_eq(json_array_size(errors), 6);
 	static const char *const want[] = {"/colour", "/measure_id", "/period",
-					   "/status", "/summary",    "/values/0/value"};
+	                                   "/status", "/summary",    "/values/0/value"};
 	for (size_t i = 0; i < 6; i++)
 		ck_assert_str_eq(pointer_at(errors, i), want[i]);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 5), "message")),
-			 "must be at most 100");
+	                 "must be at most 100");
 	json_decref(errors);
 	json_decref(body);
 }
