@@ -21,6 +21,14 @@ void repo_reply_error(struct http_ctx *ctx, enum svc_error err)
 	}
 }
 
+void repo_reply_error_detail(struct http_ctx *ctx, enum svc_error err, const char *detail)
+{
+	if (detail == NULL)
+		repo_reply_error(ctx, err);
+	else
+		http_reply_problem(ctx, err, detail);
+}
+
 void repo_reply_one(struct http_ctx *ctx, enum db_stmt stmt, int nparams, const char *const *params)
 {
 	struct db_conn *conn = NULL;

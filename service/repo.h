@@ -23,5 +23,7 @@ enum svc_error repo_exists(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
 
 /* Replies the problem for a database-side error code with a fitting detail. */
 void repo_reply_error(struct http_ctx *ctx, enum svc_error err);
+/* Same, with the caller's detail when it has one (NULL: the default for err). */
+void repo_reply_error_detail(struct http_ctx *ctx, enum svc_error err, const char *detail);
 
 #endif

@@ -3,5 +3,5 @@
 
 const struct route *const route_tables[] = {
         health_routes,  plans_routes, tasks_routes, measures_routes,
-        targets_routes, units_routes, NULL,
+        targets_routes, units_routes, progress_routes, NULL,
 };

@@ -65,6 +65,34 @@ int validate_date(const char *s)
 	return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= validate_days_in_month(y, m);
 }
 
+int validate_timestamp(const char *s)
+{
+	int h, mi, sec, oh, om;
+	if (s == NULL || strlen(s) < 20 || strlen(s) > 35)
+		return 0;
+	char date[11];
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (!validate_date(date) || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+	    s[16] != ':' || !validate_digits(s + 11, 2, &h) || !validate_digits(s + 14, 2, &mi) ||
+	    !validate_digits(s + 17, 2, &sec) || h > 23 || mi > 59 || sec > 60)
+		return 0;
+	const char *p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		return 1;
+	if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
+	    validate_digits(p + 1, 2, &oh) && validate_digits(p + 4, 2, &om))
+		return oh <= 23 && om <= 59;
+	return 0;
+}
+
 int validate_period(const char *s, char start[11], char end[11])
 {
 	int y, a = 1, b = 12, n;

@@ -14,6 +14,8 @@ void verr_add(json_t *errors, const char *pointer, const char *fmt, ...)
 int validate_code(const char *s);
 /* A real calendar date written YYYY-MM-DD (years 1900..9999). */
 int validate_date(const char *s);
+/* An RFC 3339 timestamp: YYYY-MM-DDTHH:MM:SS, optional fraction, Z or +HH:MM / -HH:MM. */
+int validate_timestamp(const char *s);
 /* A reporting period: 2022, 2022-H1, 2022-Q3 or 2022-07. Writes its first and last day
  * (YYYY-MM-DD) when start/end are not NULL. */
 int validate_period(const char *s, char start[11], char end[11]);

@@ -1,0 +1,172 @@
+/* idempotency.c — claim the key before the work, store the reply after it. A retry with the
+ * same body gets the stored reply; another body with the same key is 422; a retry while the
+ * first is still running is 409. Keys live 48 hours. */
+#include "idempotency.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+static void idem_subject(const struct http_ctx *ctx, char *out, size_t len)
+{
+	snprintf(out, len, "%s|%s", ctx->principal.iss, ctx->principal.sub);
+}
+
+static int idem_key_valid(const char *key)
+{
+	size_t n = strlen(key);
+	if (n == 0 || n > 200)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (key[i] < 0x21 || key[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static void idem_hash(const struct http_ctx *ctx, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	const char *ct = http_header(ctx, "Content-Type");
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, ctx->method, strlen(ctx->method) + 1);
+	EVP_DigestUpdate(c, ctx->req->url_path, strlen(ctx->req->url_path) + 1);
+	EVP_DigestUpdate(c, ct != NULL ? ct : "", ct != NULL ? strlen(ct) + 1 : 1);
+	if (ctx->req->binary_body != NULL)
+		EVP_DigestUpdate(c, ctx->req->binary_body, ctx->req->binary_body_length);
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* Replays a stored reply. */
+static void idem_replay(struct http_ctx *ctx, PGresult *r)
+{
+	int status = atoi(PQgetvalue(r, 0, 2));
+	json_t *headers = json_loads(PQgetvalue(r, 0, 3), 0, NULL);
+	const char *key;
+	json_t *value;
+	const char *ct = "application/json";
+	json_object_foreach(headers, key, value)
+	{
+		if (strcmp(key, "Content-Type") == 0)
+			ct = json_string_value(value);
+		else
+			http_set_header(ctx, key, json_string_value(value));
+	}
+	http_set_header(ctx, "Idempotent-Replayed", "true");
+	http_reply_body(ctx, status, ct, PQgetvalue(r, 0, 4), (size_t)PQgetlength(r, 0, 4));
+	json_decref(headers);
+}
+
+enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct idem *idem)
+{
+	memset(idem, 0, sizeof(*idem));
+	const char *key = http_header(ctx, "Idempotency-Key");
+	if (key == NULL)
+		return IDEM_PROCEED;
+	if (!idem_key_valid(key)) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "Idempotency-Key",
+				   "Idempotency-Key must be 1 to 200 visible ASCII characters");
+		return IDEM_DONE;
+	}
+	snprintf(idem->key, sizeof(idem->key), "%s", key);
+	idem->endpoint = endpoint;
+	idem_hash(ctx, idem->hash);
+	char subject[2 * AUTH_CLAIM_MAX + 2];
+	idem_subject(ctx, subject, sizeof(subject));
+
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->pool, &conn);
+	if (err != SVC_OK) {
+		http_reply_problem(ctx, err, "the database is not available; retry shortly");
+		return IDEM_DONE;
+	}
+	const char *claim[] = {subject, idem->key, endpoint, idem->hash};
+	PGresult *r = db_exec(conn, STMT_IDEMPOTENCY_CLAIM, 4, claim);
+	err = db_result_error(conn, r);
+	int owned = err == SVC_OK && PQntuples(r) == 1;
+	PQclear(r);
+	if (err == SVC_OK && owned) {
+		/* now and then, drop expired keys so the table stays small */
+		if ((idem->hash[0] & 0x0f) == 0)
+			PQclear(db_exec(conn, STMT_IDEMPOTENCY_PURGE, 0, NULL));
+		db_release(ctx->app->pool, conn);
+		idem->active = 1;
+		return IDEM_PROCEED;
+	}
+	if (err == SVC_OK) {
+		const char *get[] = {subject, idem->key};
+		r = db_exec(conn, STMT_IDEMPOTENCY_GET, 2, get);
+		err = db_result_error(conn, r);
+		if (err == SVC_OK && PQntuples(r) == 1) {
+			if (strcmp(PQgetvalue(r, 0, 0), endpoint) != 0 ||
+			    strcmp(PQgetvalue(r, 0, 1), idem->hash) != 0)
+				http_reply_problem(ctx, SVC_UNPROCESSABLE,
+						   "this Idempotency-Key was used with another "
+						   "request; use a new key for a new request");
+			else if (PQgetisnull(r, 0, 2))
+				http_reply_problem(ctx, SVC_CONFLICT,
+						   "the first request with this Idempotency-Key is "
+						   "still running; retry later");
+			else
+				idem_replay(ctx, r);
+		} else if (err == SVC_OK) {
+			/* the key vanished between claim and read: a retry will claim it */
+			http_reply_problem(ctx, SVC_CONFLICT, "retry the request");
+		}
+		PQclear(r);
+	}
+	db_release(ctx->app->pool, conn);
+	if (err != SVC_OK)
+		http_reply_problem(ctx, err, NULL);
+	return IDEM_DONE;
+}
+
+void idem_finish(struct http_ctx *ctx, struct idem *idem)
+{
+	if (!idem->active)
+		return;
+	char subject[2 * AUTH_CLAIM_MAX + 2];
+	idem_subject(ctx, subject, sizeof(subject));
+	struct db_conn *conn = NULL;
+	if (db_acquire(ctx->app->pool, &conn) != SVC_OK)
+		return; /* the key stays in flight and is taken over after 60 s */
+	long status = ctx->res->status;
+	PGresult *r;
+	if (status >= 500) {
+		const char *p[] = {subject, idem->key};
+		r = db_exec(conn, STMT_IDEMPOTENCY_RELEASE, 2, p);
+	} else {
+		json_t *h = json_object();
+		const char *names[] = {"Content-Type", "Location", "ETag"};
+		for (size_t i = 0; i < 3; i++) {
+			const char *v = u_map_get_case(ctx->res->map_header, names[i]);
+			if (v != NULL)
+				json_object_set_new(h, names[i], json_string(v));
+		}
+		char *htext = json_dumps(h, JSON_COMPACT);
+		json_decref(h);
+		char st[24];
+		snprintf(st, sizeof(st), "%ld", status);
+		/* response bodies are JSON text we produced: valid UTF-8, no NUL */
+		char *body = strndup(ctx->res->binary_body != NULL ? ctx->res->binary_body : "",
+				     ctx->res->binary_body_length);
+		const char *p[] = {subject, idem->key, st, htext, body};
+		r = db_exec(conn, STMT_IDEMPOTENCY_FINISH, 5, p);
+		free(htext);
+		free(body);
+	}
+	PQclear(r);
+	db_release(ctx->app->pool, conn);
+	idem->active = 0;
+}

@@ -1,0 +1,292 @@
+/* progress_input.c — what a unit may send about its progress, checked before any database
+ * work so bad input never reaches a write. */
+#include "progress_input.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+
+#define PROGRESS_TEXT_MAX 20000
+#define PROGRESS_VALUES_MAX 200
+#define PROGRESS_EVIDENCE_MAX 50
+#define PROGRESS_VALUE_LIMIT 1e12
+
+static const char *const progress_statuses[] = {"not_started", "on_track", "at_risk",
+						"delayed", "completed", NULL};
+
+/* Members the server sets; a client sending them is told so rather than ignored. */
+static const char *const progress_server_fields[] = {
+	"id",         "reported_by", "reported_at", "updated_at",  "version",
+	"review_state", "reviewed_by", "reviewed_at", "review_comment", "period_start",
+	"period_end", NULL};
+
+static void progress_member_error(json_t *errors, const char *base, const char *key,
+				  const char *message)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", base, key);
+	verr_add(errors, p, "%s", message);
+}
+
+static void progress_server_members(json_t *body, const char *base, json_t *errors)
+{
+	for (size_t i = 0; progress_server_fields[i] != NULL; i++)
+		if (json_object_get(body, progress_server_fields[i]) != NULL)
+			progress_member_error(errors, base, progress_server_fields[i],
+					      "is set by the server and must not be sent");
+}
+
+static char *progress_values(json_t *values, const char *base, json_t *ids, json_t *errors)
+{
+	char ptr[256];
+	snprintf(ptr, sizeof(ptr), "%s/values", base);
+	if (!json_is_array(values)) {
+		verr_add(errors, ptr, "must be an array of {target_id, value}");
+		return NULL;
+	}
+	if (json_array_size(values) > PROGRESS_VALUES_MAX) {
+		verr_add(errors, ptr, "at most %d values", PROGRESS_VALUES_MAX);
+		return NULL;
+	}
+	json_t *out = json_array(), *seen = json_object();
+	size_t i;
+	json_t *v;
+	int bad = 0;
+	json_array_foreach(values, i, v)
+	{
+		char vb[300];
+		snprintf(vb, sizeof(vb), "%s/%zu", ptr, i);
+		if (!json_is_object(v)) {
+			verr_add(errors, vb, "must be an object {target_id, value}");
+			bad = 1;
+			continue;
+		}
+		static const char *const known[] = {"target_id", "value", NULL};
+		size_t before = json_array_size(errors);
+		validate_known_members(v, known, vb, errors);
+		long long target;
+		double value;
+		int ok = validate_integer_member(v, "target_id", 1, 1, INT64_MAX, &target, vb,
+						 errors) == 0;
+		ok &= validate_number_member(v, "value", 1, 0, PROGRESS_VALUE_LIMIT, &value, vb,
+					     errors) == 0;
+		if (!ok || json_array_size(errors) != before) {
+			bad = 1;
+			continue;
+		}
+		char key[24];
+		snprintf(key, sizeof(key), "%lld", target);
+		if (json_object_get(seen, key) != NULL) {
+			char tp[340];
+			snprintf(tp, sizeof(tp), "%s/target_id", vb);
+			verr_add(errors, tp, "target %lld is given twice", target);
+			bad = 1;
+			continue;
+		}
+		json_object_set_new(seen, key, json_true());
+		json_array_append_new(ids, json_integer(target));
+		json_array_append_new(out, json_pack("{sIsf}", "target_id", (json_int_t)target,
+						     "value", value));
+	}
+	json_decref(seen);
+	char *text = bad ? NULL : json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return text;
+}
+
+static char *progress_evidence(json_t *evidence, const char *base, json_t *errors)
+{
+	char ptr[256];
+	snprintf(ptr, sizeof(ptr), "%s/evidence", base);
+	if (!json_is_array(evidence)) {
+		verr_add(errors, ptr, "must be an array of {title, url}");
+		return NULL;
+	}
+	if (json_array_size(evidence) > PROGRESS_EVIDENCE_MAX) {
+		verr_add(errors, ptr, "at most %d items", PROGRESS_EVIDENCE_MAX);
+		return NULL;
+	}
+	json_t *out = json_array();
+	size_t i;
+	json_t *e;
+	int bad = 0;
+	json_array_foreach(evidence, i, e)
+	{
+		char eb[300];
+		snprintf(eb, sizeof(eb), "%s/%zu", ptr, i);
+		if (!json_is_object(e)) {
+			verr_add(errors, eb, "must be an object {title, url}");
+			bad = 1;
+			continue;
+		}
+		static const char *const known[] = {"title", "url", NULL};
+		size_t before = json_array_size(errors);
+		validate_known_members(e, known, eb, errors);
+		const char *title = validate_string_member(e, "title", 1, 500, eb, errors);
+		const char *url = validate_string_member(e, "url", 1, 2048, eb, errors);
+		if (url != NULL && !validate_http_url(url)) {
+			char up[340];
+			snprintf(up, sizeof(up), "%s/url", eb);
+			verr_add(errors, up, "must be an absolute http or https URL");
+			url = NULL;
+		}
+		if (title == NULL || url == NULL || json_array_size(errors) != before) {
+			bad = 1;
+			continue;
+		}
+		json_array_append_new(out, json_pack("{ssss}", "title", title, "url", url));
+	}
+	char *text = bad ? NULL : json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return text;
+}
+
+/* Optional text that may be null. */
+static const char *progress_text(json_t *body, const char *key, const char *base, int *present,
+				 json_t *errors)
+{
+	json_t *v = json_object_get(body, key);
+	*present = v != NULL;
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	return validate_string_member(body, key, 0, PROGRESS_TEXT_MAX, base, errors);
+}
+
+static void progress_status(json_t *body, const char *base, struct progress_input *in,
+			    json_t *errors)
+{
+	in->status = validate_string_member(body, "status", 1, 32, base, errors);
+	if (in->status != NULL && !validate_enum(in->status, progress_statuses)) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s/status", base);
+		verr_add(errors, p,
+			 "must be not_started, on_track, at_risk, delayed or completed");
+		in->status = NULL;
+	}
+}
+
+int progress_input_create(json_t *body, const char *base, struct progress_input *in,
+			  json_t *errors)
+{
+	static const char *const known[] = {
+		"measure_id", "unit",     "period",     "status", "summary",
+		"problems",   "next_steps", "values",   "evidence", "id",
+		"reported_by", "reported_at", "updated_at", "version", "review_state",
+		"reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
+		NULL};
+	memset(in, 0, sizeof(*in));
+	in->target_ids = json_array();
+	size_t before = json_array_size(errors);
+	if (!json_is_object(body)) {
+		verr_add(errors, base, "a progress record must be a JSON object");
+		return -1;
+	}
+	validate_known_members(body, known, base, errors);
+	progress_server_members(body, base, errors);
+	validate_integer_member(body, "measure_id", 1, 1, INT64_MAX, &in->measure_id, base,
+				errors);
+	in->unit = validate_string_member(body, "unit", 0, 64, base, errors);
+	char p[256];
+	if (in->unit != NULL && !validate_code(in->unit)) {
+		snprintf(p, sizeof(p), "%s/unit", base);
+		verr_add(errors, p, "must be a unit code");
+	}
+	in->period = validate_string_member(body, "period", 1, 16, base, errors);
+	if (in->period != NULL && !validate_period(in->period, in->period_start, in->period_end)) {
+		snprintf(p, sizeof(p), "%s/period", base);
+		verr_add(errors, p, "must be a year (2022), half (2022-H1), quarter (2022-Q3) or "
+				    "month (2022-07)");
+	}
+	progress_status(body, base, in, errors);
+	in->summary = validate_string_member(body, "summary", 1, PROGRESS_TEXT_MAX, base, errors);
+	in->problems = progress_text(body, "problems", base, &in->has_problems, errors);
+	in->next_steps = progress_text(body, "next_steps", base, &in->has_next_steps, errors);
+	json_t *values = json_object_get(body, "values");
+	json_t *evidence = json_object_get(body, "evidence");
+	in->values = values != NULL ? progress_values(values, base, in->target_ids, errors)
+				    : strdup("[]");
+	in->evidence = evidence != NULL ? progress_evidence(evidence, base, errors)
+					: strdup("[]");
+	return json_array_size(errors) == before ? 0 : -1;
+}
+
+int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors)
+{
+	static const char *const known[] = {
+		"status",      "summary",     "problems",    "next_steps",  "values",
+		"evidence",    "measure_id",  "unit",        "period",      "id",
+		"reported_by", "reported_at", "updated_at",  "version",     "review_state",
+		"reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
+		NULL};
+	memset(in, 0, sizeof(*in));
+	in->target_ids = json_array();
+	size_t before = json_array_size(errors);
+	if (!json_is_object(body)) {
+		verr_add(errors, "", "the body must be a JSON object");
+		return -1;
+	}
+	validate_known_members(body, known, "", errors);
+	progress_server_members(body, "", errors);
+	static const char *const fixed[] = {"measure_id", "unit", "period", NULL};
+	for (size_t i = 0; fixed[i] != NULL; i++)
+		if (json_object_get(body, fixed[i]) != NULL)
+			progress_member_error(errors, "", fixed[i],
+					      "cannot be changed; report a new record instead");
+	in->has_status = json_object_get(body, "status") != NULL;
+	if (in->has_status)
+		progress_status(body, "", in, errors);
+	in->has_summary = json_object_get(body, "summary") != NULL;
+	if (in->has_summary)
+		in->summary =
+			validate_string_member(body, "summary", 1, PROGRESS_TEXT_MAX, "", errors);
+	in->problems = progress_text(body, "problems", "", &in->has_problems, errors);
+	in->next_steps = progress_text(body, "next_steps", "", &in->has_next_steps, errors);
+	json_t *values = json_object_get(body, "values");
+	json_t *evidence = json_object_get(body, "evidence");
+	in->has_values = values != NULL;
+	in->has_evidence = evidence != NULL;
+	if (values != NULL)
+		in->values = progress_values(values, "", in->target_ids, errors);
+	if (evidence != NULL)
+		in->evidence = progress_evidence(evidence, "", errors);
+	if (!in->has_status && !in->has_summary && !in->has_problems && !in->has_next_steps &&
+	    !in->has_values && !in->has_evidence && json_array_size(errors) == before)
+		verr_add(errors, "", "nothing to change");
+	return json_array_size(errors) == before ? 0 : -1;
+}
+
+void progress_input_free(struct progress_input *in)
+{
+	free(in->values);
+	free(in->evidence);
+	json_decref(in->target_ids);
+	in->values = in->evidence = NULL;
+	in->target_ids = NULL;
+}
+
+int progress_input_review(json_t *body, const char **decision, const char **comment,
+			  json_t *errors)
+{
+	static const char *const known[] = {"decision", "comment", NULL};
+	static const char *const decisions[] = {"approve", "return", NULL};
+	size_t before = json_array_size(errors);
+	if (!json_is_object(body)) {
+		verr_add(errors, "", "the body must be a JSON object");
+		return -1;
+	}
+	validate_known_members(body, known, "", errors);
+	*decision = validate_string_member(body, "decision", 1, 16, "", errors);
+	if (*decision != NULL && !validate_enum(*decision, decisions)) {
+		verr_add(errors, "/decision", "must be approve or return");
+		*decision = NULL;
+	}
+	*comment = validate_string_member(body, "comment", 0, PROGRESS_TEXT_MAX, "", errors);
+	if (*decision != NULL && strcmp(*decision, "return") == 0 &&
+	    (*comment == NULL || (*comment)[0] == '\0'))
+		verr_add(errors, "/comment", "a returned record needs a comment saying why");
+	return json_array_size(errors) == before ? 0 : -1;
+}
