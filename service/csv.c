@@ -55,7 +55,8 @@ json_t *csv_parse(const char *data, size_t len, size_t max_rows, char *err, size
 			break;
 		if (quoted) {
 			if (i == len) {
-				snprintf(err, errlen, "line %zu: a quoted field is not closed", line);
+				snprintf(err, errlen, "line %zu: a quoted field is not closed",
+				         line);
 				ok = 0;
 			} else if (c == '"') {
 				if (i + 1 < len && data[i + 1] == '"') {

@@ -76,7 +76,7 @@ enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct 
 		return IDEM_PROCEED;
 	if (!idem_key_valid(key)) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "Idempotency-Key",
-				   "Idempotency-Key must be 1 to 200 visible ASCII characters");
+		                   "Idempotency-Key must be 1 to 200 visible ASCII characters");
 		return IDEM_DONE;
 	}
 	snprintf(idem->key, sizeof(idem->key), "%s", key);
@@ -109,15 +109,15 @@ enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct 
 		r = db_exec(conn, STMT_IDEMPOTENCY_GET, 2, get);
 		err = db_result_error(conn, r);
 		if (err == SVC_OK && PQntuples(r) == 1) {
-			if (strcmp(PQgetvalue(r, 0, 0), endpoint) != 0 ||
-			    strcmp(PQgetvalue(r, 0, 1), idem->hash) != 0)
-				http_reply_problem(ctx, SVC_UNPROCESSABLE,
-						   "this Idempotency-Key was used with another "
-						   "request; use a new key for a new request");
-			else if (PQgetisnull(r, 0, 2))
+			if (PQgetisnull(r, 0, 2))
 				http_reply_problem(ctx, SVC_CONFLICT,
-						   "the first request with this Idempotency-Key is "
-						   "still running; retry later");
+				                   "the first request with this Idempotency-Key is "
+				                   "still running; retry later");
+			else if (strcmp(PQgetvalue(r, 0, 0), endpoint) != 0 ||
+			         strcmp(PQgetvalue(r, 0, 1), idem->hash) != 0)
+				http_reply_problem(ctx, SVC_UNPROCESSABLE,
+				                   "this Idempotency-Key was used with another "
+				                   "request; use a new key for a new request");
 			else
 				idem_replay(ctx, r);
 		} else if (err == SVC_OK) {
@@ -160,7 +160,7 @@ void idem_finish(struct http_ctx *ctx, struct idem *idem)
 		snprintf(st, sizeof(st), "%ld", status);
 		/* response bodies are JSON text we produced: valid UTF-8, no NUL */
 		char *body = strndup(ctx->res->binary_body != NULL ? ctx->res->binary_body : "",
-				     ctx->res->binary_body_length);
+		                     ctx->res->binary_body_length);
 		const char *p[] = {subject, idem->key, st, htext, body};
 		r = db_exec(conn, STMT_IDEMPOTENCY_FINISH, 5, p);
 		free(htext);

@@ -6,9 +6,9 @@
 
 /* Lives on the handler's stack between idem_begin and idem_finish. */
 struct idem {
-	int active;     /* this request owns a key and must finish it */
+	int active; /* this request owns a key and must finish it */
 	char key[201];
-	char hash[65];  /* SHA-256 of method, path, content type and body, hex */
+	char hash[65]; /* SHA-256 of method, path, content type and body, hex */
 	const char *endpoint;
 };
 
@@ -19,7 +19,7 @@ enum idem_outcome {
 
 /* Reads the Idempotency-Key header; keys are scoped to the token's iss and sub. */
 enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct idem *idem)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* Stores the reply the handler made for replays, or releases the key after a 5xx so that a
  * retry can run. A no-op when idem is not active. */

@@ -3,29 +3,29 @@
 #include "progress_input.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "validate.h"
 
-#define PROGRESS_TEXT_MAX 20000
-#define PROGRESS_VALUES_MAX 200
+#define PROGRESS_TEXT_MAX     20000
+#define PROGRESS_VALUES_MAX   200
 #define PROGRESS_EVIDENCE_MAX 50
-#define PROGRESS_VALUE_LIMIT 1e12
+#define PROGRESS_VALUE_LIMIT  1e12
 
-static const char *const progress_statuses[] = {"not_started", "on_track", "at_risk",
-						"delayed", "completed", NULL};
+static const char *const progress_statuses[] = {"not_started", "on_track",  "at_risk",
+                                                "delayed",     "completed", NULL};
 
 /* Members the server sets; a client sending them is told so rather than ignored. */
 static const char *const progress_server_fields[] = {
-	"id",         "reported_by", "reported_at", "updated_at",  "version",
-	"review_state", "reviewed_by", "reviewed_at", "review_comment", "period_start",
-	"period_end", NULL};
+        "id",           "reported_by", "reported_at", "updated_at",     "version",
+        "review_state", "reviewed_by", "reviewed_at", "review_comment", "period_start",
+        "period_end",   NULL};
 
 static void progress_member_error(json_t *errors, const char *base, const char *key,
-				  const char *message)
+                                  const char *message)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s/%s", base, key);
@@ -37,7 +37,7 @@ static void progress_server_members(json_t *body, const char *base, json_t *erro
 	for (size_t i = 0; progress_server_fields[i] != NULL; i++)
 		if (json_object_get(body, progress_server_fields[i]) != NULL)
 			progress_member_error(errors, base, progress_server_fields[i],
-					      "is set by the server and must not be sent");
+			                      "is set by the server and must not be sent");
 }
 
 static char *progress_values(json_t *values, const char *base, json_t *ids, json_t *errors)
@@ -71,9 +71,9 @@ static char *progress_values(json_t *values, const char *base, json_t *ids, json
 		long long target;
 		double value;
 		int ok = validate_integer_member(v, "target_id", 1, 1, INT64_MAX, &target, vb,
-						 errors) == 0;
+		                                 errors) == 0;
 		ok &= validate_number_member(v, "value", 1, 0, PROGRESS_VALUE_LIMIT, &value, vb,
-					     errors) == 0;
+		                             errors) == 0;
 		if (!ok || json_array_size(errors) != before) {
 			bad = 1;
 			continue;
@@ -89,8 +89,8 @@ static char *progress_values(json_t *values, const char *base, json_t *ids, json
 		}
 		json_object_set_new(seen, key, json_true());
 		json_array_append_new(ids, json_integer(target));
-		json_array_append_new(out, json_pack("{sIsf}", "target_id", (json_int_t)target,
-						     "value", value));
+		json_array_append_new(
+		        out, json_pack("{sIsf}", "target_id", (json_int_t)target, "value", value));
 	}
 	json_decref(seen);
 	char *text = bad ? NULL : json_dumps(out, JSON_COMPACT);
@@ -147,7 +147,7 @@ static char *progress_evidence(json_t *evidence, const char *base, json_t *error
 
 /* Optional text that may be null. */
 static const char *progress_text(json_t *body, const char *key, const char *base, int *present,
-				 json_t *errors)
+                                 json_t *errors)
 {
 	json_t *v = json_object_get(body, key);
 	*present = v != NULL;
@@ -157,27 +157,25 @@ static const char *progress_text(json_t *body, const char *key, const char *base
 }
 
 static void progress_status(json_t *body, const char *base, struct progress_input *in,
-			    json_t *errors)
+                            json_t *errors)
 {
 	in->status = validate_string_member(body, "status", 1, 32, base, errors);
 	if (in->status != NULL && !validate_enum(in->status, progress_statuses)) {
 		char p[256];
 		snprintf(p, sizeof(p), "%s/status", base);
-		verr_add(errors, p,
-			 "must be not_started, on_track, at_risk, delayed or completed");
+		verr_add(errors, p, "must be not_started, on_track, at_risk, delayed or completed");
 		in->status = NULL;
 	}
 }
 
-int progress_input_create(json_t *body, const char *base, struct progress_input *in,
-			  json_t *errors)
+int progress_input_create(json_t *body, const char *base, struct progress_input *in, json_t *errors)
 {
 	static const char *const known[] = {
-		"measure_id", "unit",     "period",     "status", "summary",
-		"problems",   "next_steps", "values",   "evidence", "id",
-		"reported_by", "reported_at", "updated_at", "version", "review_state",
-		"reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
-		NULL};
+	        "measure_id",  "unit",        "period",         "status",       "summary",
+	        "problems",    "next_steps",  "values",         "evidence",     "id",
+	        "reported_by", "reported_at", "updated_at",     "version",      "review_state",
+	        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
+	        NULL};
 	memset(in, 0, sizeof(*in));
 	in->target_ids = json_array();
 	size_t before = json_array_size(errors);
@@ -187,8 +185,7 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 	}
 	validate_known_members(body, known, base, errors);
 	progress_server_members(body, base, errors);
-	validate_integer_member(body, "measure_id", 1, 1, INT64_MAX, &in->measure_id, base,
-				errors);
+	validate_integer_member(body, "measure_id", 1, 1, INT64_MAX, &in->measure_id, base, errors);
 	in->unit = validate_string_member(body, "unit", 0, 64, base, errors);
 	char p[256];
 	if (in->unit != NULL && !validate_code(in->unit)) {
@@ -198,8 +195,9 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 	in->period = validate_string_member(body, "period", 1, 16, base, errors);
 	if (in->period != NULL && !validate_period(in->period, in->period_start, in->period_end)) {
 		snprintf(p, sizeof(p), "%s/period", base);
-		verr_add(errors, p, "must be a year (2022), half (2022-H1), quarter (2022-Q3) or "
-				    "month (2022-07)");
+		verr_add(errors, p,
+		         "must be a year (2022), half (2022-H1), quarter (2022-Q3) or "
+		         "month (2022-07)");
 	}
 	progress_status(body, base, in, errors);
 	in->summary = validate_string_member(body, "summary", 1, PROGRESS_TEXT_MAX, base, errors);
@@ -208,20 +206,19 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 	json_t *values = json_object_get(body, "values");
 	json_t *evidence = json_object_get(body, "evidence");
 	in->values = values != NULL ? progress_values(values, base, in->target_ids, errors)
-				    : strdup("[]");
-	in->evidence = evidence != NULL ? progress_evidence(evidence, base, errors)
-					: strdup("[]");
+	                            : strdup("[]");
+	in->evidence = evidence != NULL ? progress_evidence(evidence, base, errors) : strdup("[]");
 	return json_array_size(errors) == before ? 0 : -1;
 }
 
 int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors)
 {
 	static const char *const known[] = {
-		"status",      "summary",     "problems",    "next_steps",  "values",
-		"evidence",    "measure_id",  "unit",        "period",      "id",
-		"reported_by", "reported_at", "updated_at",  "version",     "review_state",
-		"reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
-		NULL};
+	        "status",      "summary",     "problems",       "next_steps",   "values",
+	        "evidence",    "measure_id",  "unit",           "period",       "id",
+	        "reported_by", "reported_at", "updated_at",     "version",      "review_state",
+	        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
+	        NULL};
 	memset(in, 0, sizeof(*in));
 	in->target_ids = json_array();
 	size_t before = json_array_size(errors);
@@ -235,14 +232,14 @@ int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors
 	for (size_t i = 0; fixed[i] != NULL; i++)
 		if (json_object_get(body, fixed[i]) != NULL)
 			progress_member_error(errors, "", fixed[i],
-					      "cannot be changed; report a new record instead");
+			                      "cannot be changed; report a new record instead");
 	in->has_status = json_object_get(body, "status") != NULL;
 	if (in->has_status)
 		progress_status(body, "", in, errors);
 	in->has_summary = json_object_get(body, "summary") != NULL;
 	if (in->has_summary)
 		in->summary =
-			validate_string_member(body, "summary", 1, PROGRESS_TEXT_MAX, "", errors);
+		        validate_string_member(body, "summary", 1, PROGRESS_TEXT_MAX, "", errors);
 	in->problems = progress_text(body, "problems", "", &in->has_problems, errors);
 	in->next_steps = progress_text(body, "next_steps", "", &in->has_next_steps, errors);
 	json_t *values = json_object_get(body, "values");
@@ -268,8 +265,7 @@ void progress_input_free(struct progress_input *in)
 	in->target_ids = NULL;
 }
 
-int progress_input_review(json_t *body, const char **decision, const char **comment,
-			  json_t *errors)
+int progress_input_review(json_t *body, const char **decision, const char **comment, json_t *errors)
 {
 	static const char *const known[] = {"decision", "comment", NULL};
 	static const char *const decisions[] = {"approve", "return", NULL};

@@ -26,7 +26,7 @@ struct progress_input {
  * base, "" for a single body). Returns 0 when valid. Caller frees in with
  * progress_input_free in every case. */
 int progress_input_create(json_t *body, const char *base, struct progress_input *in,
-			  json_t *errors);
+                          json_t *errors);
 
 /* PATCH /v1/progress/{id}: the members that may change; at least one must be given. */
 int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors);
@@ -35,6 +35,6 @@ void progress_input_free(struct progress_input *in);
 
 /* The review body: {"decision": "approve"|"return", "comment": "..."}. */
 int progress_input_review(json_t *body, const char **decision, const char **comment,
-			  json_t *errors);
+                          json_t *errors);
 
 #endif

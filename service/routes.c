@@ -2,6 +2,6 @@
 #include "routes.h"
 
 const struct route *const route_tables[] = {
-        health_routes,  plans_routes, tasks_routes, measures_routes,
+        health_routes,  plans_routes, tasks_routes,    measures_routes,
         targets_routes, units_routes, progress_routes, NULL,
 };

@@ -13,7 +13,7 @@
 
 /* Replies a failed write: field errors when there are any, else the detail. */
 static void progress_reply_failure(struct http_ctx *ctx, const struct progress_result *res,
-				   json_t *errors)
+                                   json_t *errors)
 {
 	if (json_array_size(errors) > 0) {
 		json_t *p = problem_new(res->err, res->detail, ctx->request_id);
@@ -26,8 +26,8 @@ static void progress_reply_failure(struct http_ctx *ctx, const struct progress_r
 
 static void progress_reply_invalid(struct http_ctx *ctx, json_t *errors)
 {
-	json_t *p = problem_new(SVC_VALIDATION, "the progress record is not valid",
-				ctx->request_id);
+	json_t *p =
+	        problem_new(SVC_VALIDATION, "the progress record is not valid", ctx->request_id);
 	json_object_set(p, "errors", errors);
 	http_reply_problem_json(ctx, p);
 }
@@ -58,7 +58,7 @@ static void progress_create_run(struct http_ctx *ctx)
 		goto cleanup;
 	if (acting == NULL) {
 		http_reply_invalid(ctx, SVC_VALIDATION, "/unit",
-				   "an admin must name the unit the record is for");
+		                   "an admin must name the unit the record is for");
 		goto cleanup;
 	}
 	struct progress_result res;
@@ -94,8 +94,8 @@ static void progress_create(struct http_ctx *ctx)
 
 static void progress_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit",        "cursor", "measure_id", "unit",
-					      "period",       "review_state", "since", NULL};
+	static const char *const allowed[] = {"limit",  "cursor",       "measure_id", "unit",
+	                                      "period", "review_state", "since",      NULL};
 	static const char *const states[] = {"submitted", "approved", "returned", NULL};
 	long long id;
 	const char *state = NULL;
@@ -111,13 +111,13 @@ static void progress_list(struct http_ctx *ctx)
 	}
 	if (period != NULL && !validate_period(period, NULL, NULL)) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?period",
-				   "period must look like 2022, 2022-H1, 2022-Q3 or 2022-07");
+		                   "period must look like 2022, 2022-H1, 2022-Q3 or 2022-07");
 		return;
 	}
 	if (since != NULL && !validate_timestamp(since)) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?since",
-				   "since must be an RFC 3339 timestamp such as "
-				   "2022-07-01T00:00:00Z");
+		                   "since must be an RFC 3339 timestamp such as "
+		                   "2022-07-01T00:00:00Z");
 		return;
 	}
 	const char *filters[] = {http_query(ctx, "measure_id"), unit, period, state, since};
@@ -158,7 +158,7 @@ static void progress_amend(struct http_ctx *ctx)
 	const char *if_match = http_header(ctx, "If-Match");
 	if (if_match == NULL) {
 		http_reply_problem(ctx, SVC_PRECONDITION_REQUIRED,
-				   "send If-Match with the ETag of the record you read");
+		                   "send If-Match with the ETag of the record you read");
 		return;
 	}
 	/* Roles that may never amend are refused before the body is read. */
@@ -206,7 +206,7 @@ static void progress_review(struct http_ctx *ctx)
 	} else {
 		struct progress_result res;
 		progress_repo_review(ctx, id, http_header(ctx, "If-Match"), decision, comment,
-				     &res);
+		                     &res);
 		if (res.err != SVC_OK) {
 			progress_reply_failure(ctx, &res, errors);
 		} else {
@@ -219,12 +219,12 @@ static void progress_review(struct http_ctx *ctx)
 }
 
 const struct route progress_routes[] = {
-	{"POST", "/v1/progress", progress_create, 0},
-	{"GET", "/v1/progress", progress_list, 0},
-	{"POST", "/v1/progress/batch", progress_batch, 0},
-	{"GET", "/v1/progress/:id", progress_get, 0},
-	{"PATCH", "/v1/progress/:id", progress_amend, 0},
-	{"GET", "/v1/progress/:id/history", progress_history, 0},
-	{"POST", "/v1/progress/:id/review", progress_review, 0},
-	{NULL, NULL, NULL, 0},
+        {"POST", "/v1/progress", progress_create, 0},
+        {"GET", "/v1/progress", progress_list, 0},
+        {"POST", "/v1/progress/batch", progress_batch, 0},
+        {"GET", "/v1/progress/:id", progress_get, 0},
+        {"PATCH", "/v1/progress/:id", progress_amend, 0},
+        {"GET", "/v1/progress/:id/history", progress_history, 0},
+        {"POST", "/v1/progress/:id/review", progress_review, 0},
+        {NULL, NULL, NULL, 0},
 };

@@ -14,7 +14,7 @@
 #include "../repo.h"
 #include "../validate.h"
 
-#define BATCH_MAX_ROWS 100000
+#define BATCH_MAX_ROWS   100000
 #define BATCH_MAX_ERRORS 1000
 
 /* A CSV row as the JSON object the validator expects; cell problems go to errors. */
@@ -26,7 +26,7 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 	snprintf(ptr, sizeof(ptr), "/%zu", i);
 	if (json_array_size(cells) != json_array_size(header))
 		verr_add(errors, ptr, "row %zu has %zu fields; the header has %zu", i + 1,
-			 json_array_size(cells), json_array_size(header));
+		         json_array_size(cells), json_array_size(header));
 	size_t c;
 	json_t *name;
 	json_array_foreach(header, c, name)
@@ -45,13 +45,13 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 				continue;
 			}
 			json_array_append_new(values, json_pack("{sIsf}", "target_id",
-								(json_int_t)target, "value", v));
+			                                        (json_int_t)target, "value", v));
 		} else if (strcmp(col, "measure_id") == 0) {
 			char *end = NULL;
 			long long id = strtoll(cell, &end, 10);
-			json_object_set_new(o, col, *end == '\0' && end != cell
-							    ? json_integer(id)
-							    : json_string(cell));
+			json_object_set_new(o, col,
+			                    *end == '\0' && end != cell ? json_integer(id)
+			                                                : json_string(cell));
 		} else if (strcmp(col, "evidence_title") == 0) {
 			etitle = cell;
 		} else if (strcmp(col, "evidence_url") == 0) {
@@ -65,8 +65,8 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 	json_decref(values);
 	if (etitle != NULL || eurl != NULL)
 		json_object_set_new(o, "evidence",
-				    json_pack("[{ssss}]", "title", etitle ? etitle : "", "url",
-					      eurl ? eurl : ""));
+		                    json_pack("[{ssss}]", "title", etitle ? etitle : "", "url",
+		                              eurl ? eurl : ""));
 	return o;
 }
 
@@ -77,7 +77,7 @@ static json_t *batch_rows(struct http_ctx *ctx, json_t *errors)
 		json_t *doc = http_json_body(ctx);
 		if (doc != NULL && !json_is_array(doc)) {
 			http_reply_invalid(ctx, SVC_BAD_REQUEST, "",
-					   "a batch is a JSON array of progress records");
+			                   "a batch is a JSON array of progress records");
 			json_decref(doc);
 			return NULL;
 		}
@@ -85,21 +85,21 @@ static json_t *batch_rows(struct http_ctx *ctx, json_t *errors)
 	}
 	if (!http_body_content_type(ctx, "text/csv")) {
 		http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,
-				   "a batch is application/json or text/csv in UTF-8");
+		                   "a batch is application/json or text/csv in UTF-8");
 		return NULL;
 	}
 	char err[160];
-	json_t *table = csv_parse(ctx->req->binary_body != NULL ? ctx->req->binary_body : "",
-				  ctx->req->binary_body_length, BATCH_MAX_ROWS + 1, err,
-				  sizeof(err));
+	json_t *table =
+	        csv_parse(ctx->req->binary_body != NULL ? ctx->req->binary_body : "",
+	                  ctx->req->binary_body_length, BATCH_MAX_ROWS + 1, err, sizeof(err));
 	if (table == NULL) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", err);
 		return NULL;
 	}
 	json_t *header = json_array_get(table, 0);
-	static const char *const known[] = {"measure_id", "unit",       "period",
-					    "status",     "summary",    "problems",
-					    "next_steps", "evidence_title", "evidence_url", NULL};
+	static const char *const known[] = {
+	        "measure_id", "unit",       "period",         "status",       "summary",
+	        "problems",   "next_steps", "evidence_title", "evidence_url", NULL};
 	size_t c;
 	json_t *name;
 	json_array_foreach(header, c, name)
@@ -110,21 +110,22 @@ static json_t *batch_rows(struct http_ctx *ctx, json_t *errors)
 		if (!validate_enum(col, known) &&
 		    !(strncmp(col, "target_", 7) == 0 && col[7] >= '1' && col[7] <= '9' &&
 		      strspn(col + 7, "0123456789") == strlen(col + 7)))
-			verr_add(errors, p, "unknown column \"%s\"; expected measure_id, unit, "
-					    "period, status, summary, problems, next_steps, "
-					    "evidence_title, evidence_url or target_<id>",
-				 col);
+			verr_add(errors, p,
+			         "unknown column \"%s\"; expected measure_id, unit, "
+			         "period, status, summary, problems, next_steps, "
+			         "evidence_title, evidence_url or target_<id>",
+			         col);
 	}
 	json_t *rows = json_array();
 	for (size_t i = 1; i < json_array_size(table); i++)
-		json_array_append_new(rows, batch_csv_object(header, json_array_get(table, i),
-							     i - 1, errors));
+		json_array_append_new(
+		        rows, batch_csv_object(header, json_array_get(table, i), i - 1, errors));
 	json_decref(table);
 	return rows;
 }
 
 static void batch_reply_errors(struct http_ctx *ctx, enum svc_error err, const char *detail,
-			       json_t *errors)
+                               json_t *errors)
 {
 	json_t *p = problem_new(err, detail, ctx->request_id);
 	json_object_set(p, "errors", errors);
@@ -138,8 +139,7 @@ struct batch_sql {
 	json_t *values; /* per row: its values array */
 };
 
-static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors,
-			  struct batch_sql *sql)
+static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors, struct batch_sql *sql)
 {
 	json_t *seen = json_object();
 	size_t i;
@@ -152,8 +152,8 @@ static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors,
 		struct progress_input in;
 		if (progress_input_create(row, base, &in, errors) == 0) {
 			const char *unit = ctx->principal.role == ROLE_ADMIN ? in.unit
-				: in.unit != NULL ? in.unit
-						  : ctx->principal.unit;
+			                   : in.unit != NULL                 ? in.unit
+			                                                     : ctx->principal.unit;
 			char p[64];
 			snprintf(p, sizeof(p), "%s/unit", base);
 			struct policy_scope s = {.assigned = 1, .acting_unit = unit};
@@ -165,35 +165,48 @@ static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors,
 			} else {
 				char key[320];
 				snprintf(key, sizeof(key), "%lld|%s|%s", in.measure_id, unit,
-					 in.period);
+				         in.period);
 				if (json_object_get(seen, key) != NULL)
 					verr_add(errors, base,
-						 "repeats row %lld: one record per measure, unit "
-						 "and period",
-						 json_integer_value(json_object_get(seen, key)));
+					         "repeats row %lld: one record per measure, unit "
+					         "and period",
+					         json_integer_value(json_object_get(seen, key)));
 				json_object_set_new(seen, key, json_integer((json_int_t)i));
 				json_t *vals = json_loads(in.values, 0, NULL);
 				json_t *percents = json_array();
 				size_t k;
 				json_t *v;
-				json_array_foreach(vals, k, v)
-				if (json_number_value(json_object_get(v, "value")) > 100)
-					json_array_append(percents, json_object_get(v, "target_id"));
-				json_array_append_new(
-					sql->check,
-					json_pack("{sisIssssoso}", "i", (int)i, "measure_id",
-						  (json_int_t)in.measure_id, "unit", unit, "period",
-						  in.period, "targets", json_incref(in.target_ids),
-						  "percents", percents));
-				json_array_append_new(
-					sql->insert,
-					json_pack("{sisIssssssssssssss?ss?so}", "i", (int)i,
-						  "measure_id", (json_int_t)in.measure_id, "unit",
-						  unit, "period", in.period, "period_start",
-						  in.period_start, "period_end", in.period_end,
-						  "status", in.status, "summary", in.summary,
-						  "problems", in.problems, "next_steps", in.next_steps,
-						  "evidence", json_loads(in.evidence, 0, NULL)));
+				json_array_foreach(
+				        vals, k,
+				        v) if (json_number_value(json_object_get(v, "value")) > 100)
+				        json_array_append(percents,
+				                          json_object_get(v, "target_id"));
+				json_t *check = json_object(), *ins = json_object();
+				json_object_set_new(check, "i", json_integer((json_int_t)i));
+				json_object_set_new(check, "measure_id",
+				                    json_integer(in.measure_id));
+				json_object_set_new(check, "unit", json_string(unit));
+				json_object_set_new(check, "period", json_string(in.period));
+				json_object_set(check, "targets", in.target_ids);
+				json_object_set_new(check, "percents", percents);
+				json_array_append_new(sql->check, check);
+				json_object_update(ins, check);
+				json_object_del(ins, "targets");
+				json_object_del(ins, "percents");
+				json_object_set_new(ins, "period_start",
+				                    json_string(in.period_start));
+				json_object_set_new(ins, "period_end", json_string(in.period_end));
+				json_object_set_new(ins, "status", json_string(in.status));
+				json_object_set_new(ins, "summary", json_string(in.summary));
+				if (in.problems != NULL)
+					json_object_set_new(ins, "problems",
+					                    json_string(in.problems));
+				if (in.next_steps != NULL)
+					json_object_set_new(ins, "next_steps",
+					                    json_string(in.next_steps));
+				json_object_set_new(ins, "evidence",
+				                    json_loads(in.evidence, 0, NULL));
+				json_array_append_new(sql->insert, ins);
 				json_array_append_new(sql->values, vals);
 			}
 		}
@@ -239,8 +252,8 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 			const char *msg = json_string_value(json_object_get(pr, "problem"));
 			char p[96];
 			snprintf(p, sizeof(p), "/%lld/%s",
-				 json_integer_value(json_object_get(pr, "i")),
-				 json_string_value(json_object_get(pr, "field")));
+			         json_integer_value(json_object_get(pr, "i")),
+			         json_string_value(json_object_get(pr, "field")));
 			verr_add(errors, p, "%s", msg);
 			if (strncmp(msg, "forbidden", 9) == 0 &&
 			    ctx->principal.role == ROLE_REPORTER)
@@ -252,7 +265,7 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 		db_rollback(c);
 		db_release(ctx->app->pool, c);
 		batch_reply_errors(ctx, kind, "some rows cannot be written; nothing was written",
-				   errors);
+		                   errors);
 		goto done;
 	}
 	json_decref(problems);
@@ -270,8 +283,8 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 	with_ids = json_array();
 	for (size_t k = 0; k < json_array_size(ids); k++)
 		json_array_append_new(with_ids,
-				      json_pack("{sOsO}", "id", json_array_get(ids, k), "values",
-						json_array_get(sql->values, k)));
+		                      json_pack("{sOsO}", "id", json_array_get(ids, k), "values",
+		                                json_array_get(sql->values, k)));
 	values = json_dumps(with_ids, JSON_COMPACT);
 	const char *vp[] = {values};
 	r = db_exec(c, STMT_PROGRESS_BATCH_VALUES, 1, vp);
@@ -280,7 +293,7 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 	PQclear(r);
 	ids_text = json_dumps(ids, JSON_COMPACT);
 	const char *sp[] = {ids_text, ctx->principal.sub, ctx->principal.iss, unit,
-			    ctx->request_id};
+	                    ctx->request_id};
 	r = db_exec(c, STMT_PROGRESS_BATCH_SNAPSHOT, 5, sp);
 	if ((err = db_result_error(c, r)) != SVC_OK)
 		goto fail;
@@ -289,20 +302,20 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 	if ((err = db_commit(c)) != SVC_OK)
 		goto fail;
 	db_release(ctx->app->pool, c);
-	http_reply_json(ctx, 201,
-			json_pack("{sIsO}", "created", (json_int_t)json_array_size(ids), "ids",
-				  ids));
+	http_reply_json(
+	        ctx, 201,
+	        json_pack("{sIsO}", "created", (json_int_t)json_array_size(ids), "ids", ids));
 	goto done;
 fail:
 	PQclear(r);
 	db_rollback(c);
 	db_release(ctx->app->pool, c);
 	repo_reply_error_detail(ctx, err,
-				err == SVC_CONFLICT ? "a record for one of the rows was written "
-						      "meanwhile; nothing was written"
-				: err == SVC_FORBIDDEN ? "the database refused a row outside the "
-							 "unit's scope; nothing was written"
-						       : NULL);
+	                        err == SVC_CONFLICT    ? "a record for one of the rows was written "
+	                                                 "meanwhile; nothing was written"
+	                        : err == SVC_FORBIDDEN ? "the database refused a row outside the "
+	                                                 "unit's scope; nothing was written"
+	                                               : NULL);
 done:
 	free(check);
 	free(insert);
@@ -329,7 +342,7 @@ static void progress_batch_run(struct http_ctx *ctx)
 		int forbidden = batch_validate(ctx, rows, errors, &sql);
 		if (json_array_size(errors) > 0)
 			batch_reply_errors(ctx, forbidden ? SVC_FORBIDDEN : SVC_VALIDATION,
-					   "some rows are not valid; nothing was written", errors);
+			                   "some rows are not valid; nothing was written", errors);
 		else
 			batch_write(ctx, &sql, errors);
 	}

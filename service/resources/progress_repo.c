@@ -27,8 +27,8 @@ static int progress_fail(struct progress_result *out, enum svc_error err, const 
 }
 
 /* Runs stmt; on a database error records it in out and returns NULL. */
-static PGresult *progress_exec(struct db_conn *c, enum db_stmt stmt, int n,
-			       const char *const *p, struct progress_result *out)
+static PGresult *progress_exec(struct db_conn *c, enum db_stmt stmt, int n, const char *const *p,
+                               struct progress_result *out)
 {
 	PGresult *r = db_exec(c, stmt, n, p);
 	enum svc_error err = db_result_error(c, r);
@@ -36,15 +36,14 @@ static PGresult *progress_exec(struct db_conn *c, enum db_stmt stmt, int n,
 		return r;
 	PQclear(r);
 	progress_fail(out, err,
-		      err == SVC_FORBIDDEN ? "the database refused a write outside the unit's scope"
-		      : err == SVC_CONFLICT ? "a concurrent change conflicted; retry"
-					    : NULL);
+	              err == SVC_FORBIDDEN ? "the database refused a write outside the unit's scope"
+	              : err == SVC_CONFLICT ? "a concurrent change conflicted; retry"
+	                                    : NULL);
 	return NULL;
 }
 
 /* Values whose targets are not the measure's, or percentages over 100, as field errors. */
-static int progress_value_errors(PGresult *scope, int col_targets, int col_percent,
-				 json_t *errors)
+static int progress_value_errors(PGresult *scope, int col_targets, int col_percent, json_t *errors)
 {
 	int bad = 0;
 	json_t *a = json_loads(PQgetvalue(scope, 0, col_targets), 0, NULL);
@@ -71,16 +70,15 @@ static int progress_value_errors(PGresult *scope, int col_targets, int col_perce
 
 /* Writes the version row and the audit row; returns the record's JSON (owned). */
 static char *progress_snapshot(struct db_conn *c, struct http_ctx *ctx, const char *id,
-			       const char *action, const char *before,
-			       struct progress_result *out)
+                               const char *action, const char *before, struct progress_result *out)
 {
 	const char *p[] = {id,
-			   ctx->principal.sub,
-			   ctx->principal.iss,
-			   progress_token_unit(ctx),
-			   ctx->request_id,
-			   action,
-			   before};
+	                   ctx->principal.sub,
+	                   ctx->principal.iss,
+	                   progress_token_unit(ctx),
+	                   ctx->request_id,
+	                   action,
+	                   before};
 	PGresult *r = progress_exec(c, STMT_PROGRESS_SNAPSHOT, 7, p, out);
 	if (r == NULL)
 		return NULL;
@@ -92,7 +90,7 @@ static char *progress_snapshot(struct db_conn *c, struct http_ctx *ctx, const ch
 }
 
 static int progress_insert_values(struct db_conn *c, const char *id, const char *values,
-				  struct progress_result *out)
+                                  struct progress_result *out)
 {
 	const char *p[] = {id, values};
 	PGresult *r = progress_exec(c, STMT_PROGRESS_VALUES_INSERT, 2, p, out);
@@ -104,12 +102,13 @@ static int progress_insert_values(struct db_conn *c, const char *id, const char 
 
 /* Checks the policy for REPORT once the database has said how the unit is assigned. */
 static int progress_create_checks(struct http_ctx *ctx, PGresult *scope, const char *acting_unit,
-				  json_t *errors, struct progress_result *out)
+                                  json_t *errors, struct progress_result *out)
 {
 	if (PQgetisnull(scope, 0, 2)) {
 		if (ctx->principal.role == ROLE_REPORTER)
-			return progress_fail(out, SVC_FORBIDDEN, "the token's unit is not a known "
-								 "unit");
+			return progress_fail(out, SVC_FORBIDDEN,
+			                     "the token's unit is not a known "
+			                     "unit");
 		verr_add(errors, "/unit", "unknown unit");
 		return progress_fail(out, SVC_UNPROCESSABLE, "unknown unit");
 	}
@@ -118,21 +117,21 @@ static int progress_create_checks(struct http_ctx *ctx, PGresult *scope, const c
 		return progress_fail(out, SVC_UNPROCESSABLE, "unknown measure");
 	}
 	struct policy_scope s = {.assigned = strcmp(PQgetvalue(scope, 0, 4), "t") == 0,
-				 .acting_unit = acting_unit};
+	                         .acting_unit = acting_unit};
 	const char *reason = NULL;
 	if (!policy_allows(&ctx->principal, POLICY_REPORT, &s, &reason))
 		return progress_fail(out, SVC_FORBIDDEN, reason);
 	if (!s.assigned) /* an admin writing for a unit the measure does not name */
 		return progress_fail(out, SVC_UNPROCESSABLE,
-				     "the unit is not assigned to this measure");
+		                     "the unit is not assigned to this measure");
 	if (progress_value_errors(scope, 5, 6, errors))
 		return progress_fail(out, SVC_UNPROCESSABLE,
-				     "some values do not fit the measure's targets");
+		                     "some values do not fit the measure's targets");
 	return 0;
 }
 
 void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
-			  const char *acting_unit, json_t *errors, struct progress_result *out)
+                          const char *acting_unit, json_t *errors, struct progress_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct db_conn *c = NULL;
@@ -145,7 +144,7 @@ void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
 	if ((out->err = db_begin(c)) != SVC_OK)
 		goto cleanup;
 	const char *sp[] = {acting_unit, progress_role(ctx), mid, in->values,
-			    progress_token_unit(ctx)};
+	                    progress_token_unit(ctx)};
 	if ((r = progress_exec(c, STMT_PROGRESS_SCOPE, 5, sp, out)) == NULL)
 		goto cleanup;
 	int refused = progress_create_checks(ctx, r, acting_unit, errors, out);
@@ -154,16 +153,25 @@ void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
 	PQclear(r);
 	if (refused)
 		goto cleanup;
-	const char *ip[] = {mid,           unit_id,     in->period,      in->period_start,
-			    in->period_end, in->status, in->summary,     in->problems,
-			    in->next_steps, in->evidence, ctx->principal.sub, ctx->principal.iss};
+	const char *ip[] = {mid,
+	                    unit_id,
+	                    in->period,
+	                    in->period_start,
+	                    in->period_end,
+	                    in->status,
+	                    in->summary,
+	                    in->problems,
+	                    in->next_steps,
+	                    in->evidence,
+	                    ctx->principal.sub,
+	                    ctx->principal.iss};
 	if ((r = progress_exec(c, STMT_PROGRESS_INSERT, 12, ip, out)) == NULL)
 		goto cleanup;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		progress_fail(out, SVC_CONFLICT,
-			      "this unit already reported on this measure for this period; "
-			      "amend that record with PATCH");
+		              "this unit already reported on this measure for this period; "
+		              "amend that record with PATCH");
 		goto cleanup;
 	}
 	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
@@ -186,8 +194,8 @@ cleanup:
 
 /* Locks the record; fills the lock row into *lock (caller PQclears). */
 static int progress_lock(struct db_conn *c, struct http_ctx *ctx, const char *id,
-			 const char *if_match, int if_match_required, PGresult **lock,
-			 struct progress_result *out)
+                         const char *if_match, int if_match_required, PGresult **lock,
+                         struct progress_result *out)
 {
 	const char *lp[] = {id, progress_role(ctx), progress_token_unit(ctx)};
 	PGresult *r = progress_exec(c, STMT_PROGRESS_LOCK, 3, lp, out);
@@ -202,7 +210,7 @@ static int progress_lock(struct db_conn *c, struct http_ctx *ctx, const char *id
 	if ((if_match != NULL || if_match_required) && !http_etag_matches(if_match, etag)) {
 		PQclear(r);
 		return progress_fail(out, SVC_PRECONDITION_FAILED,
-				     "the record changed since it was read; GET it again");
+		                     "the record changed since it was read; GET it again");
 	}
 	*lock = r;
 	return 0;
@@ -215,8 +223,8 @@ static const char *progress_current(json_t *cur, const char *key)
 }
 
 void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_match,
-			 const struct progress_input *in, json_t *errors,
-			 struct progress_result *out)
+                         const struct progress_input *in, json_t *errors,
+                         struct progress_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct db_conn *c = NULL;
@@ -234,7 +242,7 @@ void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_mat
 		goto cleanup;
 	before = strdup(PQgetvalue(lock, 0, 2));
 	struct policy_scope s = {.assigned = strcmp(PQgetvalue(lock, 0, 5), "t") == 0,
-				 .record_unit = PQgetvalue(lock, 0, 3)};
+	                         .record_unit = PQgetvalue(lock, 0, 3)};
 	const char *reason = NULL;
 	if (!policy_allows(&ctx->principal, POLICY_AMEND, &s, &reason)) {
 		progress_fail(out, SVC_FORBIDDEN, reason);
@@ -246,28 +254,28 @@ void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_mat
 	}
 	if (in->has_values) {
 		const char *sp[] = {PQgetvalue(lock, 0, 3), progress_role(ctx),
-				    PQgetvalue(lock, 0, 7), in->values, progress_token_unit(ctx)};
+		                    PQgetvalue(lock, 0, 7), in->values, progress_token_unit(ctx)};
 		if ((r = progress_exec(c, STMT_PROGRESS_SCOPE, 5, sp, out)) == NULL)
 			goto cleanup;
 		int bad = progress_value_errors(r, 5, 6, errors);
 		PQclear(r);
 		if (bad) {
 			progress_fail(out, SVC_UNPROCESSABLE,
-				      "some values do not fit the measure's targets");
+			              "some values do not fit the measure's targets");
 			goto cleanup;
 		}
 	}
 	/* Members not in the body keep their current value. */
 	cur = json_loads(before, 0, NULL);
 	evidence = in->has_evidence ? NULL
-				    : json_dumps(json_object_get(cur, "evidence"), JSON_COMPACT);
+	                            : json_dumps(json_object_get(cur, "evidence"), JSON_COMPACT);
 	const char *up[] = {
-		id,
-		in->has_status ? in->status : progress_current(cur, "status"),
-		in->has_summary ? in->summary : progress_current(cur, "summary"),
-		in->has_problems ? in->problems : progress_current(cur, "problems"),
-		in->has_next_steps ? in->next_steps : progress_current(cur, "next_steps"),
-		in->has_evidence ? in->evidence : evidence,
+	        id,
+	        in->has_status ? in->status : progress_current(cur, "status"),
+	        in->has_summary ? in->summary : progress_current(cur, "summary"),
+	        in->has_problems ? in->problems : progress_current(cur, "problems"),
+	        in->has_next_steps ? in->next_steps : progress_current(cur, "next_steps"),
+	        in->has_evidence ? in->evidence : evidence,
 	};
 	if ((r = progress_exec(c, STMT_PROGRESS_UPDATE, 6, up, out)) == NULL)
 		goto cleanup;
@@ -299,7 +307,7 @@ cleanup:
 }
 
 void progress_repo_review(struct http_ctx *ctx, long long rid, const char *if_match,
-			  const char *decision, const char *comment, struct progress_result *out)
+                          const char *decision, const char *comment, struct progress_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct db_conn *c = NULL;
@@ -323,19 +331,23 @@ void progress_repo_review(struct http_ctx *ctx, long long rid, const char *if_ma
 	}
 	if (strcmp(PQgetvalue(lock, 0, 4), "submitted") != 0) {
 		progress_fail(out, SVC_CONFLICT,
-			      "only a submitted record can be reviewed; this one is already "
-			      "reviewed");
+		              "only a submitted record can be reviewed; this one is already "
+		              "reviewed");
 		goto cleanup;
 	}
-	const char *rp[] = {id, decision, comment, ctx->principal.sub, progress_token_unit(ctx),
-			    PQgetvalue(lock, 0, 8)};
+	const char *rp[] = {id,
+	                    decision,
+	                    comment,
+	                    ctx->principal.sub,
+	                    progress_token_unit(ctx),
+	                    PQgetvalue(lock, 0, 8)};
 	if ((r = progress_exec(c, STMT_PROGRESS_REVIEW, 6, rp, out)) == NULL)
 		goto cleanup;
 	PQclear(r);
 	out->json = progress_snapshot(c, ctx, id,
-				      strcmp(decision, "approve") == 0 ? "progress.approve"
-								       : "progress.return",
-				      before, out);
+	                              strcmp(decision, "approve") == 0 ? "progress.approve"
+	                                                               : "progress.return",
+	                              before, out);
 	if (out->json == NULL)
 		goto cleanup;
 	out->id = rid;

@@ -19,15 +19,15 @@ struct progress_result {
 
 /* POST: writes in as acting_unit (the token's unit for reporters, the body's for admins). */
 void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
-			  const char *acting_unit, json_t *errors, struct progress_result *out);
+                          const char *acting_unit, json_t *errors, struct progress_result *out);
 
 /* PATCH: if_match must equal the current representation's ETag. */
 void progress_repo_amend(struct http_ctx *ctx, long long id, const char *if_match,
-			 const struct progress_input *in, json_t *errors,
-			 struct progress_result *out);
+                         const struct progress_input *in, json_t *errors,
+                         struct progress_result *out);
 
 /* POST .../review: if_match may be NULL. */
 void progress_repo_review(struct http_ctx *ctx, long long id, const char *if_match,
-			  const char *decision, const char *comment, struct progress_result *out);
+                          const char *decision, const char *comment, struct progress_result *out);
 
 #endif

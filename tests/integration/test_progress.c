@@ -1,0 +1,808 @@
+/* test_progress.c — reporting, amending and reviewing progress over HTTP: every status, the
+ * Yunfu permission matrix, hostile input, idempotency, batches, races, and the database's own
+ * refusal of a cross-unit write. Row and audit counts are checked around every refusal. */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "suites.h"
+
+#define COUNT_RECORDS "SELECT count(*) FROM progress_records"
+#define COUNT_AUDIT   "SELECT count(*) FROM audit_log"
+
+static long long measure_id(int number)
+{
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT id FROM measures WHERE number = %d", number);
+	return harness_count(sql);
+}
+
+static long long target_of(int measure, int nth)
+{
+	char sql[192];
+	snprintf(sql, sizeof(sql),
+	         "SELECT t.id FROM targets t JOIN measures m ON m.id = t.measure_id WHERE "
+	         "m.number = %d ORDER BY t.position OFFSET %d LIMIT 1",
+	         measure, nth);
+	return harness_count(sql);
+}
+
+/* A minimal valid body for measure number m and period p. */
+static char *body_for(int m, const char *period)
+{
+	char *b = malloc(512);
+	snprintf(b, 512,
+	         "{\"measure_id\":%lld,\"period\":\"%s\",\"status\":\"on_track\","
+	         "\"summary\":\"已组织培训\"}",
+	         measure_id(m), period);
+	return b;
+}
+
+/* POSTs as a reporter of unit (or with token tok) and returns the status. */
+static long post_as(const char *tok, int m, const char *period)
+{
+	char *b = body_for(m, period);
+	struct http_resp *r = http_post_json("/v1/progress", tok, b);
+	long st = r->status;
+	if (st >= 400 && st != 403 && st != 409 && st != 422)
+		fprintf(stderr, "unexpected %ld: %s\n", st, r->body);
+	if (st >= 400)
+		assert_problem(r, (int)st, NULL);
+	http_resp_free(r);
+	free(b);
+	return st;
+}
+
+static long post_for_unit(const char *unit, int m, const char *period)
+{
+	char *tok = harness_token(unit, ROLE_REPORTER, unit);
+	long st = post_as(tok, m, period);
+	free(tok);
+	return st;
+}
+
+/* Creates a record as unit on measure m, returning its id and ETag. */
+static long long create_record(const char *unit, int m, const char *period, char *etag)
+{
+	char *tok = harness_token(unit, ROLE_REPORTER, unit);
+	char *b = body_for(m, period);
+	struct http_resp *r = http_post_json("/v1/progress", tok, b);
+	ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
+	long long id = json_integer_value(json_object_get(r->json, "id"));
+	if (etag != NULL)
+		ck_assert_ptr_nonnull(http_resp_header(r, "ETag", etag, 32));
+	http_resp_free(r);
+	free(b);
+	free(tok);
+	return id;
+}
+
+START_TEST(create_returns_201_with_location_version_and_audit)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char body[512];
+	long long t1 = target_of(3, 0);
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"period\":\"2022-Q3\",\"status\":\"at_risk\","
+	         "\"summary\":\"一体化教师占比提升\",\"problems\":\"编制不足\",\"next_steps\":null,"
+	         "\"values\":[{\"target_id\":%lld,\"value\":61.5}],\"evidence\":[{\"title\":"
+	         "\"通知\",\"url\":\"https://example.gov.cn/a.pdf\"}]}",
+	         measure_id(3), t1);
+	struct http_resp *r = http_post_json("/v1/progress", tok, body);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	json_t *j = r->json;
+	char loc[64], want[64];
+	snprintf(want, sizeof(want), "/v1/progress/%lld",
+	         json_integer_value(json_object_get(j, "id")));
+	ck_assert_str_eq(http_resp_header(r, "Location", loc, sizeof(loc)), want);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "unit"), "code")),
+	                 "finance");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "period_start")), "2022-07-01");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "period_end")), "2022-09-30");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "review_state")), "submitted");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "reported_by")), "finance-clerk");
+	ck_assert(json_is_null(json_object_get(j, "next_steps")));
+	json_t *v = json_array_get(json_object_get(j, "values"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "target_id")), t1);
+	ck_assert(json_number_value(json_object_get(v, "value")) == 61.5);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 1);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM audit_log WHERE actor_sub = "
+	                               "'finance-clerk' AND actor_unit = 'finance' AND action = "
+	                               "'progress.create' AND after IS NOT NULL"),
+	                 1);
+	http_resp_free(r);
+	free(tok);
+}
+END_TEST
+
+START_TEST(yunfu_permission_matrix)
+{
+	struct {
+		const char *unit;
+		int measure;
+		long want;
+	} cases[] = {
+	        {"finance", 3, 201},
+	        {"finance", 2, 403},
+	        {"yunfu-technician-college", 2, 201}, /* through 各职业院校 */
+	        {"yunan-district-gov", 17, 201}, /* through 各县（市、区）人民政府 */
+	        {"yunan-district-gov", 1, 403},
+	        {"luoding-city-gov", 1, 201}, /* lead */
+	        {"luoding-city-gov", 17, 201},
+	        {"womens-federation", 15, 201},
+	        {"womens-federation", 16, 403},
+	        {"commerce", 16, 201}, /* the truncated 市商务 */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long before = harness_count(COUNT_RECORDS), audit = harness_count(COUNT_AUDIT);
+		long st = post_for_unit(cases[i].unit, cases[i].measure, "2022");
+		ck_assert_msg(st == cases[i].want, "%s on %d: %ld", cases[i].unit, cases[i].measure,
+		              st);
+		ck_assert_int_eq(harness_count(COUNT_RECORDS), before + (st == 201));
+		ck_assert_int_eq(harness_count(COUNT_AUDIT), audit + (st == 201));
+	}
+	enum principal_role never[] = {ROLE_READER, ROLE_SUPERVISOR};
+	for (size_t i = 0; i < 2; i++) {
+		char *tok = harness_token("someone", never[i], "hrss");
+		ck_assert_int_eq(post_as(tok, 1, "2023"), 403);
+		free(tok);
+	}
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 7);
+}
+END_TEST
+
+START_TEST(unit_in_body_and_admin_on_behalf)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char body[256];
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"unit\":\"hrss\",\"period\":\"2022\",\"status\":"
+	         "\"on_track\",\"summary\":\"x\"}",
+	         measure_id(3));
+	struct http_resp *r = http_post_json("/v1/progress", tok, body);
+	assert_problem(r, 403, NULL);
+	http_resp_free(r);
+	char *admin = harness_token("importer", ROLE_ADMIN, NULL);
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\","
+	         "\"summary\":\"x\"}",
+	         measure_id(3));
+	r = http_post_json("/v1/progress", admin, body);
+	assert_problem(r, 400, "/unit");
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"unit\":\"finance\",\"period\":\"2022\",\"status\":"
+	         "\"on_track\",\"summary\":\"x\"}",
+	         measure_id(3));
+	r = http_post_json("/v1/progress", admin, body);
+	ck_assert_int_eq(r->status, 201);
+	http_resp_free(r);
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"unit\":\"finance\",\"period\":\"2022\",\"status\":"
+	         "\"on_track\",\"summary\":\"x\"}",
+	         measure_id(2));
+	r = http_post_json("/v1/progress", admin, body);
+	assert_problem(r, 422, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	free(admin);
+	free(tok);
+}
+END_TEST
+
+/* Each hostile body: refused with a problem, the pointer named, nothing written. */
+START_TEST(bad_input_writes_nothing)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	long long m = measure_id(3), other = target_of(4, 0);
+	char buf[8][512];
+	snprintf(buf[0], 512, "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\"}",
+	         m);
+	snprintf(buf[1], 512,
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\",\"summary\":"
+	         "\"x\","
+	         "\"id\":5}",
+	         m);
+	snprintf(buf[2], 512,
+	         "{\"measure_id\":%lld,\"period\":\"2022-Q5\",\"status\":\"on_track\",\"summary\":"
+	         "\"x\"}",
+	         m);
+	snprintf(buf[3], 512,
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"fine\",\"summary\":\"x\"}",
+	         m);
+	snprintf(buf[4], 512,
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\",\"summary\":"
+	         "\"x\","
+	         "\"values\":[{\"target_id\":%lld,\"value\":1}]}",
+	         m, other);
+	snprintf(buf[5], 512,
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\",\"summary\":"
+	         "\"x\","
+	         "\"evidence\":[{\"title\":\"t\",\"url\":\"javascript:alert(1)\"}]}",
+	         m);
+	snprintf(buf[6], 512,
+	         "{\"measure_id\":\"%lld\",\"period\":\"2022\",\"status\":\"on_track\",\"summary\":"
+	         "\"x\"}",
+	         m);
+	snprintf(buf[7], 512,
+	         "{\"measure_id\":999999,\"period\":\"2022\",\"status\":\"on_track\",\"summary\":"
+	         "\"x\"}");
+	struct {
+		const char *body;
+		int status;
+		const char *pointer;
+	} cases[] = {
+	        {buf[0], 400, "/summary"},
+	        {buf[1], 400, "/id"},
+	        {buf[2], 400, "/period"},
+	        {buf[3], 400, "/status"},
+	        {buf[4], 422, "/values/0/target_id"},
+	        {buf[5], 400, "/evidence/0/url"},
+	        {buf[6], 400, "/measure_id"},
+	        {buf[7], 422, "/measure_id"},
+	        {"{\"measure_id\":1,", 400, ""},
+	        {"[{\"measure_id\":1}]", 400, ""},
+	        {"{\"summary\":\"a\",\"summary\":\"b\"}", 400, ""},
+	        {"{\"summary\":\"a\\u0000b\"}", 400, ""},
+	        {"{\"summary\":\"\xff\xfe\"}", 400, ""},
+	        {"{\"values\":[{\"target_id\":1,\"value\":1e400}]}", 400, ""},
+	        {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	         "]",
+	         400, ""},
+	        {"", 400, ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct http_resp *r = http_post_json("/v1/progress", tok, cases[i].body);
+		assert_problem(r, cases[i].status, cases[i].pointer);
+		http_resp_free(r);
+	}
+	/* wrong content types */
+	struct http_resp *r =
+	        http_call("POST", "/v1/progress", tok, "text/plain", buf[0], strlen(buf[0]), NULL);
+	assert_problem(r, 415, NULL);
+	http_resp_free(r);
+	r = http_call("POST", "/v1/progress", tok, "application/x-www-form-urlencoded", "a=b", 3,
+	              NULL);
+	assert_problem(r, 415, NULL);
+	http_resp_free(r);
+	/* a body over ZEREN_MAX_BODY_BYTES (4 MiB in tests) */
+	size_t big = 5u << 20;
+	char *huge = malloc(big);
+	memset(huge, ' ', big);
+	huge[0] = '{';
+	huge[big - 1] = '}';
+	r = http_call("POST", "/v1/progress", tok, "application/json", huge, big, NULL);
+	assert_problem(r, 413, NULL);
+	http_resp_free(r);
+	free(huge);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 0);
+	free(tok);
+}
+END_TEST
+
+START_TEST(duplicate_period_is_409_and_sql_text_is_verbatim)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char body[512];
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"period\":\"2022-07\",\"status\":\"on_track\","
+	         "\"summary\":\"'); DROP TABLE progress_records; --\"}",
+	         measure_id(3));
+	struct http_resp *r = http_post_json("/v1/progress", tok, body);
+	ck_assert_int_eq(r->status, 201);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "summary")),
+	                 "'); DROP TABLE progress_records; --");
+	http_resp_free(r);
+	r = http_post_json("/v1/progress", tok, body);
+	assert_problem(r, 409, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	free(tok);
+}
+END_TEST
+
+START_TEST(reads_list_filter_and_404)
+{
+	create_record("finance", 3, "2022-Q1", NULL);
+	create_record("finance", 3, "2022-Q2", NULL);
+	long long id = create_record("hrss", 1, "2022-Q1", NULL);
+	char *reader = harness_token("r", ROLE_READER, NULL);
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/progress/%lld", id);
+	struct http_resp *r = http_get(path, reader);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_free(r);
+	r = http_get("/v1/progress?unit=finance&limit=1", reader);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(r->json, "next_cursor")));
+	http_resp_free(r);
+	r = http_get("/v1/progress?period=2022-Q1&review_state=submitted", reader);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 2);
+	http_resp_free(r);
+	snprintf(path, sizeof(path), "/v1/progress?measure_id=%lld", measure_id(1));
+	r = http_get(path, reader);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+	http_resp_free(r);
+	r = http_get("/v1/progress?since=2000-01-01T00:00:00Z", reader);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 3);
+	http_resp_free(r);
+	static const char *const bad[][2] = {
+	        {"/v1/progress?since=yesterday", "?since"},
+	        {"/v1/progress?period=2022-Q9", "?period"},
+	        {"/v1/progress?review_state=done", "?review_state"},
+	        {"/v1/progress?measure_id=x", "?measure_id"},
+	};
+	for (size_t i = 0; i < 4; i++) {
+		r = http_get(bad[i][0], reader);
+		assert_problem(r, 400, bad[i][1]);
+		http_resp_free(r);
+	}
+	r = http_get("/v1/progress/999999", reader);
+	assert_problem(r, 404, NULL);
+	http_resp_free(r);
+	r = http_get("/v1/progress/999999/history", reader);
+	assert_problem(r, 404, NULL);
+	http_resp_free(r);
+	free(reader);
+}
+END_TEST
+
+static struct http_resp *patch(const char *tok, long long id, const char *etag, const char *body)
+{
+	char path[64], hdr[96];
+	snprintf(path, sizeof(path), "/v1/progress/%lld", id);
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag != NULL ? etag : "");
+	const char *const headers[] = {hdr, NULL};
+	return http_call("PATCH", path, tok, "application/json", body, strlen(body),
+	                 etag != NULL ? headers : NULL);
+}
+
+static struct http_resp *review(const char *tok, long long id, const char *body)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/progress/%lld/review", id);
+	return http_post_json(path, tok, body);
+}
+
+START_TEST(amend_needs_if_match_and_keeps_history)
+{
+	char etag[32];
+	long long id = create_record("finance", 3, "2022-Q3", etag);
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	struct http_resp *r = patch(tok, id, NULL, "{\"summary\":\"更新\"}");
+	assert_problem(r, 428, NULL);
+	http_resp_free(r);
+	r = patch(tok, id, "\"0000000000000000\"", "{\"summary\":\"更新\"}");
+	assert_problem(r, 412, NULL);
+	http_resp_free(r);
+	r = patch(tok, id, etag, "{\"period\":\"2023\"}");
+	assert_problem(r, 400, "/period");
+	http_resp_free(r);
+	r = patch(tok, id, etag, "{}");
+	assert_problem(r, 400, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 1);
+	r = patch(tok, id, etag, "{\"summary\":\"更新\",\"status\":\"completed\"}");
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "summary")), "更新");
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "completed");
+	http_resp_free(r);
+	/* the old ETag is stale now */
+	r = patch(tok, id, etag, "{\"summary\":\"again\"}");
+	assert_problem(r, 412, NULL);
+	http_resp_free(r);
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/progress/%lld/history", id);
+	r = http_get(path, tok);
+	json_t *items = json_object_get(r->json, "items");
+	ck_assert_int_eq(json_array_size(items), 2);
+	json_t *first = json_object_get(json_array_get(items, 0), "record");
+	ck_assert_str_eq(json_string_value(json_object_get(first, "summary")), "已组织培训");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 1), "version")),
+	                 2);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM audit_log WHERE action = "
+	                               "'progress.amend' AND before IS NOT NULL"),
+	                 1);
+	/* another unit, even the lead unit, cannot amend it */
+	snprintf(path, sizeof(path), "/v1/progress/%lld", id);
+	r = http_get(path, tok);
+	char now[32];
+	http_resp_header(r, "ETag", now, sizeof(now));
+	http_resp_free(r);
+	char *lead = harness_token("hrss-clerk", ROLE_REPORTER, "hrss");
+	r = patch(lead, id, now, "{\"summary\":\"not mine\"}");
+	assert_problem(r, 403, NULL);
+	http_resp_free(r);
+	char *sup = harness_token("sup", ROLE_SUPERVISOR, NULL);
+	r = patch(sup, id, now, "{\"summary\":\"not mine\"}");
+	assert_problem(r, 403, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT version FROM progress_records"), 2);
+	free(sup);
+	free(lead);
+	free(tok);
+}
+END_TEST
+
+START_TEST(review_by_lead_or_supervisor_only)
+{
+	char etag[32];
+	long long id = create_record("finance", 3, "2022-Q4", etag);
+	char *own = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char *reader = harness_token("r", ROLE_READER, NULL);
+	char *lead = harness_token("hrss-clerk", ROLE_REPORTER, "hrss");
+	char *sup = harness_token("sup", ROLE_SUPERVISOR, NULL);
+	struct http_resp *r = review(own, id, "{\"decision\":\"approve\"}");
+	assert_problem(r, 403, NULL);
+	http_resp_free(r);
+	r = review(reader, id, "{\"decision\":\"approve\"}");
+	assert_problem(r, 403, NULL);
+	http_resp_free(r);
+	r = review(lead, id, "{\"decision\":\"return\"}");
+	assert_problem(r, 400, "/comment");
+	http_resp_free(r);
+	r = review(lead, id, "{\"decision\":\"maybe\"}");
+	assert_problem(r, 400, "/decision");
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_reviews"), 0);
+	/* the lead unit returns it, the reporter amends it, a supervisor approves it */
+	r = review(lead, id, "{\"decision\":\"return\",\"comment\":\"缺少佐证材料\"}");
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "review_state")), "returned");
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "reviewed_by")), "hrss-clerk");
+	char now[32];
+	http_resp_header(r, "ETag", now, sizeof(now));
+	http_resp_free(r);
+	r = patch(own, id, now,
+	          "{\"evidence\":[{\"title\":\"照片\",\"url\":\"http://a.cn/p.jpg\"}]}");
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "review_state")), "submitted");
+	http_resp_free(r);
+	r = review(sup, id, "{\"decision\":\"approve\",\"comment\":\"ok\"}");
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "review_state")), "approved");
+	http_resp_header(r, "ETag", now, sizeof(now));
+	http_resp_free(r);
+	r = review(sup, id, "{\"decision\":\"approve\"}");
+	assert_problem(r, 409, NULL);
+	http_resp_free(r);
+	r = patch(own, id, now, "{\"summary\":\"late change\"}");
+	assert_problem(r, 409, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_reviews"), 2);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM audit_log WHERE action IN "
+	                               "('progress.return', 'progress.approve')"),
+	                 2);
+	free(own);
+	free(reader);
+	free(lead);
+	free(sup);
+}
+END_TEST
+
+START_TEST(idempotent_retry_replays_and_other_body_is_422)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char *b = body_for(3, "2022-H1");
+	const char *const key[] = {"Idempotency-Key: 7f1c-retry", NULL};
+	struct http_resp *a =
+	        http_call("POST", "/v1/progress", tok, "application/json", b, strlen(b), key);
+	ck_assert_int_eq(a->status, 201);
+	struct http_resp *again =
+	        http_call("POST", "/v1/progress", tok, "application/json", b, strlen(b), key);
+	ck_assert_int_eq(again->status, 201);
+	ck_assert_str_eq(a->body, again->body);
+	char v[32], l1[64], l2[64];
+	ck_assert_str_eq(http_resp_header(again, "Idempotent-Replayed", v, sizeof(v)), "true");
+	ck_assert_str_eq(http_resp_header(a, "Location", l1, sizeof(l1)),
+	                 http_resp_header(again, "Location", l2, sizeof(l2)));
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 1);
+	char *other = body_for(3, "2022-H2");
+	struct http_resp *c = http_call("POST", "/v1/progress", tok, "application/json", other,
+	                                strlen(other), key);
+	assert_problem(c, 422, NULL);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	/* a key left in flight by a request that is still running */
+	harness_exec("INSERT INTO idempotency_keys (subject, key, endpoint, request_hash) VALUES "
+	             "('zeren-dev|finance-clerk', 'busy', 'POST /v1/progress', 'x')");
+	const char *const busy[] = {"Idempotency-Key: busy", NULL};
+	struct http_resp *d = http_call("POST", "/v1/progress", tok, "application/json", other,
+	                                strlen(other), busy);
+	assert_problem(d, 409, NULL);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	http_resp_free(a);
+	http_resp_free(again);
+	http_resp_free(c);
+	http_resp_free(d);
+	free(b);
+	free(other);
+	free(tok);
+}
+END_TEST
+
+/* --- races --- */
+
+struct race_arg {
+	const char *token;
+	long long id;
+	const char *etag;
+	long status;
+};
+
+static void *race_patch(void *p)
+{
+	struct race_arg *a = p;
+	struct http_resp *r = patch(a->token, a->id, a->etag, "{\"summary\":\"racer\"}");
+	a->status = r->status;
+	http_resp_free(r);
+	return NULL;
+}
+
+START_TEST(racing_patches_exactly_one_wins)
+{
+	char etag[32];
+	long long id = create_record("finance", 3, "2021", etag);
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	struct race_arg a = {tok, id, etag, 0}, b = {tok, id, etag, 0};
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, race_patch, &a);
+	pthread_create(&tb, NULL, race_patch, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ck_assert_msg((a.status == 200 && b.status == 412) || (a.status == 412 && b.status == 200),
+	              "%ld %ld", a.status, b.status);
+	ck_assert_int_eq(harness_count("SELECT version FROM progress_records"), 2);
+	free(tok);
+}
+END_TEST
+
+#define WRITERS 20
+#define WRITES  20
+
+struct writer {
+	int n;
+	char *token;
+	const char *unit;
+	long long measures[10];
+	int ok;
+	long last_bad;
+};
+
+static void *writer_run(void *p)
+{
+	struct writer *w = p;
+	int k = w->n / 3; /* which of a unit's writers this is: its own year */
+	for (int j = 0; j < WRITES; j++) {
+		char body[256];
+		snprintf(body, sizeof(body),
+		         "{\"measure_id\":%lld,\"period\":\"%d-%02d\",\"status\":\"on_track\","
+		         "\"summary\":\"w%d-%d\"}",
+		         w->measures[j % 10], 2021 + k, 1 + j / 10, w->n, j);
+		struct http_resp *r = http_post_json("/v1/progress", w->token, body);
+		if (r->status == 201)
+			w->ok++;
+		else
+			w->last_bad = r->status;
+		http_resp_free(r);
+	}
+	return NULL;
+}
+
+START_TEST(concurrent_writers_store_each_write_once)
+{
+	static const char *const units[3] = {"hrss", "finance", "education"};
+	static const int lists[3][10] = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+	                                 {1, 3, 6, 7, 9, 10, 11, 14, 15, 17},
+	                                 {1, 2, 5, 8, 9, 11, 12, 13, 14, 15}};
+	struct writer w[WRITERS];
+	pthread_t t[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){.n = i, .unit = units[i % 3]};
+		w[i].token = harness_token(units[i % 3], ROLE_REPORTER, units[i % 3]);
+		for (int j = 0; j < 10; j++)
+			w[i].measures[j] = measure_id(lists[i % 3][j]);
+	}
+	for (int i = 0; i < WRITERS; i++)
+		pthread_create(&t[i], NULL, writer_run, &w[i]);
+	for (int i = 0; i < WRITERS; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < WRITERS; i++) {
+		ck_assert_msg(w[i].ok == WRITES, "writer %d: %d ok, last %ld", i, w[i].ok,
+		              w[i].last_bad);
+		free(w[i].token);
+	}
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), WRITERS * WRITES);
+	ck_assert_int_eq(harness_count("SELECT count(DISTINCT summary) FROM progress_records"),
+	                 WRITERS * WRITES);
+	/* every record is its writer's unit, and audited as that unit */
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_records r JOIN units u ON "
+	                               "u.id = r.unit_id WHERE r.reported_by <> u.code"),
+	                 0);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM audit_log a JOIN progress_records r "
+	                               "ON r.id = a.entity_id JOIN units u ON u.id = r.unit_id "
+	                               "WHERE a.actor_unit <> u.code"),
+	                 0);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), WRITERS * WRITES);
+}
+END_TEST
+
+/* --- batches --- */
+
+START_TEST(batch_json_all_or_nothing)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char body[1024];
+	snprintf(body, sizeof(body),
+	         "[{\"measure_id\":%lld,\"period\":\"2022-01\",\"status\":\"on_track\",\"summary\":"
+	         "\"a\"},{\"measure_id\":%lld,\"period\":\"2022-02\",\"status\":\"on_track\","
+	         "\"summary\":\"b\"},{\"measure_id\":%lld,\"period\":\"2022-03\",\"status\":"
+	         "\"on_track\",\"summary\":\"c\"}]",
+	         measure_id(3), measure_id(3), measure_id(2));
+	struct http_resp *r = http_post_json("/v1/progress/batch", tok, body);
+	assert_problem(r, 403, "/2/unit");
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	snprintf(body, sizeof(body),
+	         "[{\"measure_id\":%lld,\"period\":\"2022-01\",\"status\":\"on_track\",\"summary\":"
+	         "\"a\",\"values\":[{\"target_id\":%lld,\"value\":40}]},{\"measure_id\":%lld,"
+	         "\"period\":\"2022-02\",\"status\":\"on_track\",\"summary\":\"b\"}]",
+	         measure_id(3), target_of(3, 0), measure_id(3));
+	r = http_post_json("/v1/progress/batch", tok, body);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "created")), 2);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "ids")), 2);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 2);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_values"), 1);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 2);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 2);
+	/* the same rows again: conflicts, nothing written */
+	r = http_post_json("/v1/progress/batch", tok, body);
+	assert_problem(r, 409, "/0/period");
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 2);
+	free(tok);
+}
+END_TEST
+
+/* 10,000 CSV rows with a BOM and CRLF; one bad row at the end names itself. */
+static char *csv_rows(int n, int bad_last, long long m1, long long m2, long long target)
+{
+	size_t cap = (size_t)n * 96 + 256, len = 0;
+	char *csv = malloc(cap);
+	len += (size_t)snprintf(
+	        csv, cap, "\xEF\xBB\xBFmeasure_id,period,status,summary,target_%lld\r\n", target);
+	for (int i = 0; i < n; i++) {
+		/* a distinct month for every row */
+		int y = 1900 + i / 12, mth = 1 + i % 12;
+		char period[16];
+		snprintf(period, sizeof(period), "%d-%02d%s", y, mth,
+		         bad_last && i == n - 1 ? "X" : "");
+		len += (size_t)snprintf(csv + len, cap - len,
+		                        "%lld,%s,on_track,\"行 %d, ok\",%d\r\n", i % 2 ? m2 : m1,
+		                        period, i, i % 100);
+	}
+	return csv;
+}
+
+START_TEST(batch_csv_10000_rows_one_bad_row_writes_nothing)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	long long m3 = measure_id(3), m6 = measure_id(6), t = target_of(3, 2);
+	/* target_of(3, 2) belongs to measure 3 only, so give every row measure 3 */
+	char *csv = csv_rows(10000, 1, m3, m3, t);
+	(void)m6;
+	struct http_resp *r =
+	        http_call("POST", "/v1/progress/batch", tok, "text/csv", csv, strlen(csv), NULL);
+	assert_problem(r, 400, "/9999/period");
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "errors")), 1);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	free(csv);
+	free(tok);
+}
+END_TEST
+
+START_TEST(batch_csv_idempotent_retry)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	long long m3 = measure_id(3), t = target_of(3, 2);
+	char *csv = csv_rows(500, 0, m3, m3, t);
+	const char *const key[] = {"Idempotency-Key: batch-1", NULL};
+	struct http_resp *r = http_call("POST", "/v1/progress/batch", tok,
+	                                "text/csv; charset=utf-8", csv, strlen(csv), key);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	long first = r->status;
+	http_resp_free(r);
+	long long after = harness_count(COUNT_RECORDS);
+	r = http_call("POST", "/v1/progress/batch", tok, "text/csv; charset=utf-8", csv,
+	              strlen(csv), key);
+	ck_assert_int_eq(r->status, first);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), after);
+	free(csv);
+	free(tok);
+}
+END_TEST
+
+/* The database alone refuses a write outside the unit's scope (row-level security), as if
+ * the C policy had a bug. */
+START_TEST(database_refuses_cross_unit_write)
+{
+	PGconn *pg = PQconnectdb(harness_app_conninfo());
+	ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+	char sql[512];
+	PQclear(PQexec(pg, "BEGIN"));
+	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'finance', true), "
+	                   "set_config('zeren.role', 'reporter', true)"));
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO progress_records (measure_id, unit_id, period, period_start, "
+	         "period_end, status, summary, reported_by, reported_iss) SELECT %lld, id, '2022', "
+	         "'2022-01-01', '2022-12-31', 'on_track', 'x', 'bug', 'bug' FROM units WHERE "
+	         "code = 'hrss'",
+	         measure_id(1));
+	PGresult *r = PQexec(pg, sql);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+	PQclear(r);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	/* and a reporter's unit on a measure it is not assigned to */
+	PQclear(PQexec(pg, "BEGIN"));
+	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'finance', true), "
+	                   "set_config('zeren.role', 'reporter', true)"));
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO progress_records (measure_id, unit_id, period, period_start, "
+	         "period_end, status, summary, reported_by, reported_iss) SELECT %lld, id, '2022', "
+	         "'2022-01-01', '2022-12-31', 'on_track', 'x', 'bug', 'bug' FROM units WHERE "
+	         "code = 'finance'",
+	         measure_id(2));
+	r = PQexec(pg, sql);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+	PQclear(r);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	/* the audit log cannot be changed by the service's role */
+	r = PQexec(pg, "UPDATE audit_log SET actor_sub = 'x'");
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+	PQclear(r);
+	r = PQexec(pg, "DELETE FROM audit_log");
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+	PQclear(r);
+	PQfinish(pg);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+}
+END_TEST
+
+Suite *progress_suite(void)
+{
+	Suite *s = suite_create("progress");
+	TCase *tc = tcase_create("progress");
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, create_returns_201_with_location_version_and_audit);
+	tcase_add_test(tc, yunfu_permission_matrix);
+	tcase_add_test(tc, unit_in_body_and_admin_on_behalf);
+	tcase_add_test(tc, bad_input_writes_nothing);
+	tcase_add_test(tc, duplicate_period_is_409_and_sql_text_is_verbatim);
+	tcase_add_test(tc, reads_list_filter_and_404);
+	tcase_add_test(tc, amend_needs_if_match_and_keeps_history);
+	tcase_add_test(tc, review_by_lead_or_supervisor_only);
+	tcase_add_test(tc, idempotent_retry_replays_and_other_body_is_422);
+	tcase_add_test(tc, racing_patches_exactly_one_wins);
+	tcase_add_test(tc, concurrent_writers_store_each_write_once);
+	tcase_add_test(tc, batch_json_all_or_nothing);
+	tcase_add_test(tc, batch_csv_10000_rows_one_bad_row_writes_nothing);
+	tcase_add_test(tc, batch_csv_idempotent_retry);
+	tcase_add_test(tc, database_refuses_cross_unit_write);
+	suite_add_tcase(s, tc);
+	return s;
+}
