@@ -105,5 +105,6 @@ extern const struct route measures_routes[];
 extern const struct route targets_routes[];
 extern const struct route units_routes[];
 extern const struct route progress_routes[];
+extern const struct route imports_routes[];
 
 #endif

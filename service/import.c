@@ -628,8 +628,8 @@ static char *import_dump(json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, json_t **report, char *detail,
-                            size_t dlen)
+enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, const struct import_actor *actor,
+                            json_t **report, char *detail, size_t dlen)
 {
 	struct import_rows rows;
 	import_flatten(doc, &rows);
@@ -704,6 +704,12 @@ enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, json_t **repor
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_TARGET_SHARES, 1, p_shares, "targets", counts,
 		                  detail, dlen);
+	char *counts_text = err == SVC_OK ? json_dumps(counts, JSON_COMPACT) : NULL;
+	const char *p_audit[] = {actor->iss,        actor->sub,  actor->unit,
+	                         actor->request_id, counts_text, plan_code};
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_AUDIT, 6, p_audit, NULL, counts, detail, dlen);
+	free(counts_text);
 	const char *finish = err == SVC_OK && !dry_run ? "COMMIT" : "ROLLBACK";
 	PGresult *f = PQexec(pg, finish);
 	if (err == SVC_OK && PQresultStatus(f) != PGRES_COMMAND_OK) {
@@ -764,7 +770,9 @@ int import_file(const char *conninfo, const char *path, int dry_run)
 		return 1;
 	}
 	json_t *report = NULL;
-	enum svc_error err = import_apply(pg, doc, dry_run, &report, msg, sizeof(msg));
+	const char *user = getenv("USER");
+	struct import_actor actor = {"zeren-cli", user != NULL ? user : "unknown", NULL, "cli"};
+	enum svc_error err = import_apply(pg, doc, dry_run, &actor, &report, msg, sizeof(msg));
 	PQfinish(pg);
 	json_decref(doc);
 	if (err != SVC_OK) {

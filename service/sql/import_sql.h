@@ -136,6 +136,11 @@
 	  "(SELECT count(*) FROM del) FROM up")                                                    \
 	/* share_of links, after every target exists; a link change on a target that this          \
 	 * import did not already create or update counts as an update. */                         \
+	/* $1 iss, $2 sub, $3 unit, $4 request id, $5 counts, $6 plan code */                      \
+	X(STMT_IMPORT_AUDIT,                                                                       \
+	  "INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, "          \
+	  "entity, entity_id, after) SELECT $1, $2, $3, $4, 'plan.import', 'plan', p.id, "         \
+	  "$5::jsonb FROM plans p WHERE p.code = $6 RETURNING 1")                                  \
 	X(STMT_IMPORT_TARGET_SHARES,                                                               \
 	  "WITH src AS (SELECT t.id, t.created_at = now() OR t.updated_at = now() AS seen, "       \
 	  "b.id AS share_of_id FROM jsonb_to_recordset($1::jsonb) AS s(code text, "                \

@@ -83,7 +83,8 @@ void harness_prepare_template(void)
 	}
 	json_decref(errors);
 	json_t *report = NULL;
-	if (import_apply(pg, doc, 0, &report, err, sizeof(err)) != SVC_OK) {
+	struct import_actor actor = {"test", "harness", NULL, "seed"};
+	if (import_apply(pg, doc, 0, &actor, &report, err, sizeof(err)) != SVC_OK) {
 		fprintf(stderr, "harness: seed import: %s\n", err);
 		exit(2);
 	}

@@ -8,5 +8,6 @@ Suite *health_suite(void);
 Suite *seed_suite(void);
 Suite *reference_suite(void);
 Suite *progress_suite(void);
+Suite *imports_suite(void);
 
 #endif

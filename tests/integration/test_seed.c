@@ -26,7 +26,8 @@ static enum svc_error seed_import(json_t *doc, int dry_run, json_t **report)
 	PGconn *pg = PQconnectdb(harness_owner_conninfo());
 	ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
 	char detail[1024];
-	enum svc_error e = import_apply(pg, doc, dry_run, report, detail, sizeof(detail));
+	struct import_actor actor = {"test", "seed-test", NULL, "t"};
+	enum svc_error e = import_apply(pg, doc, dry_run, &actor, report, detail, sizeof(detail));
 	PQfinish(pg);
 	return e;
 }
