@@ -160,11 +160,13 @@ void http_reply_problem_json(struct http_ctx *ctx, json_t *problem)
 	char *text = json_dumps(problem, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(problem);
 	if (text == NULL) {
-		static const char fallback[] =
-		        "{\"type\":\"urn:zeren:problem:internal\",\"title\":\"Internal error\","
-		        "\"status\":500}";
-		http_reply_body(ctx, 500, "application/problem+json", fallback,
-		                sizeof(fallback) - 1);
+		char fallback[256];
+		int n = snprintf(fallback, sizeof(fallback),
+		                 "{\"type\":\"urn:zeren:problem:internal\",\"title\":\"Internal "
+		                 "error\",\"status\":500,\"detail\":\"Internal error\","
+		                 "\"request_id\":\"%s\"}",
+		                 ctx->request_id);
+		http_reply_body(ctx, 500, "application/problem+json", fallback, (size_t)n);
 		return;
 	}
 	if (status == 503)

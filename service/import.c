@@ -85,6 +85,8 @@ static void import_check_plan(json_t *plan, json_t *errors)
 			verr_add(errors, base, "must be an object");
 			continue;
 		}
+		static const char *const assumption_known[] = {"field", "note", NULL};
+		validate_known_members(a, assumption_known, base, errors);
 		validate_string_member(a, "field", 1, 64, base, errors);
 		validate_string_member(a, "note", 1, IMPORT_TEXT_MAX, base, errors);
 	}

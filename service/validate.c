@@ -113,10 +113,16 @@ int validate_period(const char *s, char start[11], char end[11])
 	} else {
 		return 0;
 	}
-	if (start != NULL)
-		snprintf(start, 11, "%04d-%02d-01", y, a);
-	if (end != NULL)
-		snprintf(end, 11, "%04d-%02d-%02d", y, b, validate_days_in_month(y, b));
+	/* y < 10000 and months/days are two digits, so ten characters always fit */
+	char tmp[32];
+	if (start != NULL) {
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-01", y, a);
+		memcpy(start, tmp, 11);
+	}
+	if (end != NULL) {
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, b, validate_days_in_month(y, b));
+		memcpy(end, tmp, 11);
+	}
 	return 1;
 }
 

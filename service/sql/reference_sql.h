@@ -68,6 +68,7 @@
 	                   "unit_memberships "                                                     \
 	                   "WHERE member_id = $1)) AND ($2::text IS NULL OR a.role = $2) "         \
 	                   "AND ($3::bigint IS NULL OR (m.plan_id, m.number) > ($3, $4)) "         \
-	                   "ORDER BY m.plan_id, m.number, (a.unit_id = $1) DESC LIMIT $5")
+	                   "ORDER BY m.plan_id, m.number, (a.unit_id = $1) DESC, (a.role = "       \
+	                   "'lead') DESC, a.unit_id LIMIT $5")
 
 #endif
