@@ -175,6 +175,12 @@ CREATE INDEX progress_unit_idx ON progress_records (unit_id, id);
 CREATE INDEX progress_period_idx ON progress_records (period, id);
 CREATE INDEX progress_review_idx ON progress_records (review_state, id);
 CREATE INDEX progress_updated_idx ON progress_records (updated_at, id);
+-- Reports: a measure's latest record, and a unit's latest record on a measure, as of a date
+-- (newest period end first, the later record first among equal ends), and whether a unit
+-- reported for a period (measure, unit, period end).
+CREATE INDEX progress_measure_end_idx ON progress_records (measure_id, period_end, id);
+CREATE INDEX progress_measure_unit_end_idx ON progress_records (measure_id, unit_id, period_end,
+								  id);
 
 -- The numbers a record reports against its measure's targets (current version).
 CREATE TABLE progress_values (
@@ -206,6 +212,209 @@ CREATE TABLE progress_reviews (
 	reviewed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX progress_reviews_progress_idx ON progress_reviews (progress_id, id);
+
+-- Report roll-ups -------------------------------------------------------------------------
+
+-- Running totals of reported values per target by the end of the period reported on: a row
+-- holds the sums and counts of every value whose record's period ends on or before its
+-- period_end, split by review state (returned records count nowhere). The sum over a window
+-- is then the row at its end minus the row before its start: two index look-ups per target
+-- however many records there are. Maintained by the triggers below; progress_totals_rebuild()
+-- recomputes it from scratch (after bulk loads with triggers disabled).
+CREATE TABLE progress_totals (
+	target_id bigint NOT NULL REFERENCES targets (id) ON DELETE CASCADE,
+	period_end date NOT NULL,
+	approved_sum numeric NOT NULL DEFAULT 0,
+	approved_count bigint NOT NULL DEFAULT 0,
+	submitted_sum numeric NOT NULL DEFAULT 0,
+	submitted_count bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (target_id, period_end)
+);
+
+-- Adds a change at (target, period_end) to that row and every later one. The caller holds
+-- the target's measure lock (progress_totals_lock), so a new row copies a stable predecessor.
+CREATE FUNCTION progress_totals_add(p_target bigint, p_end date, p_asum numeric,
+				    p_acount bigint, p_ssum numeric, p_scount bigint)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+	IF p_acount = 0 AND p_scount = 0 AND p_asum = 0 AND p_ssum = 0 THEN
+		RETURN;
+	END IF;
+	INSERT INTO progress_totals AS t (target_id, period_end, approved_sum, approved_count,
+					  submitted_sum, submitted_count)
+	SELECT p_target, p_end, coalesce(b.approved_sum, 0), coalesce(b.approved_count, 0),
+	       coalesce(b.submitted_sum, 0), coalesce(b.submitted_count, 0)
+	FROM (SELECT 1) one
+	LEFT JOIN LATERAL (SELECT * FROM progress_totals p WHERE p.target_id = p_target
+			   AND p.period_end < p_end ORDER BY p.period_end DESC LIMIT 1) b ON true
+	ON CONFLICT (target_id, period_end) DO NOTHING;
+	UPDATE progress_totals SET approved_sum = approved_sum + p_asum,
+		approved_count = approved_count + p_acount,
+		submitted_sum = submitted_sum + p_ssum,
+		submitted_count = submitted_count + p_scount
+	WHERE target_id = p_target AND period_end >= p_end;
+END
+$$;
+
+-- Serializes roll-up writers per measure (transaction-scoped advisory lock, class 31346),
+-- taken in measure order so that concurrent multi-record writes do not deadlock.
+CREATE FUNCTION progress_totals_lock(p_measures bigint[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	m bigint;
+BEGIN
+	FOR m IN SELECT DISTINCT x FROM unnest(p_measures) x WHERE x IS NOT NULL ORDER BY 1 LOOP
+		PERFORM pg_advisory_xact_lock(31346, (m % 2147483647)::integer);
+	END LOOP;
+END
+$$;
+
+-- progress_values changed: add new values, subtract old ones, by their record's current
+-- period and state. Values removed with their record (ON DELETE CASCADE) find no record
+-- here; progress_records_totals_delete has already subtracted them.
+CREATE FUNCTION progress_values_totals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	ids bigint[] := '{}';
+	tids bigint[] := '{}';
+	vals numeric[] := '{}';
+	signs integer[] := '{}';
+	d record;
+BEGIN
+	-- Each branch reads only the transition tables its trigger defines.
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		SELECT ids || coalesce(array_agg(n.progress_id), '{}'),
+		       tids || coalesce(array_agg(n.target_id), '{}'),
+		       vals || coalesce(array_agg(n.value), '{}'),
+		       signs || coalesce(array_agg(1), '{}')
+		INTO ids, tids, vals, signs FROM new_values n;
+	END IF;
+	IF TG_OP IN ('DELETE', 'UPDATE') THEN
+		SELECT ids || coalesce(array_agg(o.progress_id), '{}'),
+		       tids || coalesce(array_agg(o.target_id), '{}'),
+		       vals || coalesce(array_agg(-o.value), '{}'),
+		       signs || coalesce(array_agg(-1), '{}')
+		INTO ids, tids, vals, signs FROM old_values o;
+	END IF;
+	PERFORM progress_totals_lock(array(SELECT t.measure_id FROM targets t
+					   WHERE t.id = ANY (tids)));
+	FOR d IN
+		SELECT c.target_id, r.period_end,
+		       coalesce(sum(c.value) FILTER (WHERE r.review_state = 'approved'), 0) AS asum,
+		       coalesce(sum(c.sign) FILTER (WHERE r.review_state = 'approved'), 0) AS acount,
+		       coalesce(sum(c.value) FILTER (WHERE r.review_state = 'submitted'), 0) AS ssum,
+		       coalesce(sum(c.sign) FILTER (WHERE r.review_state = 'submitted'), 0) AS scount
+		FROM unnest(ids, tids, vals, signs) AS c(progress_id, target_id, value, sign)
+		JOIN progress_records r ON r.id = c.progress_id
+		WHERE r.review_state IN ('approved', 'submitted')
+		GROUP BY c.target_id, r.period_end ORDER BY 1, 2
+	LOOP
+		PERFORM progress_totals_add(d.target_id, d.period_end, d.asum, d.acount, d.ssum,
+					    d.scount);
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+
+-- A record's review state or period changed: move its values between buckets.
+CREATE FUNCTION progress_records_totals_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	d record;
+BEGIN
+	PERFORM progress_totals_lock(array(
+		SELECT t.measure_id FROM old_records o JOIN new_records n ON n.id = o.id
+		JOIN progress_values v ON v.progress_id = o.id JOIN targets t ON t.id = v.target_id
+		WHERE (o.review_state, o.period_end) IS DISTINCT FROM (n.review_state, n.period_end)));
+	FOR d IN
+		SELECT c.target_id, c.period_end,
+		       coalesce(sum(c.value) FILTER (WHERE c.state = 'approved'), 0) AS asum,
+		       coalesce(sum(c.sign) FILTER (WHERE c.state = 'approved'), 0) AS acount,
+		       coalesce(sum(c.value) FILTER (WHERE c.state = 'submitted'), 0) AS ssum,
+		       coalesce(sum(c.sign) FILTER (WHERE c.state = 'submitted'), 0) AS scount
+		FROM (SELECT v.target_id, o.period_end, o.review_state AS state, -v.value AS value,
+			     -1 AS sign
+		      FROM old_records o JOIN new_records n ON n.id = o.id
+		      JOIN progress_values v ON v.progress_id = o.id
+		      WHERE (o.review_state, o.period_end) IS DISTINCT FROM
+			    (n.review_state, n.period_end)
+		      UNION ALL
+		      SELECT v.target_id, n.period_end, n.review_state, v.value, 1
+		      FROM old_records o JOIN new_records n ON n.id = o.id
+		      JOIN progress_values v ON v.progress_id = n.id
+		      WHERE (o.review_state, o.period_end) IS DISTINCT FROM
+			    (n.review_state, n.period_end)) c
+		WHERE c.state IN ('approved', 'submitted')
+		GROUP BY c.target_id, c.period_end ORDER BY 1, 2
+	LOOP
+		PERFORM progress_totals_add(d.target_id, d.period_end, d.asum, d.acount, d.ssum,
+					    d.scount);
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+
+-- A record is deleted: subtract its values while they still exist.
+CREATE FUNCTION progress_records_totals_delete() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	d record;
+BEGIN
+	IF OLD.review_state NOT IN ('approved', 'submitted') THEN
+		RETURN OLD;
+	END IF;
+	PERFORM progress_totals_lock(array(SELECT t.measure_id FROM progress_values v
+					   JOIN targets t ON t.id = v.target_id
+					   WHERE v.progress_id = OLD.id));
+	FOR d IN SELECT v.target_id, -sum(v.value) AS s, -count(*) AS n FROM progress_values v
+		 WHERE v.progress_id = OLD.id GROUP BY v.target_id ORDER BY 1
+	LOOP
+		IF OLD.review_state = 'approved' THEN
+			PERFORM progress_totals_add(d.target_id, OLD.period_end, d.s, d.n, 0, 0);
+		ELSE
+			PERFORM progress_totals_add(d.target_id, OLD.period_end, 0, 0, d.s, d.n);
+		END IF;
+	END LOOP;
+	RETURN OLD;
+END
+$$;
+
+CREATE TRIGGER progress_values_totals_insert AFTER INSERT ON progress_values
+	REFERENCING NEW TABLE AS new_values
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_values_totals();
+CREATE TRIGGER progress_values_totals_update AFTER UPDATE ON progress_values
+	REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_values_totals();
+CREATE TRIGGER progress_values_totals_delete AFTER DELETE ON progress_values
+	REFERENCING OLD TABLE AS old_values
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_values_totals();
+CREATE TRIGGER progress_records_totals_update AFTER UPDATE ON progress_records
+	REFERENCING OLD TABLE AS old_records NEW TABLE AS new_records
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_records_totals_update();
+CREATE TRIGGER progress_records_totals_delete BEFORE DELETE ON progress_records
+	FOR EACH ROW EXECUTE FUNCTION progress_records_totals_delete();
+
+-- Recomputes every running total from the records (bulk loads, repairs).
+CREATE FUNCTION progress_totals_rebuild() RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+	DELETE FROM progress_totals;
+	INSERT INTO progress_totals (target_id, period_end, approved_sum, approved_count,
+				     submitted_sum, submitted_count)
+	SELECT target_id, period_end,
+	       sum(asum) OVER w, sum(acount) OVER w, sum(ssum) OVER w, sum(scount) OVER w
+	FROM (SELECT v.target_id, r.period_end,
+		     coalesce(sum(v.value) FILTER (WHERE r.review_state = 'approved'), 0) AS asum,
+		     count(*) FILTER (WHERE r.review_state = 'approved') AS acount,
+		     coalesce(sum(v.value) FILTER (WHERE r.review_state = 'submitted'), 0) AS ssum,
+		     count(*) FILTER (WHERE r.review_state = 'submitted') AS scount
+	      FROM progress_values v JOIN progress_records r ON r.id = v.progress_id
+	      WHERE r.review_state IN ('approved', 'submitted')
+	      GROUP BY v.target_id, r.period_end) d
+	WINDOW w AS (PARTITION BY target_id ORDER BY period_end);
+$$;
+
+REVOKE EXECUTE ON FUNCTION progress_totals_add(bigint, date, numeric, bigint, numeric, bigint),
+	progress_totals_lock(bigint[]), progress_totals_rebuild() FROM PUBLIC;
 
 -- Operations ----------------------------------------------------------------------------
 
@@ -307,6 +516,28 @@ CREATE POLICY progress_values_write ON progress_values FOR ALL USING (
 		   WHERE r.id = progress_id
 		     AND r.unit_id = zeren_unit_code_id(zeren_request_unit())
 		     AND zeren_request_role() = 'reporter'));
+
+-- Reference-data change notices -----------------------------------------------------------
+
+-- Every instance caches reference responses and drops them when told; the notice is sent at
+-- commit, so it never announces a change that did not happen.
+CREATE FUNCTION zeren_reference_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('zeren_reference', TG_TABLE_NAME);
+	RETURN NULL;
+END
+$$;
+DO $$
+DECLARE t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['plans', 'tasks', 'measures', 'measure_items', 'units',
+				 'unit_memberships', 'assignments', 'targets'] LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
+			       'ON %I FOR EACH STATEMENT EXECUTE FUNCTION '
+			       'zeren_reference_changed()', t || '_changed', t);
+	END LOOP;
+END
+$$;
 
 -- Grants ----------------------------------------------------------------------------------
 

@@ -33,6 +33,9 @@ export ZEREN_TEST_BINARY=$ZEREN_ROOT/build-asan/zeren
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0
 export LSAN_OPTIONS=suppressions=$ZEREN_ROOT/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Every HTTP exchange of the integration tests is checked against api/openapi.yaml afterwards.
+export ZEREN_TEST_CONTRACT_LOG=$ZEREN_LOCAL/contract.jsonl
+rm -f "$ZEREN_TEST_CONTRACT_LOG"
 
 failed=0
 passed=0
@@ -44,5 +47,12 @@ for suite in unit_tests integration_tests; do
 		failed=$((failed + 1))
 	fi
 done
+echo "== contract: responses against api/openapi.yaml"
+if node "$ZEREN_ROOT/tests/contract/check.mjs" --modules "$tools/node_modules" \
+	--spec "$ZEREN_ROOT/api/openapi.yaml" --log "$ZEREN_TEST_CONTRACT_LOG"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 echo "test programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 
 struct db_pool;
 struct auth_verifier;
+struct refcache;
 
 /* Built once at start-up by main.c and read-only afterwards (the pools lock internally). */
 struct app {
@@ -15,7 +16,8 @@ struct app {
 	struct db_pool *pool;      /* primary: every write */
 	struct db_pool *read_pool; /* replica for reads, or the primary */
 	struct auth_verifier *verifier;
-	char **cors_origins; /* parsed ZEREN_CORS_ORIGINS, owned */
+	struct refcache *refcache; /* NULL when reads go to a replica (see refcache.h) */
+	char **cors_origins;       /* parsed ZEREN_CORS_ORIGINS, owned */
 	size_t cors_count;
 	int cors_any;
 };

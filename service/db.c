@@ -83,8 +83,10 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		log_msg("warn", "db_connect_failed", "%s", err);
 		return -1;
 	}
+	/* No JIT: compiling a plan costs tens of milliseconds, more than any statement here
+	 * runs, and the planner's costs for set-based reports cross its threshold. */
 	char sql[96];
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", pool->timeout_ms);
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET jit = off", pool->timeout_ms);
 	PGresult *r = PQexec(pg, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);

@@ -7,10 +7,12 @@
 #include "sql/import_sql.h"
 #include "sql/progress_sql.h"
 #include "sql/reference_sql.h"
+#include "sql/report_sql.h"
 
 /* Every resource's list, in one place, so each connection prepares them all on connect. */
 #define DB_ALL_STATEMENTS(X)                                                                       \
-	HEALTH_SQL(X) IMPORT_SQL(X) REFERENCE_SQL(X) PROGRESS_SQL(X) IDEMPOTENCY_SQL(X)
+	HEALTH_SQL(X)                                                                              \
+	IMPORT_SQL(X) REFERENCE_SQL(X) PROGRESS_SQL(X) IDEMPOTENCY_SQL(X) REPORT_SQL(X)
 
 enum db_stmt {
 #define DB_STMT_ENUM(name, sql) name,

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "refcache.h"
 #include "routes.h"
 
 #define HTTP_JSON_MAX_DEPTH 32
@@ -152,6 +153,14 @@ void http_reply_json_etag(struct http_ctx *ctx, const char *text, size_t len)
 		return;
 	}
 	http_reply_json_text(ctx, 200, text, len);
+}
+
+void http_reply_json_written(struct http_ctx *ctx, int status, const char *text, size_t len)
+{
+	char etag[24];
+	http_etag_of(text, len, etag);
+	http_set_header(ctx, "ETag", etag);
+	http_reply_json_text(ctx, status, text, len);
 }
 
 void http_reply_problem_json(struct http_ctx *ctx, json_t *problem)
@@ -416,8 +425,9 @@ static int http_cors(struct http_ctx *ctx)
 	if (allowed) {
 		http_set_header(ctx, "Access-Control-Allow-Origin", origin);
 		http_set_header(ctx, "Vary", "Origin");
-		http_set_header(ctx, "Access-Control-Expose-Headers",
-		                "ETag, Link, Location, X-Request-Id, Retry-After");
+		http_set_header(
+		        ctx, "Access-Control-Expose-Headers",
+		        "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed");
 	}
 	if (strcmp(ctx->method, "OPTIONS") != 0 ||
 	    http_header(ctx, "Access-Control-Request-Method") == NULL)
@@ -575,6 +585,41 @@ static void http_log_request(const struct http_ctx *ctx, int status, double seco
 	log_json("info", "request", f);
 }
 
+/* Serves a reference GET from the cache, or runs it and keeps a 200 answer. The key is the
+ * whole request target; every role may read reference data, so the token only has to be
+ * valid (checked before this) and allowed to read. */
+static void http_run_cached(struct http_ctx *ctx, const struct route *r)
+{
+	struct refcache *cache = ctx->app->refcache;
+	const char *key = ctx->req->http_url;
+	struct refcache_hit hit;
+	if (http_authorize(ctx, POLICY_READ, NULL) != 0)
+		return;
+	if (refcache_get(cache, key, &hit)) {
+		http_set_header(ctx, "Cache-Control", "no-cache");
+		if (hit.link != NULL)
+			http_set_header(ctx, "Link", hit.link);
+		if (hit.etag != NULL) {
+			http_set_header(ctx, "ETag", hit.etag);
+			if (http_etag_matches(http_header(ctx, "If-None-Match"), hit.etag)) {
+				ctx->res->status = 304;
+				refcache_hit_free(&hit);
+				return;
+			}
+		}
+		http_reply_json_text(ctx, 200, hit.body, hit.len);
+		refcache_hit_free(&hit);
+		return;
+	}
+	unsigned long long gen = refcache_generation(cache);
+	r->handler(ctx);
+	if (ctx->uncacheable || gen == 0 || ctx->res->status != 200)
+		return;
+	refcache_put(cache, key, gen, ctx->res->binary_body, ctx->res->binary_body_length,
+	             u_map_get_case(ctx->res->map_header, "ETag"),
+	             u_map_get_case(ctx->res->map_header, "Link"));
+}
+
 static void http_route_and_run(struct http_ctx *ctx)
 {
 	const char *path = ctx->req->url_path != NULL ? ctx->req->url_path : "/";
@@ -599,6 +644,11 @@ static void http_route_and_run(struct http_ctx *ctx)
 	}
 	if (!(r->flags & ROUTE_PUBLIC) && http_authenticate(ctx) != 0)
 		return;
+	if ((r->flags & ROUTE_CACHED) && strcmp(ctx->method, "GET") == 0 &&
+	    ctx->app->refcache != NULL) {
+		http_run_cached(ctx, r);
+		return;
+	}
 	r->handler(ctx);
 }
 

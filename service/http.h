@@ -26,12 +26,14 @@ struct http_ctx {
 	struct principal principal;          /* valid when authenticated */
 	int authenticated;
 	const char *route; /* the matched pattern, for logs and metrics */
+	int uncacheable;   /* set by a handler whose answer depends on more than reference data */
 };
 
 typedef void (*http_handler)(struct http_ctx *ctx);
 
 enum route_flags {
 	ROUTE_PUBLIC = 1u, /* no token needed (health, metrics, the OpenAPI document) */
+	ROUTE_CACHED = 2u, /* a reference-data GET: 200 responses go through the refcache */
 };
 
 struct route {
@@ -84,6 +86,8 @@ void http_reply_json_text(struct http_ctx *ctx, int status, const char *text, si
 /* A single resource: sets ETag (strong, from a content hash) and Cache-Control: no-cache,
  * and answers 304 when If-None-Match matches. */
 void http_reply_json_etag(struct http_ctx *ctx, const char *text, size_t len);
+/* A write's answer: the new representation with its ETag; If-None-Match plays no part. */
+void http_reply_json_written(struct http_ctx *ctx, int status, const char *text, size_t len);
 void http_reply_body(struct http_ctx *ctx, int status, const char *content_type, const char *body,
                      size_t len);
 void http_reply_problem(struct http_ctx *ctx, enum svc_error err, const char *detail);
@@ -104,6 +108,8 @@ extern const struct route tasks_routes[];
 extern const struct route measures_routes[];
 extern const struct route targets_routes[];
 extern const struct route units_routes[];
+extern const struct route reports_routes[];
+extern const struct route exports_routes[];
 extern const struct route progress_routes[];
 extern const struct route imports_routes[];
 

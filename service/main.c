@@ -15,6 +15,7 @@
 #include "import.h"
 #include "log.h"
 #include "migrate.h"
+#include "refcache.h"
 
 static void usage(FILE *out)
 {
@@ -103,6 +104,7 @@ static void app_free(struct app *app)
 		db_pool_destroy(app->read_pool);
 	db_pool_destroy(app->pool);
 	auth_verifier_destroy(app->verifier);
+	refcache_destroy(app->refcache);
 	config_free(&app->cfg);
 }
 
@@ -138,6 +140,9 @@ static int cmd_serve(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
+	/* A replica may lag behind the notices the primary sends, so no cache with one. */
+	if (app.read_pool == app.pool)
+		app.refcache = refcache_create(app.cfg.database_url, 8192, 64u << 20);
 
 	/* Block the signals before any thread starts so only sigwait below sees them. */
 	sigset_t sigs;

@@ -80,7 +80,7 @@ static void repo_url_encode(FILE *out, const char *s)
 }
 
 /* The next page's link: the same path and filters with the new cursor. */
-static char *repo_next_link(struct http_ctx *ctx, const char *cursor)
+char *repo_next_link(struct http_ctx *ctx, const char *cursor)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -102,8 +102,32 @@ static char *repo_next_link(struct http_ctx *ctx, const char *cursor)
 	return buf;
 }
 
+/* Writes one item's JSON, through map when there is one. */
+static void repo_write_item(FILE *out, const char *text, size_t len, repo_item_map map, void *data)
+{
+	json_t *item = map != NULL ? json_loadb(text, len, 0, NULL) : NULL;
+	char *mapped = NULL;
+	if (item != NULL) {
+		map(item, data);
+		mapped = json_dumps(item,
+		                    JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		json_decref(item);
+	}
+	if (mapped != NULL)
+		fputs(mapped, out);
+	else
+		fwrite(text, 1, len, out);
+	free(mapped);
+}
+
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
                      int nfilters, const char *kind, int nkeys)
+{
+	repo_reply_page_map(ctx, stmt, filters, nfilters, kind, nkeys, NULL, NULL);
+}
+
+void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
+                         int nfilters, const char *kind, int nkeys, repo_item_map map, void *data)
 {
 	int limit = 0;
 	if (http_query_limit(ctx, &limit) != 0)
@@ -150,7 +174,8 @@ void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const 
 	for (int i = 0; i < shown; i++) {
 		if (i > 0)
 			fputc(',', out);
-		fwrite(PQgetvalue(r, i, col), 1, (size_t)PQgetlength(r, i, col), out);
+		repo_write_item(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col), map,
+		                data);
 	}
 	fputs("],\"next_cursor\":", out);
 	char next[CURSOR_TEXT_MAX] = "";

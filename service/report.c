@@ -62,7 +62,8 @@ void report_date_format(report_day day, char out[11])
 {
 	int y, m, d;
 	report_ymd_from_day(day, &y, &m, &d);
-	snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	         (unsigned)d % 100u);
 }
 
 /* --- codes --- */
@@ -343,20 +344,21 @@ void report_period_containing(enum report_cadence c, report_day day, int due_day
 	out->start = report_day_from_ymd(y, first, 1);
 	out->end = report_day_from_ymd(y, last, report_days_in_month(y, last));
 	out->due = out->end + due_days;
-	int yy = y % 10000;
+	unsigned yy = (unsigned)y % 10000u;
 	switch (c) {
 	case REPORT_MONTH:
-		snprintf(out->label, sizeof(out->label), "%04d-%02d", yy, first % 100);
+		snprintf(out->label, sizeof(out->label), "%04u-%02u", yy, (unsigned)first % 100u);
 		break;
 	case REPORT_QUARTER:
-		snprintf(out->label, sizeof(out->label), "%04d-Q%d", yy, (first - 1) / 3 % 9 + 1);
+		snprintf(out->label, sizeof(out->label), "%04u-Q%u", yy,
+		         (unsigned)(first - 1) / 3u % 4u + 1u);
 		break;
 	case REPORT_HALF:
-		snprintf(out->label, sizeof(out->label), "%04d-H%d", yy, first == 1 ? 1 : 2);
+		snprintf(out->label, sizeof(out->label), "%04u-H%u", yy, first == 1 ? 1u : 2u);
 		break;
 	case REPORT_YEAR:
 	default:
-		snprintf(out->label, sizeof(out->label), "%04d", yy);
+		snprintf(out->label, sizeof(out->label), "%04u", yy);
 		break;
 	}
 }

@@ -7,6 +7,7 @@
 #include "../http.h"
 #include "../idempotency.h"
 #include "../import.h"
+#include "../refcache.h"
 #include "../repo.h"
 
 static void imports_run(struct http_ctx *ctx, int dry_run)
@@ -36,6 +37,9 @@ static void imports_run(struct http_ctx *ctx, int dry_run)
 	                             ctx->request_id};
 	err = import_apply(c->pg, doc, dry_run, &actor, &report, detail, sizeof(detail));
 	db_release(ctx->app->pool, c);
+	/* this instance's readers see the import at once, not only after the notice arrives */
+	if (err == SVC_OK && !dry_run)
+		refcache_invalidate(ctx->app->refcache);
 	if (err == SVC_OK)
 		http_reply_json(ctx, 200, report);
 	else

@@ -5,6 +5,7 @@
 #include "../http.h"
 #include "../repo.h"
 #include "../validate.h"
+#include "reports_repo.h"
 
 static const char *const measures_roles[] = {"lead", "related", NULL};
 static const char *const measures_expand[] = {"members", NULL};
@@ -39,20 +40,25 @@ static void measures_list(struct http_ctx *ctx)
 
 static void measures_get(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"expand", NULL};
+	static const char *const allowed[] = {"expand", "as_of", "include", NULL};
 	long long id;
 	const char *expand = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_enum(ctx, "expand", measures_expand, &expand) < 0 ||
 	    http_param_id(ctx, 0, &id) != 0)
 		return;
+	if (http_query(ctx, "as_of") != NULL || http_query(ctx, "include") != NULL) {
+		ctx->uncacheable = 1; /* progress changes without a reference-data notice */
+		reports_reply_measure(ctx, ctx->params[0], expand); /* with progress */
+		return;
+	}
 	const char *params[] = {ctx->params[0], expand != NULL ? "true" : "false"};
 	repo_reply_one(ctx, STMT_MEASURE_GET, 2, params);
 }
 
 static void measures_targets(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "as_of", "include", NULL};
 	long long id;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_param_id(ctx, 0, &id) != 0)
@@ -63,12 +69,17 @@ static void measures_targets(struct http_ctx *ctx)
 		repo_reply_error(ctx, err);
 		return;
 	}
+	if (http_query(ctx, "as_of") != NULL || http_query(ctx, "include") != NULL) {
+		ctx->uncacheable = 1;
+		reports_reply_measure_targets(ctx, ctx->params[0]); /* with progress */
+		return;
+	}
 	repo_reply_page(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2);
 }
 
 const struct route measures_routes[] = {
-        {"GET", "/v1/measures", measures_list, 0},
-        {"GET", "/v1/measures/:id", measures_get, 0},
-        {"GET", "/v1/measures/:id/targets", measures_targets, 0},
+        {"GET", "/v1/measures", measures_list, ROUTE_CACHED},
+        {"GET", "/v1/measures/:id", measures_get, ROUTE_CACHED},
+        {"GET", "/v1/measures/:id/targets", measures_targets, ROUTE_CACHED},
         {NULL, NULL, NULL, 0},
 };

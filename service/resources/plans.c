@@ -23,7 +23,7 @@ static void plans_get(struct http_ctx *ctx)
 }
 
 const struct route plans_routes[] = {
-        {"GET", "/v1/plans", plans_list, 0},
-        {"GET", "/v1/plans/:id", plans_get, 0},
+        {"GET", "/v1/plans", plans_list, ROUTE_CACHED},
+        {"GET", "/v1/plans/:id", plans_get, ROUTE_CACHED},
         {NULL, NULL, NULL, 0},
 };

@@ -42,6 +42,10 @@ static const char *progress_acting_unit(struct http_ctx *ctx, const struct progr
 
 static void progress_create_run(struct http_ctx *ctx)
 {
+	/* Roles that never report are refused before the body is read. */
+	struct policy_scope role_only = {.assigned = 1};
+	if (http_authorize(ctx, POLICY_REPORT, &role_only) != 0)
+		return;
 	json_t *body = http_json_body(ctx);
 	if (body == NULL)
 		return;
@@ -70,10 +74,7 @@ static void progress_create_run(struct http_ctx *ctx)
 	char location[64];
 	snprintf(location, sizeof(location), "/v1/progress/%lld", res.id);
 	http_set_header(ctx, "Location", location);
-	char etag[24];
-	http_etag_of(res.json, strlen(res.json), etag);
-	http_set_header(ctx, "ETag", etag);
-	http_reply_json_text(ctx, 201, res.json, strlen(res.json));
+	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
 	free(res.json);
 cleanup:
 	progress_input_free(&in);
@@ -180,7 +181,7 @@ static void progress_amend(struct http_ctx *ctx)
 		progress_reply_failure(ctx, &res, errors);
 		goto cleanup;
 	}
-	http_reply_json_etag(ctx, res.json, strlen(res.json));
+	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
 	free(res.json);
 cleanup:
 	progress_input_free(&in);
@@ -210,7 +211,7 @@ static void progress_review(struct http_ctx *ctx)
 		if (res.err != SVC_OK) {
 			progress_reply_failure(ctx, &res, errors);
 		} else {
-			http_reply_json_etag(ctx, res.json, strlen(res.json));
+			http_reply_json_written(ctx, 200, res.json, strlen(res.json));
 			free(res.json);
 		}
 	}

@@ -17,6 +17,9 @@
 #define BATCH_MAX_ROWS   100000
 #define BATCH_MAX_ERRORS 1000
 
+static const char *const batch_text_columns[] = {"unit",     "period",     "status", "summary",
+                                                 "problems", "next_steps", NULL};
+
 /* A CSV row as the JSON object the validator expects; cell problems go to errors. */
 static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t *errors)
 {
@@ -33,7 +36,7 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 	{
 		const char *col = json_string_value(name);
 		const char *cell = json_string_value(json_array_get(cells, c));
-		if (cell == NULL || cell[0] == '\0')
+		if (cell == NULL || cell[0] == '\0' || col == NULL)
 			continue;
 		if (strncmp(col, "target_", 7) == 0) {
 			char *end = NULL;
@@ -56,9 +59,9 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 			etitle = cell;
 		} else if (strcmp(col, "evidence_url") == 0) {
 			eurl = cell;
-		} else {
+		} else if (validate_enum(col, batch_text_columns)) {
 			json_object_set_new(o, col, json_string(cell));
-		}
+		} /* other columns were reported once, against the header */
 	}
 	if (json_array_size(values) > 0)
 		json_object_set(o, "values", values);
@@ -93,7 +96,10 @@ static json_t *batch_rows(struct http_ctx *ctx, json_t *errors)
 	        csv_parse(ctx->req->binary_body != NULL ? ctx->req->binary_body : "",
 	                  ctx->req->binary_body_length, BATCH_MAX_ROWS + 1, err, sizeof(err));
 	if (table == NULL) {
-		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", err);
+		if (strncmp(err, "more than", 9) == 0)
+			http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
+		else
+			http_reply_invalid(ctx, SVC_BAD_REQUEST, "", err);
 		return NULL;
 	}
 	json_t *header = json_array_get(table, 0);

@@ -15,6 +15,6 @@ static void targets_get(struct http_ctx *ctx)
 }
 
 const struct route targets_routes[] = {
-        {"GET", "/v1/targets/:id", targets_get, 0},
+        {"GET", "/v1/targets/:id", targets_get, ROUTE_CACHED},
         {NULL, NULL, NULL, 0},
 };

@@ -26,7 +26,7 @@ static void tasks_get(struct http_ctx *ctx)
 }
 
 const struct route tasks_routes[] = {
-        {"GET", "/v1/tasks", tasks_list, 0},
-        {"GET", "/v1/tasks/:id", tasks_get, 0},
+        {"GET", "/v1/tasks", tasks_list, ROUTE_CACHED},
+        {"GET", "/v1/tasks/:id", tasks_get, ROUTE_CACHED},
         {NULL, NULL, NULL, 0},
 };

@@ -54,8 +54,8 @@ static void units_measures(struct http_ctx *ctx)
 }
 
 const struct route units_routes[] = {
-        {"GET", "/v1/units", units_list, 0},
-        {"GET", "/v1/units/:id", units_get, 0},
-        {"GET", "/v1/units/:id/measures", units_measures, 0},
+        {"GET", "/v1/units", units_list, ROUTE_CACHED},
+        {"GET", "/v1/units/:id", units_get, ROUTE_CACHED},
+        {"GET", "/v1/units/:id/measures", units_measures, ROUTE_CACHED},
         {NULL, NULL, NULL, 0},
 };

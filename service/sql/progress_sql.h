@@ -115,10 +115,21 @@
 	  "AND ($6::bigint IS NULL OR r.id > $6) ORDER BY r.id LIMIT $7")                          \
 	X(STMT_PROGRESS_HISTORY,                                                                   \
 	  "SELECT v.version, json_build_object('version', v.version, 'created_at', " SQL_TS(       \
-	          "v.created_at") ", 'created_by', v.created_by, 'record', v.body) "               \
-	                          "FROM progress_versions v WHERE v.progress_id = $1 AND "         \
-	                          "($2::bigint IS NULL OR v.version > $2) ORDER BY v.version "     \
-	                          "LIMIT $3")                                                      \
+	          "v.created_at") ", 'created_by', v.created_by, 'record', v.body, "               \
+	                          "'reviews', coalesce((SELECT "                                   \
+	                          "json_agg(json_build_object('decision', rv.decision, "           \
+	                          "'comment', rv.comment, 'reviewer', rv.reviewer_sub, "           \
+	                          "'reviewer_unit', "                                              \
+	                          "rv.reviewer_unit, 'reviewed_at', " SQL_TS(                      \
+	                                  "rv.reviewed_at") ") ORDER BY rv.id) "                   \
+	                                                    "FROM progress_reviews rv WHERE "      \
+	                                                    "rv.progress_id = v.progress_id AND "  \
+	                                                    "rv.version = v.version), '[]')) "     \
+	                                                    "FROM progress_versions v WHERE "      \
+	                                                    "v.progress_id = $1 "                  \
+	                                                    "AND ($2::bigint IS NULL OR "          \
+	                                                    "v.version > $2) ORDER BY v.version "  \
+	                                                    "LIMIT $3")                            \
 	/* Batch: $1 rows [{i, measure_id, unit, period}], $2 role, $3 token's unit.               \
 	 * Returns {i, problem} for each row the database refuses. */                              \
 	X(STMT_PROGRESS_BATCH_CHECK,                                                               \

@@ -15,6 +15,7 @@
 #include "import.h"
 #include "log.h"
 #include "migrate.h"
+#include "refcache.h"
 
 #define HARNESS_SECRET   "integration-test-secret-0123456789abcdef"
 #define HARNESS_DB       "zeren_test"
@@ -170,6 +171,7 @@ static void harness_server_start(const char *const *settings)
 	        db_pool_create(harness_app.cfg.database_url, harness_app.cfg.db_pool_size,
 	                       harness_app.cfg.db_timeout_ms);
 	harness_app.read_pool = harness_app.pool;
+	harness_app.refcache = refcache_create(harness_app.cfg.database_url, 1024, 8u << 20);
 	harness_app.cors_origins = calloc(1, sizeof(char *));
 	harness_app.cors_origins[0] = strdup(harness_app.cfg.cors_origins);
 	harness_app.cors_count = 1;
@@ -183,6 +185,7 @@ static void harness_server_stop(void)
 	harness_server = NULL;
 	db_pool_destroy(harness_app.pool);
 	auth_verifier_destroy(harness_app.verifier);
+	refcache_destroy(harness_app.refcache);
 	for (size_t i = 0; i < harness_app.cors_count; i++)
 		free(harness_app.cors_origins[i]);
 	free(harness_app.cors_origins);

@@ -13,6 +13,8 @@ int main(void)
 	srunner_add_suite(sr, reference_suite());
 	srunner_add_suite(sr, progress_suite());
 	srunner_add_suite(sr, imports_suite());
+	srunner_add_suite(sr, refcache_suite());
+	srunner_add_suite(sr, reports_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

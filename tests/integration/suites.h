@@ -9,5 +9,7 @@ Suite *seed_suite(void);
 Suite *reference_suite(void);
 Suite *progress_suite(void);
 Suite *imports_suite(void);
+Suite *refcache_suite(void);
+Suite *reports_suite(void);
 
 #endif

@@ -11,5 +11,8 @@ Suite *cursor_suite(void);
 Suite *policy_suite(void);
 Suite *validate_suite(void);
 Suite *import_suite(void);
+Suite *csv_suite(void);
+Suite *progress_input_suite(void);
+Suite *report_suite(void);
 
 #endif

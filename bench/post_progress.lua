@@ -1,0 +1,26 @@
+-- wrk script: POST /v1/progress with a fresh (measure, period) on every request.
+-- MEASURES (comma-separated ids) and TOKEN come from the environment.
+local ids = {}
+for id in string.gmatch(os.getenv("MEASURES"), "[^,]+") do ids[#ids + 1] = id end
+local token = os.getenv("TOKEN")
+local counter = 0
+local thread_no = 0
+
+function setup(thread)
+  thread:set("thread_no", thread_no)
+  thread_no = thread_no + 1
+end
+
+function request()
+  counter = counter + 1
+  local n = counter * 4 + thread_no
+  local id = ids[(n % #ids) + 1]
+  local k = math.floor(n / #ids)
+  local period = string.format("%04d-%02d", 1900 + math.floor(k / 12) % 8000, 1 + k % 12)
+  local body = string.format(
+    '{"measure_id":%s,"period":"%s","status":"on_track","summary":"bench %d"}',
+    id, period, n)
+  return wrk.format("POST", "/v1/progress", {
+    ["Authorization"] = "Bearer " .. token,
+    ["Content-Type"] = "application/json"}, body)
+end

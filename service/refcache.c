@@ -1,0 +1,230 @@
+/* refcache.c — direct-mapped slots under striped locks, a generation counter, and a thread
+ * that turns PostgreSQL notifications into generation bumps. */
+#include "refcache.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define REFCACHE_LOCKS 64
+
+struct refcache_entry {
+	uint64_t hash;
+	unsigned long long gen;
+	char *key, *body, *etag, *link;
+	size_t len;
+};
+
+struct refcache {
+	char *conninfo;
+	size_t nslots, max_bytes;
+	struct refcache_entry *slots;
+	pthread_mutex_t locks[REFCACHE_LOCKS];
+	atomic_ullong generation;
+	atomic_int usable; /* the listener is connected and LISTENing */
+	atomic_size_t bytes;
+	atomic_int stop;
+	pthread_t listener;
+};
+
+static uint64_t refcache_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void refcache_bump(struct refcache *c)
+{
+	atomic_fetch_add(&c->generation, 1);
+}
+
+static void *refcache_listen(void *arg)
+{
+	struct refcache *c = arg;
+	while (!atomic_load(&c->stop)) {
+		PGconn *pg = PQconnectdb(c->conninfo);
+		PGresult *r = NULL;
+		if (PQstatus(pg) == CONNECTION_OK)
+			r = PQexec(pg, "LISTEN zeren_reference");
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+			PQclear(r);
+			PQfinish(pg);
+			for (int i = 0; i < 10 && !atomic_load(&c->stop); i++)
+				usleep(100000);
+			continue;
+		}
+		PQclear(r);
+		/* anything cached before this point may have missed a notification */
+		refcache_bump(c);
+		atomic_store(&c->usable, 1);
+		while (!atomic_load(&c->stop)) {
+			struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+			if (poll(&p, 1, 200) < 0)
+				break;
+			if (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK)
+				break;
+			PGnotify *n;
+			while ((n = PQnotifies(pg)) != NULL) {
+				refcache_bump(c);
+				PQfreemem(n);
+			}
+		}
+		atomic_store(&c->usable, 0);
+		refcache_bump(c);
+		PQfinish(pg);
+		if (!atomic_load(&c->stop))
+			log_msg("warn", "refcache_listener_lost",
+			        "reconnecting; cache off meanwhile");
+	}
+	return NULL;
+}
+
+struct refcache *refcache_create(const char *conninfo, size_t slots, size_t max_bytes)
+{
+	struct refcache *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->conninfo = strdup(conninfo);
+	c->slots = calloc(slots, sizeof(*c->slots));
+	if (c->conninfo == NULL || c->slots == NULL) {
+		free(c->conninfo);
+		free(c->slots);
+		free(c);
+		return NULL;
+	}
+	c->nslots = slots;
+	c->max_bytes = max_bytes;
+	atomic_store(&c->generation, 1);
+	for (int i = 0; i < REFCACHE_LOCKS; i++)
+		pthread_mutex_init(&c->locks[i], NULL);
+	if (pthread_create(&c->listener, NULL, refcache_listen, c) != 0) {
+		for (int i = 0; i < REFCACHE_LOCKS; i++)
+			pthread_mutex_destroy(&c->locks[i]);
+		free(c->conninfo);
+		free(c->slots);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void refcache_entry_clear(struct refcache *c, struct refcache_entry *e)
+{
+	if (e->key != NULL)
+		atomic_fetch_sub(&c->bytes, e->len);
+	free(e->key);
+	free(e->body);
+	free(e->etag);
+	free(e->link);
+	memset(e, 0, sizeof(*e));
+}
+
+void refcache_destroy(struct refcache *c)
+{
+	if (c == NULL)
+		return;
+	atomic_store(&c->stop, 1);
+	pthread_join(c->listener, NULL);
+	for (size_t i = 0; i < c->nslots; i++)
+		refcache_entry_clear(c, &c->slots[i]);
+	for (int i = 0; i < REFCACHE_LOCKS; i++)
+		pthread_mutex_destroy(&c->locks[i]);
+	free(c->slots);
+	free(c->conninfo);
+	free(c);
+}
+
+unsigned long long refcache_generation(struct refcache *c)
+{
+	if (c == NULL || !atomic_load(&c->usable))
+		return 0;
+	return atomic_load(&c->generation);
+}
+
+static char *refcache_dup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+int refcache_get(struct refcache *c, const char *key, struct refcache_hit *hit)
+{
+	unsigned long long gen = refcache_generation(c);
+	if (gen == 0)
+		return 0;
+	uint64_t h = refcache_hash(key);
+	size_t slot = (size_t)(h % c->nslots);
+	pthread_mutex_t *lock = &c->locks[slot % REFCACHE_LOCKS];
+	int found = 0;
+	pthread_mutex_lock(lock);
+	struct refcache_entry *e = &c->slots[slot];
+	if (e->key != NULL && e->hash == h && e->gen == gen && strcmp(e->key, key) == 0) {
+		hit->body = malloc(e->len + 1);
+		if (hit->body != NULL) {
+			memcpy(hit->body, e->body, e->len);
+			hit->body[e->len] = '\0';
+			hit->len = e->len;
+			hit->etag = refcache_dup(e->etag);
+			hit->link = refcache_dup(e->link);
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(lock);
+	return found;
+}
+
+void refcache_put(struct refcache *c, const char *key, unsigned long long gen, const char *body,
+                  size_t len, const char *etag, const char *link)
+{
+	if (gen == 0 || refcache_generation(c) != gen)
+		return;
+	if (atomic_load(&c->bytes) + len > c->max_bytes)
+		return;
+	uint64_t h = refcache_hash(key);
+	size_t slot = (size_t)(h % c->nslots);
+	pthread_mutex_t *lock = &c->locks[slot % REFCACHE_LOCKS];
+	pthread_mutex_lock(lock);
+	struct refcache_entry *e = &c->slots[slot];
+	refcache_entry_clear(c, e);
+	e->key = strdup(key);
+	e->body = malloc(len + 1);
+	if (e->key != NULL && e->body != NULL) {
+		memcpy(e->body, body, len);
+		e->body[len] = '\0';
+		e->len = len;
+		e->etag = refcache_dup(etag);
+		e->link = refcache_dup(link);
+		e->hash = h;
+		e->gen = gen;
+		atomic_fetch_add(&c->bytes, len);
+	} else {
+		free(e->key);
+		free(e->body);
+		memset(e, 0, sizeof(*e));
+	}
+	pthread_mutex_unlock(lock);
+}
+
+void refcache_invalidate(struct refcache *c)
+{
+	if (c != NULL)
+		refcache_bump(c);
+}
+
+void refcache_hit_free(struct refcache_hit *hit)
+{
+	free(hit->body);
+	free(hit->etag);
+	free(hit->link);
+	memset(hit, 0, sizeof(*hit));
+}

@@ -1,0 +1,558 @@
+/* reports.c — GET /v1/reports/summary, /v1/reports/overdue, /v1/reports/units/{id}: the
+ * questions a supervisor asks (what is met, what is behind or overdue, who has not
+ * reported), answered from report.c's rules over reports_repo.c's rows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cursor.h"
+#include "../repo.h"
+#include "../validate.h"
+#include "reports_repo.h"
+
+#define REPORTS_MAX_PERIODS 240 /* timeliness rows per plan in a scorecard: 20 years monthly */
+
+static const char *const reports_statuses[] = {"not_started", "on_track",  "at_risk",
+                                               "delayed",     "completed", NULL};
+#define REPORTS_STATUS_NONE 5
+
+/* Measures and targets of a scope (a plan, a task, a unit), counted. */
+struct reports_tally {
+	int measures;
+	int measure_colour[REPORT_COLOUR_COUNT];
+	int measure_uncoloured; /* measures without targets */
+	int status[REPORTS_STATUS_NONE + 1];
+	struct report_counts targets;
+};
+
+static int reports_status_index(const char *status)
+{
+	for (int i = 0; status != NULL && reports_statuses[i] != NULL; i++)
+		if (strcmp(status, reports_statuses[i]) == 0)
+			return i;
+	return REPORTS_STATUS_NONE;
+}
+
+/* Adds one measure whose targets are counted in c. */
+static void reports_tally_measure(struct reports_tally *t, const struct report_counts *c,
+                                  const char *status)
+{
+	enum report_colour worst;
+	t->measures++;
+	if (report_counts_worst(c, &worst))
+		t->measure_colour[worst]++;
+	else
+		t->measure_uncoloured++;
+	t->status[reports_status_index(status)]++;
+	t->targets.total += c->total;
+	t->targets.met += c->met;
+	t->targets.overdue += c->overdue;
+	t->targets.no_data += c->no_data;
+	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
+		t->targets.colour[i] += c->colour[i];
+}
+
+static json_t *reports_tally_measures_json(const struct reports_tally *t)
+{
+	json_t *colours = json_object(), *statuses = json_object();
+	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
+		json_object_set_new(colours, report_colour_name((enum report_colour)i),
+		                    json_integer(t->measure_colour[i]));
+	json_object_set_new(colours, "none", json_integer(t->measure_uncoloured));
+	for (int i = 0; i < REPORTS_STATUS_NONE; i++)
+		json_object_set_new(statuses, reports_statuses[i], json_integer(t->status[i]));
+	json_object_set_new(statuses, "none", json_integer(t->status[REPORTS_STATUS_NONE]));
+	return json_pack("{sisoso}", "total", t->measures, "by_colour", colours, "by_status",
+	                 statuses);
+}
+
+/* The colour of a measure whose targets are counted in c, or JSON null. */
+static json_t *reports_colour_json(const struct report_counts *c)
+{
+	enum report_colour worst;
+	return report_counts_worst(c, &worst) ? json_string(report_colour_name(worst))
+	                                      : json_null();
+}
+
+static json_t *reports_nullable_string(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* An overdue target as listed by /overdue and in a scorecard. */
+static json_t *reports_overdue_item(const struct reports_set *s, int i)
+{
+	const struct reports_row *r = &s->rows[i];
+	json_t *target = reports_json(s, i, "target_json");
+	json_t *accountable = json_object_get(target, "accountable_unit");
+	char deadline[11];
+	report_date_format(r->result.window.end, deadline);
+	json_t *item = json_object();
+	json_object_set_new(item, "target", target);
+	json_object_set_new(item, "measure", reports_json(s, i, "measure_json"));
+	json_object_set(item, "accountable_unit", accountable != NULL ? accountable : json_null());
+	json_object_set_new(item, "lead_units", reports_json(s, i, "lead_json"));
+	json_object_set_new(item, "deadline", json_string(deadline));
+	json_object_set_new(item, "days_overdue", json_integer(r->result.days_overdue));
+	json_object_set_new(item, "actual",
+	                    r->result.has_actual ? report_number_json(r->result.actual)
+	                                         : json_null());
+	json_object_set_new(item, "gap",
+	                    r->result.has_gap ? report_number_json(r->result.gap) : json_null());
+	json_object_set_new(item, "progress", reports_progress_json(r));
+	return item;
+}
+
+/* Units with something not reported for the period: one task's (task_id) or, when task_id
+ * is 0, every task's summed per unit. */
+static json_t *reports_not_reported(const PGresult *t, long long task_id)
+{
+	json_t *list = json_array();
+	int rows = t != NULL ? PQntuples(t) : 0;
+	for (int i = 0; i < rows;) {
+		long long unit = atoll(PQgetvalue(t, i, 2));
+		int expected = 0, reported = 0, missing = 0, first = i;
+		for (; i < rows && atoll(PQgetvalue(t, i, 2)) == unit; i++) {
+			if (task_id != 0 && atoll(PQgetvalue(t, i, 1)) != task_id)
+				continue;
+			expected += atoi(PQgetvalue(t, i, 7));
+			reported += atoi(PQgetvalue(t, i, 8)) + atoi(PQgetvalue(t, i, 9));
+			missing += atoi(PQgetvalue(t, i, 10));
+		}
+		if (missing == 0)
+			continue;
+		json_t *u = json_pack("{sIssssss}", "id", (json_int_t)unit, "code",
+		                      PQgetvalue(t, first, 3), "name", PQgetvalue(t, first, 4),
+		                      "kind", PQgetvalue(t, first, 5));
+		json_array_append_new(list, json_pack("{sosisisi}", "unit", u, "expected", expected,
+		                                      "reported", reported, "missing", missing));
+	}
+	return list;
+}
+
+static json_t *reports_task_ref(const struct reports_set *s, int i)
+{
+	return json_pack("{sIsssIssss}", "id", (json_int_t)reports_int(s, i, "task_id"), "code",
+	                 reports_text(s, i, "task_code"), "number",
+	                 (json_int_t)reports_int(s, i, "task_number"), "label",
+	                 reports_text(s, i, "task_label"), "title",
+	                 reports_text(s, i, "task_title"));
+}
+
+/* Counts the targets of the measure starting at row i; returns the row after it. */
+static int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c)
+{
+	long long measure = reports_int(s, i, "measure_id");
+	memset(c, 0, sizeof(*c));
+	for (; i < s->n && reports_int(s, i, "measure_id") == measure; i++)
+		if (s->rows[i].has_target)
+			report_counts_add(c, &s->rows[i].result);
+	return i;
+}
+
+static json_t *reports_summary_json(const struct reports_set *s, const PGresult *timely)
+{
+	struct reports_tally plan;
+	memset(&plan, 0, sizeof(plan));
+	json_t *tasks = json_array();
+	for (int i = 0; i < s->n;) {
+		long long task = reports_int(s, i, "task_id");
+		struct reports_tally tt;
+		memset(&tt, 0, sizeof(tt));
+		json_t *ref = reports_task_ref(s, i);
+		while (i < s->n && reports_int(s, i, "task_id") == task) {
+			if (reports_text(s, i, "measure_id") ==
+			    NULL) { /* a task without measures */
+				i++;
+				continue;
+			}
+			struct report_counts c;
+			const char *status = reports_text(s, i, "status");
+			i = reports_measure_counts(s, i, &c);
+			reports_tally_measure(&tt, &c, status);
+			reports_tally_measure(&plan, &c, status);
+		}
+		json_array_append_new(tasks, json_pack("{sosososo}", "task", ref, "measures",
+		                                       reports_tally_measures_json(&tt), "targets",
+		                                       report_counts_json(&tt.targets),
+		                                       "units_not_reported",
+		                                       reports_not_reported(timely, task)));
+	}
+	return json_pack("{sosososo}", "measures", reports_tally_measures_json(&plan), "targets",
+	                 report_counts_json(&plan.targets), "units_not_reported",
+	                 reports_not_reported(timely, 0), "tasks", tasks);
+}
+
+static void reports_summary(struct http_ctx *ctx)
+{
+	static const char *const allowed[] = {"plan_id", "as_of", "include", NULL};
+	struct reports_options o;
+	long long id;
+	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
+	    http_query_id(ctx, "plan_id", &id) < 0 || reports_read_options(ctx, &o) != 0)
+		return;
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	struct reports_plan plan;
+	struct reports_set set;
+	PGresult *timely = NULL;
+	struct report_period current;
+	int has_current = 0;
+	memset(&set, 0, sizeof(set));
+	err = reports_plan_load(conn, http_query(ctx, "plan_id"), &plan);
+	if (err == SVC_OK) {
+		char pid[24];
+		snprintf(pid, sizeof(pid), "%lld", plan.id);
+		const char *params[] = {pid, o.as_of_text, o.include_submitted ? "true" : "false"};
+		err = reports_set_load(conn, STMT_REPORT_PLAN_TARGETS, 3, params, &o, &set);
+	}
+	if (err == SVC_OK) {
+		has_current = report_current_period(plan.cadence, plan.due_days, plan.start,
+		                                    o.as_of, &current);
+		if (has_current)
+			err = reports_timeliness(conn, &plan.id, &current, 1, 0, o.as_of, &timely);
+	}
+	db_release(ctx->app->read_pool, conn);
+	if (err == SVC_OK) {
+		json_t *body = json_pack("{sosssbso}", "plan", reports_plan_json(&plan), "as_of",
+		                         o.as_of_text, "include_submitted", o.include_submitted,
+		                         "rules", report_rules_json(o.tolerance_points));
+		json_object_set_new(body, "current_period",
+		                    has_current ? reports_period_json(&current) : json_null());
+		json_t *parts = reports_summary_json(&set, timely);
+		json_object_update(body, parts);
+		json_decref(parts);
+		reports_reply(ctx, body);
+	} else if (err == SVC_NOT_FOUND) {
+		http_reply_invalid(ctx, SVC_NOT_FOUND, "?plan_id",
+		                   http_query(ctx, "plan_id") != NULL ? "no such plan"
+		                                                      : "there is no plan yet");
+	} else if (err == SVC_BAD_REQUEST) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?plan_id",
+		                   "plan_id is required when there is more than one plan");
+	} else {
+		repo_reply_error(ctx, err);
+	}
+	PQclear(timely);
+	reports_set_free(&set);
+}
+
+/* Resolves ?unit= (a code) to its id text; 0 absent, 1 found, -1 after replying 400/404. */
+static int reports_unit_param(struct http_ctx *ctx, struct db_conn *conn, char out[24])
+{
+	const char *code = http_query(ctx, "unit");
+	if (code == NULL)
+		return 0;
+	if (!validate_code(code)) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?unit", "unit must be a unit code");
+		return -1;
+	}
+	const char *params[] = {code};
+	PGresult *r = db_exec(conn, STMT_REPORT_UNIT_CODE, 1, params);
+	enum svc_error err = db_result_error(conn, r);
+	if (err == SVC_OK && PQntuples(r) == 1)
+		snprintf(out, 24, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return -1;
+	}
+	if (out[0] == '\0') {
+		http_reply_invalid(ctx, SVC_NOT_FOUND, "?unit", "no unit has this code");
+		return -1;
+	}
+	return 1;
+}
+
+/* Writes up to limit overdue items from s into items; returns 1 with the last item's keys
+ * when more follow. */
+static int reports_overdue_page(const struct reports_set *s, int limit, json_t *items,
+                                long long keys[2])
+{
+	int shown = 0;
+	for (int i = 0; i < s->n; i++) {
+		if (!s->rows[i].has_target || !s->rows[i].result.overdue)
+			continue;
+		if (shown == limit)
+			return 1;
+		json_array_append_new(items, reports_overdue_item(s, i));
+		keys[0] = reports_int(s, i, "deadline_key");
+		keys[1] = s->rows[i].target_id;
+		shown++;
+	}
+	return 0;
+}
+
+static void reports_overdue(struct http_ctx *ctx)
+{
+	static const char *const allowed[] = {"plan_id", "as_of",  "include", "unit",
+	                                      "limit",   "cursor", NULL};
+	struct reports_options o;
+	long long id, keys[CURSOR_MAX_KEYS] = {0};
+	int limit = 0;
+	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
+	    http_query_id(ctx, "plan_id", &id) < 0 || reports_read_options(ctx, &o) != 0 ||
+	    http_query_limit(ctx, &limit) != 0)
+		return;
+	const char *cursor = http_query(ctx, "cursor");
+	if (cursor != NULL && cursor_decode(cursor, "overdue", keys, 2) != 0) {
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?cursor",
+		                   "cursor is not one this list issued");
+		return;
+	}
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	char unit[24] = "", k0[24], k1[24];
+	struct reports_plan plan;
+	struct reports_set set;
+	memset(&set, 0, sizeof(set));
+	if (reports_unit_param(ctx, conn, unit) < 0) {
+		db_release(ctx->app->read_pool, conn);
+		return;
+	}
+	const char *plan_id = http_query(ctx, "plan_id");
+	if (plan_id != NULL)
+		err = reports_plan_load(conn, plan_id, &plan);
+	if (err == SVC_OK) {
+		snprintf(k0, sizeof(k0), "%lld", keys[0]);
+		snprintf(k1, sizeof(k1), "%lld", keys[1]);
+		const char *params[] = {plan_id, o.as_of_text, http_query(ctx, "unit"),
+		                        cursor != NULL ? k0 : NULL, cursor != NULL ? k1 : NULL};
+		err = reports_set_load(conn, STMT_REPORT_OVERDUE, 5, params, &o, &set);
+	}
+	db_release(ctx->app->read_pool, conn);
+	if (err == SVC_NOT_FOUND) {
+		http_reply_invalid(ctx, SVC_NOT_FOUND, "?plan_id", "no such plan");
+		reports_set_free(&set);
+		return;
+	}
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		reports_set_free(&set);
+		return;
+	}
+	json_t *items = json_array();
+	long long last[2] = {0, 0};
+	int more = reports_overdue_page(&set, limit, items, last);
+	reports_set_free(&set);
+	char next[CURSOR_TEXT_MAX] = "";
+	if (more)
+		cursor_encode("overdue", last, 2, next);
+	json_t *body = json_pack("{sssbsoso}", "as_of", o.as_of_text, "include_submitted",
+	                         o.include_submitted, "rules",
+	                         report_rules_json(o.tolerance_points), "items", items);
+	json_object_set_new(body, "next_cursor", more ? json_string(next) : json_null());
+	if (more) {
+		char *link = repo_next_link(ctx, next);
+		if (link != NULL)
+			http_set_header(ctx, "Link", link);
+		free(link);
+	}
+	char *text = reports_dump(body);
+	if (text == NULL) {
+		http_reply_problem(ctx, SVC_INTERNAL, "response could not be serialized");
+		return;
+	}
+	http_set_header(ctx, "Cache-Control", "no-cache");
+	http_reply_json_text(ctx, 200, text, strlen(text));
+	free(text);
+}
+
+/* A plan a scorecard's measures belong to, with its reporting periods up to as_of. */
+struct reports_unit_plan {
+	long long id;
+	enum report_cadence cadence;
+	int due_days;
+	report_day start;
+	struct report_period *periods;
+	size_t nperiods;
+};
+
+/* The distinct plans of the scorecard rows (ordered by plan), each with its periods. */
+static size_t reports_unit_plans(const struct reports_set *s, report_day as_of,
+                                 struct reports_unit_plan *plans, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i < s->n && n < max; i++) {
+		long long id = reports_int(s, i, "plan_id");
+		if (n > 0 && plans[n - 1].id == id)
+			continue;
+		struct reports_unit_plan *p = &plans[n];
+		memset(p, 0, sizeof(*p));
+		p->id = id;
+		p->due_days = (int)reports_int(s, i, "report_due_days");
+		const char *start = reports_text(s, i, "plan_start");
+		if (start == NULL) { /* a measure without targets: read the plan another way */
+			for (int j = i; j < s->n && reports_int(s, j, "plan_id") == id; j++)
+				if ((start = reports_text(s, j, "plan_start")) != NULL)
+					break;
+		}
+		if (report_cadence_parse(reports_text(s, i, "cadence"), &p->cadence) != 0 ||
+		    start == NULL || report_date_parse(start, &p->start) != 0)
+			continue; /* no targets anywhere in this plan: no periods either */
+		p->periods = calloc(REPORTS_MAX_PERIODS, sizeof(*p->periods));
+		if (p->periods != NULL)
+			p->nperiods = report_periods(p->cadence, p->due_days, p->start, as_of,
+			                             p->periods, REPORTS_MAX_PERIODS);
+		n++;
+	}
+	return n;
+}
+
+/* Timeliness per period of one plan, summed over its tasks. */
+static json_t *reports_unit_reporting(const struct reports_unit_plan *p, const PGresult *t)
+{
+	static const char *const cadences[] = {"month", "quarter", "half", "year"};
+	json_t *periods = json_array();
+	int totals[4] = {0, 0, 0, 0}, last_missing = -1;
+	int rows = t != NULL ? PQntuples(t) : 0;
+	for (size_t k = 0; k < p->nperiods; k++) {
+		int c[4] = {0, 0, 0, 0};
+		for (int i = 0; i < rows; i++) {
+			if (atoll(PQgetvalue(t, i, 0)) != p->id ||
+			    strcmp(PQgetvalue(t, i, 6), p->periods[k].label) != 0)
+				continue;
+			for (int j = 0; j < 4; j++)
+				c[j] += atoi(PQgetvalue(t, i, 7 + j));
+		}
+		json_t *o = reports_period_json(&p->periods[k]);
+		json_object_set_new(o, "expected", json_integer(c[0]));
+		json_object_set_new(o, "on_time", json_integer(c[1]));
+		json_object_set_new(o, "late", json_integer(c[2]));
+		json_object_set_new(o, "missing", json_integer(c[3]));
+		json_array_append_new(periods, o);
+		for (int j = 0; j < 4; j++)
+			totals[j] += c[j];
+		last_missing = c[3];
+	}
+	json_t *current =
+	        p->nperiods > 0 ? reports_period_json(&p->periods[p->nperiods - 1]) : json_null();
+	return json_pack("{sIsssisosososo}", "plan_id", (json_int_t)p->id, "cadence",
+	                 cadences[p->cadence], "report_due_days", p->due_days, "current_period",
+	                 current, "current_period_reported",
+	                 last_missing < 0 ? json_null() : json_boolean(last_missing == 0), "totals",
+	                 json_pack("{sisisisi}", "expected", totals[0], "on_time", totals[1],
+	                           "late", totals[2], "missing", totals[3]),
+	                 "periods", periods);
+}
+
+/* The measures part of a scorecard: counts by role, colour and status, and the list. */
+static json_t *reports_unit_measures(const struct reports_set *s, struct reports_tally *all,
+                                     json_t *overdue)
+{
+	json_t *items = json_array();
+	int roles[3] = {0, 0, 0};
+	for (int i = 0; i < s->n;) {
+		int first = i;
+		struct report_counts c;
+		i = reports_measure_counts(s, i, &c);
+		const char *role = reports_text(s, first, "role");
+		roles[strcmp(role, "lead") == 0 ? 0 : strcmp(role, "related") == 0 ? 1 : 2]++;
+		reports_tally_measure(all, &c, reports_text(s, first, "status"));
+		for (int j = first; j < i; j++)
+			if (s->rows[j].has_target && s->rows[j].result.overdue)
+				json_array_append_new(overdue, reports_overdue_item(s, j));
+		json_t *item = json_pack(
+		        "{sosssososososo}", "measure", reports_json(s, first, "measure_json"),
+		        "role", role, "via", reports_json(s, first, "via"), "colour",
+		        reports_colour_json(&c), "status",
+		        reports_nullable_string(reports_text(s, first, "status")), "status_period",
+		        reports_nullable_string(reports_text(s, first, "status_period")), "targets",
+		        report_counts_json(&c));
+		json_array_append_new(items, item);
+	}
+	json_t *m = reports_tally_measures_json(all);
+	json_object_set_new(m, "by_role",
+	                    json_pack("{sisisi}", "lead", roles[0], "related", roles[1],
+	                              "accountable", roles[2]));
+	json_object_set_new(m, "items", items);
+	return m;
+}
+
+static void reports_unit(struct http_ctx *ctx)
+{
+	static const char *const allowed[] = {"as_of", "include", NULL};
+	struct reports_options o;
+	long long id;
+	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
+	    http_param_id(ctx, 0, &id) != 0 || reports_read_options(ctx, &o) != 0)
+		return;
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	const char *uparams[] = {ctx->params[0]};
+	PGresult *unit = db_exec(conn, STMT_REPORT_UNIT, 1, uparams), *timely = NULL;
+	err = db_result_error(conn, unit);
+	if (err == SVC_OK && PQntuples(unit) == 0)
+		err = SVC_NOT_FOUND;
+	struct reports_set set;
+	struct reports_unit_plan plans[16];
+	size_t nplans = 0;
+	memset(&set, 0, sizeof(set));
+	if (err == SVC_OK) {
+		const char *params[] = {ctx->params[0], o.as_of_text,
+		                        o.include_submitted ? "true" : "false"};
+		err = reports_set_load(conn, STMT_REPORT_UNIT_TARGETS, 3, params, &o, &set);
+	}
+	if (err == SVC_OK) {
+		nplans = reports_unit_plans(&set, o.as_of, plans, 16);
+		size_t total = 0;
+		for (size_t k = 0; k < nplans; k++)
+			total += plans[k].nperiods;
+		long long *ids = calloc(total + 1, sizeof(*ids));
+		struct report_period *all = calloc(total + 1, sizeof(*all));
+		size_t n = 0;
+		for (size_t k = 0; ids != NULL && all != NULL && k < nplans; k++)
+			for (size_t j = 0; j < plans[k].nperiods; j++, n++) {
+				ids[n] = plans[k].id;
+				all[n] = plans[k].periods[j];
+			}
+		if (ids == NULL || all == NULL)
+			err = SVC_INTERNAL;
+		else if (n > 0)
+			err = reports_timeliness(conn, ids, all, n, id, o.as_of, &timely);
+		free(ids);
+		free(all);
+	}
+	db_release(ctx->app->read_pool, conn);
+	if (err == SVC_OK) {
+		struct reports_tally tally;
+		memset(&tally, 0, sizeof(tally));
+		json_t *overdue = json_array(), *reporting = json_array();
+		json_t *measures = reports_unit_measures(&set, &tally, overdue);
+		for (size_t k = 0; k < nplans; k++)
+			json_array_append_new(reporting, reports_unit_reporting(&plans[k], timely));
+		json_t *body = json_pack("{sosssbsososososo}", "unit",
+		                         json_loads(PQgetvalue(unit, 0, 1), 0, NULL), "as_of",
+		                         o.as_of_text, "include_submitted", o.include_submitted,
+		                         "rules", report_rules_json(o.tolerance_points), "measures",
+		                         measures, "targets", report_counts_json(&tally.targets),
+		                         "overdue", overdue, "reporting", reporting);
+		reports_reply(ctx, body);
+	} else {
+		repo_reply_error(ctx, err);
+	}
+	for (size_t k = 0; k < nplans; k++)
+		free(plans[k].periods);
+	PQclear(unit);
+	PQclear(timely);
+	reports_set_free(&set);
+}
+
+const struct route reports_routes[] = {
+        {"GET", "/v1/reports/summary", reports_summary, 0},
+        {"GET", "/v1/reports/overdue", reports_overdue, 0},
+        {"GET", "/v1/reports/units/:id", reports_unit, 0},
+        {NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,423 @@
+/* reports_repo.c — report statements run and mapped: targets in scope, their actuals for
+ * the windows report.c computes, timeliness; and the measure progress of GET /v1/measures. */
+#include "reports_repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../repo.h"
+
+/* --- options --- */
+
+int reports_read_options(struct http_ctx *ctx, struct reports_options *out)
+{
+	static const char *const includes[] = {"submitted", NULL};
+	memset(out, 0, sizeof(*out));
+	out->tolerance_points = ctx->app->cfg.report_tolerance_points;
+	const char *as_of = http_query(ctx, "as_of");
+	if (as_of != NULL) {
+		if (report_date_parse(as_of, &out->as_of) != 0) {
+			http_reply_invalid(ctx, SVC_BAD_REQUEST, "?as_of",
+			                   "as_of must be a real date written YYYY-MM-DD");
+			return -1;
+		}
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		out->as_of = report_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	}
+	report_date_format(out->as_of, out->as_of_text);
+	const char *include = NULL;
+	if (http_query_enum(ctx, "include", includes, &include) < 0)
+		return -1;
+	out->include_submitted = include != NULL;
+	return 0;
+}
+
+/* --- rows --- */
+
+const char *reports_text(const struct reports_set *s, int i, const char *column)
+{
+	int c = PQfnumber(s->res, column);
+	if (c < 0 || i < 0 || i >= PQntuples(s->res) || PQgetisnull(s->res, i, c))
+		return NULL;
+	return PQgetvalue(s->res, i, c);
+}
+
+long long reports_int(const struct reports_set *s, int i, const char *column)
+{
+	const char *v = reports_text(s, i, column);
+	return v != NULL ? atoll(v) : 0;
+}
+
+json_t *reports_json(const struct reports_set *s, int i, const char *column)
+{
+	const char *v = reports_text(s, i, column);
+	json_t *j = v != NULL ? json_loads(v, 0, NULL) : NULL;
+	return j != NULL ? j : json_null();
+}
+
+json_t *reports_progress_json(const struct reports_row *r)
+{
+	return report_result_json(&r->def, &r->input, &r->result);
+}
+
+/* Reads the target columns of row i; -1 when a code or date is not one report.c knows. */
+static int reports_row_map(const struct reports_set *s, int i, struct reports_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (reports_text(s, i, "target_id") == NULL)
+		return 0;
+	r->has_target = 1;
+	r->target_id = reports_int(s, i, "target_id");
+	r->share_of_id = reports_int(s, i, "share_of_id");
+	r->accountable_unit_id = reports_int(s, i, "accountable_unit_id");
+	r->def.share_of = r->share_of_id != 0;
+	r->def.value = strtod(reports_text(s, i, "value"), NULL);
+	if (report_comparator_parse(reports_text(s, i, "comparator"), &r->def.comparator) != 0 ||
+	    report_kind_parse(reports_text(s, i, "kind"), &r->def.kind) != 0 ||
+	    report_recurrence_parse(reports_text(s, i, "recurrence"), &r->def.recurrence) != 0 ||
+	    report_date_parse(reports_text(s, i, "plan_start"), &r->plan_start) != 0)
+		return -1;
+	const char *day = r->def.recurrence == REPORT_ONCE ? reports_text(s, i, "deadline")
+	                                                   : reports_text(s, i, "recurrence_start");
+	report_day *into =
+	        r->def.recurrence == REPORT_ONCE ? &r->def.deadline : &r->def.recurrence_start;
+	return report_date_parse(day, into);
+}
+
+/* Appends one (target, window start, last counted day) to the three array literals. */
+static void reports_subject(FILE *ids, FILE *starts, FILE *ends, int *count, long long target,
+                            const struct report_window *w, report_day as_of)
+{
+	char start[11], end[11];
+	report_date_format(w->start, start);
+	report_date_format(w->end < as_of ? w->end : as_of, end);
+	const char *sep = *count > 0 ? "," : "";
+	fprintf(ids, "%s%lld", sep, target);
+	fprintf(starts, "%s%s", sep, start);
+	fprintf(ends, "%s%s", sep, end);
+	(*count)++;
+}
+
+/* The actuals of every target row: one statement for all of them. */
+static enum svc_error reports_actuals(struct db_conn *conn, struct reports_set *s,
+                                      const struct reports_options *o)
+{
+	char *ids = NULL, *starts = NULL, *ends = NULL;
+	size_t l1 = 0, l2 = 0, l3 = 0;
+	FILE *fi = open_memstream(&ids, &l1), *fs = open_memstream(&starts, &l2),
+	     *fe = open_memstream(&ends, &l3);
+	int *own = calloc((size_t)s->n + 1, sizeof(int)),
+	    *base = calloc((size_t)s->n + 1, sizeof(int));
+	enum svc_error err = SVC_OK;
+	if (fi == NULL || fs == NULL || fe == NULL || own == NULL || base == NULL) {
+		err = SVC_INTERNAL;
+		goto cleanup;
+	}
+	int count = 0;
+	fputc('{', fi), fputc('{', fs), fputc('{', fe);
+	for (int i = 0; i < s->n; i++) {
+		struct reports_row *r = &s->rows[i];
+		if (!r->has_target)
+			continue;
+		struct report_window w;
+		report_window_of(&r->def, r->plan_start, o->as_of, &w);
+		own[i] = count + 1; /* ordinality of its subject; 0 = none */
+		reports_subject(fi, fs, fe, &count, r->target_id, &w, o->as_of);
+		if (r->def.share_of) {
+			base[i] = count + 1;
+			reports_subject(fi, fs, fe, &count, r->share_of_id, &w, o->as_of);
+		}
+	}
+	fputc('}', fi), fputc('}', fs), fputc('}', fe);
+	fclose(fi), fclose(fs), fclose(fe);
+	fi = fs = fe = NULL;
+	if (count == 0)
+		goto cleanup;
+
+	const char *params[] = {ids, starts, ends, o->include_submitted ? "true" : "false"};
+	PGresult *res = db_exec(conn, STMT_REPORT_ACTUALS, 4, params);
+	err = db_result_error(conn, res);
+	if (err == SVC_OK && PQntuples(res) != count)
+		err = SVC_INTERNAL;
+	for (int i = 0; err == SVC_OK && i < s->n; i++) {
+		struct reports_row *r = &s->rows[i];
+		if (own[i] > 0 && atoll(PQgetvalue(res, own[i] - 1, 1)) > 0) {
+			r->input.has_own = 1;
+			r->input.own = strtod(PQgetvalue(res, own[i] - 1, 2), NULL);
+		}
+		if (base[i] > 0 && atoll(PQgetvalue(res, base[i] - 1, 1)) > 0) {
+			r->input.has_base = 1;
+			r->input.base = strtod(PQgetvalue(res, base[i] - 1, 2), NULL);
+		}
+	}
+	PQclear(res);
+cleanup:
+	if (fi != NULL)
+		fclose(fi);
+	if (fs != NULL)
+		fclose(fs);
+	if (fe != NULL)
+		fclose(fe);
+	free(ids), free(starts), free(ends), free(own), free(base);
+	return err;
+}
+
+enum svc_error reports_set_load(struct db_conn *conn, enum db_stmt stmt, int nparams,
+                                const char *const *params, const struct reports_options *o,
+                                struct reports_set *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->res = db_exec(conn, stmt, nparams, params);
+	enum svc_error err = db_result_error(conn, out->res);
+	if (err != SVC_OK)
+		return err;
+	out->n = PQntuples(out->res);
+	out->rows = calloc((size_t)out->n + 1, sizeof(*out->rows));
+	if (out->rows == NULL)
+		return SVC_INTERNAL;
+	for (int i = 0; i < out->n; i++) {
+		if (reports_row_map(out, i, &out->rows[i]) != 0) {
+			out->rows[i].has_target = 0; /* the schema's checks make this unreachable */
+			continue;
+		}
+	}
+	err = reports_actuals(conn, out, o);
+	if (err != SVC_OK)
+		return err;
+	for (int i = 0; i < out->n; i++) {
+		struct reports_row *r = &out->rows[i];
+		if (r->has_target)
+			report_evaluate(&r->def, r->plan_start, o->as_of, &r->input,
+			                o->tolerance_points, &r->result);
+	}
+	return SVC_OK;
+}
+
+void reports_set_free(struct reports_set *s)
+{
+	PQclear(s->res);
+	free(s->rows);
+	memset(s, 0, sizeof(*s));
+}
+
+/* --- plans, periods, timeliness --- */
+
+enum svc_error reports_plan_load(struct db_conn *conn, const char *id_text,
+                                 struct reports_plan *out)
+{
+	const char *params[] = {id_text};
+	PGresult *r = id_text != NULL ? db_exec(conn, STMT_REPORT_PLAN, 1, params)
+	                              : db_exec(conn, STMT_REPORT_PLAN_ONLY, 0, NULL);
+	enum svc_error err = db_result_error(conn, r);
+	if (err == SVC_OK && PQntuples(r) == 0)
+		err = SVC_NOT_FOUND;
+	if (err == SVC_OK && PQntuples(r) > 1)
+		err = SVC_BAD_REQUEST;
+	if (err == SVC_OK) {
+		memset(out, 0, sizeof(*out));
+		out->id = atoll(PQgetvalue(r, 0, 0));
+		snprintf(out->code, sizeof(out->code), "%s", PQgetvalue(r, 0, 1));
+		snprintf(out->title, sizeof(out->title), "%s", PQgetvalue(r, 0, 2));
+		out->due_days = atoi(PQgetvalue(r, 0, 5));
+		if (report_date_parse(PQgetvalue(r, 0, 3), &out->start) != 0 ||
+		    report_cadence_parse(PQgetvalue(r, 0, 4), &out->cadence) != 0)
+			err = SVC_INTERNAL;
+	}
+	PQclear(r);
+	return err;
+}
+
+static json_t *reports_day_json(report_day d)
+{
+	char text[11];
+	report_date_format(d, text);
+	return json_string(text);
+}
+
+json_t *reports_plan_json(const struct reports_plan *p)
+{
+	static const char *const cadences[] = {"month", "quarter", "half", "year"};
+	return json_pack("{sIsssssosssi}", "id", (json_int_t)p->id, "code", p->code, "title",
+	                 p->title, "start_date", reports_day_json(p->start), "cadence",
+	                 cadences[p->cadence], "report_due_days", p->due_days);
+}
+
+json_t *reports_period_json(const struct report_period *p)
+{
+	return json_pack("{sssososo}", "period", p->label, "start", reports_day_json(p->start),
+	                 "end", reports_day_json(p->end), "due", reports_day_json(p->due));
+}
+
+enum svc_error reports_timeliness(struct db_conn *conn, const long long *plan_ids,
+                                  const struct report_period *periods, size_t n, long long unit_id,
+                                  report_day as_of, PGresult **out)
+{
+	char *plans = NULL, *labels = NULL, *dues = NULL;
+	size_t l1 = 0, l2 = 0, l3 = 0;
+	FILE *fp = open_memstream(&plans, &l1), *fl = open_memstream(&labels, &l2),
+	     *fd = open_memstream(&dues, &l3);
+	FILE *all[] = {fp, fl, fd};
+	int ok = fp != NULL && fl != NULL && fd != NULL;
+	for (int k = 0; ok && k < 3; k++)
+		fputc('{', all[k]);
+	for (size_t i = 0; ok && i < n; i++) {
+		char due[11];
+		report_date_format(periods[i].due, due);
+		const char *sep = i > 0 ? "," : "";
+		fprintf(fp, "%s%lld", sep, plan_ids[i]);
+		fprintf(fl, "%s%s", sep, periods[i].label);
+		fprintf(fd, "%s%s", sep, due);
+	}
+	for (int k = 0; k < 3; k++) {
+		if (all[k] == NULL)
+			continue;
+		if (ok)
+			fputc('}', all[k]);
+		fclose(all[k]);
+	}
+	enum svc_error err = SVC_INTERNAL;
+	*out = NULL;
+	if (ok) {
+		char unit[24], day[11];
+		snprintf(unit, sizeof(unit), "%lld", unit_id);
+		report_date_format(as_of, day);
+		const char *params[] = {plans, labels, dues, day, unit};
+		*out = unit_id > 0 ? db_exec(conn, STMT_REPORT_UNIT_TIMELINESS, 5, params)
+		                   : db_exec(conn, STMT_REPORT_TIMELINESS, 4, params);
+		err = db_result_error(conn, *out);
+	}
+	free(plans), free(labels), free(dues);
+	return err;
+}
+
+/* --- replies --- */
+
+char *reports_dump(json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	json_decref(body);
+	return text;
+}
+
+void reports_reply(struct http_ctx *ctx, json_t *body)
+{
+	char *text = reports_dump(body);
+	if (text == NULL) {
+		http_reply_problem(ctx, SVC_INTERNAL, "response could not be serialized");
+		return;
+	}
+	http_reply_json_etag(ctx, text, strlen(text));
+	free(text);
+}
+
+/* --- measure progress --- */
+
+/* The measure-level roll-up: worst colour and counts of its targets. */
+static json_t *reports_measure_rollup(const struct reports_set *s, const struct reports_options *o)
+{
+	struct report_counts c;
+	memset(&c, 0, sizeof(c));
+	for (int i = 0; i < s->n; i++)
+		if (s->rows[i].has_target)
+			report_counts_add(&c, &s->rows[i].result);
+	enum report_colour worst;
+	json_t *colour = report_counts_worst(&c, &worst) ? json_string(report_colour_name(worst))
+	                                                 : json_null();
+	return json_pack("{sssbsososo}", "as_of", o->as_of_text, "include_submitted",
+	                 o->include_submitted, "colour", colour, "targets", report_counts_json(&c),
+	                 "rules", report_rules_json(o->tolerance_points));
+}
+
+/* Sets "progress" on a target object from the set, matched by id. */
+static void reports_attach(json_t *target, void *data)
+{
+	const struct reports_set *s = data;
+	json_int_t id = json_integer_value(json_object_get(target, "id"));
+	for (int i = 0; i < s->n; i++) {
+		if (s->rows[i].has_target && s->rows[i].target_id == id) {
+			json_object_set_new(target, "progress", reports_progress_json(&s->rows[i]));
+			return;
+		}
+	}
+}
+
+/* Loads the measure's targets evaluated; replies and returns -1 on failure. */
+static int reports_measure_load(struct http_ctx *ctx, struct db_conn *conn, const char *measure_id,
+                                const struct reports_options *o, struct reports_set *s)
+{
+	const char *params[] = {measure_id};
+	enum svc_error err = reports_set_load(conn, STMT_REPORT_MEASURE_TARGETS, 1, params, o, s);
+	if (err != SVC_OK) {
+		reports_set_free(s);
+		repo_reply_error(ctx, err);
+		return -1;
+	}
+	return 0;
+}
+
+void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const char *expand)
+{
+	struct reports_options o;
+	ctx->uncacheable = 1; /* progress changes without touching reference data */
+	if (reports_read_options(ctx, &o) != 0)
+		return;
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	const char *params[] = {measure_id, expand != NULL ? "true" : "false"};
+	PGresult *r = db_exec(conn, STMT_MEASURE_GET, 2, params);
+	err = db_result_error(conn, r);
+	if (err == SVC_OK && PQntuples(r) == 0)
+		err = SVC_NOT_FOUND;
+	json_t *measure = err == SVC_OK ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+	PQclear(r);
+	struct reports_set s;
+	memset(&s, 0, sizeof(s));
+	if (err != SVC_OK || measure == NULL) {
+		db_release(ctx->app->read_pool, conn);
+		repo_reply_error(ctx, err != SVC_OK ? err : SVC_INTERNAL);
+		return;
+	}
+	int failed = reports_measure_load(ctx, conn, measure_id, &o, &s);
+	db_release(ctx->app->read_pool, conn);
+	if (failed) {
+		json_decref(measure);
+		return;
+	}
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(measure, "targets"), i, t) reports_attach(t, &s);
+	json_object_set_new(measure, "progress", reports_measure_rollup(&s, &o));
+	reports_set_free(&s);
+	reports_reply(ctx, measure);
+}
+
+void reports_reply_measure_targets(struct http_ctx *ctx, const char *measure_id)
+{
+	struct reports_options o;
+	ctx->uncacheable = 1;
+	if (reports_read_options(ctx, &o) != 0)
+		return;
+	struct db_conn *conn = NULL;
+	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	struct reports_set s;
+	int failed = reports_measure_load(ctx, conn, measure_id, &o, &s);
+	db_release(ctx->app->read_pool, conn);
+	if (failed)
+		return;
+	const char *params[] = {measure_id};
+	repo_reply_page_map(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2, reports_attach, &s);
+	reports_set_free(&s);
+}

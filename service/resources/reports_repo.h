@@ -1,0 +1,94 @@
+/* reports_repo.h — the data side of reports and exports: report options, the targets in
+ * scope with their actuals as of a date (evaluated by report.c), reporting timeliness, and
+ * the measure progress added to GET /v1/measures/{id}[/targets] when ?as_of= is given. */
+#ifndef ZEREN_REPORTS_REPO_H
+#define ZEREN_REPORTS_REPO_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "../db.h"
+#include "../http.h"
+#include "../report.h"
+
+/* How a report is asked for: ?as_of= (default today, UTC) and ?include=submitted. */
+struct reports_options {
+	report_day as_of;
+	char as_of_text[11];
+	int include_submitted;
+	int tolerance_points; /* ZEREN_REPORT_TOLERANCE */
+};
+
+/* Reads the options; -1 after replying 400 (naming ?as_of or ?include). */
+int reports_read_options(struct http_ctx *ctx, struct reports_options *out);
+
+/* One row of a report statement: a target (or a measure or task without one) evaluated. */
+struct reports_row {
+	int has_target;
+	long long target_id;
+	long long share_of_id;
+	long long accountable_unit_id; /* 0 when none */
+	struct report_target def;
+	report_day plan_start;
+	struct report_input input;
+	struct report_result result;
+};
+
+/* A statement's rows and their evaluation; free with reports_set_free. */
+struct reports_set {
+	PGresult *res; /* owned: the statement's rows, read with reports_text */
+	struct reports_row *rows;
+	int n;
+};
+
+/* Runs stmt, whose rows carry SQL_REPORT_TARGET_COLS (a NULL target_id means no target),
+ * then the actuals of every target in one more statement, and evaluates each row. */
+enum svc_error reports_set_load(struct db_conn *conn, enum db_stmt stmt, int nparams,
+                                const char *const *params, const struct reports_options *o,
+                                struct reports_set *out) __attribute__((warn_unused_result));
+void reports_set_free(struct reports_set *s);
+
+/* Row i's column by name: its text (borrowed), or NULL for SQL NULL or no such column. */
+const char *reports_text(const struct reports_set *s, int i, const char *column);
+long long reports_int(const struct reports_set *s, int i, const char *column);
+/* A JSON text column parsed (owned); JSON null when NULL or unparsable. */
+json_t *reports_json(const struct reports_set *s, int i, const char *column);
+/* Row i's evaluation as the documented TargetProgress object (owned). */
+json_t *reports_progress_json(const struct reports_row *r);
+
+/* A plan as reports need it. */
+struct reports_plan {
+	long long id;
+	char code[72];
+	char title[512];
+	report_day start;
+	enum report_cadence cadence;
+	int due_days;
+};
+
+/* Plan id_text, or the only plan when id_text is NULL: SVC_OK, SVC_NOT_FOUND, or
+ * SVC_BAD_REQUEST when none is named and there are several. */
+enum svc_error reports_plan_load(struct db_conn *conn, const char *id_text,
+                                 struct reports_plan *out) __attribute__((warn_unused_result));
+json_t *reports_plan_json(const struct reports_plan *p);
+json_t *reports_period_json(const struct report_period *p);
+
+/* Timeliness rows (STMT_REPORT_TIMELINESS) for n (plan, period) pairs, of one unit or of
+ * all (unit_id 0). Caller PQclears *out. Columns: plan_id, task_id, unit_id, code, name,
+ * kind, period, expected, on_time, late, missing. */
+enum svc_error reports_timeliness(struct db_conn *conn, const long long *plan_ids,
+                                  const struct report_period *periods, size_t n, long long unit_id,
+                                  report_day as_of, PGresult **out)
+        __attribute__((warn_unused_result));
+
+/* Serializes a report body (stolen) with an ETag and Cache-Control: no-cache. */
+void reports_reply(struct http_ctx *ctx, json_t *body);
+/* The JSON text of a report body (stolen); caller frees. */
+char *reports_dump(json_t *body);
+
+/* GET /v1/measures/{id} and /v1/measures/{id}/targets with ?as_of= or ?include=: the usual
+ * representation with a "progress" object on each target (and a roll-up on the measure). */
+void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const char *expand);
+void reports_reply_measure_targets(struct http_ctx *ctx, const char *measure_id);
+
+#endif
