@@ -4,7 +4,7 @@ local ids = {}
 for id in string.gmatch(os.getenv("MEASURES"), "[^,]+") do ids[#ids + 1] = id end
 local token = os.getenv("TOKEN")
 local counter = 0
-local thread_no = 0
+thread_no = 0 -- global: setup() gives each thread its own number
 
 function setup(thread)
   thread:set("thread_no", thread_no)

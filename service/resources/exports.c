@@ -139,7 +139,7 @@ static enum svc_error export_load(struct db_conn *conn, const char *plan_id, int
 		return err;
 	const char *params[] = {plan_id, d->o.as_of_text,
 	                        d->o.include_submitted ? "true" : "false"};
-	err = reports_set_load(conn, STMT_REPORT_PLAN_TARGETS, 3, params, &d->o, &d->set);
+	err = reports_set_load(conn, STMT_EXPORT_PLAN_TARGETS, 3, params, &d->o, &d->set);
 	if (err == SVC_OK)
 		err = export_exec(conn, STMT_EXPORT_MEASURES, plan_id, &d->docs);
 	if (err == SVC_OK)

@@ -6,15 +6,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../csv.h"
 #include "../db.h"
 #include "../idempotency.h"
+#include "../log.h"
 #include "../progress_input.h"
 #include "../repo.h"
 #include "../validate.h"
 
-#define BATCH_MAX_ROWS   100000
+#define BATCH_MAX_ROWS 100000
+
+static double batch_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 #define BATCH_MAX_ERRORS 1000
 
 static const char *const batch_text_columns[] = {"unit",     "period",     "status", "summary",
@@ -138,21 +147,94 @@ static void batch_reply_errors(struct http_ctx *ctx, enum svc_error err, const c
 	http_reply_problem_json(ctx, p);
 }
 
-/* The rows as the statements take them, and the (measure, unit, period) check. */
+/* The rows as the statements take them, written as JSON text row by row so that memory
+ * holds the request, not several object trees of it. */
 struct batch_sql {
-	json_t *check;  /* [{i, measure_id, unit, period, targets, percents}] */
-	json_t *insert; /* [{i, measure_id, unit, period, ...}] */
-	json_t *values; /* per row: its values array */
+	FILE *check, *insert; /* "[{i, measure_id, unit, period, targets, percents}, ...]" */
+	char *check_text, *insert_text;
+	size_t check_len, insert_len, rows;
 };
 
+static void batch_sql_open(struct batch_sql *sql)
+{
+	memset(sql, 0, sizeof(*sql));
+	sql->check = open_memstream(&sql->check_text, &sql->check_len);
+	sql->insert = open_memstream(&sql->insert_text, &sql->insert_len);
+	fputc('[', sql->check);
+	fputc('[', sql->insert);
+}
+
+static void batch_sql_close(struct batch_sql *sql)
+{
+	if (sql->check != NULL) {
+		fputc(']', sql->check);
+		fclose(sql->check);
+	}
+	if (sql->insert != NULL) {
+		fputc(']', sql->insert);
+		fclose(sql->insert);
+	}
+	sql->check = sql->insert = NULL;
+}
+
+static void batch_sql_free(struct batch_sql *sql)
+{
+	batch_sql_close(sql);
+	free(sql->check_text);
+	free(sql->insert_text);
+}
+
+static void batch_sql_append(FILE *out, size_t n, json_t *row)
+{
+	if (n > 0)
+		fputc(',', out);
+	json_dumpf(row, out, JSON_COMPACT);
+	json_decref(row);
+}
+
+/* One valid row as the two statement rows. */
+static void batch_sql_add(struct batch_sql *sql, size_t i, const struct progress_input *in,
+                          const char *unit)
+{
+	json_t *vals = json_loads(in->values, 0, NULL), *percents = json_array();
+	size_t k;
+	json_t *v;
+	json_array_foreach(vals, k, v)
+	{
+		if (json_number_value(json_object_get(v, "value")) > 100)
+			json_array_append(percents, json_object_get(v, "target_id"));
+	}
+	json_t *check = json_object();
+	json_object_set_new(check, "i", json_integer((json_int_t)i));
+	json_object_set_new(check, "measure_id", json_integer(in->measure_id));
+	json_object_set_new(check, "unit", json_string(unit));
+	json_object_set_new(check, "period", json_string(in->period));
+	json_t *ins = json_copy(check);
+	json_object_set(check, "targets", in->target_ids);
+	json_object_set_new(check, "percents", percents);
+	json_object_set_new(ins, "period_start", json_string(in->period_start));
+	json_object_set_new(ins, "period_end", json_string(in->period_end));
+	json_object_set_new(ins, "status", json_string(in->status));
+	json_object_set_new(ins, "summary", json_string(in->summary));
+	if (in->problems != NULL)
+		json_object_set_new(ins, "problems", json_string(in->problems));
+	if (in->next_steps != NULL)
+		json_object_set_new(ins, "next_steps", json_string(in->next_steps));
+	json_object_set_new(ins, "evidence", json_loads(in->evidence, 0, NULL));
+	json_object_set_new(ins, "values", vals);
+	batch_sql_append(sql->check, sql->rows, check);
+	batch_sql_append(sql->insert, sql->rows, ins);
+	sql->rows++;
+}
+
+/* Validates every row (freeing each once read) into sql; returns 1 when a row is outside the
+ * token's scope. */
 static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors, struct batch_sql *sql)
 {
 	json_t *seen = json_object();
-	size_t i;
-	json_t *row;
 	int forbidden = 0;
-	json_array_foreach(rows, i, row)
-	{
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		json_t *row = json_array_get(rows, i);
 		char base[32];
 		snprintf(base, sizeof(base), "/%zu", i);
 		struct progress_input in;
@@ -178,53 +260,21 @@ static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors, st
 					         "and period",
 					         json_integer_value(json_object_get(seen, key)));
 				json_object_set_new(seen, key, json_integer((json_int_t)i));
-				json_t *vals = json_loads(in.values, 0, NULL);
-				json_t *percents = json_array();
-				size_t k;
-				json_t *v;
-				json_array_foreach(
-				        vals, k,
-				        v) if (json_number_value(json_object_get(v, "value")) > 100)
-				        json_array_append(percents,
-				                          json_object_get(v, "target_id"));
-				json_t *check = json_object(), *ins = json_object();
-				json_object_set_new(check, "i", json_integer((json_int_t)i));
-				json_object_set_new(check, "measure_id",
-				                    json_integer(in.measure_id));
-				json_object_set_new(check, "unit", json_string(unit));
-				json_object_set_new(check, "period", json_string(in.period));
-				json_object_set(check, "targets", in.target_ids);
-				json_object_set_new(check, "percents", percents);
-				json_array_append_new(sql->check, check);
-				json_object_update(ins, check);
-				json_object_del(ins, "targets");
-				json_object_del(ins, "percents");
-				json_object_set_new(ins, "period_start",
-				                    json_string(in.period_start));
-				json_object_set_new(ins, "period_end", json_string(in.period_end));
-				json_object_set_new(ins, "status", json_string(in.status));
-				json_object_set_new(ins, "summary", json_string(in.summary));
-				if (in.problems != NULL)
-					json_object_set_new(ins, "problems",
-					                    json_string(in.problems));
-				if (in.next_steps != NULL)
-					json_object_set_new(ins, "next_steps",
-					                    json_string(in.next_steps));
-				json_object_set_new(ins, "evidence",
-				                    json_loads(in.evidence, 0, NULL));
-				json_array_append_new(sql->insert, ins);
-				json_array_append_new(sql->values, vals);
+				if (json_array_size(errors) == 0)
+					batch_sql_add(sql, i, &in, unit);
 			}
 		}
 		progress_input_free(&in);
+		json_array_set_new(rows, i, json_null()); /* done with it */
 		if (json_array_size(errors) >= BATCH_MAX_ERRORS)
 			break;
 	}
 	json_decref(seen);
+	batch_sql_close(sql);
 	return forbidden;
 }
 
-/* Runs the batch statements in one transaction; on refusal replies and returns -1. */
+/* Runs the batch statements in one transaction and replies. */
 static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *errors)
 {
 	struct db_conn *c = NULL;
@@ -233,16 +283,15 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 		repo_reply_error(ctx, err);
 		return;
 	}
-	char *check = json_dumps(sql->check, JSON_COMPACT);
-	char *insert = json_dumps(sql->insert, JSON_COMPACT);
-	char *ids_text = NULL, *values = NULL;
-	json_t *ids = NULL, *with_ids = NULL;
+	char *ids_text = NULL;
+	json_t *ids = NULL;
 	PGresult *r = NULL;
 	const char *unit = ctx->principal.unit[0] != '\0' ? ctx->principal.unit : NULL;
 	const char *role = principal_role_name(ctx->principal.role);
 	if ((err = db_begin(c)) != SVC_OK)
 		goto fail;
-	const char *cp[] = {check, role, unit};
+	double t0 = batch_now();
+	const char *cp[] = {sql->check_text, role, unit};
 	r = db_exec(c, STMT_PROGRESS_BATCH_CHECK, 3, cp);
 	if ((err = db_result_error(c, r)) != SVC_OK)
 		goto fail;
@@ -272,31 +321,28 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 		db_release(ctx->app->pool, c);
 		batch_reply_errors(ctx, kind, "some rows cannot be written; nothing was written",
 		                   errors);
-		goto done;
+		return;
 	}
 	json_decref(problems);
-	const char *ip[] = {insert, ctx->principal.sub, ctx->principal.iss};
+	double t1 = batch_now();
+	const char *ip[] = {sql->insert_text, ctx->principal.sub, ctx->principal.iss};
 	r = db_exec(c, STMT_PROGRESS_BATCH_INSERT, 3, ip);
 	if ((err = db_result_error(c, r)) != SVC_OK)
 		goto fail;
 	ids = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
 	PQclear(r);
 	r = NULL;
-	if (json_array_size(ids) != json_array_size(sql->insert)) {
+	if (json_array_size(ids) != sql->rows) {
 		err = SVC_CONFLICT; /* a concurrent writer took one of the periods */
 		goto fail;
 	}
-	with_ids = json_array();
-	for (size_t k = 0; k < json_array_size(ids); k++)
-		json_array_append_new(with_ids,
-		                      json_pack("{sOsO}", "id", json_array_get(ids, k), "values",
-		                                json_array_get(sql->values, k)));
-	values = json_dumps(with_ids, JSON_COMPACT);
-	const char *vp[] = {values};
+	double t2 = batch_now();
+	const char *vp[] = {sql->insert_text};
 	r = db_exec(c, STMT_PROGRESS_BATCH_VALUES, 1, vp);
 	if ((err = db_result_error(c, r)) != SVC_OK)
 		goto fail;
 	PQclear(r);
+	double t3 = batch_now();
 	ids_text = json_dumps(ids, JSON_COMPACT);
 	const char *sp[] = {ids_text, ctx->principal.sub, ctx->principal.iss, unit,
 	                    ctx->request_id};
@@ -305,9 +351,15 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 		goto fail;
 	PQclear(r);
 	r = NULL;
+	double t4 = batch_now();
 	if ((err = db_commit(c)) != SVC_OK)
 		goto fail;
 	db_release(ctx->app->pool, c);
+	log_json("info", "batch_written",
+	         json_pack("{sssIsfsfsfsfsf}", "request_id", ctx->request_id, "rows",
+	                   (json_int_t)sql->rows, "check_ms", (t1 - t0) * 1e3, "insert_ms",
+	                   (t2 - t1) * 1e3, "values_ms", (t3 - t2) * 1e3, "snapshot_ms",
+	                   (t4 - t3) * 1e3, "commit_ms", (batch_now() - t4) * 1e3));
 	http_reply_json(
 	        ctx, 201,
 	        json_pack("{sIsO}", "created", (json_int_t)json_array_size(ids), "ids", ids));
@@ -323,12 +375,8 @@ fail:
 	                                                 "unit's scope; nothing was written"
 	                                               : NULL);
 done:
-	free(check);
-	free(insert);
-	free(values);
 	free(ids_text);
 	json_decref(ids);
-	json_decref(with_ids);
 }
 
 static void progress_batch_run(struct http_ctx *ctx)
@@ -339,7 +387,8 @@ static void progress_batch_run(struct http_ctx *ctx)
 		json_decref(errors);
 		return;
 	}
-	struct batch_sql sql = {json_array(), json_array(), json_array()};
+	struct batch_sql sql;
+	batch_sql_open(&sql);
 	if (json_array_size(rows) == 0) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", "the batch has no rows");
 	} else if (json_array_size(rows) > BATCH_MAX_ROWS) {
@@ -352,9 +401,7 @@ static void progress_batch_run(struct http_ctx *ctx)
 		else
 			batch_write(ctx, &sql, errors);
 	}
-	json_decref(sql.check);
-	json_decref(sql.insert);
-	json_decref(sql.values);
+	batch_sql_free(&sql);
 	json_decref(rows);
 	json_decref(errors);
 }

@@ -79,28 +79,36 @@ static json_t *reports_nullable_string(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-/* An overdue target as listed by /overdue and in a scorecard. */
-static json_t *reports_overdue_item(const struct reports_set *s, int i)
+/* An overdue target as listed by /overdue and in a scorecard, from set row i and the
+ * target's JSON (target, measure and lead units, all stolen). */
+static json_t *reports_overdue_item(const struct reports_set *s, int i, json_t *target,
+				    json_t *measure, json_t *leads)
 {
 	const struct reports_row *r = &s->rows[i];
-	json_t *target = reports_json(s, i, "target_json");
 	json_t *accountable = json_object_get(target, "accountable_unit");
 	char deadline[11];
 	report_date_format(r->result.window.end, deadline);
 	json_t *item = json_object();
 	json_object_set_new(item, "target", target);
-	json_object_set_new(item, "measure", reports_json(s, i, "measure_json"));
+	json_object_set_new(item, "measure", measure);
 	json_object_set(item, "accountable_unit", accountable != NULL ? accountable : json_null());
-	json_object_set_new(item, "lead_units", reports_json(s, i, "lead_json"));
+	json_object_set_new(item, "lead_units", leads);
 	json_object_set_new(item, "deadline", json_string(deadline));
 	json_object_set_new(item, "days_overdue", json_integer(r->result.days_overdue));
-	json_object_set_new(item, "actual",
-	                    r->result.has_actual ? report_number_json(r->result.actual)
-	                                         : json_null());
+	json_object_set_new(item, "actual", r->result.has_actual
+						    ? report_number_json(r->result.actual)
+						    : json_null());
 	json_object_set_new(item, "gap",
-	                    r->result.has_gap ? report_number_json(r->result.gap) : json_null());
+			    r->result.has_gap ? report_number_json(r->result.gap) : json_null());
 	json_object_set_new(item, "progress", reports_progress_json(r));
 	return item;
+}
+
+/* A JSON text value parsed (owned), JSON null when unparsable. */
+static json_t *reports_parse(const char *text)
+{
+	json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	return j != NULL ? j : json_null();
 }
 
 /* Units with something not reported for the period: one task's (task_id) or, when task_id
@@ -130,15 +138,6 @@ static json_t *reports_not_reported(const PGresult *t, long long task_id)
 	return list;
 }
 
-static json_t *reports_task_ref(const struct reports_set *s, int i)
-{
-	return json_pack("{sIsssIssss}", "id", (json_int_t)reports_int(s, i, "task_id"), "code",
-	                 reports_text(s, i, "task_code"), "number",
-	                 (json_int_t)reports_int(s, i, "task_number"), "label",
-	                 reports_text(s, i, "task_label"), "title",
-	                 reports_text(s, i, "task_title"));
-}
-
 /* Counts the targets of the measure starting at row i; returns the row after it. */
 static int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c)
 {
@@ -150,37 +149,39 @@ static int reports_measure_counts(const struct reports_set *s, int i, struct rep
 	return i;
 }
 
-static json_t *reports_summary_json(const struct reports_set *s, const PGresult *timely)
+/* The counts of the plan and of each task (tasks: STMT_REPORT_PLAN_TASKS, in the order of
+ * the set's rows). */
+static json_t *reports_summary_json(const struct reports_set *s, const PGresult *tasks,
+				    const PGresult *timely)
 {
 	struct reports_tally plan;
 	memset(&plan, 0, sizeof(plan));
-	json_t *tasks = json_array();
-	for (int i = 0; i < s->n;) {
-		long long task = reports_int(s, i, "task_id");
+	json_t *list = json_array();
+	int i = 0;
+	for (int t = 0; t < PQntuples(tasks); t++) {
+		long long task = atoll(PQgetvalue(tasks, t, 0));
 		struct reports_tally tt;
 		memset(&tt, 0, sizeof(tt));
-		json_t *ref = reports_task_ref(s, i);
 		while (i < s->n && reports_int(s, i, "task_id") == task) {
-			if (reports_text(s, i, "measure_id") ==
-			    NULL) { /* a task without measures */
-				i++;
-				continue;
-			}
 			struct report_counts c;
 			const char *status = reports_text(s, i, "status");
 			i = reports_measure_counts(s, i, &c);
 			reports_tally_measure(&tt, &c, status);
 			reports_tally_measure(&plan, &c, status);
 		}
-		json_array_append_new(tasks, json_pack("{sosososo}", "task", ref, "measures",
-		                                       reports_tally_measures_json(&tt), "targets",
-		                                       report_counts_json(&tt.targets),
-		                                       "units_not_reported",
-		                                       reports_not_reported(timely, task)));
+		json_t *ref = json_pack("{sIsssIssss}", "id", (json_int_t)task, "code",
+					PQgetvalue(tasks, t, 1), "number",
+					(json_int_t)atoll(PQgetvalue(tasks, t, 2)), "label",
+					PQgetvalue(tasks, t, 3), "title", PQgetvalue(tasks, t, 4));
+		json_array_append_new(
+			list, json_pack("{sosososo}", "task", ref, "measures",
+					reports_tally_measures_json(&tt), "targets",
+					report_counts_json(&tt.targets), "units_not_reported",
+					reports_not_reported(timely, task)));
 	}
 	return json_pack("{sosososo}", "measures", reports_tally_measures_json(&plan), "targets",
-	                 report_counts_json(&plan.targets), "units_not_reported",
-	                 reports_not_reported(timely, 0), "tasks", tasks);
+			 report_counts_json(&plan.targets), "units_not_reported",
+			 reports_not_reported(timely, 0), "tasks", list);
 }
 
 static void reports_summary(struct http_ctx *ctx)
@@ -199,7 +200,7 @@ static void reports_summary(struct http_ctx *ctx)
 	}
 	struct reports_plan plan;
 	struct reports_set set;
-	PGresult *timely = NULL;
+	PGresult *timely = NULL, *tasks = NULL;
 	struct report_period current;
 	int has_current = 0;
 	memset(&set, 0, sizeof(set));
@@ -208,7 +209,10 @@ static void reports_summary(struct http_ctx *ctx)
 		char pid[24];
 		snprintf(pid, sizeof(pid), "%lld", plan.id);
 		const char *params[] = {pid, o.as_of_text, o.include_submitted ? "true" : "false"};
-		err = reports_set_load(conn, STMT_REPORT_PLAN_TARGETS, 3, params, &o, &set);
+		tasks = db_exec(conn, STMT_REPORT_PLAN_TASKS, 1, params);
+		err = db_result_error(conn, tasks);
+		if (err == SVC_OK)
+			err = reports_set_load(conn, STMT_REPORT_PLAN_TARGETS, 3, params, &o, &set);
 	}
 	if (err == SVC_OK) {
 		has_current = report_current_period(plan.cadence, plan.due_days, plan.start,
@@ -223,7 +227,7 @@ static void reports_summary(struct http_ctx *ctx)
 		                         "rules", report_rules_json(o.tolerance_points));
 		json_object_set_new(body, "current_period",
 		                    has_current ? reports_period_json(&current) : json_null());
-		json_t *parts = reports_summary_json(&set, timely);
+		json_t *parts = reports_summary_json(&set, tasks, timely);
 		json_object_update(body, parts);
 		json_decref(parts);
 		reports_reply(ctx, body);
@@ -238,6 +242,7 @@ static void reports_summary(struct http_ctx *ctx)
 		repo_reply_error(ctx, err);
 	}
 	PQclear(timely);
+	PQclear(tasks);
 	reports_set_free(&set);
 }
 
@@ -268,23 +273,60 @@ static int reports_unit_param(struct http_ctx *ctx, struct db_conn *conn, char o
 	return 1;
 }
 
-/* Writes up to limit overdue items from s into items; returns 1 with the last item's keys
- * when more follow. */
-static int reports_overdue_page(const struct reports_set *s, int limit, json_t *items,
-                                long long keys[2])
+/* Picks up to limit overdue rows of s into rows[]; returns how many, with *more set when
+ * another follows. */
+static int reports_overdue_page(const struct reports_set *s, int limit, int *rows, int *more)
 {
 	int shown = 0;
+	*more = 0;
 	for (int i = 0; i < s->n; i++) {
 		if (!s->rows[i].has_target || !s->rows[i].result.overdue)
 			continue;
-		if (shown == limit)
-			return 1;
-		json_array_append_new(items, reports_overdue_item(s, i));
-		keys[0] = reports_int(s, i, "deadline_key");
-		keys[1] = s->rows[i].target_id;
-		shown++;
+		if (shown == limit) {
+			*more = 1;
+			break;
+		}
+		rows[shown++] = i;
 	}
-	return 0;
+	return shown;
+}
+
+/* The listed items of the picked rows, with their JSON read in one statement. */
+static enum svc_error reports_overdue_items(struct db_conn *conn, const struct reports_set *s,
+					    const int *rows, int n, json_t *items)
+{
+	if (n == 0)
+		return SVC_OK;
+	char *ids = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&ids, &len);
+	if (f == NULL)
+		return SVC_INTERNAL;
+	fputc('{', f);
+	for (int k = 0; k < n; k++)
+		fprintf(f, "%s%lld", k > 0 ? "," : "", s->rows[rows[k]].target_id);
+	fputc('}', f);
+	fclose(f);
+	const char *params[] = {ids};
+	PGresult *d = db_exec(conn, STMT_REPORT_TARGET_DETAILS, 1, params);
+	enum svc_error err = db_result_error(conn, d);
+	for (int k = 0; err == SVC_OK && k < n; k++) {
+		int found = -1;
+		for (int j = 0; j < PQntuples(d) && found < 0; j++)
+			if (atoll(PQgetvalue(d, j, 0)) == s->rows[rows[k]].target_id)
+				found = j;
+		if (found < 0) {
+			err = SVC_INTERNAL; /* deleted meanwhile: let the client retry */
+			break;
+		}
+		json_array_append_new(items, reports_overdue_item(
+						     s, rows[k], reports_parse(PQgetvalue(d, found, 1)),
+						     reports_parse(PQgetvalue(d, found, 2)),
+						     reports_parse(PQgetvalue(d, found, 3))));
+	}
+	PQclear(d);
+	free(ids);
+	return err;
 }
 
 static void reports_overdue(struct http_ctx *ctx)
@@ -321,28 +363,37 @@ static void reports_overdue(struct http_ctx *ctx)
 	const char *plan_id = http_query(ctx, "plan_id");
 	if (plan_id != NULL)
 		err = reports_plan_load(conn, plan_id, &plan);
+	json_t *items = json_array();
+	int *rows = calloc((size_t)limit, sizeof(int)), shown = 0, more = 0;
+	if (rows == NULL)
+		err = SVC_INTERNAL;
 	if (err == SVC_OK) {
 		snprintf(k0, sizeof(k0), "%lld", keys[0]);
 		snprintf(k1, sizeof(k1), "%lld", keys[1]);
 		const char *params[] = {plan_id, o.as_of_text, http_query(ctx, "unit"),
-		                        cursor != NULL ? k0 : NULL, cursor != NULL ? k1 : NULL};
+					cursor != NULL ? k0 : NULL, cursor != NULL ? k1 : NULL};
 		err = reports_set_load(conn, STMT_REPORT_OVERDUE, 5, params, &o, &set);
 	}
+	if (err == SVC_OK) {
+		shown = reports_overdue_page(&set, limit, rows, &more);
+		err = reports_overdue_items(conn, &set, rows, shown, items);
+	}
 	db_release(ctx->app->read_pool, conn);
-	if (err == SVC_NOT_FOUND) {
-		http_reply_invalid(ctx, SVC_NOT_FOUND, "?plan_id", "no such plan");
-		reports_set_free(&set);
-		return;
-	}
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
-		reports_set_free(&set);
-		return;
-	}
-	json_t *items = json_array();
 	long long last[2] = {0, 0};
-	int more = reports_overdue_page(&set, limit, items, last);
+	if (err == SVC_OK && shown > 0) {
+		last[0] = reports_int(&set, rows[shown - 1], "deadline_key");
+		last[1] = set.rows[rows[shown - 1]].target_id;
+	}
+	free(rows);
 	reports_set_free(&set);
+	if (err != SVC_OK) {
+		json_decref(items);
+		if (err == SVC_NOT_FOUND)
+			http_reply_invalid(ctx, SVC_NOT_FOUND, "?plan_id", "no such plan");
+		else
+			repo_reply_error(ctx, err);
+		return;
+	}
 	char next[CURSOR_TEXT_MAX] = "";
 	if (more)
 		cursor_encode("overdue", last, 2, next);
@@ -459,7 +510,11 @@ static json_t *reports_unit_measures(const struct reports_set *s, struct reports
 		reports_tally_measure(all, &c, reports_text(s, first, "status"));
 		for (int j = first; j < i; j++)
 			if (s->rows[j].has_target && s->rows[j].result.overdue)
-				json_array_append_new(overdue, reports_overdue_item(s, j));
+				json_array_append_new(
+					overdue,
+					reports_overdue_item(s, j, reports_json(s, j, "target_json"),
+							     reports_json(s, j, "measure_json"),
+							     reports_json(s, j, "lead_json")));
 		json_t *item = json_pack(
 		        "{sosssososososo}", "measure", reports_json(s, first, "measure_json"),
 		        "role", role, "via", reports_json(s, first, "via"), "colour",

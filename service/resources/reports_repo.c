@@ -39,9 +39,24 @@ int reports_read_options(struct http_ctx *ctx, struct reports_options *out)
 
 /* --- rows --- */
 
+/* PQfnumber compares every column name; a report asks the same few thousands of times. */
+static int reports_column(const struct reports_set *s, const char *column)
+{
+	struct reports_columns *cc = s->columns;
+	for (int k = 0; cc != NULL && k < cc->n; k++)
+		if (cc->name[k] == column)
+			return cc->col[k];
+	int c = PQfnumber(s->res, column);
+	if (cc != NULL && cc->n < REPORTS_COLUMNS) {
+		cc->name[cc->n] = column;
+		cc->col[cc->n++] = c;
+	}
+	return c;
+}
+
 const char *reports_text(const struct reports_set *s, int i, const char *column)
 {
-	int c = PQfnumber(s->res, column);
+	int c = reports_column(s, column);
 	if (c < 0 || i < 0 || i >= PQntuples(s->res) || PQgetisnull(s->res, i, c))
 		return NULL;
 	return PQgetvalue(s->res, i, c);
@@ -142,19 +157,31 @@ static enum svc_error reports_actuals(struct db_conn *conn, struct reports_set *
 	const char *params[] = {ids, starts, ends, o->include_submitted ? "true" : "false"};
 	PGresult *res = db_exec(conn, STMT_REPORT_ACTUALS, 4, params);
 	err = db_result_error(conn, res);
-	if (err == SVC_OK && PQntuples(res) != count)
+	/* Rows name their subject by ordinality; subjects without counted values may be
+	 * missing. Spread the found aggregates over the subjects, then onto the rows. */
+	int *found = err == SVC_OK ? calloc((size_t)count + 1, sizeof(int)) : NULL;
+	if (err == SVC_OK && found == NULL)
 		err = SVC_INTERNAL;
+	for (int k = 0; err == SVC_OK && k < PQntuples(res); k++) {
+		long long ord = atoll(PQgetvalue(res, k, 0));
+		if (ord >= 1 && ord <= count && !PQgetisnull(res, k, 1) &&
+		    atoll(PQgetvalue(res, k, 1)) > 0)
+			found[ord - 1] = k + 1;
+	}
 	for (int i = 0; err == SVC_OK && i < s->n; i++) {
 		struct reports_row *r = &s->rows[i];
-		if (own[i] > 0 && atoll(PQgetvalue(res, own[i] - 1, 1)) > 0) {
+		int k = own[i] > 0 ? found[own[i] - 1] : 0;
+		if (k > 0) {
 			r->input.has_own = 1;
-			r->input.own = strtod(PQgetvalue(res, own[i] - 1, 2), NULL);
+			r->input.own = strtod(PQgetvalue(res, k - 1, 2), NULL);
 		}
-		if (base[i] > 0 && atoll(PQgetvalue(res, base[i] - 1, 1)) > 0) {
+		k = base[i] > 0 ? found[base[i] - 1] : 0;
+		if (k > 0) {
 			r->input.has_base = 1;
-			r->input.base = strtod(PQgetvalue(res, base[i] - 1, 2), NULL);
+			r->input.base = strtod(PQgetvalue(res, k - 1, 2), NULL);
 		}
 	}
+	free(found);
 	PQclear(res);
 cleanup:
 	if (fi != NULL)
@@ -178,7 +205,8 @@ enum svc_error reports_set_load(struct db_conn *conn, enum db_stmt stmt, int npa
 		return err;
 	out->n = PQntuples(out->res);
 	out->rows = calloc((size_t)out->n + 1, sizeof(*out->rows));
-	if (out->rows == NULL)
+	out->columns = calloc(1, sizeof(*out->columns));
+	if (out->rows == NULL || out->columns == NULL)
 		return SVC_INTERNAL;
 	for (int i = 0; i < out->n; i++) {
 		if (reports_row_map(out, i, &out->rows[i]) != 0) {
@@ -202,6 +230,7 @@ void reports_set_free(struct reports_set *s)
 {
 	PQclear(s->res);
 	free(s->rows);
+	free(s->columns);
 	memset(s, 0, sizeof(*s));
 }
 

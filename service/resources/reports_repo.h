@@ -34,11 +34,20 @@ struct reports_row {
 	struct report_result result;
 };
 
+/* Column numbers looked up by name, remembered by the name's address (names are literals). */
+#define REPORTS_COLUMNS 48
+struct reports_columns {
+	const char *name[REPORTS_COLUMNS];
+	int col[REPORTS_COLUMNS];
+	int n;
+};
+
 /* A statement's rows and their evaluation; free with reports_set_free. */
 struct reports_set {
 	PGresult *res; /* owned: the statement's rows, read with reports_text */
 	struct reports_row *rows;
 	int n;
+	struct reports_columns *columns; /* owned */
 };
 
 /* Runs stmt, whose rows carry SQL_REPORT_TARGET_COLS (a NULL target_id means no target),
