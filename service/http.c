@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "refcache.h"
 #include "routes.h"
+#include "validate.h"
 
 #define HTTP_JSON_MAX_DEPTH 32
 
@@ -297,6 +298,26 @@ int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *c
 	snprintf(ptr, sizeof(ptr), "?%s", name);
 	http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
 	return -1;
+}
+
+int http_query_text(struct http_ctx *ctx, const char *name, size_t max_chars, const char **out)
+{
+	const char *v = http_query(ctx, name);
+	if (v == NULL)
+		return 0;
+	size_t chars = 0, len = strlen(v);
+	for (size_t i = 0; i < len; i++)
+		chars += ((unsigned char)v[i] & 0xC0) != 0x80; /* count lead bytes only */
+	if (len == 0 || chars > max_chars || !validate_utf8_text(v, len)) {
+		char ptr[80], msg[120];
+		snprintf(ptr, sizeof(ptr), "?%s", name);
+		snprintf(msg, sizeof(msg), "%s must be 1 to %zu characters of UTF-8 text", name,
+			 max_chars);
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
+		return -1;
+	}
+	*out = v;
+	return 1;
 }
 
 int http_query_bool(struct http_ctx *ctx, const char *name, int *out)

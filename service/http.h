@@ -74,6 +74,9 @@ int http_authorize(struct http_ctx *ctx, enum policy_action action,
 /* Reads an optional enum parameter: 0 absent, 1 present (*out set), -1 replied 400. */
 int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *choices,
                     const char **out);
+/* Reads an optional search text of 1 to max_chars characters of UTF-8: 0 absent, 1 present
+ * (*out set), -1 replied 400. */
+int http_query_text(struct http_ctx *ctx, const char *name, size_t max_chars, const char **out);
 /* Reads an optional boolean ?name=true|false: 0 absent, 1 present, -1 replied 400. */
 int http_query_bool(struct http_ctx *ctx, const char *name, int *out);
 

@@ -1,10 +1,14 @@
-/* measures.c — GET /v1/measures (filters), /v1/measures/{id}, /v1/measures/{id}/targets. */
+/* measures.c — GET /v1/measures (filters), /v1/measures/{id}, /v1/measures/{id}/targets;
+ * admin POST /v1/measures/{id}/assignments and DELETE .../assignments/{unit_id}. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../http.h"
+#include "../reference_input.h"
 #include "../repo.h"
 #include "../validate.h"
+#include "assignments_repo.h"
 #include "reports_repo.h"
 
 static const char *const measures_roles[] = {"lead", "related", NULL};
@@ -26,12 +30,9 @@ static void measures_list(struct http_ctx *ctx)
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?unit", "unit must be a unit code");
 		return;
 	}
-	const char *q = http_query(ctx, "q");
-	if (q != NULL && (q[0] == '\0' || !validate_utf8_text(q, strlen(q)) || strlen(q) > 200)) {
-		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?q",
-		                   "q must be 1 to 200 bytes of UTF-8 text");
+	const char *q = NULL;
+	if (http_query_text(ctx, "q", 200, &q) < 0)
 		return;
-	}
 	const char *filters[] = {
 	        http_query(ctx, "plan_id"),       http_query(ctx, "task_id"), unit, role, q,
 	        expand != NULL ? "true" : "false"};
@@ -77,9 +78,67 @@ static void measures_targets(struct http_ctx *ctx)
 	repo_reply_page(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2);
 }
 
+static void measures_reply_failure(struct http_ctx *ctx, const struct assignments_result *res,
+                                   json_t *errors)
+{
+	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
+	admin_reply_failure(ctx, &tx);
+}
+
+static void measures_assign(struct http_ctx *ctx)
+{
+	long long id;
+	if (admin_preamble(ctx, &id, NULL) != 0)
+		return;
+	const char *if_match = http_header(ctx, "If-Match"); /* optional here */
+	json_t *body = http_json_body(ctx);
+	if (body == NULL)
+		return;
+	json_t *errors = json_array();
+	const char *unit = NULL, *role = NULL;
+	if (reference_input_assignment(body, &unit, &role, errors) != 0) {
+		admin_reply_invalid(ctx, errors,
+		                    "the assignment is not valid; nothing was written");
+		goto cleanup;
+	}
+	struct assignments_result res;
+	assignments_repo_create(ctx, id, if_match, unit, role, errors, &res);
+	if (res.err != SVC_OK) {
+		measures_reply_failure(ctx, &res, errors);
+		goto cleanup;
+	}
+	char location[64];
+	snprintf(location, sizeof(location), "/v1/measures/%lld", id);
+	http_set_header(ctx, "Location", location);
+	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
+	free(res.json);
+cleanup:
+	json_decref(errors);
+	json_decref(body);
+}
+
+static void measures_unassign(struct http_ctx *ctx)
+{
+	long long id, unit_id;
+	const char *if_match = NULL;
+	if (admin_preamble(ctx, &id, NULL) != 0 || http_param_id(ctx, 1, &unit_id) != 0 ||
+	    admin_preamble(ctx, NULL, &if_match) != 0)
+		return;
+	struct assignments_result res;
+	assignments_repo_delete(ctx, id, unit_id, if_match, &res);
+	if (res.err != SVC_OK) {
+		measures_reply_failure(ctx, &res, NULL);
+		return;
+	}
+	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
+	free(res.json);
+}
+
 const struct route measures_routes[] = {
         {"GET", "/v1/measures", measures_list, ROUTE_CACHED},
         {"GET", "/v1/measures/:id", measures_get, ROUTE_CACHED},
         {"GET", "/v1/measures/:id/targets", measures_targets, ROUTE_CACHED},
+        {"POST", "/v1/measures/:id/assignments", measures_assign, 0},
+        {"DELETE", "/v1/measures/:id/assignments/:unit_id", measures_unassign, 0},
         {NULL, NULL, NULL, 0},
 };

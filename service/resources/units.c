@@ -1,10 +1,14 @@
-/* units.c — GET /v1/units (?kind= &q=), /v1/units/{id}, /v1/units/{id}/measures (?role=). */
+/* units.c — GET /v1/units (?kind= &q=), /v1/units/{id}, /v1/units/{id}/measures (?role=);
+ * admin POST /v1/units, PATCH and DELETE /v1/units/{id}. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../http.h"
+#include "../reference_input.h"
 #include "../repo.h"
 #include "../validate.h"
+#include "units_repo.h"
 
 static void units_list(struct http_ctx *ctx)
 {
@@ -15,12 +19,9 @@ static void units_list(struct http_ctx *ctx)
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_enum(ctx, "kind", kinds, &kind) < 0)
 		return;
-	const char *q = http_query(ctx, "q");
-	if (q != NULL && (q[0] == '\0' || !validate_utf8_text(q, strlen(q)) || strlen(q) > 200)) {
-		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?q",
-		                   "q must be 1 to 200 bytes of UTF-8 text");
+	const char *q = NULL;
+	if (http_query_text(ctx, "q", 200, &q) < 0)
 		return;
-	}
 	const char *filters[] = {kind, q};
 	repo_reply_page(ctx, STMT_UNIT_LIST, filters, 2, "units", 1);
 }
@@ -53,9 +54,89 @@ static void units_measures(struct http_ctx *ctx)
 	repo_reply_page(ctx, STMT_UNIT_MEASURES, params, 2, "unit-measures", 2);
 }
 
+static void units_reply_failure(struct http_ctx *ctx, const struct units_result *res,
+                                json_t *errors)
+{
+	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
+	admin_reply_failure(ctx, &tx);
+}
+
+static void units_create(struct http_ctx *ctx)
+{
+	if (admin_preamble(ctx, NULL, NULL) != 0)
+		return;
+	json_t *body = http_json_body(ctx);
+	if (body == NULL)
+		return;
+	json_t *errors = json_array();
+	if (reference_input_unit(body, 0, errors) != 0) {
+		admin_reply_invalid(ctx, errors, "the unit is not valid; nothing was written");
+		goto cleanup;
+	}
+	struct units_result res;
+	units_repo_create(ctx, body, errors, &res);
+	if (res.err != SVC_OK) {
+		units_reply_failure(ctx, &res, errors);
+		goto cleanup;
+	}
+	char location[64];
+	snprintf(location, sizeof(location), "/v1/units/%lld", res.id);
+	http_set_header(ctx, "Location", location);
+	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
+	free(res.json);
+cleanup:
+	json_decref(errors);
+	json_decref(body);
+}
+
+static void units_update(struct http_ctx *ctx)
+{
+	long long id;
+	const char *if_match = NULL;
+	if (admin_preamble(ctx, &id, &if_match) != 0)
+		return;
+	json_t *body = http_json_body(ctx);
+	if (body == NULL)
+		return;
+	json_t *errors = json_array();
+	if (reference_input_unit(body, 1, errors) != 0) {
+		admin_reply_invalid(ctx, errors, "the unit is not valid; nothing was written");
+		goto cleanup;
+	}
+	struct units_result res;
+	units_repo_update(ctx, id, if_match, body, errors, &res);
+	if (res.err != SVC_OK) {
+		units_reply_failure(ctx, &res, errors);
+		goto cleanup;
+	}
+	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
+	free(res.json);
+cleanup:
+	json_decref(errors);
+	json_decref(body);
+}
+
+static void units_delete(struct http_ctx *ctx)
+{
+	long long id;
+	const char *if_match = NULL;
+	if (admin_preamble(ctx, &id, &if_match) != 0)
+		return;
+	struct units_result res;
+	units_repo_delete(ctx, id, if_match, &res);
+	if (res.err != SVC_OK) {
+		units_reply_failure(ctx, &res, NULL);
+		return;
+	}
+	ctx->res->status = 204; /* no body */
+}
+
 const struct route units_routes[] = {
         {"GET", "/v1/units", units_list, ROUTE_CACHED},
         {"GET", "/v1/units/:id", units_get, ROUTE_CACHED},
         {"GET", "/v1/units/:id/measures", units_measures, ROUTE_CACHED},
+        {"POST", "/v1/units", units_create, 0},
+        {"PATCH", "/v1/units/:id", units_update, 0},
+        {"DELETE", "/v1/units/:id", units_delete, 0},
         {NULL, NULL, NULL, 0},
 };
