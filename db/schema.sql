@@ -469,7 +469,9 @@ CREATE FUNCTION zeren_request_role() RETURNS text LANGUAGE sql STABLE AS $$
 	SELECT coalesce(nullif(current_setting('zeren.role', true), ''), 'none')
 $$;
 
--- Is the unit assigned to the measure, directly or through a group it belongs to?
+-- Is the unit assigned to the measure, directly or through a group it belongs to? Without a
+-- role, a unit accountable for one of the measure's targets (云浮技师学院 for 纳入高职院校序列
+-- under measure 1) counts as assigned too, so it can report the number it answers for.
 CREATE FUNCTION zeren_unit_assigned(p_unit bigint, p_measure bigint, p_role text DEFAULT NULL)
 RETURNS boolean LANGUAGE sql STABLE AS $$
 	SELECT EXISTS (
@@ -478,6 +480,9 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
 		  AND (p_role IS NULL OR a.role = p_role)
 		  AND (a.unit_id = p_unit OR a.unit_id IN (
 			SELECT m.group_id FROM unit_memberships m WHERE m.member_id = p_unit)))
+	    OR (p_role IS NULL AND EXISTS (
+		SELECT 1 FROM targets t
+		WHERE t.measure_id = p_measure AND t.accountable_unit_id = p_unit))
 $$;
 
 CREATE FUNCTION zeren_unit_code_id(p_code text) RETURNS bigint LANGUAGE sql STABLE AS $$

@@ -90,7 +90,8 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 	 * of magnitude; planning these statements costs well under a millisecond. */
 	char sql[160];
 	snprintf(sql, sizeof(sql),
-	         "SET statement_timeout = %d; SET jit = off; SET plan_cache_mode = force_custom_plan",
+	         "SET statement_timeout = %d; SET jit = off; SET plan_cache_mode = "
+	         "force_custom_plan",
 	         pool->timeout_ms);
 	PGresult *r = PQexec(pg, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;

@@ -2,6 +2,7 @@
 #ifndef ZEREN_DB_STMTS_H
 #define ZEREN_DB_STMTS_H
 
+#include "sql/admin_sql.h"
 #include "sql/health_sql.h"
 #include "sql/idempotency_sql.h"
 #include "sql/import_sql.h"
@@ -12,7 +13,7 @@
 /* Every resource's list, in one place, so each connection prepares them all on connect. */
 #define DB_ALL_STATEMENTS(X)                                                                       \
 	HEALTH_SQL(X)                                                                              \
-	IMPORT_SQL(X) REFERENCE_SQL(X) PROGRESS_SQL(X) IDEMPOTENCY_SQL(X) REPORT_SQL(X)
+	IMPORT_SQL(X) REFERENCE_SQL(X) PROGRESS_SQL(X) IDEMPOTENCY_SQL(X) REPORT_SQL(X) ADMIN_SQL(X)
 
 enum db_stmt {
 #define DB_STMT_ENUM(name, sql) name,

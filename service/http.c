@@ -312,7 +312,7 @@ int http_query_text(struct http_ctx *ctx, const char *name, size_t max_chars, co
 		char ptr[80], msg[120];
 		snprintf(ptr, sizeof(ptr), "?%s", name);
 		snprintf(msg, sizeof(msg), "%s must be 1 to %zu characters of UTF-8 text", name,
-			 max_chars);
+		         max_chars);
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
 		return -1;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "reference_input.h"
 #include "validate.h"
 
 #define IMPORT_TEXT_MAX 20000
@@ -13,10 +14,6 @@
 static const char *const import_unit_kinds[] = {
         "department", "county_government", "school", "organisation", "group", NULL};
 static const char *const import_cadences[] = {"month", "quarter", "half", "year", NULL};
-static const char *const import_target_kinds[] = {"quantity", "percentage", "milestone", NULL};
-static const char *const import_comparators[] = {"gte", "gt", "lte", "lt", "eq", NULL};
-static const char *const import_recurrences[] = {"annual", "biennial", NULL};
-static const char *const import_aggregations[] = {"sum", "latest", NULL};
 
 /* A set of codes seen so far, for duplicate and reference checks. */
 struct import_names {
@@ -213,64 +210,17 @@ static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)
 	json_decref(numbers);
 }
 
-/* Checks one target; items maps item number (as text) to its text. */
+/* Checks one target; items maps item number (as text) to its text. The field rules are
+ * reference_input_target's, shared with the admin API; codes and units are the document's. */
 static void import_check_target(json_t *t, const char *base, json_t *items, json_t *units_seen,
                                 json_t *targets_seen, json_t *errors)
 {
-	static const char *const known[] = {"code",
-	                                    "item",
-	                                    "metric",
-	                                    "kind",
-	                                    "comparator",
-	                                    "value",
-	                                    "unit_of_measure",
-	                                    "deadline",
-	                                    "recurrence",
-	                                    "recurrence_start",
-	                                    "accountable_unit",
-	                                    "aggregation",
-	                                    "share_of",
-	                                    "source_phrase",
-	                                    NULL};
 	char ptr[160];
-	validate_known_members(t, known, base, errors);
 	const char *code = import_code(t, base, targets_seen, "target", errors);
 	if (code != NULL)
 		json_object_set_new(targets_seen, code, json_true());
-	validate_string_member(t, "metric", 1, 1000, base, errors);
-	const char *kind = validate_string_member(t, "kind", 1, 16, base, errors);
-	snprintf(ptr, sizeof(ptr), "%s/kind", base);
-	if (kind != NULL && !validate_enum(kind, import_target_kinds))
-		verr_add(errors, ptr, "must be quantity, percentage or milestone");
-	const char *cmp = validate_string_member(t, "comparator", 1, 8, base, errors);
-	snprintf(ptr, sizeof(ptr), "%s/comparator", base);
-	if (cmp != NULL && !validate_enum(cmp, import_comparators))
-		verr_add(errors, ptr, "must be gte, gt, lte, lt or eq");
-	double value;
-	int pct = kind != NULL && strcmp(kind, "percentage") == 0;
-	validate_number_member(t, "value", 1, 0, pct ? 100 : 1e15, &value, base, errors);
-	validate_string_member(t, "unit_of_measure", 0, 32, base, errors);
-	const char *deadline = validate_string_member(t, "deadline", 0, 10, base, errors);
-	const char *rec = validate_string_member(t, "recurrence", 0, 16, base, errors);
-	const char *rec_start = validate_string_member(t, "recurrence_start", 0, 10, base, errors);
-	snprintf(ptr, sizeof(ptr), "%s/deadline", base);
-	if (deadline != NULL && !validate_date(deadline))
-		verr_add(errors, ptr, "must be a date YYYY-MM-DD");
-	if ((deadline == NULL) == (rec == NULL))
-		verr_add(errors, ptr, "exactly one of deadline and recurrence must be set");
-	snprintf(ptr, sizeof(ptr), "%s/recurrence", base);
-	if (rec != NULL && !validate_enum(rec, import_recurrences))
-		verr_add(errors, ptr, "must be annual or biennial");
-	snprintf(ptr, sizeof(ptr), "%s/recurrence_start", base);
-	if (rec != NULL && (rec_start == NULL || !validate_date(rec_start)))
-		verr_add(errors, ptr, "a recurring target needs a start date YYYY-MM-DD");
-	if (rec == NULL && rec_start != NULL)
-		verr_add(errors, ptr, "only a recurring target has a start");
-	const char *agg = validate_string_member(t, "aggregation", 1, 16, base, errors);
-	snprintf(ptr, sizeof(ptr), "%s/aggregation", base);
-	if (agg != NULL && !validate_enum(agg, import_aggregations))
-		verr_add(errors, ptr, "must be sum or latest");
-	const char *acc = validate_string_member(t, "accountable_unit", 0, 64, base, errors);
+	reference_input_target_fields(t, base, items, errors);
+	const char *acc = json_string_value(json_object_get(t, "accountable_unit"));
 	snprintf(ptr, sizeof(ptr), "%s/accountable_unit", base);
 	if (acc != NULL) {
 		const char *k = json_string_value(json_object_get(units_seen, acc));
@@ -278,21 +228,6 @@ static void import_check_target(json_t *t, const char *base, json_t *items, json
 			verr_add(errors, ptr, "unknown unit \"%s\"", acc);
 		else if (strcmp(k, "group") == 0)
 			verr_add(errors, ptr, "must be a unit, not a group");
-	}
-	validate_string_member(t, "share_of", 0, 64, base, errors);
-	long long item;
-	const char *phrase = validate_string_member(t, "source_phrase", 1, 2000, base, errors);
-	if (validate_integer_member(t, "item", 1, 1, 1000, &item, base, errors) == 0) {
-		char key[24];
-		snprintf(key, sizeof(key), "%lld", item);
-		const char *text = json_string_value(json_object_get(items, key));
-		snprintf(ptr, sizeof(ptr), "%s/item", base);
-		if (text == NULL)
-			verr_add(errors, ptr, "the measure has no item %lld", item);
-		else if (phrase != NULL && strstr(text, phrase) == NULL) {
-			snprintf(ptr, sizeof(ptr), "%s/source_phrase", base);
-			verr_add(errors, ptr, "is not found verbatim in item %lld", item);
-		}
 	}
 }
 

@@ -100,7 +100,7 @@ static enum svc_error export_index(struct export_data *d)
 		return SVC_INTERNAL;
 	int hint = 0;
 	for (int i = 0; i < s->n; i++) {
-		long long measure = reports_int(s, i, "measure_id");
+		long long measure = s->rows[i].measure_id;
 		d->doc_row[i] = -1;
 		for (int k = 0; measure != 0 && k < ndocs; k++) {
 			int j = (hint + k) % ndocs;
@@ -199,7 +199,7 @@ static char *export_cell(const struct export_data *d, int i, int col)
 	FILE *f = open_memstream(&text, &len);
 	if (f == NULL)
 		return NULL;
-	long long measure = reports_int(s, i, "measure_id");
+	long long measure = s->rows[i].measure_id;
 	const char *status = reports_text(s, i, "status_summary");
 	static const char *const symbols[] = {"≥", ">", "≤", "<", "="};
 	switch (col) {
@@ -369,12 +369,12 @@ static void export_span_cell(lxw_worksheet *ws, lxw_row_t first, lxw_row_t last,
 		worksheet_write_string(ws, first, col, text, fmt);
 }
 
-/* The row after the rows from i that share key's value, stopping at limit. */
-static int export_span_end(const struct reports_set *s, int i, const char *key, int limit)
+/* The row after the rows from i of the same task (measure when by_measure), before limit. */
+static int export_span_end(const struct reports_set *s, int i, int by_measure, int limit)
 {
-	long long id = reports_int(s, i, key);
 	int j = i + 1;
-	while (j < limit && reports_int(s, j, key) == id)
+	while (j < limit && (by_measure ? s->rows[j].measure_id == s->rows[i].measure_id
+	                                : s->rows[j].task_id == s->rows[i].task_id))
 		j++;
 	return j;
 }
@@ -416,13 +416,13 @@ static void export_list_sheet(lxw_workbook *wb, const struct export_data *d,
 	worksheet_freeze_panes(ws, 2, 0);
 	const struct reports_set *s = &d->set;
 	for (int i = 0; i < s->n;) {
-		int task_end = export_span_end(s, i, "task_id", s->n);
+		int task_end = export_span_end(s, i, 0, s->n);
 		char *task = export_cell(d, i, 0);
 		export_span_cell(ws, (lxw_row_t)(2 + i), (lxw_row_t)(1 + task_end), 0,
 		                 task != NULL ? task : "", f->text);
 		free(task);
 		while (i < task_end) {
-			int measure_end = export_span_end(s, i, "measure_id", task_end);
+			int measure_end = export_span_end(s, i, 1, task_end);
 			for (int c = 1; c < EXPORT_COLS; c++) {
 				if (export_spans[c] != EXPORT_MEASURE)
 					continue;

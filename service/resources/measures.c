@@ -1,5 +1,6 @@
 /* measures.c — GET /v1/measures (filters), /v1/measures/{id}, /v1/measures/{id}/targets;
- * admin POST /v1/measures/{id}/assignments and DELETE .../assignments/{unit_id}. */
+ * admin POST /v1/measures, PATCH/DELETE /v1/measures/{id}, POST
+ * /v1/measures/{id}/assignments and DELETE .../assignments/{unit_id}. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "../repo.h"
 #include "../validate.h"
 #include "assignments_repo.h"
+#include "measures_repo.h"
 #include "reports_repo.h"
 
 static const char *const measures_roles[] = {"lead", "related", NULL};
@@ -85,6 +87,83 @@ static void measures_reply_failure(struct http_ctx *ctx, const struct assignment
 	admin_reply_failure(ctx, &tx);
 }
 
+static void measures_write_failure(struct http_ctx *ctx, const struct measures_result *res,
+                                   json_t *errors)
+{
+	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
+	admin_reply_failure(ctx, &tx);
+}
+
+static void measures_create(struct http_ctx *ctx)
+{
+	if (admin_preamble(ctx, NULL, NULL) != 0)
+		return;
+	json_t *body = http_json_body(ctx);
+	if (body == NULL)
+		return;
+	json_t *errors = json_array();
+	if (reference_input_measure(body, 0, errors) != 0) {
+		admin_reply_invalid(ctx, errors, "the measure is not valid; nothing was written");
+		goto cleanup;
+	}
+	struct measures_result res;
+	measures_repo_create(ctx, body, errors, &res);
+	if (res.err != SVC_OK) {
+		measures_write_failure(ctx, &res, errors);
+		goto cleanup;
+	}
+	char location[64];
+	snprintf(location, sizeof(location), "/v1/measures/%lld", res.id);
+	http_set_header(ctx, "Location", location);
+	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
+	free(res.json);
+cleanup:
+	json_decref(errors);
+	json_decref(body);
+}
+
+static void measures_update(struct http_ctx *ctx)
+{
+	long long id;
+	const char *if_match = NULL;
+	if (admin_preamble(ctx, &id, &if_match) != 0)
+		return;
+	json_t *body = http_json_body(ctx);
+	if (body == NULL)
+		return;
+	json_t *errors = json_array();
+	if (reference_input_measure_patch(body, errors) != 0) {
+		admin_reply_invalid(ctx, errors, "the measure is not valid; nothing was written");
+		goto cleanup;
+	}
+	struct measures_result res;
+	measures_repo_update(ctx, id, if_match, body, errors, &res);
+	if (res.err != SVC_OK) {
+		measures_write_failure(ctx, &res, errors);
+		goto cleanup;
+	}
+	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
+	free(res.json);
+cleanup:
+	json_decref(errors);
+	json_decref(body);
+}
+
+static void measures_delete(struct http_ctx *ctx)
+{
+	long long id;
+	const char *if_match = NULL;
+	if (admin_preamble(ctx, &id, &if_match) != 0)
+		return;
+	struct measures_result res;
+	measures_repo_delete(ctx, id, if_match, &res);
+	if (res.err != SVC_OK) {
+		measures_write_failure(ctx, &res, NULL);
+		return;
+	}
+	ctx->res->status = 204; /* no body */
+}
+
 static void measures_assign(struct http_ctx *ctx)
 {
 	long long id;
@@ -138,6 +217,9 @@ const struct route measures_routes[] = {
         {"GET", "/v1/measures", measures_list, ROUTE_CACHED},
         {"GET", "/v1/measures/:id", measures_get, ROUTE_CACHED},
         {"GET", "/v1/measures/:id/targets", measures_targets, ROUTE_CACHED},
+        {"POST", "/v1/measures", measures_create, 0},
+        {"PATCH", "/v1/measures/:id", measures_update, 0},
+        {"DELETE", "/v1/measures/:id", measures_delete, 0},
         {"POST", "/v1/measures/:id/assignments", measures_assign, 0},
         {"DELETE", "/v1/measures/:id/assignments/:unit_id", measures_unassign, 0},
         {NULL, NULL, NULL, 0},

@@ -82,7 +82,7 @@ static json_t *reports_nullable_string(const char *s)
 /* An overdue target as listed by /overdue and in a scorecard, from set row i and the
  * target's JSON (target, measure and lead units, all stolen). */
 static json_t *reports_overdue_item(const struct reports_set *s, int i, json_t *target,
-				    json_t *measure, json_t *leads)
+                                    json_t *measure, json_t *leads)
 {
 	const struct reports_row *r = &s->rows[i];
 	json_t *accountable = json_object_get(target, "accountable_unit");
@@ -95,11 +95,11 @@ static json_t *reports_overdue_item(const struct reports_set *s, int i, json_t *
 	json_object_set_new(item, "lead_units", leads);
 	json_object_set_new(item, "deadline", json_string(deadline));
 	json_object_set_new(item, "days_overdue", json_integer(r->result.days_overdue));
-	json_object_set_new(item, "actual", r->result.has_actual
-						    ? report_number_json(r->result.actual)
-						    : json_null());
+	json_object_set_new(item, "actual",
+	                    r->result.has_actual ? report_number_json(r->result.actual)
+	                                         : json_null());
 	json_object_set_new(item, "gap",
-			    r->result.has_gap ? report_number_json(r->result.gap) : json_null());
+	                    r->result.has_gap ? report_number_json(r->result.gap) : json_null());
 	json_object_set_new(item, "progress", reports_progress_json(r));
 	return item;
 }
@@ -141,9 +141,9 @@ static json_t *reports_not_reported(const PGresult *t, long long task_id)
 /* Counts the targets of the measure starting at row i; returns the row after it. */
 static int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c)
 {
-	long long measure = reports_int(s, i, "measure_id");
+	long long measure = s->rows[i].measure_id;
 	memset(c, 0, sizeof(*c));
-	for (; i < s->n && reports_int(s, i, "measure_id") == measure; i++)
+	for (; i < s->n && s->rows[i].measure_id == measure; i++)
 		if (s->rows[i].has_target)
 			report_counts_add(c, &s->rows[i].result);
 	return i;
@@ -152,7 +152,7 @@ static int reports_measure_counts(const struct reports_set *s, int i, struct rep
 /* The counts of the plan and of each task (tasks: STMT_REPORT_PLAN_TASKS, in the order of
  * the set's rows). */
 static json_t *reports_summary_json(const struct reports_set *s, const PGresult *tasks,
-				    const PGresult *timely)
+                                    const PGresult *timely)
 {
 	struct reports_tally plan;
 	memset(&plan, 0, sizeof(plan));
@@ -162,7 +162,7 @@ static json_t *reports_summary_json(const struct reports_set *s, const PGresult 
 		long long task = atoll(PQgetvalue(tasks, t, 0));
 		struct reports_tally tt;
 		memset(&tt, 0, sizeof(tt));
-		while (i < s->n && reports_int(s, i, "task_id") == task) {
+		while (i < s->n && s->rows[i].task_id == task) {
 			struct report_counts c;
 			const char *status = reports_text(s, i, "status");
 			i = reports_measure_counts(s, i, &c);
@@ -170,18 +170,18 @@ static json_t *reports_summary_json(const struct reports_set *s, const PGresult 
 			reports_tally_measure(&plan, &c, status);
 		}
 		json_t *ref = json_pack("{sIsssIssss}", "id", (json_int_t)task, "code",
-					PQgetvalue(tasks, t, 1), "number",
-					(json_int_t)atoll(PQgetvalue(tasks, t, 2)), "label",
-					PQgetvalue(tasks, t, 3), "title", PQgetvalue(tasks, t, 4));
-		json_array_append_new(
-			list, json_pack("{sosososo}", "task", ref, "measures",
-					reports_tally_measures_json(&tt), "targets",
-					report_counts_json(&tt.targets), "units_not_reported",
-					reports_not_reported(timely, task)));
+		                        PQgetvalue(tasks, t, 1), "number",
+		                        (json_int_t)atoll(PQgetvalue(tasks, t, 2)), "label",
+		                        PQgetvalue(tasks, t, 3), "title", PQgetvalue(tasks, t, 4));
+		json_array_append_new(list, json_pack("{sosososo}", "task", ref, "measures",
+		                                      reports_tally_measures_json(&tt), "targets",
+		                                      report_counts_json(&tt.targets),
+		                                      "units_not_reported",
+		                                      reports_not_reported(timely, task)));
 	}
 	return json_pack("{sosososo}", "measures", reports_tally_measures_json(&plan), "targets",
-			 report_counts_json(&plan.targets), "units_not_reported",
-			 reports_not_reported(timely, 0), "tasks", list);
+	                 report_counts_json(&plan.targets), "units_not_reported",
+	                 reports_not_reported(timely, 0), "tasks", list);
 }
 
 static void reports_summary(struct http_ctx *ctx)
@@ -293,7 +293,7 @@ static int reports_overdue_page(const struct reports_set *s, int limit, int *row
 
 /* The listed items of the picked rows, with their JSON read in one statement. */
 static enum svc_error reports_overdue_items(struct db_conn *conn, const struct reports_set *s,
-					    const int *rows, int n, json_t *items)
+                                            const int *rows, int n, json_t *items)
 {
 	if (n == 0)
 		return SVC_OK;
@@ -319,10 +319,11 @@ static enum svc_error reports_overdue_items(struct db_conn *conn, const struct r
 			err = SVC_INTERNAL; /* deleted meanwhile: let the client retry */
 			break;
 		}
-		json_array_append_new(items, reports_overdue_item(
-						     s, rows[k], reports_parse(PQgetvalue(d, found, 1)),
-						     reports_parse(PQgetvalue(d, found, 2)),
-						     reports_parse(PQgetvalue(d, found, 3))));
+		json_array_append_new(items,
+		                      reports_overdue_item(s, rows[k],
+		                                           reports_parse(PQgetvalue(d, found, 1)),
+		                                           reports_parse(PQgetvalue(d, found, 2)),
+		                                           reports_parse(PQgetvalue(d, found, 3))));
 	}
 	PQclear(d);
 	free(ids);
@@ -371,7 +372,7 @@ static void reports_overdue(struct http_ctx *ctx)
 		snprintf(k0, sizeof(k0), "%lld", keys[0]);
 		snprintf(k1, sizeof(k1), "%lld", keys[1]);
 		const char *params[] = {plan_id, o.as_of_text, http_query(ctx, "unit"),
-					cursor != NULL ? k0 : NULL, cursor != NULL ? k1 : NULL};
+		                        cursor != NULL ? k0 : NULL, cursor != NULL ? k1 : NULL};
 		err = reports_set_load(conn, STMT_REPORT_OVERDUE, 5, params, &o, &set);
 	}
 	if (err == SVC_OK) {
@@ -511,10 +512,10 @@ static json_t *reports_unit_measures(const struct reports_set *s, struct reports
 		for (int j = first; j < i; j++)
 			if (s->rows[j].has_target && s->rows[j].result.overdue)
 				json_array_append_new(
-					overdue,
-					reports_overdue_item(s, j, reports_json(s, j, "target_json"),
-							     reports_json(s, j, "measure_json"),
-							     reports_json(s, j, "lead_json")));
+				        overdue, reports_overdue_item(
+				                         s, j, reports_json(s, j, "target_json"),
+				                         reports_json(s, j, "measure_json"),
+				                         reports_json(s, j, "lead_json")));
 		json_t *item = json_pack(
 		        "{sosssososososo}", "measure", reports_json(s, first, "measure_json"),
 		        "role", role, "via", reports_json(s, first, "via"), "colour",

@@ -84,6 +84,8 @@ json_t *reports_progress_json(const struct reports_row *r)
 static int reports_row_map(const struct reports_set *s, int i, struct reports_row *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->measure_id = reports_int(s, i, "measure_id");
+	r->task_id = reports_int(s, i, "task_id");
 	if (reports_text(s, i, "target_id") == NULL)
 		return 0;
 	r->has_target = 1;
@@ -209,10 +211,8 @@ enum svc_error reports_set_load(struct db_conn *conn, enum db_stmt stmt, int npa
 	if (out->rows == NULL || out->columns == NULL)
 		return SVC_INTERNAL;
 	for (int i = 0; i < out->n; i++) {
-		if (reports_row_map(out, i, &out->rows[i]) != 0) {
+		if (reports_row_map(out, i, &out->rows[i]) != 0)
 			out->rows[i].has_target = 0; /* the schema's checks make this unreachable */
-			continue;
-		}
 	}
 	err = reports_actuals(conn, out, o);
 	if (err != SVC_OK)

@@ -24,6 +24,8 @@ int reports_read_options(struct http_ctx *ctx, struct reports_options *out);
 
 /* One row of a report statement: a target (or a measure or task without one) evaluated. */
 struct reports_row {
+	long long measure_id; /* of the row's measure_id and task_id columns, 0 when absent */
+	long long task_id;
 	int has_target;
 	long long target_id;
 	long long share_of_id;

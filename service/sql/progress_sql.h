@@ -180,32 +180,38 @@
 	  "ORDER BY i RETURNING id, measure_id, unit_id, period) "                                 \
 	  "SELECT coalesce(json_agg(ins.id ORDER BY s.i), '[]')::text FROM ins JOIN s ON "         \
 	  "s.measure_id = ins.measure_id AND s.unit_id = ins.unit_id AND s.period = ins.period")   \
-	/* the batch's rows again ($1 as for the insert): their values, by the records'     \
-	 * (measure, unit, period) */                                                         \
-	X(STMT_PROGRESS_BATCH_VALUES,                                                         \
-	  "INSERT INTO progress_values (progress_id, target_id, value) "                      \
-	  "SELECT r.id, v.target_id, v.value FROM jsonb_to_recordset($1::jsonb) AS "          \
-	  "s(measure_id bigint, unit text, period text, \"values\" jsonb) "                   \
-	  "JOIN units u ON u.code = s.unit JOIN progress_records r ON r.measure_id = "        \
-	  "s.measure_id AND r.unit_id = u.id AND r.period = s.period, "                       \
-	  "jsonb_to_recordset(s.\"values\") AS v(target_id bigint, value numeric) "           \
-	  "WHERE jsonb_array_length(s.\"values\") > 0")                                      \
-	/* A batch's versions, built with joins rather than per-record look-ups, and one    \
-	 * audit row for the whole batch. $1 ids (JSON array), $2 sub, $3 iss, $4 unit,       \
-	 * $5 request id */                                                                   \
-	X(STMT_PROGRESS_BATCH_SNAPSHOT,                                                       \
-	  "WITH ids AS (SELECT (jsonb_array_elements_text($1::jsonb))::bigint AS id), "       \
-	  "vals AS (SELECT v.progress_id, json_agg(json_build_object('target_id', "           \
-	  "v.target_id, 'value', v.value) ORDER BY v.target_id) AS a FROM progress_values v " \
-	  "JOIN ids ON ids.id = v.progress_id GROUP BY v.progress_id), "                      \
-	  "b AS (SELECT r.id, r.version, " SQL_PROGRESS_JSON_WITH(SQL_UNIT_REF,              \
-	  "coalesce(vals.a, '[]')") "::jsonb AS j FROM ids JOIN progress_records r ON "       \
-	  "r.id = ids.id JOIN units u ON u.id = r.unit_id LEFT JOIN vals ON "                 \
-	  "vals.progress_id = r.id), "                                                        \
-	  "v AS (INSERT INTO progress_versions (progress_id, version, body, created_by) "     \
-	  "SELECT id, version, j, $2 FROM b) "                                                \
-	  "INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, "     \
-	  "entity, after) VALUES ($3, $2, $4, $5, 'progress.batch', 'progress', "             \
-	  "jsonb_build_object('rows', jsonb_array_length($1::jsonb), 'ids', $1::jsonb))")
+	/* the batch's rows again ($1 as for the insert): their values, by the records'            \
+	 * (measure, unit, period) */                                                              \
+	X(STMT_PROGRESS_BATCH_VALUES,                                                              \
+	  "INSERT INTO progress_values (progress_id, target_id, value) "                           \
+	  "SELECT r.id, v.target_id, v.value FROM jsonb_to_recordset($1::jsonb) AS "               \
+	  "s(measure_id bigint, unit text, period text, \"values\" jsonb) "                        \
+	  "JOIN units u ON u.code = s.unit JOIN progress_records r ON r.measure_id = "             \
+	  "s.measure_id AND r.unit_id = u.id AND r.period = s.period, "                            \
+	  "jsonb_to_recordset(s.\"values\") AS v(target_id bigint, value numeric) "                \
+	  "WHERE jsonb_array_length(s.\"values\") > 0")                                            \
+	/* A batch's versions, built with joins rather than per-record look-ups, and one           \
+	 * audit row for the whole batch. $1 ids (JSON array), $2 sub, $3 iss, $4 unit,            \
+	 * $5 request id */                                                                        \
+	X(STMT_PROGRESS_BATCH_SNAPSHOT,                                                            \
+	  "WITH ids AS (SELECT (jsonb_array_elements_text($1::jsonb))::bigint AS id), "            \
+	  "vals AS (SELECT v.progress_id, json_agg(json_build_object('target_id', "                \
+	  "v.target_id, 'value', v.value) ORDER BY v.target_id) AS a FROM progress_values v "      \
+	  "JOIN ids ON ids.id = v.progress_id GROUP BY v.progress_id), "                           \
+	  "b AS (SELECT r.id, r.version, " SQL_PROGRESS_JSON_WITH(                                 \
+	          SQL_UNIT_REF,                                                                    \
+	          "coalesce(vals.a, '[]')") "::jsonb AS j FROM ids JOIN progress_records r ON "    \
+	                                    "r.id = ids.id JOIN units u ON u.id = r.unit_id LEFT " \
+	                                    "JOIN vals ON "                                        \
+	                                    "vals.progress_id = r.id), "                           \
+	                                    "v AS (INSERT INTO progress_versions (progress_id, "   \
+	                                    "version, body, created_by) "                          \
+	                                    "SELECT id, version, j, $2 FROM b) "                   \
+	                                    "INSERT INTO audit_log (actor_iss, actor_sub, "        \
+	                                    "actor_unit, request_id, action, "                     \
+	                                    "entity, after) VALUES ($3, $2, $4, $5, "              \
+	                                    "'progress.batch', 'progress', "                       \
+	                                    "jsonb_build_object('rows', "                          \
+	                                    "jsonb_array_length($1::jsonb), 'ids', $1::jsonb))")
 
 #endif

@@ -11,5 +11,6 @@ Suite *progress_suite(void);
 Suite *imports_suite(void);
 Suite *refcache_suite(void);
 Suite *reports_suite(void);
+Suite *admin_suite(void);
 
 #endif

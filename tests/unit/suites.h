@@ -14,5 +14,6 @@ Suite *import_suite(void);
 Suite *csv_suite(void);
 Suite *progress_input_suite(void);
 Suite *report_suite(void);
+Suite *reference_input_suite(void);
 
 #endif

@@ -1,0 +1,158 @@
+/* admin_repo.c — the transaction, lock, audit and commit steps of admin reference writes. */
+#include "admin_repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../refcache.h"
+#include "../repo.h"
+
+int admin_fail(struct admin_tx *tx, enum svc_error err, const char *detail)
+{
+	tx->err = err;
+	tx->detail = detail;
+	return -1;
+}
+
+int admin_begin(struct http_ctx *ctx, json_t *errors, struct admin_tx *tx)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->ctx = ctx;
+	tx->errors = errors;
+	tx->err = db_acquire(ctx->app->pool, &tx->conn);
+	if (tx->err != SVC_OK) {
+		tx->conn = NULL;
+		return -1;
+	}
+	tx->err = db_begin(tx->conn);
+	return tx->err == SVC_OK ? 0 : -1;
+}
+
+PGresult *admin_exec(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p,
+                     const char *conflict_detail)
+{
+	PGresult *r = db_exec(tx->conn, stmt, n, p);
+	enum svc_error err = db_result_error(tx->conn, r);
+	if (err == SVC_OK)
+		return r;
+	/* still referenced (ON DELETE RESTRICT) or a unique code taken */
+	int fk = strcmp(db_sqlstate(r), "23503") == 0;
+	PQclear(r);
+	if (fk || err == SVC_CONFLICT)
+		admin_fail(tx, SVC_CONFLICT,
+		           conflict_detail != NULL ? conflict_detail
+		                                   : "the change conflicts with existing data");
+	else
+		admin_fail(tx, err, NULL);
+	return NULL;
+}
+
+char *admin_json(struct admin_tx *tx, enum db_stmt stmt, const char *id)
+{
+	const char *p[] = {id};
+	PGresult *r = admin_exec(tx, stmt, 1, p, NULL);
+	if (r == NULL)
+		return NULL;
+	char *json = PQntuples(r) > 0 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+	int rows = PQntuples(r);
+	PQclear(r);
+	if (json == NULL)
+		admin_fail(tx, rows == 0 ? SVC_NOT_FOUND : SVC_INTERNAL, NULL);
+	return json;
+}
+
+char *admin_lock(struct admin_tx *tx, enum db_stmt lock_stmt, const char *id, const char *if_match,
+                 const char *not_found)
+{
+	char *json = admin_json(tx, lock_stmt, id);
+	if (json == NULL) {
+		if (tx->err == SVC_NOT_FOUND)
+			tx->detail = not_found;
+		return NULL;
+	}
+	char etag[24];
+	http_etag_of(json, strlen(json), etag);
+	if (if_match != NULL && !http_etag_matches(if_match, etag)) {
+		free(json);
+		admin_fail(tx, SVC_PRECONDITION_FAILED,
+		           "the resource changed since it was read; GET it again");
+		return NULL;
+	}
+	return json;
+}
+
+int admin_audit(struct admin_tx *tx, const char *action, const char *entity, const char *id,
+                const char *before, const char *after)
+{
+	const struct principal *pr = &tx->ctx->principal;
+	const char *p[] = {pr->iss,
+	                   pr->sub,
+	                   pr->unit[0] != '\0' ? pr->unit : NULL,
+	                   tx->ctx->request_id,
+	                   action,
+	                   entity,
+	                   id,
+	                   before,
+	                   after};
+	PGresult *r = admin_exec(tx, STMT_ADMIN_AUDIT, 9, p, NULL);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int admin_commit(struct admin_tx *tx)
+{
+	tx->err = db_commit(tx->conn);
+	if (tx->err != SVC_OK)
+		return -1;
+	/* this instance's readers see the change at once, not only after the notice arrives */
+	refcache_invalidate(tx->ctx->app->refcache);
+	return 0;
+}
+
+void admin_end(struct admin_tx *tx)
+{
+	if (tx->conn == NULL)
+		return;
+	if (tx->err != SVC_OK)
+		db_rollback(tx->conn);
+	db_release(tx->ctx->app->pool, tx->conn);
+	tx->conn = NULL;
+}
+
+void admin_reply_invalid(struct http_ctx *ctx, json_t *errors, const char *detail)
+{
+	json_t *p = problem_new(SVC_VALIDATION, detail, ctx->request_id);
+	json_object_set(p, "errors", errors);
+	http_reply_problem_json(ctx, p);
+}
+
+void admin_reply_failure(struct http_ctx *ctx, const struct admin_tx *tx)
+{
+	if (tx->errors != NULL && json_array_size(tx->errors) > 0) {
+		admin_reply_invalid(ctx, tx->errors,
+		                    tx->detail != NULL ? tx->detail
+		                                       : "the request is not valid; nothing was "
+		                                         "written");
+		return;
+	}
+	repo_reply_error_detail(ctx, tx->err, tx->detail);
+}
+
+int admin_preamble(struct http_ctx *ctx, long long *id, const char **if_match)
+{
+	if (http_authorize(ctx, POLICY_ADMINISTER, NULL) != 0 || http_query_allow(ctx, NULL) != 0)
+		return -1;
+	if (id != NULL && http_param_id(ctx, 0, id) != 0)
+		return -1;
+	if (if_match == NULL)
+		return 0;
+	*if_match = http_header(ctx, "If-Match");
+	if (*if_match == NULL) {
+		http_reply_problem(ctx, SVC_PRECONDITION_REQUIRED,
+		                   "send If-Match with the ETag of the resource you read");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* admin_repo.h — the shape every admin write to reference data shares: one transaction on
+ * the primary, the row locked and its ETag compared with If-Match, the statements, one
+ * audit row, commit, and this instance's reference cache dropped. */
+#ifndef ZEREN_ADMIN_REPO_H
+#define ZEREN_ADMIN_REPO_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "../db.h"
+#include "../http.h"
+
+/* One write in progress. err and detail (static text) say why it stopped; errors (borrowed,
+ * may be NULL) collects field errors for a 400. */
+struct admin_tx {
+	struct http_ctx *ctx;
+	struct db_conn *conn;
+	enum svc_error err;
+	const char *detail;
+	json_t *errors;
+};
+
+/* Borrows a primary connection and begins; -1 with tx->err set on failure. */
+int admin_begin(struct http_ctx *ctx, json_t *errors, struct admin_tx *tx)
+        __attribute__((warn_unused_result));
+/* Records err/detail and returns -1. */
+int admin_fail(struct admin_tx *tx, enum svc_error err, const char *detail);
+/* Runs stmt; NULL with tx->err set on a database error (caller PQclears a result). A
+ * foreign-key violation becomes 409 with conflict_detail. */
+PGresult *admin_exec(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p,
+                     const char *conflict_detail);
+/* Runs a statement whose single row's first column is JSON text; returns it (owned) or NULL
+ * with tx->err set (SVC_NOT_FOUND when there is no row). */
+char *admin_json(struct admin_tx *tx, enum db_stmt stmt, const char *id);
+/* Locks the row with lock_stmt($1 = id) and compares its ETag with if_match when if_match
+ * is not NULL: 404 / 412. Returns the current JSON (owned) or NULL. */
+char *admin_lock(struct admin_tx *tx, enum db_stmt lock_stmt, const char *id, const char *if_match,
+                 const char *not_found);
+/* Inserts the audit row; before/after may be NULL. */
+int admin_audit(struct admin_tx *tx, const char *action, const char *entity, const char *id,
+                const char *before, const char *after) __attribute__((warn_unused_result));
+/* Commits and drops the reference cache; -1 with tx->err on failure. */
+int admin_commit(struct admin_tx *tx) __attribute__((warn_unused_result));
+/* Rolls back unless committed and returns the connection. */
+void admin_end(struct admin_tx *tx);
+
+/* Replies tx's failure: 400 with errors[] when there are field errors, else the detail. */
+void admin_reply_failure(struct http_ctx *ctx, const struct admin_tx *tx);
+/* Replies 400 with errors[] for a body that failed its checks. */
+void admin_reply_invalid(struct http_ctx *ctx, json_t *errors, const char *detail);
+
+/* The common preamble: admin only (403 before anything else), no query parameters, the
+ * :id at param 0 when id is not NULL (404), and If-Match when if_match is not NULL (428).
+ * Returns -1 after replying. */
+int admin_preamble(struct http_ctx *ctx, long long *id, const char **if_match);
+
+#endif

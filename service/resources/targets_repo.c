@@ -1,0 +1,220 @@
+/* targets_repo.c — the statements behind POST /v1/measures/{id}/targets and PATCH/DELETE
+ * /v1/targets/{id}, in the order they run. */
+#include "targets_repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../reference_input.h"
+#include "../validate.h"
+
+#define TARGETS_CODE_TAKEN "a target with this code already exists"
+#define TARGETS_INVALID    "the target is not valid; nothing was written"
+
+static void targets_finish(struct admin_tx *tx, struct targets_result *out)
+{
+	if (tx->err != SVC_OK) {
+		free(out->json);
+		out->json = NULL;
+	}
+	out->err = tx->err;
+	out->detail = tx->detail;
+	admin_end(tx);
+}
+
+static const char *targets_str(json_t *t, const char *key)
+{
+	return json_string_value(json_object_get(t, key));
+}
+
+/* Checks the whole target t against measure mid's items and the units and targets its codes
+ * name; self is the target's own id when changing one (NULL on create). */
+static int targets_check(struct admin_tx *tx, const char *mid, const char *self, json_t *t)
+{
+	const char *p[] = {mid, targets_str(t, "accountable_unit"), targets_str(t, "share_of"),
+	                   self};
+	PGresult *r = admin_exec(tx, STMT_TARGET_CONTEXT, 4, p, NULL);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return admin_fail(tx, SVC_NOT_FOUND, "no such measure");
+	}
+	json_t *items = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	int bad = reference_input_target(t, items, tx->errors) != 0;
+	json_decref(items);
+	const char *acc = targets_str(t, "accountable_unit");
+	if (acc != NULL && PQgetisnull(r, 0, 1)) {
+		verr_add(tx->errors, "/accountable_unit", "unknown unit \"%s\"", acc);
+		bad = 1;
+	} else if (acc != NULL && strcmp(PQgetvalue(r, 0, 1), "group") == 0) {
+		verr_add(tx->errors, "/accountable_unit", "must be a unit, not a group");
+		bad = 1;
+	}
+	const char *so = targets_str(t, "share_of");
+	if (so != NULL && strcmp(PQgetvalue(r, 0, 2), "t") != 0) {
+		verr_add(tx->errors, "/share_of", "unknown target \"%s\" in this plan", so);
+		bad = 1;
+	} else if (so != NULL && strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
+		verr_add(tx->errors, "/share_of", "a target cannot be a share of itself");
+		bad = 1;
+	}
+	PQclear(r);
+	return bad ? admin_fail(tx, SVC_VALIDATION, TARGETS_INVALID) : 0;
+}
+
+/* Runs insert or update with t's fields; id is NULL for an insert. Returns the result. */
+static PGresult *targets_write(struct admin_tx *tx, enum db_stmt stmt, const char *mid,
+                               const char *id, json_t *t)
+{
+	char item[24], value[48];
+	snprintf(item, sizeof(item), "%lld", json_integer_value(json_object_get(t, "item")));
+	json_t *v = json_object_get(t, "value");
+	if (json_is_integer(v))
+		snprintf(value, sizeof(value), "%lld", json_integer_value(v));
+	else
+		snprintf(value, sizeof(value), "%.17g", json_real_value(v));
+	const char *p[] = {targets_str(t, "code"),
+	                   mid,
+	                   item,
+	                   targets_str(t, "metric"),
+	                   targets_str(t, "kind"),
+	                   targets_str(t, "comparator"),
+	                   value,
+	                   targets_str(t, "unit_of_measure"),
+	                   targets_str(t, "deadline"),
+	                   targets_str(t, "recurrence"),
+	                   targets_str(t, "recurrence_start"),
+	                   targets_str(t, "accountable_unit"),
+	                   targets_str(t, "aggregation"),
+	                   targets_str(t, "share_of"),
+	                   targets_str(t, "source_phrase"),
+	                   id};
+	return admin_exec(tx, stmt, id != NULL ? 16 : 15, p, TARGETS_CODE_TAKEN);
+}
+
+void targets_repo_create(struct http_ctx *ctx, long long measure_id, json_t *body, json_t *errors,
+                         struct targets_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct admin_tx tx;
+	char mid[24], id[24];
+	snprintf(mid, sizeof(mid), "%lld", measure_id);
+	if (admin_begin(ctx, errors, &tx) != 0)
+		goto cleanup;
+	if (targets_check(&tx, mid, NULL, body) != 0)
+		goto cleanup;
+	PGresult *r = targets_write(&tx, STMT_TARGET_INSERT, mid, NULL, body);
+	if (r == NULL)
+		goto cleanup;
+	int created = PQntuples(r) == 1;
+	if (created)
+		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!created) {
+		admin_fail(&tx, SVC_CONFLICT, TARGETS_CODE_TAKEN);
+		goto cleanup;
+	}
+	if ((out->json = admin_json(&tx, STMT_TARGET_GET, id)) == NULL)
+		goto cleanup;
+	if (admin_audit(&tx, "target.create", "target", id, NULL, out->json) != 0 ||
+	    admin_commit(&tx) != 0)
+		goto cleanup;
+	out->id = atoll(id);
+cleanup:
+	targets_finish(&tx, out);
+}
+
+/* The target's current state in the shape of a request body. */
+static json_t *targets_current_body(json_t *cur)
+{
+	static const char *const keys[] = {"code",        "metric",        "kind",
+	                                   "comparator",  "value",         "unit_of_measure",
+	                                   "deadline",    "recurrence",    "recurrence_start",
+	                                   "aggregation", "source_phrase", NULL};
+	json_t *b = json_object();
+	for (int i = 0; keys[i] != NULL; i++) {
+		json_t *v = json_object_get(cur, keys[i]);
+		if (v != NULL && !json_is_null(v))
+			json_object_set(b, keys[i], v);
+	}
+	json_object_set(b, "item", json_object_get(cur, "item_number"));
+	json_t *acc = json_object_get(json_object_get(cur, "accountable_unit"), "code");
+	if (acc != NULL)
+		json_object_set(b, "accountable_unit", acc);
+	json_t *so = json_object_get(json_object_get(cur, "share_of"), "code");
+	if (so != NULL)
+		json_object_set(b, "share_of", so);
+	return b;
+}
+
+void targets_repo_update(struct http_ctx *ctx, long long tid, const char *if_match, json_t *body,
+                         json_t *errors, struct targets_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct admin_tx tx;
+	char id[24], mid[24], *before = NULL;
+	json_t *cur = NULL, *merged = NULL;
+	snprintf(id, sizeof(id), "%lld", tid);
+	if (admin_begin(ctx, errors, &tx) != 0)
+		goto cleanup;
+	if ((before = admin_lock(&tx, STMT_TARGET_LOCK, id, if_match, "no such target")) == NULL)
+		goto cleanup;
+	cur = json_loads(before, 0, NULL);
+	snprintf(mid, sizeof(mid), "%lld", json_integer_value(json_object_get(cur, "measure_id")));
+	merged = targets_current_body(cur);
+	json_object_update(merged, body);
+	/* null clears an optional member (deadline, recurrence, accountable_unit, ...) */
+	const char *key;
+	json_t *v, *tmp;
+	json_object_foreach_safe(merged, tmp, key, v)
+	{
+		if (json_is_null(v))
+			json_object_del(merged, key);
+	}
+	if (targets_check(&tx, mid, id, merged) != 0)
+		goto cleanup;
+	PGresult *r = targets_write(&tx, STMT_TARGET_UPDATE, mid, id, merged);
+	if (r == NULL)
+		goto cleanup;
+	PQclear(r);
+	if ((out->json = admin_json(&tx, STMT_TARGET_GET, id)) == NULL)
+		goto cleanup;
+	if (admin_audit(&tx, "target.update", "target", id, before, out->json) != 0 ||
+	    admin_commit(&tx) != 0)
+		goto cleanup;
+	out->id = tid;
+cleanup:
+	targets_finish(&tx, out);
+	json_decref(cur);
+	json_decref(merged);
+	free(before);
+}
+
+void targets_repo_delete(struct http_ctx *ctx, long long tid, const char *if_match,
+                         struct targets_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct admin_tx tx;
+	char id[24], *before = NULL;
+	snprintf(id, sizeof(id), "%lld", tid);
+	if (admin_begin(ctx, NULL, &tx) != 0)
+		goto cleanup;
+	if ((before = admin_lock(&tx, STMT_TARGET_LOCK, id, if_match, "no such target")) == NULL)
+		goto cleanup;
+	const char *p[] = {id};
+	PGresult *r = admin_exec(&tx, STMT_TARGET_DELETE, 1, p,
+	                         "the target has progress values reported against it and cannot "
+	                         "be deleted");
+	if (r == NULL)
+		goto cleanup;
+	PQclear(r);
+	if (admin_audit(&tx, "target.delete", "target", id, before, NULL) != 0 ||
+	    admin_commit(&tx) != 0)
+		goto cleanup;
+	out->id = tid;
+cleanup:
+	targets_finish(&tx, out);
+	free(before);
+}

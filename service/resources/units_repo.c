@@ -1,0 +1,224 @@
+/* units_repo.c — the statements behind POST/PATCH/DELETE of units, in the order they run. */
+#include "units_repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../reference_input.h"
+#include "../validate.h"
+
+#define UNITS_CODE_TAKEN "a unit with this code already exists"
+
+static void units_finish(struct admin_tx *tx, struct units_result *out)
+{
+	if (tx->err != SVC_OK) {
+		free(out->json);
+		out->json = NULL;
+	}
+	out->err = tx->err;
+	out->detail = tx->detail;
+	admin_end(tx);
+}
+
+/* Members that are unknown units or groups, as field errors. members may be NULL. */
+static int units_check_members(struct admin_tx *tx, json_t *members)
+{
+	if (!json_is_array(members))
+		return 0;
+	char *text = json_dumps(members, JSON_COMPACT);
+	const char *p[] = {text};
+	PGresult *r = admin_exec(tx, STMT_UNIT_MEMBER_PROBLEMS, 1, p, NULL);
+	free(text);
+	if (r == NULL)
+		return -1;
+	int rows = PQntuples(r);
+	for (int i = 0; i < rows; i++) {
+		char ptr[48];
+		snprintf(ptr, sizeof(ptr), "/members/%s", PQgetvalue(r, i, 0));
+		if (PQgetisnull(r, i, 2))
+			verr_add(tx->errors, ptr, "unknown unit \"%s\"", PQgetvalue(r, i, 1));
+		else
+			verr_add(tx->errors, ptr, "a group cannot be a member");
+	}
+	PQclear(r);
+	return rows > 0 ? admin_fail(tx, SVC_VALIDATION,
+	                             "the unit is not valid; nothing was "
+	                             "written")
+	                : 0;
+}
+
+static int units_set_members(struct admin_tx *tx, const char *id, json_t *members, int clear)
+{
+	const char *p[] = {id, NULL};
+	PGresult *r;
+	if (clear) {
+		if ((r = admin_exec(tx, STMT_UNIT_MEMBERS_CLEAR, 1, p, NULL)) == NULL)
+			return -1;
+		PQclear(r);
+	}
+	if (!json_is_array(members))
+		return 0;
+	char *text = json_dumps(members, JSON_COMPACT);
+	p[1] = text;
+	r = admin_exec(tx, STMT_UNIT_MEMBERS_ADD, 2, p, NULL);
+	free(text);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+static const char *units_bool(json_t *v)
+{
+	return v == NULL || json_is_true(v) ? "true" : "false";
+}
+
+void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct units_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct admin_tx tx;
+	char id[24];
+	if (admin_begin(ctx, errors, &tx) != 0)
+		goto cleanup;
+	json_t *members = json_object_get(body, "members");
+	if (units_check_members(&tx, members) != 0)
+		goto cleanup;
+	const char *ip[] = {json_string_value(json_object_get(body, "code")),
+	                    json_string_value(json_object_get(body, "name")),
+	                    json_string_value(json_object_get(body, "kind")),
+	                    units_bool(json_object_get(body, "in_source")),
+	                    json_string_value(json_object_get(body, "note"))};
+	PGresult *r = admin_exec(&tx, STMT_UNIT_INSERT, 5, ip, UNITS_CODE_TAKEN);
+	if (r == NULL)
+		goto cleanup;
+	int created = PQntuples(r) == 1;
+	if (created)
+		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!created) {
+		admin_fail(&tx, SVC_CONFLICT, UNITS_CODE_TAKEN);
+		goto cleanup;
+	}
+	if (units_set_members(&tx, id, members, 0) != 0)
+		goto cleanup;
+	if ((out->json = admin_json(&tx, STMT_UNIT_GET, id)) == NULL)
+		goto cleanup;
+	if (admin_audit(&tx, "unit.create", "unit", id, NULL, out->json) != 0 ||
+	    admin_commit(&tx) != 0)
+		goto cleanup;
+	out->id = atoll(id);
+cleanup:
+	units_finish(&tx, out);
+}
+
+/* The unit's current state in the shape of a request body: member objects become codes. */
+static json_t *units_current_body(json_t *cur)
+{
+	json_t *b = json_object();
+	static const char *const keys[] = {"code", "name", "kind", "in_source", "note", NULL};
+	for (int i = 0; keys[i] != NULL; i++) {
+		json_t *v = json_object_get(cur, keys[i]);
+		if (v != NULL && !json_is_null(v))
+			json_object_set(b, keys[i], v);
+	}
+	json_t *members = json_object_get(cur, "members");
+	if (json_is_array(members)) {
+		json_t *codes = json_array();
+		size_t i;
+		json_t *m;
+		json_array_foreach(members, i, m)
+		        json_array_append(codes, json_object_get(m, "code"));
+		json_object_set_new(b, "members", codes);
+	}
+	return b;
+}
+
+/* Is the unit's kind a group? */
+static int units_is_group(json_t *obj)
+{
+	const char *k = json_string_value(json_object_get(obj, "kind"));
+	return k != NULL && strcmp(k, "group") == 0;
+}
+
+void units_repo_update(struct http_ctx *ctx, long long uid, const char *if_match, json_t *body,
+                       json_t *errors, struct units_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct admin_tx tx;
+	char id[24], *before = NULL;
+	json_t *cur = NULL, *merged = NULL;
+	snprintf(id, sizeof(id), "%lld", uid);
+	if (admin_begin(ctx, errors, &tx) != 0)
+		goto cleanup;
+	if ((before = admin_lock(&tx, STMT_UNIT_LOCK, id, if_match, "no such unit")) == NULL)
+		goto cleanup;
+	cur = json_loads(before, 0, NULL);
+	merged = units_current_body(cur);
+	json_object_update(merged, body); /* members named in the body win; null clears note */
+	if (json_is_null(json_object_get(merged, "note")))
+		json_object_del(merged, "note");
+	if (units_is_group(cur) != units_is_group(merged)) {
+		verr_add(errors, "/kind",
+		         "a unit cannot become or stop being a group; create a new unit instead");
+		admin_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
+		goto cleanup;
+	}
+	if (reference_input_unit(merged, 0, errors) != 0) {
+		admin_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
+		goto cleanup;
+	}
+	json_t *members = json_object_get(body, "members");
+	if (units_check_members(&tx, members) != 0)
+		goto cleanup;
+	const char *up[] = {id,
+	                    json_string_value(json_object_get(merged, "code")),
+	                    json_string_value(json_object_get(merged, "name")),
+	                    json_string_value(json_object_get(merged, "kind")),
+	                    units_bool(json_object_get(merged, "in_source")),
+	                    json_string_value(json_object_get(merged, "note"))};
+	PGresult *r = admin_exec(&tx, STMT_UNIT_UPDATE, 6, up, UNITS_CODE_TAKEN);
+	if (r == NULL)
+		goto cleanup;
+	PQclear(r);
+	if (json_is_array(members) && units_set_members(&tx, id, members, 1) != 0)
+		goto cleanup;
+	if ((out->json = admin_json(&tx, STMT_UNIT_GET, id)) == NULL)
+		goto cleanup;
+	if (admin_audit(&tx, "unit.update", "unit", id, before, out->json) != 0 ||
+	    admin_commit(&tx) != 0)
+		goto cleanup;
+	out->id = uid;
+cleanup:
+	units_finish(&tx, out);
+	json_decref(cur);
+	json_decref(merged);
+	free(before);
+}
+
+void units_repo_delete(struct http_ctx *ctx, long long uid, const char *if_match,
+                       struct units_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct admin_tx tx;
+	char id[24], *before = NULL;
+	snprintf(id, sizeof(id), "%lld", uid);
+	if (admin_begin(ctx, NULL, &tx) != 0)
+		goto cleanup;
+	if ((before = admin_lock(&tx, STMT_UNIT_LOCK, id, if_match, "no such unit")) == NULL)
+		goto cleanup;
+	const char *p[] = {id};
+	PGresult *r = admin_exec(&tx, STMT_UNIT_DELETE, 1, p,
+	                         "the unit is still assigned to measures, accountable for "
+	                         "targets or named in progress records; remove those first");
+	if (r == NULL)
+		goto cleanup;
+	PQclear(r);
+	if (admin_audit(&tx, "unit.delete", "unit", id, before, NULL) != 0 ||
+	    admin_commit(&tx) != 0)
+		goto cleanup;
+	out->id = uid;
+cleanup:
+	units_finish(&tx, out);
+	free(before);
+}

@@ -1,0 +1,127 @@
+/* admin_sql.h — admin writes to reference data (units, assignments, targets, measures) and their
+ * audit rows. Lock statements return the resource's JSON exactly as its GET does, so the ETag an
+ * If-Match names can be compared with the row held FOR UPDATE. */
+#ifndef ZEREN_ADMIN_SQL_H
+#define ZEREN_ADMIN_SQL_H
+
+#include "json_sql.h"
+
+#define ADMIN_SQL(X)                                                                               \
+	/* $1 iss, $2 sub, $3 unit, $4 request id, $5 action, $6 entity, $7 id, $8/$9 JSON */      \
+	X(STMT_ADMIN_AUDIT,                                                                        \
+	  "INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, entity, "  \
+	  "entity_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)")   \
+	X(STMT_UNIT_LOCK, "SELECT " SQL_UNIT_JSON "::text FROM units u WHERE u.id = $1 "           \
+	                  "FOR UPDATE OF u")                                                       \
+	/* member codes ($1 JSON array) that are unknown or groups: index, code, kind */           \
+	X(STMT_UNIT_MEMBER_PROBLEMS,                                                               \
+	  "SELECT e.ord - 1, e.code, u.kind FROM jsonb_array_elements_text($1::jsonb) "            \
+	  "WITH ORDINALITY e(code, ord) LEFT JOIN units u ON u.code = e.code "                     \
+	  "WHERE u.id IS NULL OR u.kind = 'group' ORDER BY e.ord")                                 \
+	/* a unit that belongs to a group cannot become one */                                     \
+	X(STMT_UNIT_IS_MEMBER, "SELECT 1 FROM unit_memberships WHERE member_id = $1 LIMIT 1")      \
+	X(STMT_UNIT_INSERT,                                                                        \
+	  "INSERT INTO units (code, name, kind, in_source, note) VALUES ($1, $2, $3, "             \
+	  "$4::boolean, $5) ON CONFLICT (code) DO NOTHING RETURNING id")                           \
+	X(STMT_UNIT_UPDATE,                                                                        \
+	  "UPDATE units SET code = $2, name = $3, kind = $4, in_source = $5::boolean, note = $6, " \
+	  "row_version = row_version + 1, updated_at = now() WHERE id = $1")                       \
+	X(STMT_UNIT_MEMBERS_CLEAR, "DELETE FROM unit_memberships WHERE group_id = $1")             \
+	X(STMT_UNIT_MEMBERS_ADD,                                                                   \
+	  "INSERT INTO unit_memberships (group_id, member_id, position) SELECT $1, u.id, "         \
+	  "e.ord - 1 FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY e(code, ord) "      \
+	  "JOIN units u ON u.code = e.code")                                                       \
+	X(STMT_UNIT_DELETE, "DELETE FROM units WHERE id = $1")                                     \
+	/* the measure locked; its JSON as GET shows it (groups not expanded) */                   \
+	X(STMT_MEASURE_LOCK,                                                                       \
+	  "SELECT " SQL_MEASURE_JSON("false") "::text FROM measures m "                            \
+	                                      "WHERE m.id = $1 FOR UPDATE OF m")                   \
+	X(STMT_MEASURE_JSON, "SELECT " SQL_MEASURE_JSON("false") "::text FROM measures m "         \
+	                                                         "WHERE m.id = $1")                \
+	X(STMT_UNIT_ID_BY_CODE, "SELECT id FROM units WHERE code = $1")                            \
+	/* $1 measure, $2 unit id, $3 role: appended after the measure's last assignment */        \
+	X(STMT_ASSIGNMENT_INSERT,                                                                  \
+	  "INSERT INTO assignments (measure_id, unit_id, role, position) SELECT $1, $2, $3, "      \
+	  "coalesce(max(position) + 1, 0) FROM assignments WHERE measure_id = $1 "                 \
+	  "ON CONFLICT (measure_id, unit_id) DO NOTHING RETURNING 1")                              \
+	/* removes the assignment; returns the role it had and how many leads remain */            \
+	X(STMT_ASSIGNMENT_DELETE,                                                                  \
+	  "WITH d AS (DELETE FROM assignments WHERE measure_id = $1 AND unit_id = $2 "             \
+	  "RETURNING role) SELECT d.role, (SELECT count(*) FROM assignments a WHERE "              \
+	  "a.measure_id = $1 AND a.role = 'lead' AND a.unit_id <> $2) FROM d")                     \
+	X(STMT_MEASURE_TOUCH,                                                                      \
+	  "UPDATE measures SET row_version = row_version + 1, updated_at = now() WHERE id = $1")   \
+	X(STMT_TARGET_LOCK, "SELECT " SQL_TARGET_JSON "::text, tg.measure_id FROM targets tg "     \
+	                    "WHERE tg.id = $1 FOR UPDATE OF tg")                                   \
+	/* what a target's codes need from measure $1: its items {number: text}, the kind of       \
+	 * unit $2, whether target $3 is of the same plan and whether it is target $4 itself */    \
+	X(STMT_TARGET_CONTEXT,                                                                     \
+	  "SELECT coalesce((SELECT json_object_agg(i.number::text, i.text) FROM measure_items i "  \
+	  "WHERE i.measure_id = mm.id), '{}')::text, (SELECT kind FROM units WHERE code = $2), "   \
+	  "EXISTS (SELECT 1 FROM targets s JOIN measures sm ON sm.id = s.measure_id WHERE "        \
+	  "s.code = $3 AND sm.plan_id = mm.plan_id), coalesce((SELECT s.id = $4::bigint FROM "     \
+	  "targets s WHERE s.code = $3), false) FROM measures mm WHERE mm.id = $1")                \
+	/* $1 code, $2 measure, $3 item number, $4 metric, $5 kind, $6 comparator, $7 value,       \
+	 * $8 unit of measure, $9 deadline, $10 recurrence, $11 recurrence start, $12 unit code,   \
+	 * $13 aggregation, $14 share_of code, $15 source phrase */                                \
+	X(STMT_TARGET_INSERT,                                                                      \
+	  "INSERT INTO targets (code, measure_id, item_id, position, metric, kind, comparator, "   \
+	  "value, unit_of_measure, deadline, recurrence, recurrence_start, accountable_unit_id, "  \
+	  "aggregation, share_of_id, source_phrase) SELECT $1::text, $2::bigint, i.id, "           \
+	  "coalesce((SELECT max(position) + 1 FROM targets WHERE measure_id = $2::bigint), 0), "   \
+	  "$4::text, $5::text, $6::text, $7::numeric, $8::text, $9::date, $10::text, $11::date, "  \
+	  "(SELECT id FROM units WHERE code = $12::text), $13::text, (SELECT id FROM targets "     \
+	  "WHERE code = $14::text), $15::text FROM measure_items i WHERE i.measure_id = "          \
+	  "$2::bigint AND i.number = $3::int ON CONFLICT (code) DO NOTHING RETURNING id")          \
+	/* the same parameters, $16 the target */                                                  \
+	X(STMT_TARGET_UPDATE,                                                                      \
+	  "UPDATE targets SET code = $1::text, item_id = (SELECT id FROM measure_items WHERE "     \
+	  "measure_id = $2::bigint AND number = $3::int), metric = $4::text, kind = $5::text, "    \
+	  "comparator = $6::text, value = $7::numeric, unit_of_measure = $8::text, "               \
+	  "deadline = $9::date, recurrence = $10::text, recurrence_start = $11::date, "            \
+	  "accountable_unit_id = (SELECT id FROM units WHERE code = $12::text), "                  \
+	  "aggregation = $13::text, share_of_id = (SELECT id FROM targets WHERE code = "           \
+	  "$14::text), source_phrase = $15::text, row_version = row_version + 1, "                 \
+	  "updated_at = now() WHERE id = $16::bigint")                                             \
+	X(STMT_TARGET_DELETE, "DELETE FROM targets WHERE id = $1")                                 \
+	X(STMT_TASK_BY_CODE, "SELECT id, plan_id FROM tasks WHERE code = $1")                      \
+	/* is measure number $2 of plan $1 used by a measure other than $3? */                     \
+	X(STMT_MEASURE_NUMBER_TAKEN,                                                               \
+	  "SELECT 1 FROM measures WHERE plan_id = $1 AND number = $2::int AND id IS DISTINCT "     \
+	  "FROM $3::bigint")                                                                       \
+	/* unit codes ($1 JSON array) that name no unit: index, code */                            \
+	X(STMT_UNIT_CODES_UNKNOWN,                                                                 \
+	  "SELECT e.ord - 1, e.code FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY "    \
+	  "e(code, ord) WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.code = e.code) "           \
+	  "ORDER BY e.ord")                                                                        \
+	X(STMT_MEASURE_INSERT,                                                                     \
+	  "INSERT INTO measures (plan_id, task_id, code, number, title) VALUES ($1, $2, $3, "      \
+	  "$4::int, $5) ON CONFLICT (code) DO NOTHING RETURNING id")                               \
+	X(STMT_MEASURE_UPDATE,                                                                     \
+	  "UPDATE measures SET task_id = $2, code = $3, number = $4::int, title = $5, "            \
+	  "row_version = row_version + 1, updated_at = now() WHERE id = $1")                       \
+	/* $2 the items [{number, text}]: numbers past the last are removed, others upserted */    \
+	X(STMT_MEASURE_ITEMS_TRIM,                                                                 \
+	  "DELETE FROM measure_items WHERE measure_id = $1 AND number > $2::int")                  \
+	X(STMT_MEASURE_ITEMS_PUT,                                                                  \
+	  "INSERT INTO measure_items (measure_id, number, text) SELECT $1, (e->>'number')::int, "  \
+	  "e->>'text' FROM jsonb_array_elements($2::jsonb) e ON CONFLICT (measure_id, number) "    \
+	  "DO UPDATE SET text = EXCLUDED.text")                                                    \
+	/* items past $2 that targets point at */                                                  \
+	X(STMT_MEASURE_ITEMS_IN_USE,                                                               \
+	  "SELECT i.number FROM measure_items i WHERE i.measure_id = $1 AND i.number > $2::int "   \
+	  "AND EXISTS (SELECT 1 FROM targets t WHERE t.item_id = i.id) ORDER BY i.number")         \
+	/* targets whose source phrase the new item text ($2) no longer contains */                \
+	X(STMT_MEASURE_PHRASES_LOST,                                                               \
+	  "SELECT (e->>'number')::int - 1, t.code FROM targets t JOIN measure_items i ON "         \
+	  "i.id = t.item_id JOIN jsonb_array_elements($2::jsonb) e ON (e->>'number')::int = "      \
+	  "i.number WHERE t.measure_id = $1 AND strpos(e->>'text', t.source_phrase) = 0 "          \
+	  "ORDER BY 1, t.code")                                                                    \
+	/* $2 unit codes in order, $3 role, $4 first position */                                   \
+	X(STMT_MEASURE_ASSIGN_ALL,                                                                 \
+	  "INSERT INTO assignments (measure_id, unit_id, role, position) SELECT $1, u.id, $3, "    \
+	  "$4::int + e.ord - 1 FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY "         \
+	  "e(code, ord) JOIN units u ON u.code = e.code")                                          \
+	X(STMT_MEASURE_DELETE, "DELETE FROM measures WHERE id = $1")
+
+#endif
