@@ -105,10 +105,10 @@ static int progress_create_checks(struct http_ctx *ctx, PGresult *scope, const c
                                   json_t *errors, struct progress_result *out)
 {
 	if (PQgetisnull(scope, 0, 2)) {
+		/* a reporter's unit claim must name a unit: the token is not valid here */
 		if (ctx->principal.role == ROLE_REPORTER)
-			return progress_fail(out, SVC_FORBIDDEN,
-			                     "the token's unit is not a known "
-			                     "unit");
+			return progress_fail(out, SVC_UNAUTHORIZED,
+			                     "the token's unit claim names no known unit");
 		verr_add(errors, "/unit", "unknown unit");
 		return progress_fail(out, SVC_UNPROCESSABLE, "unknown unit");
 	}

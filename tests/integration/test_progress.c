@@ -47,7 +47,7 @@ static long post_as(const char *tok, int m, const char *period)
 	char *b = body_for(m, period);
 	struct http_resp *r = http_post_json("/v1/progress", tok, b);
 	long st = r->status;
-	if (st >= 400 && st != 403 && st != 409 && st != 422)
+	if (st >= 400 && st != 401 && st != 403 && st != 409 && st != 422)
 		fprintf(stderr, "unexpected %ld: %s\n", st, r->body);
 	if (st >= 400)
 		assert_problem(r, (int)st, NULL);
@@ -148,6 +148,10 @@ START_TEST(yunfu_permission_matrix)
 		ck_assert_int_eq(harness_count(COUNT_RECORDS), before + (st == 201));
 		ck_assert_int_eq(harness_count(COUNT_AUDIT), audit + (st == 201));
 	}
+	/* a reporter whose unit claim names no unit holds no valid token for writing */
+	char *ghost = harness_token("ghost", ROLE_REPORTER, "no-such-unit");
+	ck_assert_int_eq(post_as(ghost, 1, "2023"), 401);
+	free(ghost);
 	enum principal_role never[] = {ROLE_READER, ROLE_SUPERVISOR};
 	for (size_t i = 0; i < 2; i++) {
 		char *tok = harness_token("someone", never[i], "hrss");
