@@ -84,15 +84,9 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		return -1;
 	}
 	/* No JIT: compiling a plan costs tens of milliseconds, more than any statement here
-	 * runs, and the planner's costs for set-based reports cross its threshold. Custom plans
-	 * always: a generic plan cannot see how many elements an array parameter has or which
-	 * "$n IS NULL OR ..." filters apply, and for the report statements it is off by orders
-	 * of magnitude; planning these statements costs well under a millisecond. */
+	 * runs, and the planner's costs for set-based reports cross its threshold. */
 	char sql[160];
-	snprintf(sql, sizeof(sql),
-	         "SET statement_timeout = %d; SET jit = off; SET plan_cache_mode = "
-	         "force_custom_plan",
-	         pool->timeout_ms);
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET jit = off", pool->timeout_ms);
 	PGresult *r = PQexec(pg, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
@@ -263,6 +257,12 @@ static enum svc_error db_simple_command(struct db_conn *conn, const char *sql)
 	enum svc_error e = db_result_error(conn, r);
 	PQclear(r);
 	return e;
+}
+
+enum svc_error db_begin_custom_plans(struct db_conn *conn)
+{
+	return db_simple_command(conn, "BEGIN READ ONLY; SET LOCAL plan_cache_mode = "
+	                               "force_custom_plan");
 }
 
 enum svc_error db_begin(struct db_conn *conn)

@@ -47,6 +47,11 @@ enum svc_error db_result_error(struct db_conn *conn, const PGresult *res);
 enum svc_error db_begin(struct db_conn *conn) __attribute__((warn_unused_result));
 enum svc_error db_commit(struct db_conn *conn) __attribute__((warn_unused_result));
 void db_rollback(struct db_conn *conn);
+/* A read-only transaction whose statements are always planned for their parameters: a
+ * generic plan cannot see how long an array parameter is or which "$n IS NULL OR ..."
+ * filters apply, and for the report statements it is off by orders of magnitude. The
+ * transaction ends when the connection is released. */
+enum svc_error db_begin_custom_plans(struct db_conn *conn) __attribute__((warn_unused_result));
 
 /* Opens a standalone connection (for migrate/import), NULL with a message on failure. */
 PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen);

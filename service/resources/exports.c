@@ -669,6 +669,8 @@ static void exports_plan(struct http_ctx *ctx)
 	}
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
+		db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return;

@@ -194,6 +194,8 @@ static void reports_summary(struct http_ctx *ctx)
 		return;
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
+		db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return;
@@ -349,6 +351,8 @@ static void reports_overdue(struct http_ctx *ctx)
 	}
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
+		db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return;
@@ -543,6 +547,8 @@ static void reports_unit(struct http_ctx *ctx)
 		return;
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
+		db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return;

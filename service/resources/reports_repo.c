@@ -397,6 +397,8 @@ void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const c
 		return;
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
+		db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return;
@@ -437,6 +439,8 @@ void reports_reply_measure_targets(struct http_ctx *ctx, const char *measure_id)
 		return;
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
+	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
+		db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return;
