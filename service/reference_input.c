@@ -75,6 +75,8 @@ int reference_input_unit(json_t *body, int partial, json_t *errors)
 		return -1;
 	}
 	validate_known_members(body, known, "", errors);
+	if (partial && json_object_size(body) == 0)
+		verr_add(errors, "", "nothing to change");
 	reference_check_code(body, !partial, errors);
 	validate_string_member(body, "name", !partial, 500, "", errors);
 	if (partial && json_is_null(json_object_get(body, "name")))
@@ -204,6 +206,8 @@ int reference_input_target_patch(json_t *t, json_t *errors)
 		return -1;
 	}
 	validate_known_members(t, reference_target_known, "", errors);
+	if (json_object_size(t) == 0)
+		verr_add(errors, "", "nothing to change");
 	reference_check_code(t, 0, errors);
 	return json_array_size(errors) > before ? -1 : 0;
 }
@@ -315,6 +319,8 @@ int reference_input_measure_patch(json_t *body, json_t *errors)
 		return -1;
 	}
 	validate_known_members(body, reference_measure_known, "", errors);
+	if (json_object_size(body) == 0)
+		verr_add(errors, "", "nothing to change");
 	reference_check_code(body, 0, errors);
 	if (json_object_get(body, "lead") != NULL)
 		verr_add(errors, "/lead",
@@ -323,4 +329,102 @@ int reference_input_measure_patch(json_t *body, json_t *errors)
 		verr_add(errors, "/related",
 		         "change assignments through /v1/measures/{id}/assignments");
 	return json_array_size(errors) > before ? -1 : 0;
+}
+
+static const char *const reference_task_known[] = {"plan",  "code",  "number",
+                                                   "label", "title", NULL};
+static const char *const reference_plan_known[] = {
+        "code", "title", "start_date", "cadence", "report_due_days", "assumptions", NULL};
+static const char *const reference_cadences[] = {"month", "quarter", "half", "year", NULL};
+
+int reference_input_task(json_t *body, int merged, json_t *errors)
+{
+	size_t before = json_array_size(errors);
+	if (!json_is_object(body)) {
+		verr_add(errors, "", "must be a JSON object");
+		return -1;
+	}
+	validate_known_members(body, reference_task_known, "", errors);
+	reference_check_code(body, 1, errors);
+	if (merged) {
+		if (json_object_get(body, "plan") != NULL)
+			verr_add(errors, "/plan", "a task cannot move to another plan");
+	} else {
+		const char *plan = validate_string_member(body, "plan", 1, 64, "", errors);
+		if (plan != NULL && !validate_code(plan))
+			verr_add(errors, "/plan", "must be a plan code");
+	}
+	long long n;
+	validate_integer_member(body, "number", 1, 1, 100000, &n, "", errors);
+	validate_string_member(body, "label", 0, 64, "", errors);
+	validate_string_member(body, "title", 1, REFERENCE_TEXT_MAX, "", errors);
+	return json_array_size(errors) > before ? -1 : 0;
+}
+
+int reference_input_plan(json_t *body, json_t *errors)
+{
+	size_t before = json_array_size(errors);
+	if (!json_is_object(body)) {
+		verr_add(errors, "", "must be a JSON object");
+		return -1;
+	}
+	validate_known_members(body, reference_plan_known, "", errors);
+	reference_check_code(body, 1, errors);
+	validate_string_member(body, "title", 1, REFERENCE_TEXT_MAX, "", errors);
+	const char *d = validate_string_member(body, "start_date", 1, 10, "", errors);
+	if (d != NULL && !validate_date(d))
+		verr_add(errors, "/start_date", "must be a date YYYY-MM-DD");
+	const char *c = validate_string_member(body, "cadence", 1, 16, "", errors);
+	if (c != NULL && !validate_enum(c, reference_cadences))
+		verr_add(errors, "/cadence", "must be month, quarter, half or year");
+	long long days;
+	validate_integer_member(body, "report_due_days", 1, 0, 366, &days, "", errors);
+	json_t *as = json_object_get(body, "assumptions");
+	if (as != NULL && !json_is_array(as))
+		verr_add(errors, "/assumptions", "must be an array");
+	size_t i;
+	json_t *a;
+	json_array_foreach(as, i, a)
+	{
+		static const char *const assumption_known[] = {"field", "note", NULL};
+		char base[48];
+		snprintf(base, sizeof(base), "/assumptions/%zu", i);
+		if (!json_is_object(a)) {
+			verr_add(errors, base, "must be an object");
+			continue;
+		}
+		validate_known_members(a, assumption_known, base, errors);
+		validate_string_member(a, "field", 1, 64, base, errors);
+		validate_string_member(a, "note", 1, REFERENCE_TEXT_MAX, base, errors);
+	}
+	return json_array_size(errors) > before ? -1 : 0;
+}
+
+static int reference_patch_shape(json_t *body, const char *const *known, json_t *errors)
+{
+	size_t before = json_array_size(errors);
+	if (!json_is_object(body)) {
+		verr_add(errors, "", "must be a JSON object");
+		return -1;
+	}
+	validate_known_members(body, known, "", errors);
+	if (json_object_size(body) == 0)
+		verr_add(errors, "", "nothing to change");
+	reference_check_code(body, 0, errors);
+	return json_array_size(errors) > before ? -1 : 0;
+}
+
+int reference_input_task_patch(json_t *body, json_t *errors)
+{
+	if (reference_patch_shape(body, reference_task_known, errors) != 0)
+		return -1;
+	if (json_object_get(body, "plan") == NULL)
+		return 0;
+	verr_add(errors, "/plan", "a task cannot move to another plan");
+	return -1;
+}
+
+int reference_input_plan_patch(json_t *body, json_t *errors)
+{
+	return reference_patch_shape(body, reference_plan_known, errors);
 }

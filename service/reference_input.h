@@ -9,10 +9,10 @@
 extern const char *const reference_unit_kinds[];
 
 /* Checks a unit body: code, name, kind, in_source, note, members. With partial set (PATCH)
- * every member is optional but those present must be valid; otherwise code, name and kind
- * are required, and only a group has (non-empty, distinct) members. Member codes are checked
- * for shape here; existence and kind are the database's to say. Returns 0 when valid, -1
- * after appending errors. Borrows body. */
+ * every member is optional but those present must be valid (and at least one is sent); otherwise
+ * code, name and kind are required, and only a group has (non-empty, distinct) members. Member
+ * codes are checked for shape here; existence and kind are the database's to say. Returns 0 when
+ * valid, -1 after appending errors. Borrows body. */
 int reference_input_unit(json_t *body, int partial, json_t *errors)
         __attribute__((warn_unused_result));
 
@@ -46,5 +46,19 @@ int reference_input_measure(json_t *body, int merged, json_t *errors)
 
 /* A PATCH body for a measure: an object of known members, no lead or related. */
 int reference_input_measure_patch(json_t *body, json_t *errors) __attribute__((warn_unused_result));
+
+/* Checks a whole task body: code, number (positive), label (optional), title; and plan (a
+ * plan code) unless merged (a PATCH over the current task, which keeps its plan). */
+int reference_input_task(json_t *body, int merged, json_t *errors)
+        __attribute__((warn_unused_result));
+
+/* Checks a whole plan body: code, title, start_date, cadence, report_due_days (0..366) and
+ * optional assumptions [{field, note}]. */
+int reference_input_plan(json_t *body, json_t *errors) __attribute__((warn_unused_result));
+
+/* A PATCH body for a task (merged 1) or a plan: an object of known members, code valid when
+ * present; the merged whole is checked by the functions above. */
+int reference_input_task_patch(json_t *body, json_t *errors) __attribute__((warn_unused_result));
+int reference_input_plan_patch(json_t *body, json_t *errors) __attribute__((warn_unused_result));
 
 #endif

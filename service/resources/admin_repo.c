@@ -61,6 +61,16 @@ char *admin_json(struct admin_tx *tx, enum db_stmt stmt, const char *id)
 	return json;
 }
 
+int admin_exists(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p)
+{
+	PGresult *r = admin_exec(tx, stmt, n, p, NULL);
+	if (r == NULL)
+		return -1;
+	int found = PQntuples(r) > 0;
+	PQclear(r);
+	return found;
+}
+
 char *admin_lock(struct admin_tx *tx, enum db_stmt lock_stmt, const char *id, const char *if_match,
                  const char *not_found)
 {
@@ -146,8 +156,11 @@ int admin_preamble(struct http_ctx *ctx, long long *id, const char **if_match)
 		return -1;
 	if (id != NULL && http_param_id(ctx, 0, id) != 0)
 		return -1;
-	if (if_match == NULL)
-		return 0;
+	return if_match != NULL ? admin_require_if_match(ctx, if_match) : 0;
+}
+
+int admin_require_if_match(struct http_ctx *ctx, const char **if_match)
+{
 	*if_match = http_header(ctx, "If-Match");
 	if (*if_match == NULL) {
 		http_reply_problem(ctx, SVC_PRECONDITION_REQUIRED,

@@ -32,6 +32,9 @@ PGresult *admin_exec(struct admin_tx *tx, enum db_stmt stmt, int n, const char *
 /* Runs a statement whose single row's first column is JSON text; returns it (owned) or NULL
  * with tx->err set (SVC_NOT_FOUND when there is no row). */
 char *admin_json(struct admin_tx *tx, enum db_stmt stmt, const char *id);
+/* 1 when the statement returns a row, 0 when not, -1 with tx->err on a database error. */
+int admin_exists(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p)
+        __attribute__((warn_unused_result));
 /* Locks the row with lock_stmt($1 = id) and compares its ETag with if_match when if_match
  * is not NULL: 404 / 412. Returns the current JSON (owned) or NULL. */
 char *admin_lock(struct admin_tx *tx, enum db_stmt lock_stmt, const char *id, const char *if_match,
@@ -53,5 +56,7 @@ void admin_reply_invalid(struct http_ctx *ctx, json_t *errors, const char *detai
  * :id at param 0 when id is not NULL (404), and If-Match when if_match is not NULL (428).
  * Returns -1 after replying. */
 int admin_preamble(struct http_ctx *ctx, long long *id, const char **if_match);
+/* *if_match from the request; -1 after replying 428 when it is missing. */
+int admin_require_if_match(struct http_ctx *ctx, const char **if_match);
 
 #endif

@@ -201,7 +201,7 @@ static void measures_unassign(struct http_ctx *ctx)
 	long long id, unit_id;
 	const char *if_match = NULL;
 	if (admin_preamble(ctx, &id, NULL) != 0 || http_param_id(ctx, 1, &unit_id) != 0 ||
-	    admin_preamble(ctx, NULL, &if_match) != 0)
+	    admin_require_if_match(ctx, &if_match) != 0)
 		return;
 	struct assignments_result res;
 	assignments_repo_delete(ctx, id, unit_id, if_match, &res);

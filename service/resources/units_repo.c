@@ -208,6 +208,15 @@ void units_repo_delete(struct http_ctx *ctx, long long uid, const char *if_match
 	if ((before = admin_lock(&tx, STMT_UNIT_LOCK, id, if_match, "no such unit")) == NULL)
 		goto cleanup;
 	const char *p[] = {id};
+	int sole = admin_exists(&tx, STMT_UNIT_SOLE_MEMBER, 1, p);
+	if (sole != 0) {
+		if (sole > 0)
+			admin_fail(&tx, SVC_CONFLICT,
+			           "the unit is the only member of a group; change the group's "
+			           "members "
+			           "first");
+		goto cleanup;
+	}
 	PGresult *r = admin_exec(&tx, STMT_UNIT_DELETE, 1, p,
 	                         "the unit is still assigned to measures, accountable for "
 	                         "targets or named in progress records; remove those first");

@@ -1,4 +1,5 @@
-/* admin_sql.h — admin writes to reference data (units, assignments, targets, measures) and their
+/* admin_sql.h — admin writes to reference data (units, assignments, targets, measures, tasks,
+ * plans) and their
  * audit rows. Lock statements return the resource's JSON exactly as its GET does, so the ETag an
  * If-Match names can be compared with the row held FOR UPDATE. */
 #ifndef ZEREN_ADMIN_SQL_H
@@ -32,6 +33,10 @@
 	  "e.ord - 1 FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY e(code, ord) "      \
 	  "JOIN units u ON u.code = e.code")                                                       \
 	X(STMT_UNIT_DELETE, "DELETE FROM units WHERE id = $1")                                     \
+	/* a group whose only member is unit $1 would be left empty */                             \
+	X(STMT_UNIT_SOLE_MEMBER,                                                                   \
+	  "SELECT 1 FROM unit_memberships um WHERE um.member_id = $1 AND NOT EXISTS (SELECT 1 "    \
+	  "FROM unit_memberships o WHERE o.group_id = um.group_id AND o.member_id <> $1)")         \
 	/* the measure locked; its JSON as GET shows it (groups not expanded) */                   \
 	X(STMT_MEASURE_LOCK,                                                                       \
 	  "SELECT " SQL_MEASURE_JSON("false") "::text FROM measures m "                            \
@@ -122,6 +127,32 @@
 	  "INSERT INTO assignments (measure_id, unit_id, role, position) SELECT $1, u.id, $3, "    \
 	  "$4::int + e.ord - 1 FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY "         \
 	  "e(code, ord) JOIN units u ON u.code = e.code")                                          \
-	X(STMT_MEASURE_DELETE, "DELETE FROM measures WHERE id = $1")
+	X(STMT_MEASURE_DELETE, "DELETE FROM measures WHERE id = $1")                               \
+	X(STMT_TASK_LOCK, "SELECT " SQL_TASK_JSON "::text FROM tasks t WHERE t.id = $1 "           \
+	                  "FOR UPDATE OF t")                                                       \
+	X(STMT_PLAN_BY_CODE, "SELECT id FROM plans WHERE code = $1")                               \
+	X(STMT_TASK_NUMBER_TAKEN,                                                                  \
+	  "SELECT 1 FROM tasks WHERE plan_id = $1 AND number = $2::int AND id IS DISTINCT FROM "   \
+	  "$3::bigint")                                                                            \
+	X(STMT_TASK_INSERT,                                                                        \
+	  "INSERT INTO tasks (plan_id, code, number, label, title) VALUES ($1, $2, $3::int, "      \
+	  "coalesce($4, ''), $5) ON CONFLICT (code) DO NOTHING RETURNING id")                      \
+	X(STMT_TASK_UPDATE,                                                                        \
+	  "UPDATE tasks SET code = $2, number = $3::int, label = coalesce($4, ''), title = $5, "   \
+	  "row_version = row_version + 1, updated_at = now() WHERE id = $1")                       \
+	X(STMT_TASK_HAS_MEASURES, "SELECT 1 FROM measures WHERE task_id = $1 LIMIT 1")             \
+	X(STMT_TASK_DELETE, "DELETE FROM tasks WHERE id = $1")                                     \
+	X(STMT_PLAN_LOCK, "SELECT " SQL_PLAN_JSON "::text FROM plans p WHERE p.id = $1 "           \
+	                  "FOR UPDATE OF p")                                                       \
+	X(STMT_PLAN_INSERT,                                                                        \
+	  "INSERT INTO plans (code, title, start_date, cadence, report_due_days, assumptions) "    \
+	  "VALUES ($1, $2, $3::date, $4, $5::int, coalesce($6::jsonb, '[]')) "                     \
+	  "ON CONFLICT (code) DO NOTHING RETURNING id")                                            \
+	X(STMT_PLAN_UPDATE,                                                                        \
+	  "UPDATE plans SET code = $2, title = $3, start_date = $4::date, cadence = $5, "          \
+	  "report_due_days = $6::int, assumptions = coalesce($7::jsonb, '[]'), "                   \
+	  "row_version = row_version + 1, updated_at = now() WHERE id = $1")                       \
+	X(STMT_PLAN_HAS_TASKS, "SELECT 1 FROM tasks WHERE plan_id = $1 LIMIT 1")                   \
+	X(STMT_PLAN_DELETE, "DELETE FROM plans WHERE id = $1")
 
 #endif

@@ -1,5 +1,5 @@
 /* test_admin.c — admin writes to reference data over HTTP: units, a measure's assignments,
- * targets and measures.
+ * targets, measures, tasks and plans.
  * Each happy path is read back through GET at once (the cache must not serve stale data);
  * each refusal leaves row and audit counts as they were. */
 #include <stdio.h>
@@ -9,11 +9,12 @@
 #include "harness.h"
 #include "suites.h"
 
+/* every reference table's row count, folded into one number */
 #define COUNT_REFERENCE                                                                            \
-	"SELECT (SELECT count(*) FROM units) * 1000000000000 + (SELECT count(*) FROM "             \
-	"unit_memberships) * 1000000000 + (SELECT count(*) FROM assignments) * 1000000 + "         \
-	"(SELECT count(*) FROM targets) * 1000 + (SELECT count(*) FROM measures) + (SELECT "       \
-	"count(*) FROM measure_items) * 1000000000000000"
+	"SELECT hashtext(concat_ws(',', (SELECT count(*) FROM plans), (SELECT count(*) FROM "      \
+	"tasks), (SELECT count(*) FROM measures), (SELECT count(*) FROM measure_items), (SELECT "  \
+	"count(*) FROM units), (SELECT count(*) FROM unit_memberships), (SELECT count(*) FROM "    \
+	"assignments), (SELECT count(*) FROM targets)))"
 #define COUNT_AUDIT "SELECT count(*) FROM audit_log"
 
 static char *admin, *reader;
@@ -183,6 +184,16 @@ START_TEST(group_members_are_checked_and_replaced)
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(members, 0), "code")),
 	                 "education");
 	http_resp_free(r);
+	/* education is the group's only member now */
+	char epath[64], eetag[40];
+	snprintf(epath, sizeof(epath), "/v1/units/%lld", unit_id("education"));
+	r = get_ok(epath, eetag);
+	http_resp_free(r);
+	rows = harness_count(COUNT_REFERENCE);
+	audit = harness_count(COUNT_AUDIT);
+	r = send_req("DELETE", epath, admin, NULL, eetag);
+	ck_assert_ptr_nonnull(strstr(r->body, "only member of a group"));
+	refused(r, 409, NULL, rows, audit);
 	/* the member's own view lists its group */
 	char mpath[64];
 	snprintf(mpath, sizeof(mpath), "/v1/units/%lld", unit_id("education"));
@@ -239,6 +250,7 @@ START_TEST(unit_refusals_write_nothing)
 	refused(send_req("PATCH", path, admin, "{\"in_source\":\"yes\"}", etag), 400, "/in_source",
 	        rows, audit);
 	refused(send_req("PATCH", path, admin, "{\"name\":null}", etag), 400, "/name", rows, audit);
+	refused(send_req("PATCH", path, admin, "{}", etag), 400, "", rows, audit);
 
 	/* 409: a code in use, on create and on rename; a unit still referenced */
 	refused(send_req("POST", "/v1/units", admin,
@@ -702,6 +714,170 @@ START_TEST(measure_refusals_write_nothing)
 }
 END_TEST
 
+START_TEST(task_and_plan_create_update_delete)
+{
+	char ppath[64], tpath[64], loc[64], etag[40], tetag[40], got[40];
+	size_t plans = list_size("/v1/plans"); /* cached now */
+	struct http_resp *r = send_req("POST", "/v1/plans", admin,
+	                               "{\"code\":\"test-plan\",\"title\":\"测试方案\","
+	                               "\"start_date\":\"2023-01-01\",\"cadence\":\"month\","
+	                               "\"report_due_days\":10}",
+	                               NULL);
+	ck_assert_int_eq(r->status, 201);
+	long long pid = json_integer_value(json_object_get(r->json, "id"));
+	snprintf(ppath, sizeof(ppath), "/v1/plans/%lld", pid);
+	ck_assert_str_eq(http_resp_header(r, "Location", loc, sizeof(loc)), ppath);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "assumptions")), 0);
+	http_resp_header(r, "ETag", etag, sizeof(etag));
+	http_resp_free(r);
+	r = get_ok(ppath, got);
+	ck_assert_str_eq(got, etag);
+	http_resp_free(r);
+	ck_assert_uint_eq(list_size("/v1/plans"), plans + 1);
+
+	char tlist[96];
+	snprintf(tlist, sizeof(tlist), "/v1/tasks?plan_id=%lld", pid);
+	ck_assert_uint_eq(list_size(tlist), 0); /* cached now */
+	r = send_req("POST", "/v1/tasks", admin,
+	             "{\"plan\":\"test-plan\",\"code\":\"test-plan-t1\",\"number\":1,"
+	             "\"label\":\"（一）\",\"title\":\"第一项任务\"}",
+	             NULL);
+	ck_assert_int_eq(r->status, 201);
+	long long tid = json_integer_value(json_object_get(r->json, "id"));
+	snprintf(tpath, sizeof(tpath), "/v1/tasks/%lld", tid);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "plan_id")), pid);
+	http_resp_header(r, "ETag", tetag, sizeof(tetag));
+	http_resp_free(r);
+	ck_assert_uint_eq(list_size(tlist), 1);
+
+	/* a plan with tasks, a task with measures cannot go */
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	r = get_ok(ppath, etag);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "task_count")), 1);
+	http_resp_free(r);
+	refused(send_req("DELETE", ppath, admin, NULL, etag), 409, NULL, rows, audit);
+
+	r = send_req("PATCH", tpath, admin, "{\"title\":\"改过的任务\",\"label\":null}", tetag);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_header(r, "ETag", tetag, sizeof(tetag));
+	http_resp_free(r);
+	r = get_ok(tpath, got);
+	ck_assert_str_eq(got, tetag);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "title")), "改过的任务");
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "label")), "");
+	http_resp_free(r);
+
+	r = send_req("PATCH", ppath, admin,
+	             "{\"cadence\":\"quarter\",\"assumptions\":[{\"field\":\"start_date\","
+	             "\"note\":\"假定\"}]}",
+	             etag);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_header(r, "ETag", etag, sizeof(etag));
+	http_resp_free(r);
+	r = get_ok(ppath, got);
+	ck_assert_str_eq(got, etag);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "cadence")), "quarter");
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "assumptions")), 1);
+	http_resp_free(r);
+
+	r = send_req("DELETE", tpath, admin, NULL, tetag);
+	ck_assert_int_eq(r->status, 204);
+	http_resp_free(r);
+	ck_assert_uint_eq(list_size(tlist), 0);
+	r = get_ok(ppath, etag);
+	http_resp_free(r);
+	r = send_req("DELETE", ppath, admin, NULL, etag);
+	ck_assert_int_eq(r->status, 204);
+	http_resp_free(r);
+	r = http_get(ppath, reader);
+	ck_assert_int_eq(r->status, 404);
+	http_resp_free(r);
+	ck_assert_uint_eq(list_size("/v1/plans"), plans);
+	static const char *const actions[] = {"plan.create", "plan.update", "plan.delete",
+	                                      "task.create", "task.update", "task.delete"};
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_int_eq(audit_count(actions[i]), 1);
+}
+END_TEST
+
+START_TEST(task_and_plan_refusals_write_nothing)
+{
+	char ppath[64], tpath[64], pet[40], tet[40];
+	long long pid = harness_count("SELECT id FROM plans"),
+	          tid = harness_count("SELECT id FROM tasks WHERE code = 'yunfu-gdjg-t1'");
+	snprintf(ppath, sizeof(ppath), "/v1/plans/%lld", pid);
+	snprintf(tpath, sizeof(tpath), "/v1/tasks/%lld", tid);
+	struct http_resp *r = get_ok(ppath, pet);
+	http_resp_free(r);
+	r = get_ok(tpath, tet);
+	http_resp_free(r);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	const char *plan_ok = "{\"code\":\"p2\",\"title\":\"方案\",\"start_date\":"
+	                      "\"2023-01-01\",\"cadence\":\"year\",\"report_due_days\":0}";
+	const char *task_ok = "{\"plan\":\"yunfu-gdjg\",\"code\":\"t9\",\"number\":9,"
+	                      "\"title\":\"任务\"}";
+
+	refused(send_req("POST", "/v1/plans", reader, plan_ok, NULL), 403, NULL, rows, audit);
+	refused(send_req("POST", "/v1/tasks", reader, task_ok, NULL), 403, NULL, rows, audit);
+	refused(send_req("PATCH", ppath, reader, "{\"title\":\"x\"}", pet), 403, NULL, rows, audit);
+	refused(send_req("DELETE", tpath, reader, NULL, tet), 403, NULL, rows, audit);
+
+	refused(send_req("POST", "/v1/plans", admin,
+	                 "{\"code\":\"p2\",\"title\":\"方案\",\"start_date\":\"2023-02-29\","
+	                 "\"cadence\":\"week\",\"report_due_days\":400,\"assumptions\":[{}]}",
+	                 NULL),
+	        400, "/start_date", rows, audit);
+	r = send_req("POST", "/v1/plans", admin,
+	             "{\"code\":\"p2\",\"title\":\"方案\",\"start_date\":\"2023-02-29\","
+	             "\"cadence\":\"week\",\"report_due_days\":400,\"assumptions\":[{}]}",
+	             NULL);
+	assert_problem(r, 400, "/cadence");
+	assert_problem(r, 400, "/report_due_days");
+	assert_problem(r, 400, "/assumptions/0/field");
+	http_resp_free(r);
+	refused(send_req("POST", "/v1/plans", admin,
+	                 "{\"code\":\"yunfu-gdjg\",\"title\":\"方案\",\"start_date\":"
+	                 "\"2023-01-01\",\"cadence\":\"year\",\"report_due_days\":0}",
+	                 NULL),
+	        409, NULL, rows, audit);
+	refused(send_req("POST", "/v1/tasks", admin,
+	                 "{\"plan\":\"no-such-plan\",\"code\":\"t9\",\"number\":9,\"title\":"
+	                 "\"任务\"}",
+	                 NULL),
+	        400, "/plan", rows, audit);
+	refused(send_req("POST", "/v1/tasks", admin,
+	                 "{\"plan\":\"yunfu-gdjg\",\"code\":\"t9\",\"number\":0}", NULL),
+	        400, "/title", rows, audit);
+	refused(send_req("POST", "/v1/tasks", admin,
+	                 "{\"plan\":\"yunfu-gdjg\",\"code\":\"t9\",\"number\":1,\"title\":"
+	                 "\"任务\"}",
+	                 NULL),
+	        409, NULL, rows, audit);
+	refused(send_req("POST", "/v1/tasks", admin,
+	                 "{\"plan\":\"yunfu-gdjg\",\"code\":\"yunfu-gdjg-t2\",\"number\":9,"
+	                 "\"title\":\"任务\"}",
+	                 NULL),
+	        409, NULL, rows, audit);
+
+	refused(send_req("PATCH", tpath, admin, "{\"plan\":\"yunfu-gdjg\"}", tet), 400, "/plan",
+	        rows, audit);
+	refused(send_req("PATCH", tpath, admin, "{\"number\":2}", tet), 409, NULL, rows, audit);
+	refused(send_req("PATCH", ppath, admin, "{\"cadence\":\"week\"}", pet), 400, "/cadence",
+	        rows, audit);
+	refused(send_req("PATCH", ppath, admin, "{\"title\":\"x\"}", NULL), 428, NULL, rows, audit);
+	refused(send_req("PATCH", tpath, admin, "{\"title\":\"x\"}", "\"0000000000000000\""), 412,
+	        NULL, rows, audit);
+	refused(send_req("DELETE", ppath, admin, NULL, "\"0000000000000000\""), 412, NULL, rows,
+	        audit);
+	refused(send_req("DELETE", tpath, admin, NULL, NULL), 428, NULL, rows, audit);
+	refused(send_req("PATCH", "/v1/plans/999999", admin, "{\"title\":\"x\"}", pet), 404, NULL,
+	        rows, audit);
+	refused(send_req("DELETE", "/v1/tasks/999999", admin, NULL, tet), 404, NULL, rows, audit);
+	refused(send_req("DELETE", tpath, admin, NULL, tet), 409, NULL, rows, audit);
+	refused(send_req("DELETE", ppath, admin, NULL, pet), 409, NULL, rows, audit);
+}
+END_TEST
+
 Suite *admin_suite(void)
 {
 	Suite *s = suite_create("admin");
@@ -717,6 +893,8 @@ Suite *admin_suite(void)
 	tcase_add_test(tc, target_refusals_write_nothing);
 	tcase_add_test(tc, measure_create_update_delete);
 	tcase_add_test(tc, measure_refusals_write_nothing);
+	tcase_add_test(tc, task_and_plan_create_update_delete);
+	tcase_add_test(tc, task_and_plan_refusals_write_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -152,7 +152,7 @@ static size_t pk_sign(EVP_PKEY *key, enum signer how, const char *input, unsigne
 /* header.payload.signature from JSON texts; for SIGN_HS256 key is the secret (a string). */
 static char *make_token(const char *header, const char *payload, enum signer how, const void *key)
 {
-	unsigned char sig[1024];
+	unsigned char sig[1024] = {0};
 	unsigned int hlen = 0;
 	size_t sig_len = 0;
 	char *input = fmt("%s.%s", b64url_str(header), b64url_str(payload));

@@ -50,8 +50,9 @@ START_TEST(valid_units_pass)
 	                            0),
 	                 0);
 	ck_assert_int_eq(unit_check("{\"name\":\"新名\"}", 1), 0);
-	ck_assert_int_eq(unit_check("{}", 1), 0);
 	ck_assert_int_eq(json_array_size(errors), 0);
+	ck_assert_int_eq(unit_check("{}", 1), -1); /* nothing to change */
+	ck_assert(has_pointer(""));
 }
 END_TEST
 
@@ -185,6 +186,15 @@ START_TEST(target_patch_checks_shape_only)
 	json_decref(b);
 	b = json_loads("[]", 0, NULL);
 	ck_assert_int_eq(reference_input_target_patch(b, errors), -1);
+	json_decref(b);
+	static const char *const empty = "{}";
+	b = json_loads(empty, 0, NULL);
+	json_array_clear(errors);
+	ck_assert_int_eq(reference_input_target_patch(b, errors), -1);
+	ck_assert_int_eq(reference_input_measure_patch(b, errors), -1);
+	ck_assert_int_eq(reference_input_task_patch(b, errors), -1);
+	ck_assert_int_eq(reference_input_plan_patch(b, errors), -1);
+	ck_assert_int_eq(json_array_size(errors), 4);
 	json_decref(b);
 }
 END_TEST
