@@ -119,6 +119,14 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "zeren serve: unknown option %s\n", argv[i]);
 		return 2;
 	}
+	/* Block the signals before any thread starts (the cache listener, the HTTP pool) so
+	 * that only sigwait below sees them. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	struct app app;
 	memset(&app, 0, sizeof(app));
 	if (load_config(&app.cfg) != 0 || require_database(&app.cfg) != 0) {
@@ -144,13 +152,6 @@ static int cmd_serve(int argc, char **argv)
 	if (app.read_pool == app.pool)
 		app.refcache = refcache_create(app.cfg.database_url, 8192, 64u << 20);
 
-	/* Block the signals before any thread starts so only sigwait below sees them. */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	int port = 0;
 	struct http_server *server = http_server_start(&app, &port);

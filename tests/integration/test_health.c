@@ -49,6 +49,35 @@ START_TEST(readyz_without_database_is_503_and_service_lives)
 }
 END_TEST
 
+/* With the database away: a bad token is still 401 (decided before any database work), a good
+ * one gets 503 with Retry-After on reads and writes, and the service stays up. */
+START_TEST(database_down_gives_503_and_tokens_are_still_checked)
+{
+	const char *const settings[] = {"ZEREN_DATABASE_URL=host=127.0.0.1 port=1 dbname=x "
+	                                "connect_timeout=2",
+	                                NULL};
+	harness_restart_with(settings);
+	struct http_resp *r = http_get("/v1/measures", "not-a-token");
+	assert_problem(r, 401, NULL);
+	http_resp_free(r);
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	r = http_get("/v1/measures/1", tok);
+	assert_problem(r, 503, NULL);
+	http_resp_free(r);
+	r = http_post_json("/v1/progress", tok,
+	                   "{\"measure_id\":1,\"period\":\"2022\",\"status\":\"on_track\","
+	                   "\"summary\":\"x\"}");
+	assert_problem(r, 503, NULL);
+	char v[16];
+	ck_assert_ptr_nonnull(http_resp_header(r, "Retry-After", v, sizeof(v)));
+	http_resp_free(r);
+	free(tok);
+	r = http_get("/healthz", NULL);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_free(r);
+}
+END_TEST
+
 START_TEST(readyz_recovers_after_connections_are_killed)
 {
 	struct http_resp *r = http_get("/readyz", NULL);
@@ -157,6 +186,7 @@ Suite *health_suite(void)
 	tcase_add_test(tc, readyz_with_database);
 	tcase_add_test(tc, readyz_without_database_is_503_and_service_lives);
 	tcase_add_test(tc, readyz_recovers_after_connections_are_killed);
+	tcase_add_test(tc, database_down_gives_503_and_tokens_are_still_checked);
 	tcase_add_test(tc, unknown_path_is_problem_404);
 	tcase_add_test(tc, wrong_method_is_problem_405_with_allow);
 	tcase_add_test(tc, request_id_is_echoed_or_replaced);
