@@ -92,6 +92,8 @@ static char *progress_snapshot(struct db_conn *c, struct http_ctx *ctx, const ch
 static int progress_insert_values(struct db_conn *c, const char *id, const char *values,
                                   struct progress_result *out)
 {
+	if (strcmp(values, "[]") == 0)
+		return 0; /* nothing to insert: spare the round trip */
 	const char *p[] = {id, values};
 	PGresult *r = progress_exec(c, STMT_PROGRESS_VALUES_INSERT, 2, p, out);
 	if (r == NULL)
