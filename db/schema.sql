@@ -508,6 +508,34 @@ CREATE POLICY progress_update ON progress_records FOR UPDATE USING (true) WITH C
 		 OR zeren_unit_assigned(zeren_unit_code_id(zeren_request_unit()), measure_id,
 					'lead'))));
 
+-- A lead unit's reporter may review another unit's record but not rewrite it: apart from
+-- the review columns, a reporter changes only its own unit's records, and nobody moves a
+-- record to another measure, unit or period.
+CREATE FUNCTION progress_records_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF (NEW.measure_id, NEW.unit_id, NEW.period) IS DISTINCT FROM
+	   (OLD.measure_id, OLD.unit_id, OLD.period) THEN
+		RAISE EXCEPTION 'a progress record keeps its measure, unit and period'
+			USING ERRCODE = '42501';
+	END IF;
+	IF zeren_request_role() = 'reporter'
+	   AND OLD.unit_id IS DISTINCT FROM zeren_unit_code_id(zeren_request_unit())
+	   AND (NEW.status, NEW.summary, NEW.problems, NEW.next_steps, NEW.evidence,
+		NEW.version, NEW.reported_by, NEW.reported_iss, NEW.reported_at,
+		NEW.period_start, NEW.period_end)
+	       IS DISTINCT FROM
+	       (OLD.status, OLD.summary, OLD.problems, OLD.next_steps, OLD.evidence,
+		OLD.version, OLD.reported_by, OLD.reported_iss, OLD.reported_at,
+		OLD.period_start, OLD.period_end) THEN
+		RAISE EXCEPTION 'a reviewing unit may change only the review of another unit''s record'
+			USING ERRCODE = '42501';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER progress_records_guard BEFORE UPDATE ON progress_records
+	FOR EACH ROW EXECUTE FUNCTION progress_records_guard();
+
 CREATE POLICY progress_values_read ON progress_values FOR SELECT USING (true);
 CREATE POLICY progress_values_write ON progress_values FOR ALL USING (
 	zeren_request_role() = 'admin'

@@ -19,8 +19,23 @@ struct db_pool {
 	struct db_conn *conns;
 };
 
+/* Statements that only read: the only ones run again after a lost connection, since a write
+ * might have committed before the connection went. Filled once by db_pool_create. */
+static unsigned char db_stmt_read_only[DB_STMT_COUNT];
+
+static void db_classify_statements(void)
+{
+	for (int i = 0; i < DB_STMT_COUNT; i++) {
+		const char *sql = db_stmt_table[i].sql;
+		db_stmt_read_only[i] = strncmp(sql, "SELECT", 6) == 0 && !strstr(sql, "INSERT") &&
+		                       !strstr(sql, "UPDATE") && !strstr(sql, "DELETE") &&
+		                       !strstr(sql, "set_config") && !strstr(sql, "pg_advisory");
+	}
+}
+
 struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms)
 {
+	db_classify_statements();
 	struct db_pool *pool = calloc(1, sizeof(*pool));
 	if (pool == NULL)
 		return NULL;
@@ -57,7 +72,14 @@ void db_pool_destroy(struct db_pool *pool)
 
 PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen)
 {
-	PGconn *pg = PQconnectdb(conninfo);
+	/* Defaults for what the conninfo leaves unsaid, so an unreachable or silently vanished
+	 * server costs seconds, not the kernel's minutes: requests then get 503 instead of
+	 * hanging, and the cache listener notices a dead connection. The user's settings win. */
+	static const char *const keys[] = {
+	        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+	        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+	const char *values[] = {"3", "1", "20", "5", "3", "30000", conninfo, NULL};
+	PGconn *pg = PQconnectdbParams(keys, values, 1);
 	if (pg == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -188,9 +210,9 @@ PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const ch
 	        PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL, 0);
 	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	int failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
-	/* Outside a transaction nothing was half done, so a lost connection (server restart,
-	 * terminated backend) is replaced and the statement run once more. */
-	if (failed && idle && PQstatus(conn->pg) != CONNECTION_OK) {
+	/* A read outside a transaction changed nothing, so after a lost connection (server
+	 * restart, terminated backend) it is run once more on a new one. */
+	if (failed && idle && db_stmt_read_only[stmt] && PQstatus(conn->pg) != CONNECTION_OK) {
 		PQclear(r);
 		PQfinish(conn->pg);
 		conn->pg = NULL;

@@ -34,7 +34,8 @@ static void idem_hash(const struct http_ctx *ctx, char out[65])
 	const char *ct = http_header(ctx, "Content-Type");
 	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
 	EVP_DigestUpdate(c, ctx->method, strlen(ctx->method) + 1);
-	EVP_DigestUpdate(c, ctx->req->url_path, strlen(ctx->req->url_path) + 1);
+	/* the whole target, query included: ?dry_run=true is another request */
+	EVP_DigestUpdate(c, ctx->req->http_url, strlen(ctx->req->http_url) + 1);
 	EVP_DigestUpdate(c, ct != NULL ? ct : "", ct != NULL ? strlen(ct) + 1 : 1);
 	if (ctx->req->binary_body != NULL)
 		EVP_DigestUpdate(c, ctx->req->binary_body, ctx->req->binary_body_length);

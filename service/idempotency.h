@@ -8,7 +8,7 @@
 struct idem {
 	int active; /* this request owns a key and must finish it */
 	char key[201];
-	char hash[65]; /* SHA-256 of method, path, content type and body, hex */
+	char hash[65]; /* SHA-256 of method, target, content type and body, hex */
 	const char *endpoint;
 };
 

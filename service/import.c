@@ -442,10 +442,12 @@ static void import_flatten(json_t *doc, struct import_rows *r)
 		                                json_object_get(u, "kind"), "in_source",
 		                                in_source == NULL || json_is_true(in_source),
 		                                "note", import_member_or_null(u, "note")));
+		/* every unit's memberships are synchronised: a unit that stopped being a group
+		 * loses its members */
+		json_array_append(r->groups, json_object_get(u, "code"));
 		json_t *members = json_object_get(u, "members");
 		if (members == NULL)
 			continue;
-		json_array_append(r->groups, json_object_get(u, "code"));
 		json_array_foreach(members, j, x) json_array_append_new(
 		        r->memberships, json_pack("{sOsOsi}", "grp", json_object_get(u, "code"),
 		                                  "member", x, "position", (int)j));
@@ -631,12 +633,15 @@ enum svc_error import_apply(PGconn *pg, json_t *doc, int dry_run, const struct i
 		err = import_step(pg, STMT_IMPORT_MEASURES, 2, p_measures, "measures", counts,
 		                  detail, dlen);
 	if (err == SVC_OK)
-		err = import_step(pg, STMT_IMPORT_ITEMS, 2, p_items, "items", counts, detail, dlen);
+		err = import_step(pg, STMT_IMPORT_ITEMS, 1, p_items, "items", counts, detail, dlen);
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_ASSIGNMENTS, 2, p_assign, "assignments", counts,
 		                  detail, dlen);
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_TARGETS, 2, p_targets, "targets", counts, detail,
+		                  dlen);
+	if (err == SVC_OK)
+		err = import_step(pg, STMT_IMPORT_ITEMS_PRUNE, 2, p_items, "items", counts, detail,
 		                  dlen);
 	if (err == SVC_OK)
 		err = import_step(pg, STMT_IMPORT_TARGET_SHARES, 1, p_shares, "targets", counts,

@@ -152,7 +152,6 @@ static int cmd_serve(int argc, char **argv)
 	if (app.read_pool == app.pool)
 		app.refcache = refcache_create(app.cfg.database_url, 8192, 64u << 20);
 
-
 	int port = 0;
 	struct http_server *server = http_server_start(&app, &port);
 	if (server == NULL) {

@@ -89,11 +89,13 @@ static char *progress_values(json_t *values, const char *base, json_t *ids, json
 		}
 		json_object_set_new(seen, key, json_true());
 		json_array_append_new(ids, json_integer(target));
-		json_array_append_new(
-		        out, json_pack("{sIsf}", "target_id", (json_int_t)target, "value", value));
+		/* the client's own number: an integer stays one, a real is printed back with
+		 * 15 significant digits, so 65.3 is stored as 65.3, not 65.299999999999997 */
+		json_array_append_new(out, json_pack("{sIsO}", "target_id", (json_int_t)target,
+		                                     "value", json_object_get(v, "value")));
 	}
 	json_decref(seen);
-	char *text = bad ? NULL : json_dumps(out, JSON_COMPACT);
+	char *text = bad ? NULL : json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(out);
 	return text;
 }

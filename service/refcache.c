@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "log.h"
 
 #define REFCACHE_LOCKS 64
@@ -20,6 +21,7 @@ struct refcache_entry {
 	unsigned long long gen;
 	char *key, *body, *etag, *link;
 	size_t len;
+	size_t size; /* bytes counted for it */
 };
 
 struct refcache {
@@ -53,9 +55,10 @@ static void *refcache_listen(void *arg)
 {
 	struct refcache *c = arg;
 	while (!atomic_load(&c->stop)) {
-		PGconn *pg = PQconnectdb(c->conninfo);
+		char err[256];
+		PGconn *pg = db_connect_once(c->conninfo, err, sizeof(err));
 		PGresult *r = NULL;
-		if (PQstatus(pg) == CONNECTION_OK)
+		if (pg != NULL)
 			r = PQexec(pg, "LISTEN zeren_reference");
 		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
 			PQclear(r);
@@ -119,10 +122,16 @@ struct refcache *refcache_create(const char *conninfo, size_t slots, size_t max_
 	return c;
 }
 
+/* What an entry holds, counted against max_bytes. */
+static size_t refcache_size(const char *key, size_t len, const char *etag, const char *link)
+{
+	return strlen(key) + len + (etag ? strlen(etag) : 0) + (link ? strlen(link) : 0) + 4;
+}
+
 static void refcache_entry_clear(struct refcache *c, struct refcache_entry *e)
 {
 	if (e->key != NULL)
-		atomic_fetch_sub(&c->bytes, e->len);
+		atomic_fetch_sub(&c->bytes, e->size);
 	free(e->key);
 	free(e->body);
 	free(e->etag);
@@ -168,6 +177,8 @@ int refcache_get(struct refcache *c, const char *key, struct refcache_hit *hit)
 	int found = 0;
 	pthread_mutex_lock(lock);
 	struct refcache_entry *e = &c->slots[slot];
+	if (e->key != NULL && e->gen != gen)
+		refcache_entry_clear(c, e); /* from an older generation: its room is free again */
 	if (e->key != NULL && e->hash == h && e->gen == gen && strcmp(e->key, key) == 0) {
 		hit->body = malloc(e->len + 1);
 		if (hit->body != NULL) {
@@ -188,14 +199,18 @@ void refcache_put(struct refcache *c, const char *key, unsigned long long gen, c
 {
 	if (gen == 0 || refcache_generation(c) != gen)
 		return;
-	if (atomic_load(&c->bytes) + len > c->max_bytes)
-		return;
 	uint64_t h = refcache_hash(key);
 	size_t slot = (size_t)(h % c->nslots);
+	size_t size = refcache_size(key, len, etag, link);
 	pthread_mutex_t *lock = &c->locks[slot % REFCACHE_LOCKS];
 	pthread_mutex_lock(lock);
 	struct refcache_entry *e = &c->slots[slot];
+	/* the entry being replaced frees its room first */
 	refcache_entry_clear(c, e);
+	if (atomic_load(&c->bytes) + size > c->max_bytes) {
+		pthread_mutex_unlock(lock);
+		return;
+	}
 	e->key = strdup(key);
 	e->body = malloc(len + 1);
 	if (e->key != NULL && e->body != NULL) {
@@ -206,7 +221,8 @@ void refcache_put(struct refcache *c, const char *key, unsigned long long gen, c
 		e->link = refcache_dup(link);
 		e->hash = h;
 		e->gen = gen;
-		atomic_fetch_add(&c->bytes, len);
+		e->size = size;
+		atomic_fetch_add(&c->bytes, size);
 	} else {
 		free(e->key);
 		free(e->body);

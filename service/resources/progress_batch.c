@@ -56,8 +56,12 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 				verr_add(errors, ptr, "must be a number");
 				continue;
 			}
-			json_array_append_new(values, json_pack("{sIsf}", "target_id",
-			                                        (json_int_t)target, "value", v));
+			/* whole numbers stay integers; others keep 15 significant digits */
+			json_t *num = v == (double)(long long)v && fabs(v) < 1e15
+			                      ? json_integer((json_int_t)v)
+			                      : json_real(v);
+			json_array_append_new(values, json_pack("{sIso}", "target_id",
+			                                        (json_int_t)target, "value", num));
 		} else if (strcmp(col, "measure_id") == 0) {
 			char *end = NULL;
 			long long id = strtoll(cell, &end, 10);
@@ -188,7 +192,7 @@ static void batch_sql_append(FILE *out, size_t n, json_t *row)
 {
 	if (n > 0)
 		fputc(',', out);
-	json_dumpf(row, out, JSON_COMPACT);
+	json_dumpf(row, out, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(row);
 }
 

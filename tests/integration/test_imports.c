@@ -76,6 +76,25 @@ START_TEST(invalid_document_names_rows_and_writes_nothing)
 }
 END_TEST
 
+/* The same key on a dry run and on the real import names two different requests. */
+START_TEST(idempotency_key_tells_dry_run_from_import)
+{
+	char *admin = harness_token("importer", ROLE_ADMIN, NULL);
+	char *doc = seed_text_with_title("幂等标题");
+	const char *const key[] = {"Idempotency-Key: import-1", NULL};
+	struct http_resp *r = http_call("POST", "/v1/imports?dry_run=true", admin,
+	                                "application/json", doc, strlen(doc), key);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_free(r);
+	r = http_call("POST", "/v1/imports", admin, "application/json", doc, strlen(doc), key);
+	assert_problem(r, 422, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM plans WHERE title = '幂等标题'"), 0);
+	free(doc);
+	free(admin);
+}
+END_TEST
+
 START_TEST(only_admins_import)
 {
 	char *doc = seed_text_with_title("y");
@@ -105,6 +124,7 @@ Suite *imports_suite(void)
 	tcase_add_test(tc, dry_run_then_real_change);
 	tcase_add_test(tc, invalid_document_names_rows_and_writes_nothing);
 	tcase_add_test(tc, only_admins_import);
+	tcase_add_test(tc, idempotency_key_tells_dry_run_from_import);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -120,6 +120,26 @@ START_TEST(create_returns_201_with_location_version_and_audit)
 }
 END_TEST
 
+/* Numbers come back as sent: 65.3 is not stored as 65.299999999999997. */
+START_TEST(values_keep_their_decimal_digits)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char body[512];
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\","
+	         "\"summary\":\"s\",\"values\":[{\"target_id\":%lld,\"value\":65.3}]}",
+	         measure_id(3), target_of(3, 0));
+	struct http_resp *r = http_post_json("/v1/progress", tok, body);
+	ck_assert_int_eq(r->status, 201);
+	ck_assert_ptr_nonnull(strstr(r->body, "65.3}"));
+	ck_assert_ptr_null(strstr(r->body, "65.29999"));
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_values WHERE value = 65.3"),
+	                 1);
+	free(tok);
+}
+END_TEST
+
 START_TEST(yunfu_permission_matrix)
 {
 	struct {
@@ -780,6 +800,29 @@ START_TEST(database_refuses_cross_unit_write)
 	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
 	PQclear(r);
 	PQclear(PQexec(pg, "ROLLBACK"));
+	/* the lead unit may review another unit's record but the database refuses a rewrite */
+	PQfinish(pg);
+	char etag[32];
+	long long id = create_record("finance", 3, "2022", etag);
+	pg = PQconnectdb(harness_app_conninfo());
+	PQclear(PQexec(pg, "BEGIN"));
+	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'hrss', true), "
+	                   "set_config('zeren.role', 'reporter', true)"));
+	snprintf(sql, sizeof(sql),
+	         "UPDATE progress_records SET summary = 'rewritten' WHERE id = %lld", id);
+	r = PQexec(pg, sql);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+	PQclear(r);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQclear(PQexec(pg, "BEGIN"));
+	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'hrss', true), "
+	                   "set_config('zeren.role', 'reporter', true)"));
+	snprintf(sql, sizeof(sql),
+	         "UPDATE progress_records SET review_state = 'approved' WHERE id = %lld", id);
+	r = PQexec(pg, sql);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQclear(PQexec(pg, "ROLLBACK"));
 	/* the audit log cannot be changed by the service's role */
 	r = PQexec(pg, "UPDATE audit_log SET actor_sub = 'x'");
 	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
@@ -788,7 +831,10 @@ START_TEST(database_refuses_cross_unit_write)
 	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
 	PQclear(r);
 	PQfinish(pg);
-	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_records WHERE summary = "
+	                               "'rewritten'"),
+	                 0);
 }
 END_TEST
 
@@ -800,6 +846,7 @@ Suite *progress_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, create_returns_201_with_location_version_and_audit);
 	tcase_add_test(tc, yunfu_permission_matrix);
+	tcase_add_test(tc, values_keep_their_decimal_digits);
 	tcase_add_test(tc, unit_in_body_and_admin_on_behalf);
 	tcase_add_test(tc, bad_input_writes_nothing);
 	tcase_add_test(tc, duplicate_period_is_409_and_sql_text_is_verbatim);

@@ -220,6 +220,32 @@ START_TEST(bad_document_writes_nothing_and_names_the_row)
 }
 END_TEST
 
+/* A unit that stops being a group loses its members, so they lose its measures. */
+START_TEST(group_turned_department_loses_members)
+{
+	json_t *doc = seed_load(), *report = NULL;
+	size_t i;
+	json_t *u;
+	json_array_foreach(json_object_get(doc, "units"), i, u)
+	{
+		if (strcmp(json_string_value(json_object_get(u, "code")), "vocational-schools") ==
+		    0) {
+			json_object_set_new(u, "kind", json_string("organisation"));
+			json_object_del(u, "members");
+		}
+	}
+	json_t *errors = import_validate(doc);
+	ck_assert_int_eq(json_array_size(errors), 0);
+	json_decref(errors);
+	ck_assert_int_eq(seed_import(doc, 0, &report), SVC_OK);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM unit_memberships um JOIN units g ON "
+	                               "g.id = um.group_id WHERE g.code = 'vocational-schools'"),
+	                 0);
+	json_decref(report);
+	json_decref(doc);
+}
+END_TEST
+
 START_TEST(dry_run_reports_and_writes_nothing)
 {
 	json_t *doc = seed_load(), *report = NULL;
@@ -275,6 +301,7 @@ Suite *seed_suite(void)
 	tcase_add_test(tc, reimport_changes_nothing);
 	tcase_add_test(tc, bad_document_writes_nothing_and_names_the_row);
 	tcase_add_test(tc, dry_run_reports_and_writes_nothing);
+	tcase_add_test(tc, group_turned_department_loses_members);
 	tcase_add_test(tc, cli_import_refuses_a_bad_file);
 	suite_add_tcase(s, tc);
 	return s;
