@@ -70,25 +70,25 @@
 	  "WHERE (measures.plan_id, measures.task_id, measures.number, measures.title) "           \
 	  "IS DISTINCT FROM (EXCLUDED.plan_id, EXCLUDED.task_id, EXCLUDED.number, "                \
 	  "EXCLUDED.title) RETURNING (xmax = 0) AS created) " IMPORT_COUNTS "0 FROM up")           \
-	/* items are upserted before the targets that point at them and pruned after, so a  \
-	 * target moving to another item is never cascaded away with its old one */          \
-	X(STMT_IMPORT_ITEMS,                                                                  \
-	  "WITH src AS (SELECT m.id AS measure_id, s.number, s.text "                         \
-	  "FROM jsonb_to_recordset($1::jsonb) AS s(measure text, number int, text text) "     \
-	  "JOIN measures m ON m.code = s.measure), "                                          \
-	  "up AS (INSERT INTO measure_items (measure_id, number, text) "                      \
-	  "SELECT measure_id, number, text FROM src ON CONFLICT (measure_id, number) "        \
-	  "DO UPDATE SET text = EXCLUDED.text "                                               \
-	  "WHERE measure_items.text IS DISTINCT FROM EXCLUDED.text "                          \
-	  "RETURNING (xmax = 0) AS created) " IMPORT_COUNTS "0 FROM up")                     \
-	X(STMT_IMPORT_ITEMS_PRUNE,                                                            \
-	  "WITH src AS (SELECT m.id AS measure_id, s.number "                                 \
-	  "FROM jsonb_to_recordset($1::jsonb) AS s(measure text, number int) "                \
-	  "JOIN measures m ON m.code = s.measure), "                                          \
-	  "del AS (DELETE FROM measure_items i USING measures m WHERE i.measure_id = m.id "   \
-	  "AND m.code IN (SELECT jsonb_array_elements_text($2::jsonb)) AND NOT EXISTS "       \
-	  "(SELECT 1 FROM src WHERE src.measure_id = i.measure_id AND "                       \
-	  "src.number = i.number) RETURNING 1) SELECT 0, 0, 0, count(*) FROM del")           \
+	/* items are upserted before the targets that point at them and pruned after, so a         \
+	 * target moving to another item is never cascaded away with its old one */                \
+	X(STMT_IMPORT_ITEMS,                                                                       \
+	  "WITH src AS (SELECT m.id AS measure_id, s.number, s.text "                              \
+	  "FROM jsonb_to_recordset($1::jsonb) AS s(measure text, number int, text text) "          \
+	  "JOIN measures m ON m.code = s.measure), "                                               \
+	  "up AS (INSERT INTO measure_items (measure_id, number, text) "                           \
+	  "SELECT measure_id, number, text FROM src ON CONFLICT (measure_id, number) "             \
+	  "DO UPDATE SET text = EXCLUDED.text "                                                    \
+	  "WHERE measure_items.text IS DISTINCT FROM EXCLUDED.text "                               \
+	  "RETURNING (xmax = 0) AS created) " IMPORT_COUNTS "0 FROM up")                           \
+	X(STMT_IMPORT_ITEMS_PRUNE,                                                                 \
+	  "WITH src AS (SELECT m.id AS measure_id, s.number "                                      \
+	  "FROM jsonb_to_recordset($1::jsonb) AS s(measure text, number int) "                     \
+	  "JOIN measures m ON m.code = s.measure), "                                               \
+	  "del AS (DELETE FROM measure_items i USING measures m WHERE i.measure_id = m.id "        \
+	  "AND m.code IN (SELECT jsonb_array_elements_text($2::jsonb)) AND NOT EXISTS "            \
+	  "(SELECT 1 FROM src WHERE src.measure_id = i.measure_id AND "                            \
+	  "src.number = i.number) RETURNING 1) SELECT 0, 0, 0, count(*) FROM del")                 \
 	X(STMT_IMPORT_ASSIGNMENTS,                                                                 \
 	  "WITH src AS (SELECT m.id AS measure_id, u.id AS unit_id, s.role, s.position "           \
 	  "FROM jsonb_to_recordset($1::jsonb) AS s(measure text, unit text, role text, "           \
