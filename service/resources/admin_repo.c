@@ -1,6 +1,7 @@
 /* admin_repo.c — the transaction, lock, audit and commit steps of admin reference writes. */
 #include "admin_repo.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,4 +169,83 @@ int admin_require_if_match(struct http_ctx *ctx, const char **if_match)
 		return -1;
 	}
 	return 0;
+}
+
+void admin_reply_result(struct http_ctx *ctx, struct admin_result *res, json_t *errors, int status,
+                        const char *location)
+{
+	if (res->err != SVC_OK) {
+		struct admin_tx tx = {
+		        .ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
+		admin_reply_failure(ctx, &tx);
+		return;
+	}
+	if (location != NULL) {
+		char path[96];
+		snprintf(path, sizeof(path), "%s%lld", location, res->id);
+		http_set_header(ctx, "Location", path);
+	}
+	http_reply_json_written(ctx, status, res->json, strlen(res->json));
+	free(res->json);
+	res->json = NULL;
+}
+
+void admin_reply_invalid_resource(struct http_ctx *ctx, const struct admin_resource *r,
+                                  json_t *errors)
+{
+	char detail[96];
+	snprintf(detail, sizeof(detail), "the %s is not valid; nothing was written", r->name);
+	admin_reply_invalid(ctx, errors, detail);
+}
+
+/* Reads and checks the body, then runs the write: the part create and update share. */
+static void admin_handle_write(struct http_ctx *ctx, const struct admin_resource *r, long long id,
+                               const char *if_match)
+{
+	json_t *body = http_json_body(ctx);
+	if (body == NULL)
+		return;
+	json_t *errors = json_array();
+	int creating = if_match == NULL;
+	if ((creating ? r->check_create : r->check_update)(body, errors) != 0) {
+		admin_reply_invalid_resource(ctx, r, errors);
+	} else {
+		struct admin_result res;
+		if (creating)
+			r->create(ctx, body, errors, &res);
+		else
+			r->update(ctx, id, if_match, body, errors, &res);
+		admin_reply_result(ctx, &res, errors, creating ? 201 : 200,
+		                   creating ? r->location : NULL);
+	}
+	json_decref(errors);
+	json_decref(body);
+}
+
+void admin_handle_create(struct http_ctx *ctx, const struct admin_resource *r)
+{
+	if (admin_preamble(ctx, NULL, NULL) == 0)
+		admin_handle_write(ctx, r, 0, NULL);
+}
+
+void admin_handle_update(struct http_ctx *ctx, const struct admin_resource *r)
+{
+	long long id;
+	const char *if_match = NULL;
+	if (admin_preamble(ctx, &id, &if_match) == 0)
+		admin_handle_write(ctx, r, id, if_match);
+}
+
+void admin_handle_delete(struct http_ctx *ctx, const struct admin_resource *r)
+{
+	long long id;
+	const char *if_match = NULL;
+	if (admin_preamble(ctx, &id, &if_match) != 0)
+		return;
+	struct admin_result res;
+	r->remove(ctx, id, if_match, &res);
+	if (res.err != SVC_OK)
+		admin_reply_result(ctx, &res, NULL, 0, NULL);
+	else
+		ctx->res->status = 204; /* no body */
 }

@@ -10,6 +10,15 @@
 #include "../db.h"
 #include "../http.h"
 
+/* What an admin write came to: on success json (owned, the resource as GET returns it) and
+ * the id; otherwise err and a static detail. */
+struct admin_result {
+	enum svc_error err;
+	const char *detail;
+	char *json;
+	long long id;
+};
+
 /* One write in progress. err and detail (static text) say why it stopped; errors (borrowed,
  * may be NULL) collects field errors for a 400. */
 struct admin_tx {
@@ -58,5 +67,36 @@ void admin_reply_invalid(struct http_ctx *ctx, json_t *errors, const char *detai
 int admin_preamble(struct http_ctx *ctx, long long *id, const char **if_match);
 /* *if_match from the request; -1 after replying 428 when it is missing. */
 int admin_require_if_match(struct http_ctx *ctx, const char **if_match);
+
+/* The handler steps every reference resource shares, told apart by this table. */
+typedef int (*admin_check_fn)(json_t *body, json_t *errors);
+typedef void (*admin_create_fn)(struct http_ctx *ctx, json_t *body, json_t *errors,
+                                struct admin_result *out);
+typedef void (*admin_update_fn)(struct http_ctx *ctx, long long id, const char *if_match,
+                                json_t *body, json_t *errors, struct admin_result *out);
+typedef void (*admin_delete_fn)(struct http_ctx *ctx, long long id, const char *if_match,
+                                struct admin_result *out);
+
+struct admin_resource {
+	const char *name;     /* "plan", for the 400 detail */
+	const char *location; /* "/v1/plans/", the created resource's path before its id */
+	admin_check_fn check_create, check_update;
+	admin_create_fn create;
+	admin_update_fn update;
+	admin_delete_fn remove;
+};
+
+/* Replies a write's result: its failure, or status with the JSON and ETag, plus a Location
+ * of location + id when location is not NULL. Frees res->json. */
+void admin_reply_result(struct http_ctx *ctx, struct admin_result *res, json_t *errors, int status,
+                        const char *location);
+/* Replies the 400 for a body r's checks refused. */
+void admin_reply_invalid_resource(struct http_ctx *ctx, const struct admin_resource *r,
+                                  json_t *errors);
+
+/* POST (201 + Location), PATCH (If-Match, 200) and DELETE (If-Match, 204) of resource r. */
+void admin_handle_create(struct http_ctx *ctx, const struct admin_resource *r);
+void admin_handle_update(struct http_ctx *ctx, const struct admin_resource *r);
+void admin_handle_delete(struct http_ctx *ctx, const struct admin_resource *r);
 
 #endif

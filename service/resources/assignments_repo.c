@@ -7,7 +7,7 @@
 
 #include "../validate.h"
 
-static void assignments_finish(struct admin_tx *tx, struct assignments_result *out)
+static void assignments_finish(struct admin_tx *tx, struct admin_result *out)
 {
 	if (tx->err != SVC_OK) {
 		free(out->json);
@@ -20,7 +20,7 @@ static void assignments_finish(struct admin_tx *tx, struct assignments_result *o
 
 /* Bumps the measure's version, reads it back and writes the audit row. */
 static int assignments_close(struct admin_tx *tx, const char *mid, const char *action,
-                             const char *before, struct assignments_result *out)
+                             const char *before, struct admin_result *out)
 {
 	const char *p[] = {mid};
 	PGresult *r = admin_exec(tx, STMT_MEASURE_TOUCH, 1, p, NULL);
@@ -36,7 +36,7 @@ static int assignments_close(struct admin_tx *tx, const char *mid, const char *a
 
 void assignments_repo_create(struct http_ctx *ctx, long long measure_id, const char *if_match,
                              const char *unit, const char *role, json_t *errors,
-                             struct assignments_result *out)
+                             struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -77,7 +77,7 @@ cleanup:
 }
 
 void assignments_repo_delete(struct http_ctx *ctx, long long measure_id, long long unit_id,
-                             const char *if_match, struct assignments_result *out)
+                             const char *if_match, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;

@@ -9,18 +9,12 @@
 
 /* On success json (owned, free it) is the measure as GET /v1/measures/{id} shows it;
  * otherwise err, a static detail and possibly field errors in the caller's errors array. */
-struct assignments_result {
-	enum svc_error err;
-	const char *detail;
-	char *json;
-};
-
 /* Appends unit (a code) with role after the measure's assignments; if_match may be NULL. */
 void assignments_repo_create(struct http_ctx *ctx, long long measure_id, const char *if_match,
                              const char *unit, const char *role, json_t *errors,
-                             struct assignments_result *out);
+                             struct admin_result *out);
 /* Removes the unit's assignment; if_match (the measure's ETag) is required. */
 void assignments_repo_delete(struct http_ctx *ctx, long long measure_id, long long unit_id,
-                             const char *if_match, struct assignments_result *out);
+                             const char *if_match, struct admin_result *out);
 
 #endif

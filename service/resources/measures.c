@@ -80,88 +80,34 @@ static void measures_targets(struct http_ctx *ctx)
 	repo_reply_page(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2);
 }
 
-static void measures_reply_failure(struct http_ctx *ctx, const struct assignments_result *res,
-                                   json_t *errors)
+static int measures_check_create(json_t *body, json_t *errors)
 {
-	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
-	admin_reply_failure(ctx, &tx);
+	return reference_input_measure(body, 0, errors);
 }
 
-static void measures_write_failure(struct http_ctx *ctx, const struct measures_result *res,
-                                   json_t *errors)
-{
-	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
-	admin_reply_failure(ctx, &tx);
-}
+static const struct admin_resource measures_admin = {
+        .name = "measure",
+        .location = "/v1/measures/",
+        .check_create = measures_check_create,
+        .check_update = reference_input_measure_patch,
+        .create = measures_repo_create,
+        .update = measures_repo_update,
+        .remove = measures_repo_delete,
+};
 
 static void measures_create(struct http_ctx *ctx)
 {
-	if (admin_preamble(ctx, NULL, NULL) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_measure(body, 0, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the measure is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct measures_result res;
-	measures_repo_create(ctx, body, errors, &res);
-	if (res.err != SVC_OK) {
-		measures_write_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	char location[64];
-	snprintf(location, sizeof(location), "/v1/measures/%lld", res.id);
-	http_set_header(ctx, "Location", location);
-	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_create(ctx, &measures_admin);
 }
 
 static void measures_update(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_measure_patch(body, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the measure is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct measures_result res;
-	measures_repo_update(ctx, id, if_match, body, errors, &res);
-	if (res.err != SVC_OK) {
-		measures_write_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_update(ctx, &measures_admin);
 }
 
 static void measures_delete(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	struct measures_result res;
-	measures_repo_delete(ctx, id, if_match, &res);
-	if (res.err != SVC_OK) {
-		measures_write_failure(ctx, &res, NULL);
-		return;
-	}
-	ctx->res->status = 204; /* no body */
+	admin_handle_delete(ctx, &measures_admin);
 }
 
 static void measures_assign(struct http_ctx *ctx)
@@ -180,17 +126,10 @@ static void measures_assign(struct http_ctx *ctx)
 		                    "the assignment is not valid; nothing was written");
 		goto cleanup;
 	}
-	struct assignments_result res;
+	struct admin_result res;
 	assignments_repo_create(ctx, id, if_match, unit, role, errors, &res);
-	if (res.err != SVC_OK) {
-		measures_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	char location[64];
-	snprintf(location, sizeof(location), "/v1/measures/%lld", id);
-	http_set_header(ctx, "Location", location);
-	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
-	free(res.json);
+	res.id = id; /* the answer is the measure, with its new assignment */
+	admin_reply_result(ctx, &res, errors, 201, "/v1/measures/");
 cleanup:
 	json_decref(errors);
 	json_decref(body);
@@ -203,14 +142,9 @@ static void measures_unassign(struct http_ctx *ctx)
 	if (admin_preamble(ctx, &id, NULL) != 0 || http_param_id(ctx, 1, &unit_id) != 0 ||
 	    admin_require_if_match(ctx, &if_match) != 0)
 		return;
-	struct assignments_result res;
+	struct admin_result res;
 	assignments_repo_delete(ctx, id, unit_id, if_match, &res);
-	if (res.err != SVC_OK) {
-		measures_reply_failure(ctx, &res, NULL);
-		return;
-	}
-	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
-	free(res.json);
+	admin_reply_result(ctx, &res, NULL, 200, NULL);
 }
 
 const struct route measures_routes[] = {

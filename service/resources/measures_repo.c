@@ -12,7 +12,7 @@
 #define MEASURES_CODE_TAKEN "a measure with this code already exists"
 #define MEASURES_INVALID    "the measure is not valid; nothing was written"
 
-static void measures_finish(struct admin_tx *tx, struct measures_result *out)
+static void measures_finish(struct admin_tx *tx, struct admin_result *out)
 {
 	if (tx->err != SVC_OK) {
 		free(out->json);
@@ -158,7 +158,7 @@ cleanup:
 }
 
 void measures_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors,
-                          struct measures_result *out)
+                          struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -219,7 +219,7 @@ static json_t *measures_current_body(json_t *cur)
 }
 
 void measures_repo_update(struct http_ctx *ctx, long long mid, const char *if_match, json_t *body,
-                          json_t *errors, struct measures_result *out)
+                          json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -273,7 +273,7 @@ cleanup:
 }
 
 void measures_repo_delete(struct http_ctx *ctx, long long mid, const char *if_match,
-                          struct measures_result *out)
+                          struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;

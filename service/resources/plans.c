@@ -27,81 +27,29 @@ static void plans_get(struct http_ctx *ctx)
 	repo_reply_one(ctx, STMT_PLAN_GET, 1, params);
 }
 
-static void plans_reply_failure(struct http_ctx *ctx, const struct plans_result *res,
-                                json_t *errors)
-{
-	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
-	admin_reply_failure(ctx, &tx);
-}
+static const struct admin_resource plans_admin = {
+        .name = "plan",
+        .location = "/v1/plans/",
+        .check_create = reference_input_plan,
+        .check_update = reference_input_plan_patch,
+        .create = plans_repo_create,
+        .update = plans_repo_update,
+        .remove = plans_repo_delete,
+};
 
 static void plans_create(struct http_ctx *ctx)
 {
-	if (admin_preamble(ctx, NULL, NULL) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_plan(body, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the plan is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct plans_result res;
-	plans_repo_create(ctx, body, errors, &res);
-	if (res.err != SVC_OK) {
-		plans_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	char location[64];
-	snprintf(location, sizeof(location), "/v1/plans/%lld", res.id);
-	http_set_header(ctx, "Location", location);
-	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_create(ctx, &plans_admin);
 }
 
 static void plans_update(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_plan_patch(body, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the plan is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct plans_result res;
-	plans_repo_update(ctx, id, if_match, body, errors, &res);
-	if (res.err != SVC_OK) {
-		plans_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_update(ctx, &plans_admin);
 }
 
 static void plans_delete(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	struct plans_result res;
-	plans_repo_delete(ctx, id, if_match, &res);
-	if (res.err != SVC_OK) {
-		plans_reply_failure(ctx, &res, NULL);
-		return;
-	}
-	ctx->res->status = 204; /* no body */
+	admin_handle_delete(ctx, &plans_admin);
 }
 
 const struct route plans_routes[] = {

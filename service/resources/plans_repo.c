@@ -9,7 +9,7 @@
 
 #define PLANS_CODE_TAKEN "a plan with this code already exists"
 
-static void plans_finish(struct admin_tx *tx, struct plans_result *out)
+static void plans_finish(struct admin_tx *tx, struct admin_result *out)
 {
 	if (tx->err != SVC_OK) {
 		free(out->json);
@@ -35,7 +35,7 @@ static void plans_params(json_t *p, const char **out, char days[24], char **assu
 	out[5] = *assumptions;
 }
 
-void plans_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct plans_result *out)
+void plans_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -67,7 +67,7 @@ cleanup:
 }
 
 void plans_repo_update(struct http_ctx *ctx, long long pid, const char *if_match, json_t *body,
-                       json_t *errors, struct plans_result *out)
+                       json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -109,7 +109,7 @@ cleanup:
 }
 
 void plans_repo_delete(struct http_ctx *ctx, long long pid, const char *if_match,
-                       struct plans_result *out)
+                       struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;

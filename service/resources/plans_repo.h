@@ -7,23 +7,14 @@
 
 #include "admin_repo.h"
 
-/* On success json (owned, free it) is the plan as GET shows it, or NULL after a delete;
- * otherwise err, a static detail and possibly field errors in the caller's errors array. */
-struct plans_result {
-	enum svc_error err;
-	const char *detail;
-	char *json;
-	long long id;
-};
-
 /* body has passed reference_input_plan. */
 void plans_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors,
-                       struct plans_result *out);
+                       struct admin_result *out);
 /* body has passed reference_input_plan_patch; merged over the current plan and the whole
  * checked. if_match is required. */
 void plans_repo_update(struct http_ctx *ctx, long long id, const char *if_match, json_t *body,
-                       json_t *errors, struct plans_result *out);
+                       json_t *errors, struct admin_result *out);
 void plans_repo_delete(struct http_ctx *ctx, long long id, const char *if_match,
-                       struct plans_result *out);
+                       struct admin_result *out);
 
 #endif

@@ -12,7 +12,7 @@
 #define TARGETS_CODE_TAKEN "a target with this code already exists"
 #define TARGETS_INVALID    "the target is not valid; nothing was written"
 
-static void targets_finish(struct admin_tx *tx, struct targets_result *out)
+static void targets_finish(struct admin_tx *tx, struct admin_result *out)
 {
 	if (tx->err != SVC_OK) {
 		free(out->json);
@@ -95,7 +95,7 @@ static PGresult *targets_write(struct admin_tx *tx, enum db_stmt stmt, const cha
 }
 
 void targets_repo_create(struct http_ctx *ctx, long long measure_id, json_t *body, json_t *errors,
-                         struct targets_result *out)
+                         struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -150,7 +150,7 @@ static json_t *targets_current_body(json_t *cur)
 }
 
 void targets_repo_update(struct http_ctx *ctx, long long tid, const char *if_match, json_t *body,
-                         json_t *errors, struct targets_result *out)
+                         json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -193,7 +193,7 @@ cleanup:
 }
 
 void targets_repo_delete(struct http_ctx *ctx, long long tid, const char *if_match,
-                         struct targets_result *out)
+                         struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;

@@ -7,22 +7,13 @@
 
 #include "admin_repo.h"
 
-/* On success json (owned, free it) is the target as GET shows it, or NULL after a delete;
- * otherwise err, a static detail and possibly field errors in the caller's errors array. */
-struct targets_result {
-	enum svc_error err;
-	const char *detail;
-	char *json;
-	long long id;
-};
-
 /* body has passed reference_input_target_patch (the item and references are checked here). */
 void targets_repo_create(struct http_ctx *ctx, long long measure_id, json_t *body, json_t *errors,
-                         struct targets_result *out);
+                         struct admin_result *out);
 /* body is merged over the current target, and the whole checked; if_match is required. */
 void targets_repo_update(struct http_ctx *ctx, long long id, const char *if_match, json_t *body,
-                         json_t *errors, struct targets_result *out);
+                         json_t *errors, struct admin_result *out);
 void targets_repo_delete(struct http_ctx *ctx, long long id, const char *if_match,
-                         struct targets_result *out);
+                         struct admin_result *out);
 
 #endif

@@ -30,81 +30,34 @@ static void tasks_get(struct http_ctx *ctx)
 	repo_reply_one(ctx, STMT_TASK_GET, 1, params);
 }
 
-static void tasks_reply_failure(struct http_ctx *ctx, const struct tasks_result *res,
-                                json_t *errors)
+static int tasks_check_create(json_t *body, json_t *errors)
 {
-	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
-	admin_reply_failure(ctx, &tx);
+	return reference_input_task(body, 0, errors);
 }
+
+static const struct admin_resource tasks_admin = {
+        .name = "task",
+        .location = "/v1/tasks/",
+        .check_create = tasks_check_create,
+        .check_update = reference_input_task_patch,
+        .create = tasks_repo_create,
+        .update = tasks_repo_update,
+        .remove = tasks_repo_delete,
+};
 
 static void tasks_create(struct http_ctx *ctx)
 {
-	if (admin_preamble(ctx, NULL, NULL) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_task(body, 0, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the task is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct tasks_result res;
-	tasks_repo_create(ctx, body, errors, &res);
-	if (res.err != SVC_OK) {
-		tasks_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	char location[64];
-	snprintf(location, sizeof(location), "/v1/tasks/%lld", res.id);
-	http_set_header(ctx, "Location", location);
-	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_create(ctx, &tasks_admin);
 }
 
 static void tasks_update(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_task_patch(body, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the task is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct tasks_result res;
-	tasks_repo_update(ctx, id, if_match, body, errors, &res);
-	if (res.err != SVC_OK) {
-		tasks_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_update(ctx, &tasks_admin);
 }
 
 static void tasks_delete(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	struct tasks_result res;
-	tasks_repo_delete(ctx, id, if_match, &res);
-	if (res.err != SVC_OK) {
-		tasks_reply_failure(ctx, &res, NULL);
-		return;
-	}
-	ctx->res->status = 204; /* no body */
+	admin_handle_delete(ctx, &tasks_admin);
 }
 
 const struct route tasks_routes[] = {

@@ -11,7 +11,7 @@
 #define TASKS_CODE_TAKEN "a task with this code already exists"
 #define TASKS_INVALID    "the task is not valid; nothing was written"
 
-static void tasks_finish(struct admin_tx *tx, struct tasks_result *out)
+static void tasks_finish(struct admin_tx *tx, struct admin_result *out)
 {
 	if (tx->err != SVC_OK) {
 		free(out->json);
@@ -40,7 +40,7 @@ static int tasks_number_free(struct admin_tx *tx, const char *plan_id, json_t *t
 	             : 0;
 }
 
-void tasks_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct tasks_result *out)
+void tasks_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -85,7 +85,7 @@ cleanup:
 }
 
 void tasks_repo_update(struct http_ctx *ctx, long long tid, const char *if_match, json_t *body,
-                       json_t *errors, struct tasks_result *out)
+                       json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -129,7 +129,7 @@ cleanup:
 }
 
 void tasks_repo_delete(struct http_ctx *ctx, long long tid, const char *if_match,
-                       struct tasks_result *out)
+                       struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;

@@ -7,23 +7,14 @@
 
 #include "admin_repo.h"
 
-/* On success json (owned, free it) is the task as GET shows it, or NULL after a delete;
- * otherwise err, a static detail and possibly field errors in the caller's errors array. */
-struct tasks_result {
-	enum svc_error err;
-	const char *detail;
-	char *json;
-	long long id;
-};
-
 /* body has passed reference_input_task(body, 0, ...). */
 void tasks_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors,
-                       struct tasks_result *out);
+                       struct admin_result *out);
 /* body has passed reference_input_task_patch; merged over the current task and the whole
  * checked. if_match is required. */
 void tasks_repo_update(struct http_ctx *ctx, long long id, const char *if_match, json_t *body,
-                       json_t *errors, struct tasks_result *out);
+                       json_t *errors, struct admin_result *out);
 void tasks_repo_delete(struct http_ctx *ctx, long long id, const char *if_match,
-                       struct tasks_result *out);
+                       struct admin_result *out);
 
 #endif

@@ -54,81 +54,39 @@ static void units_measures(struct http_ctx *ctx)
 	repo_reply_page(ctx, STMT_UNIT_MEASURES, params, 2, "unit-measures", 2);
 }
 
-static void units_reply_failure(struct http_ctx *ctx, const struct units_result *res,
-                                json_t *errors)
+static int units_check_create(json_t *body, json_t *errors)
 {
-	struct admin_tx tx = {.ctx = ctx, .err = res->err, .detail = res->detail, .errors = errors};
-	admin_reply_failure(ctx, &tx);
+	return reference_input_unit(body, 0, errors);
 }
+
+static int units_check_update(json_t *body, json_t *errors)
+{
+	return reference_input_unit(body, 1, errors);
+}
+
+static const struct admin_resource units_admin = {
+        .name = "unit",
+        .location = "/v1/units/",
+        .check_create = units_check_create,
+        .check_update = units_check_update,
+        .create = units_repo_create,
+        .update = units_repo_update,
+        .remove = units_repo_delete,
+};
 
 static void units_create(struct http_ctx *ctx)
 {
-	if (admin_preamble(ctx, NULL, NULL) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_unit(body, 0, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the unit is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct units_result res;
-	units_repo_create(ctx, body, errors, &res);
-	if (res.err != SVC_OK) {
-		units_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	char location[64];
-	snprintf(location, sizeof(location), "/v1/units/%lld", res.id);
-	http_set_header(ctx, "Location", location);
-	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_create(ctx, &units_admin);
 }
 
 static void units_update(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	json_t *body = http_json_body(ctx);
-	if (body == NULL)
-		return;
-	json_t *errors = json_array();
-	if (reference_input_unit(body, 1, errors) != 0) {
-		admin_reply_invalid(ctx, errors, "the unit is not valid; nothing was written");
-		goto cleanup;
-	}
-	struct units_result res;
-	units_repo_update(ctx, id, if_match, body, errors, &res);
-	if (res.err != SVC_OK) {
-		units_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
-	free(res.json);
-cleanup:
-	json_decref(errors);
-	json_decref(body);
+	admin_handle_update(ctx, &units_admin);
 }
 
 static void units_delete(struct http_ctx *ctx)
 {
-	long long id;
-	const char *if_match = NULL;
-	if (admin_preamble(ctx, &id, &if_match) != 0)
-		return;
-	struct units_result res;
-	units_repo_delete(ctx, id, if_match, &res);
-	if (res.err != SVC_OK) {
-		units_reply_failure(ctx, &res, NULL);
-		return;
-	}
-	ctx->res->status = 204; /* no body */
+	admin_handle_delete(ctx, &units_admin);
 }
 
 const struct route units_routes[] = {

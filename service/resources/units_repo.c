@@ -10,7 +10,7 @@
 
 #define UNITS_CODE_TAKEN "a unit with this code already exists"
 
-static void units_finish(struct admin_tx *tx, struct units_result *out)
+static void units_finish(struct admin_tx *tx, struct admin_result *out)
 {
 	if (tx->err != SVC_OK) {
 		free(out->json);
@@ -74,7 +74,7 @@ static const char *units_bool(json_t *v)
 	return v == NULL || json_is_true(v) ? "true" : "false";
 }
 
-void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct units_result *out)
+void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -142,7 +142,7 @@ static int units_is_group(json_t *obj)
 }
 
 void units_repo_update(struct http_ctx *ctx, long long uid, const char *if_match, json_t *body,
-                       json_t *errors, struct units_result *out)
+                       json_t *errors, struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;
@@ -197,7 +197,7 @@ cleanup:
 }
 
 void units_repo_delete(struct http_ctx *ctx, long long uid, const char *if_match,
-                       struct units_result *out)
+                       struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct admin_tx tx;

@@ -10,20 +10,13 @@
 /* What a write came to: on success json (owned, free it) is the unit as GET shows it, or
  * NULL after a delete; otherwise tx-style err/detail and field errors in the caller's
  * errors array. */
-struct units_result {
-	enum svc_error err;
-	const char *detail;
-	char *json;
-	long long id;
-};
-
 /* body has passed reference_input_unit(body, 0, ...). */
 void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors,
-                       struct units_result *out);
+                       struct admin_result *out);
 /* body has passed reference_input_unit(body, 1, ...); if_match is required. */
 void units_repo_update(struct http_ctx *ctx, long long id, const char *if_match, json_t *body,
-                       json_t *errors, struct units_result *out);
+                       json_t *errors, struct admin_result *out);
 void units_repo_delete(struct http_ctx *ctx, long long id, const char *if_match,
-                       struct units_result *out);
+                       struct admin_result *out);
 
 #endif
