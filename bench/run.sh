@@ -2,6 +2,9 @@
 # run.sh — the benchmarks, run by hand (never in CI): builds a Release binary, starts a
 # throwaway PostgreSQL in /tmp, generates data, and prints a Markdown table for the README.
 # Traffic goes only to 127.0.0.1; every load is bounded by wrk's -d.
+# Usage: bench/run.sh [import] [read] [write] [batch]   (no argument: all of them)
+SECTIONS=" ${*:-import read write batch} "
+want() { [[ $SECTIONS == *" $1 "* ]]; }
 source "$(dirname "$0")/../scripts/lib.sh"
 install_deps
 command -v wrk >/dev/null || as_root apt-get install -y -qq wrk >/dev/null
@@ -30,11 +33,13 @@ echo "| benchmark | result |"
 echo "|---|---|"
 
 # Import: one plan of 1,000 measures and 10,000 targets, then the same file again.
+if want import; then
 python3 "$ZEREN_ROOT/bench/gen_plan.py" 0 1000 10 >"$WORK/big.json"
 t0=$(date +%s.%N); $BIN import "$WORK/big.json" >/dev/null; t1=$(date +%s.%N)
 $BIN import "$WORK/big.json" >/dev/null; t2=$(date +%s.%N)
 row "import 1,000 measures / 10,000 targets (new)" "$(echo "$t1 - $t0" | bc) s"
 row "same import again (no change)" "$(echo "$t2 - $t1" | bc) s"
+fi
 
 # Read data: 100 plans x 20 measures x 10 targets (2,000 measures, 20,000 targets).
 for p in $(seq 1 100); do
@@ -64,6 +69,7 @@ load() { # name, wrk args...
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	row "$name" "$rps req/s, p50 $p50, p99 $p99, server RSS $(rss)"
 }
+if want read; then
 load "GET /healthz (wrk -t2 -c32 -d10s)" -t2 -c32 -d10s "$URL/healthz"
 load "GET /v1/measures/{id} with JWT" -t2 -c32 -d10s -H "Authorization: Bearer $READER" "$URL/v1/measures/$MID"
 load "GET /v1/measures?limit=50 (page 1)" -t2 -c32 -d10s -H "Authorization: Bearer $READER" "$URL/v1/measures?limit=50"
@@ -75,15 +81,19 @@ for i in $(seq 1 39); do
 	path="/v1/measures?limit=50&cursor=$cursor"
 done
 load "GET /v1/measures?limit=50 (page 40)" -t2 -c32 -d10s -H "Authorization: Bearer $READER" "$URL$path"
+fi
 
 # Writes: POST /v1/progress at 16 connections, each request a new (measure, period).
 MEASURES=$(psql -qtA -d zeren -c "SELECT string_agg(id::text, ',') FROM measures WHERE code LIKE 'bench-p%'")
+if want write; then
 MEASURES=$MEASURES TOKEN=$REPORTER load "POST /v1/progress (wrk -t2 -c16 -d10s)" -t2 -c16 -d10s \
 	-s "$ZEREN_ROOT/bench/post_progress.lua" "$URL"
 records=$(psql -qtA -d zeren -c "SELECT count(*) FROM progress_records")
 row "progress records written by that run" "$records"
+fi
 
 # Batch: 100,000 CSV rows through the API, beside psql \copy of the same rows.
+if want batch; then
 python3 - "$WORK" "$MEASURES" <<'PY'
 import sys
 work, ids = sys.argv[1], sys.argv[2].split(",")
@@ -111,3 +121,6 @@ t1=$(date +%s.%N)
 copy_s=$(echo "$t1 - $t0" | bc)
 row "psql \\copy of the same 100,000 rows" "$copy_s s, $(echo "100000 / $copy_s" | bc) rows/s"
 row "server peak RSS" "$(awk '/VmHWM/ {print $2 / 1024 " MB"}' /proc/$SERVER/status)"
+# where the server spent the batch's time, from its log line
+grep -o '"rows".*' "$WORK/serve.log" | grep -m1 _ms | sed 's/^/<!-- batch_written /; s/$/ -->/'
+fi

@@ -169,6 +169,8 @@ CREATE TABLE progress_records (
 	reviewed_by text,
 	reviewed_at timestamptz,
 	review_comment text,
+	amended_by text, -- who made the current version, when it is not the first
+	amended_at timestamptz,
 	UNIQUE (measure_id, unit_id, period)
 );
 CREATE INDEX progress_unit_idx ON progress_records (unit_id, id);
@@ -191,7 +193,8 @@ CREATE TABLE progress_values (
 );
 CREATE INDEX progress_values_target_idx ON progress_values (target_id);
 
--- Every version of every record, as returned by the API at the time; never updated.
+-- The versions an amendment superseded, each as the API returned it just before; never
+-- updated. The current version is the record itself.
 CREATE TABLE progress_versions (
 	progress_id bigint NOT NULL REFERENCES progress_records (id) ON DELETE CASCADE,
 	version integer NOT NULL,
@@ -489,6 +492,22 @@ CREATE FUNCTION zeren_unit_code_id(p_code text) RETURNS bigint LANGUAGE sql STAB
 	SELECT id FROM units WHERE code = p_code
 $$;
 
+-- The request's unit id (NULL without one). Policies call it as (SELECT ...), which the
+-- planner runs once per statement rather than once per row.
+CREATE FUNCTION zeren_request_unit_id() RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT id FROM units WHERE code = zeren_request_unit()
+$$;
+
+-- The measures a unit may report on: zeren_unit_assigned(p_unit, m) without a role, as a
+-- set, so that a policy or a batch check can hash it once.
+CREATE FUNCTION zeren_unit_measures(p_unit bigint) RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
+	SELECT a.measure_id FROM assignments a
+	WHERE a.unit_id = p_unit
+	   OR a.unit_id IN (SELECT m.group_id FROM unit_memberships m WHERE m.member_id = p_unit)
+	UNION
+	SELECT t.measure_id FROM targets t WHERE t.accountable_unit_id = p_unit
+$$;
+
 ALTER TABLE progress_records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE progress_values ENABLE ROW LEVEL SECURITY;
 
@@ -498,15 +517,14 @@ CREATE POLICY progress_read ON progress_records FOR SELECT USING (true);
 CREATE POLICY progress_insert ON progress_records FOR INSERT WITH CHECK (
 	zeren_request_role() = 'admin'
 	OR (zeren_request_role() = 'reporter'
-	    AND unit_id = zeren_unit_code_id(zeren_request_unit())
-	    AND zeren_unit_assigned(unit_id, measure_id)));
+	    AND unit_id = (SELECT zeren_request_unit_id())
+	    AND measure_id IN (SELECT m FROM zeren_unit_measures((SELECT zeren_request_unit_id())) m)));
 -- Amending is the reporting unit's; reviewing is a supervisor's or the lead unit's.
 CREATE POLICY progress_update ON progress_records FOR UPDATE USING (true) WITH CHECK (
 	zeren_request_role() IN ('admin', 'supervisor')
 	OR (zeren_request_role() = 'reporter'
-	    AND (unit_id = zeren_unit_code_id(zeren_request_unit())
-		 OR zeren_unit_assigned(zeren_unit_code_id(zeren_request_unit()), measure_id,
-					'lead'))));
+	    AND (unit_id = (SELECT zeren_request_unit_id())
+		 OR zeren_unit_assigned((SELECT zeren_request_unit_id()), measure_id, 'lead'))));
 
 -- A lead unit's reporter may review another unit's record but not rewrite it: apart from
 -- the review columns, a reporter changes only its own unit's records, and nobody moves a
@@ -522,11 +540,11 @@ BEGIN
 	   AND OLD.unit_id IS DISTINCT FROM zeren_unit_code_id(zeren_request_unit())
 	   AND (NEW.status, NEW.summary, NEW.problems, NEW.next_steps, NEW.evidence,
 		NEW.version, NEW.reported_by, NEW.reported_iss, NEW.reported_at,
-		NEW.period_start, NEW.period_end)
+		NEW.period_start, NEW.period_end, NEW.amended_by, NEW.amended_at)
 	       IS DISTINCT FROM
 	       (OLD.status, OLD.summary, OLD.problems, OLD.next_steps, OLD.evidence,
 		OLD.version, OLD.reported_by, OLD.reported_iss, OLD.reported_at,
-		OLD.period_start, OLD.period_end) THEN
+		OLD.period_start, OLD.period_end, OLD.amended_by, OLD.amended_at) THEN
 		RAISE EXCEPTION 'a reviewing unit may change only the review of another unit''s record'
 			USING ERRCODE = '42501';
 	END IF;
@@ -539,16 +557,14 @@ CREATE TRIGGER progress_records_guard BEFORE UPDATE ON progress_records
 CREATE POLICY progress_values_read ON progress_values FOR SELECT USING (true);
 CREATE POLICY progress_values_write ON progress_values FOR ALL USING (
 	zeren_request_role() = 'admin'
-	OR EXISTS (SELECT 1 FROM progress_records r
-		   WHERE r.id = progress_id
-		     AND r.unit_id = zeren_unit_code_id(zeren_request_unit())
-		     AND zeren_request_role() = 'reporter'))
+	OR (zeren_request_role() = 'reporter'
+	    AND EXISTS (SELECT 1 FROM progress_records r
+			WHERE r.id = progress_id AND r.unit_id = (SELECT zeren_request_unit_id()))))
 	WITH CHECK (
 	zeren_request_role() = 'admin'
-	OR EXISTS (SELECT 1 FROM progress_records r
-		   WHERE r.id = progress_id
-		     AND r.unit_id = zeren_unit_code_id(zeren_request_unit())
-		     AND zeren_request_role() = 'reporter'));
+	OR (zeren_request_role() = 'reporter'
+	    AND EXISTS (SELECT 1 FROM progress_records r
+			WHERE r.id = progress_id AND r.unit_id = (SELECT zeren_request_unit_id()))));
 
 -- Reference-data change notices -----------------------------------------------------------
 
@@ -584,4 +600,4 @@ GRANT INSERT ON progress_versions, progress_reviews, audit_log TO zeren_app;
 GRANT INSERT, UPDATE, DELETE ON idempotency_keys TO zeren_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO zeren_app;
 
-INSERT INTO schema_version (version) VALUES (1);
+INSERT INTO schema_version (version) VALUES (3);

@@ -47,6 +47,12 @@ for suite in unit_tests integration_tests; do
 		failed=$((failed + 1))
 	fi
 done
+echo "== migrations: version 1 brought forward equals db/schema.sql"
+if bash "$ZEREN_ROOT/tests/migrations/check.sh"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 echo "== contract: responses against api/openapi.yaml"
 if node "$ZEREN_ROOT/tests/contract/check.mjs" --modules "$tools/node_modules" \
 	--spec "$ZEREN_ROOT/api/openapi.yaml" --log "$ZEREN_TEST_CONTRACT_LOG"; then

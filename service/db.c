@@ -226,6 +226,39 @@ PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const ch
 	return r;
 }
 
+PGresult *db_exec_text(struct db_conn *conn, const char *sql, int nparams,
+                       const char *const *params)
+{
+	PGresult *r = PQexecParams(conn->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	return r != NULL ? r : PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+}
+
+enum svc_error db_copy_in(struct db_conn *conn, const char *copy_sql, const char *data, size_t len)
+{
+	PGresult *r = PQexec(conn->pg, copy_sql);
+	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
+		enum svc_error e = r != NULL ? db_result_error(conn, r) : SVC_UNAVAILABLE;
+		PQclear(r);
+		return e != SVC_OK ? e : SVC_INTERNAL;
+	}
+	PQclear(r);
+	/* libpq takes at most INT_MAX bytes per call; 1 MiB pieces keep its buffer small. */
+	const size_t piece = 1u << 20;
+	int sent = 1;
+	for (size_t off = 0; sent == 1 && off < len; off += piece)
+		sent = PQputCopyData(conn->pg, data + off,
+		                     (int)(len - off < piece ? len - off : piece));
+	if (PQputCopyEnd(conn->pg, sent == 1 ? NULL : "zeren: sending the data failed") != 1)
+		return SVC_UNAVAILABLE;
+	enum svc_error e = SVC_OK;
+	while ((r = PQgetResult(conn->pg)) != NULL) {
+		if (e == SVC_OK)
+			e = db_result_error(conn, r);
+		PQclear(r);
+	}
+	return e;
+}
+
 PGresult *db_exec_simple(struct db_conn *conn, const char *sql)
 {
 	int idle = PQtransactionStatus(conn->pg) == PQTRANS_IDLE;

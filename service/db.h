@@ -34,6 +34,15 @@ void db_release(struct db_pool *pool, struct db_conn *conn);
  * result, which is never NULL. A statement outside a transaction that fails because the
  * connection was lost is retried once on a fresh connection. */
 PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params);
+/* Runs a fixed SQL text with text parameters, unprepared: for statements on a
+ * transaction's own temporary tables, planned for their contents each time. Never retried.
+ * Caller PQclears. */
+PGresult *db_exec_text(struct db_conn *conn, const char *sql, int nparams,
+                       const char *const *params);
+/* COPY ... FROM STDIN with len bytes of COPY text-format data. SVC_OK or the mapped error
+ * (a row the table refuses maps as db_result_error does). */
+enum svc_error db_copy_in(struct db_conn *conn, const char *copy_sql, const char *data, size_t len)
+        __attribute__((warn_unused_result));
 /* Runs a fixed SQL text with no parameters (BEGIN, COMMIT...). Caller PQclears. */
 PGresult *db_exec_simple(struct db_conn *conn, const char *sql);
 

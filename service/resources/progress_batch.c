@@ -12,8 +12,10 @@
 #include "../db.h"
 #include "../idempotency.h"
 #include "../log.h"
+#include "../pgcopy.h"
 #include "../progress_input.h"
 #include "../repo.h"
+#include "../sql/progress_batch_sql.h"
 #include "../validate.h"
 
 #define BATCH_MAX_ROWS 100000
@@ -151,89 +153,75 @@ static void batch_reply_errors(struct http_ctx *ctx, enum svc_error err, const c
 	http_reply_problem_json(ctx, p);
 }
 
-/* The rows as the statements take them, written as JSON text row by row so that memory
- * holds the request, not several object trees of it. */
-struct batch_sql {
-	FILE *check, *insert; /* "[{i, measure_id, unit, period, targets, percents}, ...]" */
-	char *check_text, *insert_text;
-	size_t check_len, insert_len, rows;
+/* The valid rows in COPY text format, for the batch's two staging tables; written row by row
+ * so that memory holds the request, not several object trees of it. */
+struct batch_copy {
+	FILE *rows, *values;
+	char *rows_text, *values_text;
+	size_t rows_len, values_len, n, n_values;
 };
 
-static void batch_sql_open(struct batch_sql *sql)
+static void batch_copy_open(struct batch_copy *cp)
 {
-	memset(sql, 0, sizeof(*sql));
-	sql->check = open_memstream(&sql->check_text, &sql->check_len);
-	sql->insert = open_memstream(&sql->insert_text, &sql->insert_len);
-	fputc('[', sql->check);
-	fputc('[', sql->insert);
+	memset(cp, 0, sizeof(*cp));
+	cp->rows = open_memstream(&cp->rows_text, &cp->rows_len);
+	cp->values = open_memstream(&cp->values_text, &cp->values_len);
 }
 
-static void batch_sql_close(struct batch_sql *sql)
+static void batch_copy_close(struct batch_copy *cp)
 {
-	if (sql->check != NULL) {
-		fputc(']', sql->check);
-		fclose(sql->check);
-	}
-	if (sql->insert != NULL) {
-		fputc(']', sql->insert);
-		fclose(sql->insert);
-	}
-	sql->check = sql->insert = NULL;
+	if (cp->rows != NULL)
+		fclose(cp->rows);
+	if (cp->values != NULL)
+		fclose(cp->values);
+	cp->rows = cp->values = NULL;
 }
 
-static void batch_sql_free(struct batch_sql *sql)
+static void batch_copy_free(struct batch_copy *cp)
 {
-	batch_sql_close(sql);
-	free(sql->check_text);
-	free(sql->insert_text);
+	batch_copy_close(cp);
+	free(cp->rows_text);
+	free(cp->values_text);
 }
 
-static void batch_sql_append(FILE *out, size_t n, json_t *row)
+/* One valid row: a batch_rows line and a batch_values line per value. */
+static void batch_copy_add(struct batch_copy *cp, size_t i, const struct progress_input *in,
+                           const char *unit)
 {
-	if (n > 0)
-		fputc(',', out);
-	json_dumpf(row, out, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(row);
-}
-
-/* One valid row as the two statement rows. */
-static void batch_sql_add(struct batch_sql *sql, size_t i, const struct progress_input *in,
-                          const char *unit)
-{
-	json_t *vals = json_loads(in->values, 0, NULL), *percents = json_array();
+	pgcopy_int(cp->rows, (long long)i, 0);
+	pgcopy_int(cp->rows, in->measure_id, 0);
+	pgcopy_field(cp->rows, unit, 0);
+	pgcopy_field(cp->rows, in->period, 0);
+	pgcopy_field(cp->rows, in->period_start, 0);
+	pgcopy_field(cp->rows, in->period_end, 0);
+	pgcopy_field(cp->rows, in->status, 0);
+	pgcopy_field(cp->rows, in->summary, 0);
+	pgcopy_field(cp->rows, in->problems, 0);
+	pgcopy_field(cp->rows, in->next_steps, 0);
+	pgcopy_field(cp->rows, in->evidence, 1);
+	cp->n++;
+	if (json_array_size(in->target_ids) == 0)
+		return;
+	json_t *vals = json_loads(in->values, 0, NULL);
 	size_t k;
 	json_t *v;
 	json_array_foreach(vals, k, v)
 	{
-		if (json_number_value(json_object_get(v, "value")) > 100)
-			json_array_append(percents, json_object_get(v, "target_id"));
+		/* the client's digits, as progress_input printed them */
+		char *num = json_dumps(json_object_get(v, "value"),
+		                       JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+		pgcopy_int(cp->values, (long long)i, 0);
+		pgcopy_int(cp->values, json_integer_value(json_object_get(v, "target_id")), 0);
+		pgcopy_field(cp->values, num, 1);
+		free(num);
+		cp->n_values++;
 	}
-	json_t *check = json_object();
-	json_object_set_new(check, "i", json_integer((json_int_t)i));
-	json_object_set_new(check, "measure_id", json_integer(in->measure_id));
-	json_object_set_new(check, "unit", json_string(unit));
-	json_object_set_new(check, "period", json_string(in->period));
-	json_t *ins = json_copy(check);
-	json_object_set(check, "targets", in->target_ids);
-	json_object_set_new(check, "percents", percents);
-	json_object_set_new(ins, "period_start", json_string(in->period_start));
-	json_object_set_new(ins, "period_end", json_string(in->period_end));
-	json_object_set_new(ins, "status", json_string(in->status));
-	json_object_set_new(ins, "summary", json_string(in->summary));
-	if (in->problems != NULL)
-		json_object_set_new(ins, "problems", json_string(in->problems));
-	if (in->next_steps != NULL)
-		json_object_set_new(ins, "next_steps", json_string(in->next_steps));
-	json_object_set_new(ins, "evidence", json_loads(in->evidence, 0, NULL));
-	json_object_set_new(ins, "values", vals);
-	batch_sql_append(sql->check, sql->rows, check);
-	batch_sql_append(sql->insert, sql->rows, ins);
-	sql->rows++;
+	json_decref(vals);
 }
 
-/* Validates every row (freeing each once read) into sql; returns 1 when a row is outside the
+/* Validates every row (freeing each once read) into cp; returns 1 when a row is outside the
  * token's scope. */
-static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors, struct batch_sql *sql)
+static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors, struct batch_copy *cp)
 {
 	json_t *seen = json_object();
 	int forbidden = 0;
@@ -265,7 +253,7 @@ static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors, st
 					         json_integer_value(json_object_get(seen, key)));
 				json_object_set_new(seen, key, json_integer((json_int_t)i));
 				if (json_array_size(errors) == 0)
-					batch_sql_add(sql, i, &in, unit);
+					batch_copy_add(cp, i, &in, unit);
 			}
 		}
 		progress_input_free(&in);
@@ -274,12 +262,57 @@ static int batch_validate(struct http_ctx *ctx, json_t *rows, json_t *errors, st
 			break;
 	}
 	json_decref(seen);
-	batch_sql_close(sql);
+	batch_copy_close(cp);
 	return forbidden;
 }
 
-/* Runs the batch statements in one transaction and replies. */
-static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *errors)
+/* Adds the database's [{i, field, problem}] to errors; returns the reply's status: 403 when a
+ * reporter's row is out of scope, else 409 for conflicts, else 422. */
+static enum svc_error batch_problems(struct http_ctx *ctx, const char *text, json_t *errors)
+{
+	json_t *problems = json_loads(text, 0, NULL);
+	enum svc_error kind = SVC_UNPROCESSABLE;
+	size_t k;
+	json_t *pr;
+	json_array_foreach(problems, k, pr)
+	{
+		const char *msg = json_string_value(json_object_get(pr, "problem"));
+		char p[96];
+		snprintf(p, sizeof(p), "/%lld/%s", json_integer_value(json_object_get(pr, "i")),
+		         json_string_value(json_object_get(pr, "field")));
+		verr_add(errors, p, "%s", msg);
+		if (strncmp(msg, "forbidden", 9) == 0 && ctx->principal.role == ROLE_REPORTER)
+			kind = SVC_FORBIDDEN;
+		else if (strncmp(msg, "conflict", 8) == 0 && kind != SVC_FORBIDDEN)
+			kind = SVC_CONFLICT;
+	}
+	json_decref(problems);
+	return kind;
+}
+
+/* Runs one of the batch's statements; on success *out holds its result (when wanted). */
+static enum svc_error batch_exec(struct db_conn *c, const char *sql, int n,
+                                 const char *const *params, PGresult **out)
+{
+	PGresult *r = db_exec_text(c, sql, n, params);
+	enum svc_error err = db_result_error(c, r);
+	if (err == SVC_OK && out != NULL)
+		*out = r;
+	else
+		PQclear(r);
+	return err;
+}
+
+static enum svc_error batch_stage(struct db_conn *c)
+{
+	PGresult *r = db_exec_simple(c, SQL_BATCH_STAGE); /* two statements, no parameters */
+	enum svc_error err = db_result_error(c, r);
+	PQclear(r);
+	return err;
+}
+
+/* Stages the rows, checks them, writes them in one transaction and replies. */
+static void batch_write(struct http_ctx *ctx, struct batch_copy *cp, json_t *errors)
 {
 	struct db_conn *c = NULL;
 	enum svc_error err = db_acquire(ctx->app->pool, &c);
@@ -287,87 +320,75 @@ static void batch_write(struct http_ctx *ctx, struct batch_sql *sql, json_t *err
 		repo_reply_error(ctx, err);
 		return;
 	}
-	char *ids_text = NULL;
-	json_t *ids = NULL;
 	PGresult *r = NULL;
 	const char *unit = ctx->principal.unit[0] != '\0' ? ctx->principal.unit : NULL;
 	const char *role = principal_role_name(ctx->principal.role);
-	if ((err = db_begin(c)) != SVC_OK)
-		goto fail;
+	const char *detail = NULL;
 	double t0 = batch_now();
-	const char *cp[] = {sql->check_text, role, unit};
-	r = db_exec(c, STMT_PROGRESS_BATCH_CHECK, 3, cp);
-	if ((err = db_result_error(c, r)) != SVC_OK)
+	if ((err = db_begin(c)) != SVC_OK || (err = batch_stage(c)) != SVC_OK ||
+	    (err = db_copy_in(c, SQL_BATCH_COPY_ROWS, cp->rows_text, cp->rows_len)) != SVC_OK ||
+	    (cp->n_values > 0 && (err = db_copy_in(c, SQL_BATCH_COPY_VALUES, cp->values_text,
+	                                           cp->values_len)) != SVC_OK))
 		goto fail;
-	json_t *problems = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
-	PQclear(r);
-	r = NULL;
-	if (json_array_size(problems) > 0) {
-		enum svc_error kind = SVC_UNPROCESSABLE;
-		size_t k;
-		json_t *pr;
-		json_array_foreach(problems, k, pr)
-		{
-			const char *msg = json_string_value(json_object_get(pr, "problem"));
-			char p[96];
-			snprintf(p, sizeof(p), "/%lld/%s",
-			         json_integer_value(json_object_get(pr, "i")),
-			         json_string_value(json_object_get(pr, "field")));
-			verr_add(errors, p, "%s", msg);
-			if (strncmp(msg, "forbidden", 9) == 0 &&
-			    ctx->principal.role == ROLE_REPORTER)
-				kind = SVC_FORBIDDEN;
-			else if (strncmp(msg, "conflict", 8) == 0 && kind != SVC_FORBIDDEN)
-				kind = SVC_CONFLICT;
-		}
-		json_decref(problems);
-		db_rollback(c);
-		db_release(ctx->app->pool, c);
-		batch_reply_errors(ctx, kind, "some rows cannot be written; nothing was written",
-		                   errors);
-		return;
-	}
-	json_decref(problems);
 	double t1 = batch_now();
-	const char *ip[] = {sql->insert_text, ctx->principal.sub, ctx->principal.iss};
-	r = db_exec(c, STMT_PROGRESS_BATCH_INSERT, 3, ip);
-	if ((err = db_result_error(c, r)) != SVC_OK)
+	const char *cparams[] = {role, unit};
+	if ((err = batch_exec(c, SQL_BATCH_CHECK, 2, cparams, &r)) != SVC_OK)
 		goto fail;
-	ids = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	if (strcmp(PQgetvalue(r, 0, 2), "[]") != 0) {
+		err = batch_problems(ctx, PQgetvalue(r, 0, 2), errors);
+		detail = "some rows cannot be written; nothing was written";
+		goto refused;
+	}
 	PQclear(r);
 	r = NULL;
-	if (json_array_size(ids) != sql->rows) {
-		err = SVC_CONFLICT; /* a concurrent writer took one of the periods */
+	double t2 = batch_now();
+	const char *iparams[] = {ctx->principal.sub, ctx->principal.iss};
+	if ((err = batch_exec(c, SQL_BATCH_INSERT, 2, iparams, &r)) != SVC_OK)
+		goto fail;
+	if (strtoull(PQgetvalue(r, 0, 0), NULL, 10) != cp->n) {
+		PQclear(r);
+		r = NULL;
+		if ((err = batch_exec(c, SQL_BATCH_CONFLICTS, 0, NULL, &r)) != SVC_OK)
+			goto fail;
+		err = batch_problems(ctx, PQgetvalue(r, 0, 0), errors);
+		detail = "records for some rows exist already; nothing was written";
+		if (json_array_size(errors) == 0) /* gone again: say so without naming rows */
+			err = SVC_CONFLICT;
+		else
+			goto refused;
 		goto fail;
 	}
-	double t2 = batch_now();
-	const char *vp[] = {sql->insert_text};
-	r = db_exec(c, STMT_PROGRESS_BATCH_VALUES, 1, vp);
-	if ((err = db_result_error(c, r)) != SVC_OK)
-		goto fail;
-	PQclear(r);
-	double t3 = batch_now();
-	ids_text = json_dumps(ids, JSON_COMPACT);
-	const char *sp[] = {ids_text, ctx->principal.sub, ctx->principal.iss, unit,
-	                    ctx->request_id};
-	r = db_exec(c, STMT_PROGRESS_BATCH_SNAPSHOT, 5, sp);
-	if ((err = db_result_error(c, r)) != SVC_OK)
-		goto fail;
 	PQclear(r);
 	r = NULL;
+	double t3 = batch_now();
+	if (cp->n_values > 0 && (err = batch_exec(c, SQL_BATCH_VALUES, 0, NULL, NULL)) != SVC_OK)
+		goto fail;
 	double t4 = batch_now();
+	const char *sparams[] = {ctx->principal.sub, ctx->principal.iss, unit, ctx->request_id};
+	if ((err = batch_exec(c, SQL_BATCH_AUDIT, 4, sparams, &r)) != SVC_OK)
+		goto fail;
+	double t5 = batch_now();
 	if ((err = db_commit(c)) != SVC_OK)
 		goto fail;
 	db_release(ctx->app->pool, c);
 	log_json("info", "batch_written",
-	         json_pack("{sssIsfsfsfsfsf}", "request_id", ctx->request_id, "rows",
-	                   (json_int_t)sql->rows, "check_ms", (t1 - t0) * 1e3, "insert_ms",
-	                   (t2 - t1) * 1e3, "values_ms", (t3 - t2) * 1e3, "snapshot_ms",
-	                   (t4 - t3) * 1e3, "commit_ms", (batch_now() - t4) * 1e3));
-	http_reply_json(
-	        ctx, 201,
-	        json_pack("{sIsO}", "created", (json_int_t)json_array_size(ids), "ids", ids));
-	goto done;
+	         json_pack("{sssIsfsfsfsfsfsf}", "request_id", ctx->request_id, "rows",
+	                   (json_int_t)cp->n, "stage_ms", (t1 - t0) * 1e3, "check_ms",
+	                   (t2 - t1) * 1e3, "insert_ms", (t3 - t2) * 1e3, "values_ms",
+	                   (t4 - t3) * 1e3, "audit_ms", (t5 - t4) * 1e3, "commit_ms",
+	                   (batch_now() - t5) * 1e3));
+	json_t *ids = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	http_reply_json(ctx, 201,
+	                json_pack("{sIso}", "created", (json_int_t)json_array_size(ids), "ids",
+	                          ids != NULL ? ids : json_array()));
+	return;
+refused:
+	PQclear(r);
+	db_rollback(c);
+	db_release(ctx->app->pool, c);
+	batch_reply_errors(ctx, err, detail, errors);
+	return;
 fail:
 	PQclear(r);
 	db_rollback(c);
@@ -378,9 +399,6 @@ fail:
 	                        : err == SVC_FORBIDDEN ? "the database refused a row outside the "
 	                                                 "unit's scope; nothing was written"
 	                                               : NULL);
-done:
-	free(ids_text);
-	json_decref(ids);
 }
 
 static void progress_batch_run(struct http_ctx *ctx)
@@ -391,21 +409,21 @@ static void progress_batch_run(struct http_ctx *ctx)
 		json_decref(errors);
 		return;
 	}
-	struct batch_sql sql;
-	batch_sql_open(&sql);
+	struct batch_copy cp;
+	batch_copy_open(&cp);
 	if (json_array_size(rows) == 0) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", "the batch has no rows");
 	} else if (json_array_size(rows) > BATCH_MAX_ROWS) {
 		http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
 	} else {
-		int forbidden = batch_validate(ctx, rows, errors, &sql);
+		int forbidden = batch_validate(ctx, rows, errors, &cp);
 		if (json_array_size(errors) > 0)
 			batch_reply_errors(ctx, forbidden ? SVC_FORBIDDEN : SVC_VALIDATION,
 			                   "some rows are not valid; nothing was written", errors);
 		else
-			batch_write(ctx, &sql, errors);
+			batch_write(ctx, &cp, errors);
 	}
-	batch_sql_free(&sql);
+	batch_copy_free(&cp);
 	json_decref(rows);
 	json_decref(errors);
 }

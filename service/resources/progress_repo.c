@@ -68,7 +68,7 @@ static int progress_value_errors(PGresult *scope, int col_targets, int col_perce
 	return bad;
 }
 
-/* Writes the version row and the audit row; returns the record's JSON (owned). */
+/* Writes the audit row; returns the record's JSON (owned). */
 static char *progress_snapshot(struct db_conn *c, struct http_ctx *ctx, const char *id,
                                const char *action, const char *before, struct progress_result *out)
 {
@@ -278,8 +278,10 @@ void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_mat
 	        in->has_problems ? in->problems : progress_current(cur, "problems"),
 	        in->has_next_steps ? in->next_steps : progress_current(cur, "next_steps"),
 	        in->has_evidence ? in->evidence : evidence,
+	        before,
+	        ctx->principal.sub,
 	};
-	if ((r = progress_exec(c, STMT_PROGRESS_UPDATE, 6, up, out)) == NULL)
+	if ((r = progress_exec(c, STMT_PROGRESS_UPDATE, 8, up, out)) == NULL)
 		goto cleanup;
 	PQclear(r);
 	if (in->has_values) {

@@ -68,17 +68,15 @@
 	  "SELECT $1, (e->>'target_id')::bigint, (e->>'value')::numeric "                          \
 	  "FROM jsonb_array_elements($2::jsonb) e")                                                \
 	X(STMT_PROGRESS_VALUES_DELETE, "DELETE FROM progress_values WHERE progress_id = $1")       \
-	/* The record's JSON after a write, kept as a version and in the audit log. $1 id,         \
-	 * $2 sub, $3 iss, $4 unit, $5 request id, $6 action, $7 JSON before (or NULL). */         \
+	/* The record's JSON after a write, and its audit row. $1 id, $2 sub, $3 iss, $4 unit,     \
+	 * $5 request id, $6 action, $7 JSON before (or NULL). */                                  \
 	X(STMT_PROGRESS_SNAPSHOT,                                                                  \
-	  "WITH b AS (SELECT " SQL_PROGRESS_JSON "::jsonb AS j, r.version FROM "                   \
-	  "progress_records r WHERE r.id = $1), "                                                  \
-	  "v AS (INSERT INTO progress_versions (progress_id, version, body, created_by) "          \
-	  "SELECT $1, b.version, b.j, $2 FROM b ON CONFLICT (progress_id, version) DO NOTHING), "  \
+	  "WITH b AS (SELECT " SQL_PROGRESS_JSON " AS j FROM progress_records r "                  \
+	  "WHERE r.id = $1), "                                                                     \
 	  "a AS (INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, "    \
 	  "entity, entity_id, before, after) SELECT $3, $2, $4, $5, $6, 'progress', $1, "          \
-	  "$7::jsonb, b.j FROM b) "                                                                \
-	  "SELECT " SQL_PROGRESS_JSON "::text FROM progress_records r WHERE r.id = $1")            \
+	  "$7::jsonb, b.j::jsonb FROM b) "                                                         \
+	  "SELECT b.j::text FROM b")                                                               \
 	/* Locks a record for a change. $1 id, $2 role, $3 token's unit. Returns its JSON,         \
 	 * unit code, review state, and whether the token's unit is assigned / leads. */           \
 	X(STMT_PROGRESS_LOCK,                                                                      \
@@ -91,12 +89,19 @@
 	                "units WHERE "                                                             \
 	                "code = $3), r.measure_id, 'lead'), false), r.measure_id, r.version "      \
 	                "FROM progress_records r WHERE r.id = $1 FOR UPDATE OF r")                 \
+	/* $1 id, $2..$6 the new status, summary, problems, next steps, evidence, $7 the record's  \
+	 * JSON before (from the lock), $8 sub. The version being superseded is kept as it         \
+	 * stood; a row already there for it is left alone. */                                     \
 	X(STMT_PROGRESS_UPDATE,                                                                    \
+	  "WITH old AS (INSERT INTO progress_versions (progress_id, version, body, created_at, "   \
+	  "created_by) SELECT id, version, $7::jsonb, coalesce(amended_at, reported_at), "         \
+	  "coalesce(amended_by, reported_by) FROM progress_records WHERE id = $1 "                 \
+	  "ON CONFLICT (progress_id, version) DO NOTHING) "                                        \
 	  "UPDATE progress_records SET status = $2, summary = $3, problems = $4, "                 \
 	  "next_steps = $5, evidence = $6::jsonb, version = version + 1, "                         \
 	  "row_version = row_version + 1, review_state = 'submitted', reviewed_by = NULL, "        \
-	  "reviewed_at = NULL, review_comment = NULL, updated_at = clock_timestamp() "             \
-	  "WHERE id = $1")                                                                         \
+	  "reviewed_at = NULL, review_comment = NULL, amended_by = $8, "                           \
+	  "amended_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1")          \
 	X(STMT_PROGRESS_REVIEW,                                                                    \
 	  "WITH rv AS (INSERT INTO progress_reviews (progress_id, version, decision, comment, "    \
 	  "reviewer_sub, reviewer_unit) VALUES ($1, $6, $2, $3, $4, $5)) "                         \
@@ -115,103 +120,38 @@
 	  "AND ($4::text IS NULL OR r.review_state = $4) "                                         \
 	  "AND ($5::timestamptz IS NULL OR r.updated_at >= $5) "                                   \
 	  "AND ($6::bigint IS NULL OR r.id > $6) ORDER BY r.id LIMIT $7")                          \
+	/* Every version, oldest first: the superseded ones kept by amendments, then the record    \
+	 * itself as the current one. $1 id, $2 after this version (or NULL), $3 limit. */         \
 	X(STMT_PROGRESS_HISTORY,                                                                   \
-	  "SELECT v.version, json_build_object('version', v.version, 'created_at', " SQL_TS(       \
-	          "v.created_at") ", 'created_by', v.created_by, 'record', v.body, "               \
-	                          "'reviews', coalesce((SELECT "                                   \
-	                          "json_agg(json_build_object('decision', rv.decision, "           \
-	                          "'comment', rv.comment, 'reviewer', rv.reviewer_sub, "           \
-	                          "'reviewer_unit', "                                              \
-	                          "rv.reviewer_unit, 'reviewed_at', " SQL_TS(                      \
-	                                  "rv.reviewed_at") ") ORDER BY rv.id) "                   \
-	                                                    "FROM progress_reviews rv WHERE "      \
-	                                                    "rv.progress_id = v.progress_id AND "  \
-	                                                    "rv.version = v.version), '[]')) "     \
-	                                                    "FROM progress_versions v WHERE "      \
-	                                                    "v.progress_id = $1 "                  \
-	                                                    "AND ($2::bigint IS NULL OR "          \
-	                                                    "v.version > $2) ORDER BY v.version "  \
-	                                                    "LIMIT $3")                            \
-	/* Batch: $1 rows [{i, measure_id, unit, period}], $2 role, $3 token's unit.               \
-	 * Returns {i, problem} for each row the database refuses. */                              \
-	X(STMT_PROGRESS_BATCH_CHECK,                                                               \
-	  "WITH s AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, "                    \
-	  "measure_id bigint, unit text, period text, targets bigint[], percents bigint[])), "     \
-	  "k AS (SELECT s.*, u.id AS unit_id, m.id AS mid FROM s LEFT JOIN units u ON "            \
-	  "u.code = s.unit AND u.kind <> 'group' LEFT JOIN measures m ON m.id = s.measure_id) "    \
-	  "SELECT " SQL_SET_SCOPE(                                                                 \
-	          "$3",                                                                            \
-	          "$2") ", coalesce((SELECT json_agg(json_build_object("                           \
-	                "'i', p.i, 'field', p.field, 'problem', p.problem) ORDER BY p.i) FROM ("   \
-	                "SELECT i, 'measure_id' AS field, 'unknown measure' AS problem FROM k "    \
-	                "WHERE mid IS NULL "                                                       \
-	                "UNION ALL SELECT i, 'unit', 'unknown unit' FROM k WHERE unit_id IS NULL " \
-	                "UNION ALL SELECT i, 'unit', 'forbidden: the unit is not assigned to "     \
-	                "this measure' "                                                           \
-	                "FROM k WHERE mid IS NOT NULL AND unit_id IS NOT NULL AND "                \
-	                "NOT zeren_unit_assigned(unit_id, mid) "                                   \
-	                "UNION ALL SELECT i, 'period', 'conflict: a record for this measure, "     \
-	                "unit and "                                                                \
-	                "period exists' FROM k WHERE EXISTS (SELECT 1 FROM progress_records r "    \
-	                "WHERE "                                                                   \
-	                "r.measure_id = k.mid AND r.unit_id = k.unit_id AND r.period = k.period) " \
-	                "UNION ALL SELECT k.i, 'values', 'target ' || t.t || ' is not a target "   \
-	                "of the "                                                                  \
-	                "measure' FROM k, unnest(k.targets) AS t(t) WHERE mid IS NOT NULL AND "    \
-	                "NOT EXISTS "                                                              \
-	                "(SELECT 1 FROM targets g WHERE g.id = t.t AND g.measure_id = k.mid) "     \
-	                "UNION ALL SELECT k.i, 'values', 'target ' || t.t || ' is a percentage: "  \
-	                "at most "                                                                 \
-	                "100' FROM k, unnest(k.percents) AS t(t) WHERE EXISTS (SELECT 1 FROM "     \
-	                "targets g "                                                               \
-	                "WHERE g.id = t.t AND g.kind = 'percentage' AND g.share_of_id IS NULL)"    \
-	                ") p), '[]')::text")                                                       \
-	/* $1 rows [{measure_id, unit, period, period_start, period_end, status, summary,          \
-	 * problems, next_steps, evidence}], $2 sub, $3 iss: the new ids in row order. */          \
-	X(STMT_PROGRESS_BATCH_INSERT,                                                              \
-	  "WITH s AS (SELECT x.*, u.id AS unit_id FROM jsonb_to_recordset($1::jsonb) AS "          \
-	  "x(i int, measure_id bigint, unit text, period text, period_start date, "                \
-	  "period_end date, status text, summary text, problems text, next_steps text, "           \
-	  "evidence jsonb) JOIN units u ON u.code = x.unit), "                                     \
-	  "ins AS (INSERT INTO progress_records (measure_id, unit_id, period, period_start, "      \
-	  "period_end, status, summary, problems, next_steps, evidence, reported_by, "             \
-	  "reported_iss) SELECT measure_id, unit_id, period, period_start, period_end, "           \
-	  "status, summary, problems, next_steps, coalesce(evidence, '[]'), $2, $3 FROM s "        \
-	  "ORDER BY i RETURNING id, measure_id, unit_id, period) "                                 \
-	  "SELECT coalesce(json_agg(ins.id ORDER BY s.i), '[]')::text FROM ins JOIN s ON "         \
-	  "s.measure_id = ins.measure_id AND s.unit_id = ins.unit_id AND s.period = ins.period")   \
-	/* the batch's rows again ($1 as for the insert): their values, by the records'            \
-	 * (measure, unit, period) */                                                              \
-	X(STMT_PROGRESS_BATCH_VALUES,                                                              \
-	  "INSERT INTO progress_values (progress_id, target_id, value) "                           \
-	  "SELECT r.id, v.target_id, v.value FROM jsonb_to_recordset($1::jsonb) AS "               \
-	  "s(measure_id bigint, unit text, period text, \"values\" jsonb) "                        \
-	  "JOIN units u ON u.code = s.unit JOIN progress_records r ON r.measure_id = "             \
-	  "s.measure_id AND r.unit_id = u.id AND r.period = s.period, "                            \
-	  "jsonb_to_recordset(s.\"values\") AS v(target_id bigint, value numeric) "                \
-	  "WHERE jsonb_array_length(s.\"values\") > 0")                                            \
-	/* A batch's versions, built with joins rather than per-record look-ups, and one           \
-	 * audit row for the whole batch. $1 ids (JSON array), $2 sub, $3 iss, $4 unit,            \
-	 * $5 request id */                                                                        \
-	X(STMT_PROGRESS_BATCH_SNAPSHOT,                                                            \
-	  "WITH ids AS (SELECT (jsonb_array_elements_text($1::jsonb))::bigint AS id), "            \
-	  "vals AS (SELECT v.progress_id, json_agg(json_build_object('target_id', "                \
-	  "v.target_id, 'value', v.value) ORDER BY v.target_id) AS a FROM progress_values v "      \
-	  "JOIN ids ON ids.id = v.progress_id GROUP BY v.progress_id), "                           \
-	  "b AS (SELECT r.id, r.version, " SQL_PROGRESS_JSON_WITH(                                 \
-	          SQL_UNIT_REF,                                                                    \
-	          "coalesce(vals.a, '[]')") "::jsonb AS j FROM ids JOIN progress_records r ON "    \
-	                                    "r.id = ids.id JOIN units u ON u.id = r.unit_id LEFT " \
-	                                    "JOIN vals ON "                                        \
-	                                    "vals.progress_id = r.id), "                           \
-	                                    "v AS (INSERT INTO progress_versions (progress_id, "   \
-	                                    "version, body, created_by) "                          \
-	                                    "SELECT id, version, j, $2 FROM b) "                   \
-	                                    "INSERT INTO audit_log (actor_iss, actor_sub, "        \
-	                                    "actor_unit, request_id, action, "                     \
-	                                    "entity, after) VALUES ($3, $2, $4, $5, "              \
-	                                    "'progress.batch', 'progress', "                       \
-	                                    "jsonb_build_object('rows', "                          \
-	                                    "jsonb_array_length($1::jsonb), 'ids', $1::jsonb))")
+	  "SELECT x.version, json_build_object('version', x.version, 'created_at', " SQL_TS(       \
+	          "x.created_at") ", 'created_by', x.created_by, 'record', x.body, 'reviews', "    \
+	                          "coalesce((SELECT json_agg(json_build_object('decision', "       \
+	                          "rv.decision, 'comment', "                                       \
+	                          "rv.comment, 'reviewer', rv.reviewer_sub, 'reviewer_unit', "     \
+	                          "rv.reviewer_unit, "                                             \
+	                          "'reviewed_at', " SQL_TS(                                        \
+	                                  "rv.reviewed_at") ") ORDER BY rv.id) FROM "              \
+	                                                    "progress_reviews rv "                 \
+	                                                    "WHERE rv.progress_id = $1 AND "       \
+	                                                    "rv.version = x.version), '[]')) "     \
+	                                                    "FROM ("                               \
+	                                                    "SELECT v.version, v.created_at, "     \
+	                                                    "v.created_by, v.body::json AS body "  \
+	                                                    "FROM progress_versions v JOIN "       \
+	                                                    "progress_records r ON r.id = "        \
+	                                                    "v.progress_id "                       \
+	                                                    "WHERE v.progress_id = $1 AND "        \
+	                                                    "v.version < r.version "               \
+	                                                    "UNION ALL SELECT r.version, "         \
+	                                                    "coalesce(r.amended_at, "              \
+	                                                    "r.reported_at), "                     \
+	                                                    "coalesce(r.amended_by, "              \
+	                                                    "r.reported_by), " SQL_PROGRESS_JSON   \
+	                                                    " "                                    \
+	                                                    "FROM progress_records r WHERE r.id "  \
+	                                                    "= $1) x "                             \
+	                                                    "WHERE $2::bigint IS NULL OR "         \
+	                                                    "x.version > $2 ORDER BY x.version "   \
+	                                                    "LIMIT $3")
 
 #endif

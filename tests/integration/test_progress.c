@@ -110,11 +110,23 @@ START_TEST(create_returns_201_with_location_version_and_audit)
 	ck_assert_int_eq(json_integer_value(json_object_get(v, "target_id")), t1);
 	ck_assert(json_number_value(json_object_get(v, "value")) == 61.5);
 	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
-	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 1);
+	/* the first version is the record itself: nothing superseded yet */
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 0);
 	ck_assert_int_eq(harness_count("SELECT count(*) FROM audit_log WHERE actor_sub = "
 	                               "'finance-clerk' AND actor_unit = 'finance' AND action = "
 	                               "'progress.create' AND after IS NOT NULL"),
 	                 1);
+	char path[80];
+	snprintf(path, sizeof(path), "%s/history", want);
+	struct http_resp *h = http_get(path, tok);
+	ck_assert_msg(h->status == 200, "%s", h->body);
+	json_t *items = json_object_get(h->json, "items");
+	ck_assert_int_eq(json_array_size(items), 1);
+	json_t *v1 = json_array_get(items, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(v1, "version")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(v1, "created_by")), "finance-clerk");
+	ck_assert(json_equal(json_object_get(v1, "record"), j));
+	http_resp_free(h);
 	http_resp_free(r);
 	free(tok);
 }
@@ -414,13 +426,21 @@ START_TEST(amend_needs_if_match_and_keeps_history)
 	r = patch(tok, id, etag, "{}");
 	assert_problem(r, 400, NULL);
 	http_resp_free(r);
-	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 1);
-	r = patch(tok, id, etag, "{\"summary\":\"更新\",\"status\":\"completed\"}");
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 0);
+	char *other = harness_token("finance-lead", ROLE_REPORTER, "finance");
+	r = patch(other, id, etag, "{\"summary\":\"更新\",\"status\":\"completed\"}");
 	ck_assert_msg(r->status == 200, "%s", r->body);
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "summary")), "更新");
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "completed");
+	json_t *amended = json_incref(r->json);
 	http_resp_free(r);
+	free(other);
+	/* the superseded version is kept as it stood */
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions WHERE version = 1 "
+	                               "AND body->>'summary' = '已组织培训' AND created_by = "
+	                               "'finance'"),
+	                 1);
 	/* the old ETag is stale now */
 	r = patch(tok, id, etag, "{\"summary\":\"again\"}");
 	assert_problem(r, 412, NULL);
@@ -434,6 +454,11 @@ START_TEST(amend_needs_if_match_and_keeps_history)
 	ck_assert_str_eq(json_string_value(json_object_get(first, "summary")), "已组织培训");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 1), "version")),
 	                 2);
+	/* the current version is the record as GET returns it, made by who amended it */
+	ck_assert(json_equal(json_object_get(json_array_get(items, 1), "record"), amended));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 1), "created_by")),
+	                 "finance-lead");
+	json_decref(amended);
 	http_resp_free(r);
 	ck_assert_int_eq(harness_count("SELECT count(*) FROM audit_log WHERE action = "
 	                               "'progress.amend' AND before IS NOT NULL"),
@@ -695,7 +720,23 @@ START_TEST(batch_json_all_or_nothing)
 	ck_assert_int_eq(harness_count("SELECT (after->>'rows')::int FROM audit_log WHERE "
 	                               "action = 'progress.batch'"),
 	                 2);
-	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 2);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 0);
+	/* each record's history is its one version, with the values the row gave */
+	snprintf(body, sizeof(body), "/v1/progress/%lld/history",
+	         harness_count("SELECT min(id) FROM progress_records"));
+	r = http_get(body, tok);
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	json_t *v1 =
+	        json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "record");
+	ck_assert_str_eq(json_string_value(json_object_get(v1, "summary")), "a");
+	ck_assert(json_number_value(json_object_get(
+	                  json_array_get(json_object_get(v1, "values"), 0), "value")) == 40);
+	http_resp_free(r);
+	snprintf(body, sizeof(body),
+	         "[{\"measure_id\":%lld,\"period\":\"2022-01\",\"status\":\"on_track\",\"summary\":"
+	         "\"a\",\"values\":[{\"target_id\":%lld,\"value\":40}]},{\"measure_id\":%lld,"
+	         "\"period\":\"2022-02\",\"status\":\"on_track\",\"summary\":\"b\"}]",
+	         measure_id(3), target_of(3, 0), measure_id(3));
 	/* the same rows again: conflicts, nothing written */
 	r = http_post_json("/v1/progress/batch", tok, body);
 	assert_problem(r, 409, "/0/period");
@@ -818,6 +859,15 @@ START_TEST(database_refuses_cross_unit_write)
 	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'hrss', true), "
 	                   "set_config('zeren.role', 'reporter', true)"));
 	snprintf(sql, sizeof(sql),
+	         "UPDATE progress_records SET amended_by = 'hrss' WHERE id = %lld", id);
+	r = PQexec(pg, sql);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+	PQclear(r);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQclear(PQexec(pg, "BEGIN"));
+	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'hrss', true), "
+	                   "set_config('zeren.role', 'reporter', true)"));
+	snprintf(sql, sizeof(sql),
 	         "UPDATE progress_records SET review_state = 'approved' WHERE id = %lld", id);
 	r = PQexec(pg, sql);
 	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
@@ -835,6 +885,48 @@ START_TEST(database_refuses_cross_unit_write)
 	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_records WHERE summary = "
 	                               "'rewritten'"),
 	                 0);
+}
+END_TEST
+
+/* A set-based write (as a batch makes) is refused whole when one row is out of scope, and
+ * the per-statement scope set names exactly the measures the per-row check allows. */
+START_TEST(database_scope_for_many_rows)
+{
+	PGconn *pg = PQconnectdb(harness_app_conninfo());
+	ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+	char sql[640];
+	const char *insert = "INSERT INTO progress_records (measure_id, unit_id, period, "
+	                     "period_start, period_end, status, summary, reported_by, "
+	                     "reported_iss) SELECT m, (SELECT id FROM units WHERE code = "
+	                     "'finance'), p, '2022-01-01', '2022-12-31', 'on_track', 'x', 'b', "
+	                     "'b' FROM (VALUES ";
+	PQclear(PQexec(pg, "BEGIN"));
+	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'finance', true), "
+	                   "set_config('zeren.role', 'reporter', true)"));
+	snprintf(sql, sizeof(sql), "%s(%lld, '2022'), (%lld, '2023')) v(m, p)", insert,
+	         measure_id(3), measure_id(3));
+	PGresult *r = PQexec(pg, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQclear(PQexec(pg, "BEGIN"));
+	PQclear(PQexec(pg, "SELECT set_config('zeren.unit', 'finance', true), "
+	                   "set_config('zeren.role', 'reporter', true)"));
+	snprintf(sql, sizeof(sql), "%s(%lld, '2022'), (%lld, '2022')) v(m, p)", insert,
+	         measure_id(3), measure_id(2));
+	r = PQexec(pg, sql);
+	ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+	PQclear(r);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQfinish(pg);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	/* every unit and measure of the seed: the set and the per-row check agree */
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM units u CROSS JOIN measures m "
+	                               "WHERE zeren_unit_assigned(u.id, m.id) IS DISTINCT FROM "
+	                               "(m.id IN (SELECT zeren_unit_measures(u.id)))"),
+	                 0);
+	ck_assert_int_gt(harness_count("SELECT count(*) FROM units u, zeren_unit_measures(u.id)"),
+	                 50);
 }
 END_TEST
 
@@ -860,6 +952,7 @@ Suite *progress_suite(void)
 	tcase_add_test(tc, batch_csv_10000_rows_one_bad_row_writes_nothing);
 	tcase_add_test(tc, batch_csv_idempotent_retry);
 	tcase_add_test(tc, database_refuses_cross_unit_write);
+	tcase_add_test(tc, database_scope_for_many_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }

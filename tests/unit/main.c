@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, validate_suite());
 	srunner_add_suite(sr, import_suite());
 	srunner_add_suite(sr, csv_suite());
+	srunner_add_suite(sr, pgcopy_suite());
 	srunner_add_suite(sr, progress_input_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, reference_input_suite());

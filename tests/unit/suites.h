@@ -12,6 +12,7 @@ Suite *policy_suite(void);
 Suite *validate_suite(void);
 Suite *import_suite(void);
 Suite *csv_suite(void);
+Suite *pgcopy_suite(void);
 Suite *progress_input_suite(void);
 Suite *report_suite(void);
 Suite *reference_input_suite(void);

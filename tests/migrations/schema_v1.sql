@@ -1,0 +1,587 @@
+-- zeren database schema: the whole of it. `zeren migrate` applies this file to an empty
+-- database and the files in db/migrations/ to an older one; both end at the version below.
+-- The service itself connects as a member of role zeren_app, which is not the owner of these
+-- tables, so row-level security and the audit log's insert-only grant apply to it.
+
+SET client_min_messages = warning;
+
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'zeren_app') THEN
+		CREATE ROLE zeren_app NOLOGIN;
+	END IF;
+END
+$$;
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+CREATE TABLE schema_version (
+	version integer NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Reference data ------------------------------------------------------------------------
+
+CREATE TABLE plans (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	title text NOT NULL CHECK (title <> ''),
+	start_date date NOT NULL,
+	cadence text NOT NULL CHECK (cadence IN ('month', 'quarter', 'half', 'year')),
+	report_due_days integer NOT NULL CHECK (report_due_days BETWEEN 0 AND 366),
+	assumptions jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(assumptions) = 'array'),
+	row_version bigint NOT NULL DEFAULT 1,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE tasks (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	plan_id bigint NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+	code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	number integer NOT NULL CHECK (number > 0),
+	label text NOT NULL DEFAULT '',
+	title text NOT NULL CHECK (title <> ''),
+	row_version bigint NOT NULL DEFAULT 1,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	-- deferred so a re-import may renumber tasks within one transaction
+	UNIQUE (plan_id, number) DEFERRABLE INITIALLY DEFERRED,
+	UNIQUE (id, plan_id)
+);
+
+CREATE TABLE measures (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	plan_id bigint NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+	task_id bigint NOT NULL,
+	code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	number integer NOT NULL CHECK (number > 0),
+	title text NOT NULL CHECK (title <> ''),
+	row_version bigint NOT NULL DEFAULT 1,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (plan_id, number) DEFERRABLE INITIALLY DEFERRED,
+	-- a measure's task belongs to the same plan
+	FOREIGN KEY (task_id, plan_id) REFERENCES tasks (id, plan_id) ON DELETE CASCADE
+);
+CREATE INDEX measures_task_idx ON measures (task_id, number);
+
+CREATE TABLE measure_items (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	measure_id bigint NOT NULL REFERENCES measures (id) ON DELETE CASCADE,
+	number integer NOT NULL CHECK (number > 0),
+	text text NOT NULL CHECK (text <> ''),
+	UNIQUE (measure_id, number)
+);
+
+CREATE TABLE units (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	name text NOT NULL CHECK (name <> ''),
+	kind text NOT NULL CHECK (kind IN ('department', 'county_government', 'school',
+					   'organisation', 'group')),
+	parent_id bigint REFERENCES units (id) ON DELETE SET NULL,
+	in_source boolean NOT NULL DEFAULT true,
+	note text,
+	row_version bigint NOT NULL DEFAULT 1,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX units_kind_idx ON units (kind, id);
+CREATE INDEX units_parent_idx ON units (parent_id);
+CREATE INDEX units_name_trgm_idx ON units USING gin (name gin_trgm_ops);
+
+CREATE TABLE unit_memberships (
+	group_id bigint NOT NULL REFERENCES units (id) ON DELETE CASCADE,
+	member_id bigint NOT NULL REFERENCES units (id) ON DELETE CASCADE,
+	position integer NOT NULL DEFAULT 0,
+	PRIMARY KEY (group_id, member_id),
+	CHECK (group_id <> member_id)
+);
+CREATE INDEX unit_memberships_member_idx ON unit_memberships (member_id);
+
+CREATE TABLE assignments (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	measure_id bigint NOT NULL REFERENCES measures (id) ON DELETE CASCADE,
+	unit_id bigint NOT NULL REFERENCES units (id) ON DELETE RESTRICT,
+	role text NOT NULL CHECK (role IN ('lead', 'related')),
+	position integer NOT NULL CHECK (position >= 0),
+	UNIQUE (measure_id, unit_id)
+);
+CREATE INDEX assignments_unit_idx ON assignments (unit_id, role);
+
+CREATE TABLE targets (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	measure_id bigint NOT NULL REFERENCES measures (id) ON DELETE CASCADE,
+	item_id bigint NOT NULL REFERENCES measure_items (id) ON DELETE CASCADE,
+	code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	position integer NOT NULL DEFAULT 0,
+	metric text NOT NULL CHECK (metric <> ''),
+	kind text NOT NULL CHECK (kind IN ('quantity', 'percentage', 'milestone')),
+	comparator text NOT NULL CHECK (comparator IN ('gte', 'gt', 'lte', 'lt', 'eq')),
+	value numeric NOT NULL CHECK (value >= 0 AND (kind <> 'percentage' OR value <= 100)),
+	unit_of_measure text,
+	deadline date,
+	recurrence text CHECK (recurrence IN ('annual', 'biennial')),
+	recurrence_start date,
+	accountable_unit_id bigint REFERENCES units (id) ON DELETE RESTRICT,
+	aggregation text NOT NULL CHECK (aggregation IN ('sum', 'latest')),
+	share_of_id bigint REFERENCES targets (id) ON DELETE SET NULL,
+	source_phrase text NOT NULL CHECK (source_phrase <> ''),
+	row_version bigint NOT NULL DEFAULT 1,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	-- a target is either due by a date or recurs from a start, never both
+	CHECK ((deadline IS NULL) <> (recurrence IS NULL)),
+	CHECK (recurrence IS NULL OR recurrence_start IS NOT NULL),
+	CHECK (share_of_id IS NULL OR share_of_id <> id)
+);
+CREATE INDEX targets_measure_idx ON targets (measure_id, position, id);
+CREATE INDEX targets_item_idx ON targets (item_id);
+CREATE INDEX targets_accountable_idx ON targets (accountable_unit_id);
+CREATE INDEX targets_share_of_idx ON targets (share_of_id);
+CREATE INDEX targets_deadline_idx ON targets (deadline);
+
+-- Progress ------------------------------------------------------------------------------
+
+-- One record per measure, unit and period; amendments make new versions of it.
+CREATE TABLE progress_records (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	measure_id bigint NOT NULL REFERENCES measures (id) ON DELETE RESTRICT,
+	unit_id bigint NOT NULL REFERENCES units (id) ON DELETE RESTRICT,
+	period text NOT NULL CHECK (period ~ '^[0-9]{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2]))?$'),
+	period_start date NOT NULL,
+	period_end date NOT NULL CHECK (period_end >= period_start),
+	status text NOT NULL CHECK (status IN ('not_started', 'on_track', 'at_risk', 'delayed',
+					       'completed')),
+	summary text NOT NULL CHECK (summary <> ''),
+	problems text,
+	next_steps text,
+	evidence jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(evidence) = 'array'),
+	version integer NOT NULL DEFAULT 1 CHECK (version > 0),
+	row_version bigint NOT NULL DEFAULT 1,
+	review_state text NOT NULL DEFAULT 'submitted'
+		CHECK (review_state IN ('submitted', 'approved', 'returned')),
+	reported_by text NOT NULL,
+	reported_iss text NOT NULL,
+	reported_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	reviewed_by text,
+	reviewed_at timestamptz,
+	review_comment text,
+	UNIQUE (measure_id, unit_id, period)
+);
+CREATE INDEX progress_unit_idx ON progress_records (unit_id, id);
+CREATE INDEX progress_period_idx ON progress_records (period, id);
+CREATE INDEX progress_review_idx ON progress_records (review_state, id);
+CREATE INDEX progress_updated_idx ON progress_records (updated_at, id);
+-- Reports: a measure's latest record, and a unit's latest record on a measure, as of a date
+-- (newest period end first, the later record first among equal ends), and whether a unit
+-- reported for a period (measure, unit, period end).
+CREATE INDEX progress_measure_end_idx ON progress_records (measure_id, period_end, id);
+CREATE INDEX progress_measure_unit_end_idx ON progress_records (measure_id, unit_id, period_end,
+								  id);
+
+-- The numbers a record reports against its measure's targets (current version).
+CREATE TABLE progress_values (
+	progress_id bigint NOT NULL REFERENCES progress_records (id) ON DELETE CASCADE,
+	target_id bigint NOT NULL REFERENCES targets (id) ON DELETE RESTRICT,
+	value numeric NOT NULL,
+	PRIMARY KEY (progress_id, target_id)
+);
+CREATE INDEX progress_values_target_idx ON progress_values (target_id);
+
+-- Every version of every record, as returned by the API at the time; never updated.
+CREATE TABLE progress_versions (
+	progress_id bigint NOT NULL REFERENCES progress_records (id) ON DELETE CASCADE,
+	version integer NOT NULL,
+	body jsonb NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	created_by text NOT NULL,
+	PRIMARY KEY (progress_id, version)
+);
+
+CREATE TABLE progress_reviews (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	progress_id bigint NOT NULL REFERENCES progress_records (id) ON DELETE CASCADE,
+	version integer NOT NULL,
+	decision text NOT NULL CHECK (decision IN ('approve', 'return')),
+	comment text,
+	reviewer_sub text NOT NULL,
+	reviewer_unit text,
+	reviewed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX progress_reviews_progress_idx ON progress_reviews (progress_id, id);
+
+-- Report roll-ups -------------------------------------------------------------------------
+
+-- Running totals of reported values per target by the end of the period reported on: a row
+-- holds the sums and counts of every value whose record's period ends on or before its
+-- period_end, split by review state (returned records count nowhere). The sum over a window
+-- is then the row at its end minus the row before its start: two index look-ups per target
+-- however many records there are. Maintained by the triggers below; progress_totals_rebuild()
+-- recomputes it from scratch (after bulk loads with triggers disabled).
+CREATE TABLE progress_totals (
+	target_id bigint NOT NULL REFERENCES targets (id) ON DELETE CASCADE,
+	period_end date NOT NULL,
+	approved_sum numeric NOT NULL DEFAULT 0,
+	approved_count bigint NOT NULL DEFAULT 0,
+	submitted_sum numeric NOT NULL DEFAULT 0,
+	submitted_count bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (target_id, period_end)
+);
+
+-- Adds a change at (target, period_end) to that row and every later one. The caller holds
+-- the target's measure lock (progress_totals_lock), so a new row copies a stable predecessor.
+CREATE FUNCTION progress_totals_add(p_target bigint, p_end date, p_asum numeric,
+				    p_acount bigint, p_ssum numeric, p_scount bigint)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+	IF p_acount = 0 AND p_scount = 0 AND p_asum = 0 AND p_ssum = 0 THEN
+		RETURN;
+	END IF;
+	INSERT INTO progress_totals AS t (target_id, period_end, approved_sum, approved_count,
+					  submitted_sum, submitted_count)
+	SELECT p_target, p_end, coalesce(b.approved_sum, 0), coalesce(b.approved_count, 0),
+	       coalesce(b.submitted_sum, 0), coalesce(b.submitted_count, 0)
+	FROM (SELECT 1) one
+	LEFT JOIN LATERAL (SELECT * FROM progress_totals p WHERE p.target_id = p_target
+			   AND p.period_end < p_end ORDER BY p.period_end DESC LIMIT 1) b ON true
+	ON CONFLICT (target_id, period_end) DO NOTHING;
+	UPDATE progress_totals SET approved_sum = approved_sum + p_asum,
+		approved_count = approved_count + p_acount,
+		submitted_sum = submitted_sum + p_ssum,
+		submitted_count = submitted_count + p_scount
+	WHERE target_id = p_target AND period_end >= p_end;
+END
+$$;
+
+-- Serializes roll-up writers per measure (transaction-scoped advisory lock, class 31346),
+-- taken in measure order so that concurrent multi-record writes do not deadlock.
+CREATE FUNCTION progress_totals_lock(p_measures bigint[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	m bigint;
+BEGIN
+	FOR m IN SELECT DISTINCT x FROM unnest(p_measures) x WHERE x IS NOT NULL ORDER BY 1 LOOP
+		PERFORM pg_advisory_xact_lock(31346, (m % 2147483647)::integer);
+	END LOOP;
+END
+$$;
+
+-- progress_values changed: add new values, subtract old ones, by their record's current
+-- period and state. Values removed with their record (ON DELETE CASCADE) find no record
+-- here; progress_records_totals_delete has already subtracted them.
+CREATE FUNCTION progress_values_totals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	ids bigint[] := '{}';
+	tids bigint[] := '{}';
+	vals numeric[] := '{}';
+	signs integer[] := '{}';
+	d record;
+BEGIN
+	-- Each branch reads only the transition tables its trigger defines.
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		SELECT ids || coalesce(array_agg(n.progress_id), '{}'),
+		       tids || coalesce(array_agg(n.target_id), '{}'),
+		       vals || coalesce(array_agg(n.value), '{}'),
+		       signs || coalesce(array_agg(1), '{}')
+		INTO ids, tids, vals, signs FROM new_values n;
+	END IF;
+	IF TG_OP IN ('DELETE', 'UPDATE') THEN
+		SELECT ids || coalesce(array_agg(o.progress_id), '{}'),
+		       tids || coalesce(array_agg(o.target_id), '{}'),
+		       vals || coalesce(array_agg(-o.value), '{}'),
+		       signs || coalesce(array_agg(-1), '{}')
+		INTO ids, tids, vals, signs FROM old_values o;
+	END IF;
+	PERFORM progress_totals_lock(array(SELECT t.measure_id FROM targets t
+					   WHERE t.id = ANY (tids)));
+	FOR d IN
+		SELECT c.target_id, r.period_end,
+		       coalesce(sum(c.value) FILTER (WHERE r.review_state = 'approved'), 0) AS asum,
+		       coalesce(sum(c.sign) FILTER (WHERE r.review_state = 'approved'), 0) AS acount,
+		       coalesce(sum(c.value) FILTER (WHERE r.review_state = 'submitted'), 0) AS ssum,
+		       coalesce(sum(c.sign) FILTER (WHERE r.review_state = 'submitted'), 0) AS scount
+		FROM unnest(ids, tids, vals, signs) AS c(progress_id, target_id, value, sign)
+		JOIN progress_records r ON r.id = c.progress_id
+		WHERE r.review_state IN ('approved', 'submitted')
+		GROUP BY c.target_id, r.period_end ORDER BY 1, 2
+	LOOP
+		PERFORM progress_totals_add(d.target_id, d.period_end, d.asum, d.acount, d.ssum,
+					    d.scount);
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+
+-- A record's review state or period changed: move its values between buckets.
+CREATE FUNCTION progress_records_totals_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	d record;
+BEGIN
+	PERFORM progress_totals_lock(array(
+		SELECT t.measure_id FROM old_records o JOIN new_records n ON n.id = o.id
+		JOIN progress_values v ON v.progress_id = o.id JOIN targets t ON t.id = v.target_id
+		WHERE (o.review_state, o.period_end) IS DISTINCT FROM (n.review_state, n.period_end)));
+	FOR d IN
+		SELECT c.target_id, c.period_end,
+		       coalesce(sum(c.value) FILTER (WHERE c.state = 'approved'), 0) AS asum,
+		       coalesce(sum(c.sign) FILTER (WHERE c.state = 'approved'), 0) AS acount,
+		       coalesce(sum(c.value) FILTER (WHERE c.state = 'submitted'), 0) AS ssum,
+		       coalesce(sum(c.sign) FILTER (WHERE c.state = 'submitted'), 0) AS scount
+		FROM (SELECT v.target_id, o.period_end, o.review_state AS state, -v.value AS value,
+			     -1 AS sign
+		      FROM old_records o JOIN new_records n ON n.id = o.id
+		      JOIN progress_values v ON v.progress_id = o.id
+		      WHERE (o.review_state, o.period_end) IS DISTINCT FROM
+			    (n.review_state, n.period_end)
+		      UNION ALL
+		      SELECT v.target_id, n.period_end, n.review_state, v.value, 1
+		      FROM old_records o JOIN new_records n ON n.id = o.id
+		      JOIN progress_values v ON v.progress_id = n.id
+		      WHERE (o.review_state, o.period_end) IS DISTINCT FROM
+			    (n.review_state, n.period_end)) c
+		WHERE c.state IN ('approved', 'submitted')
+		GROUP BY c.target_id, c.period_end ORDER BY 1, 2
+	LOOP
+		PERFORM progress_totals_add(d.target_id, d.period_end, d.asum, d.acount, d.ssum,
+					    d.scount);
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+
+-- A record is deleted: subtract its values while they still exist.
+CREATE FUNCTION progress_records_totals_delete() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	d record;
+BEGIN
+	IF OLD.review_state NOT IN ('approved', 'submitted') THEN
+		RETURN OLD;
+	END IF;
+	PERFORM progress_totals_lock(array(SELECT t.measure_id FROM progress_values v
+					   JOIN targets t ON t.id = v.target_id
+					   WHERE v.progress_id = OLD.id));
+	FOR d IN SELECT v.target_id, -sum(v.value) AS s, -count(*) AS n FROM progress_values v
+		 WHERE v.progress_id = OLD.id GROUP BY v.target_id ORDER BY 1
+	LOOP
+		IF OLD.review_state = 'approved' THEN
+			PERFORM progress_totals_add(d.target_id, OLD.period_end, d.s, d.n, 0, 0);
+		ELSE
+			PERFORM progress_totals_add(d.target_id, OLD.period_end, 0, 0, d.s, d.n);
+		END IF;
+	END LOOP;
+	RETURN OLD;
+END
+$$;
+
+CREATE TRIGGER progress_values_totals_insert AFTER INSERT ON progress_values
+	REFERENCING NEW TABLE AS new_values
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_values_totals();
+CREATE TRIGGER progress_values_totals_update AFTER UPDATE ON progress_values
+	REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_values_totals();
+CREATE TRIGGER progress_values_totals_delete AFTER DELETE ON progress_values
+	REFERENCING OLD TABLE AS old_values
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_values_totals();
+CREATE TRIGGER progress_records_totals_update AFTER UPDATE ON progress_records
+	REFERENCING OLD TABLE AS old_records NEW TABLE AS new_records
+	FOR EACH STATEMENT EXECUTE FUNCTION progress_records_totals_update();
+CREATE TRIGGER progress_records_totals_delete BEFORE DELETE ON progress_records
+	FOR EACH ROW EXECUTE FUNCTION progress_records_totals_delete();
+
+-- Recomputes every running total from the records (bulk loads, repairs).
+CREATE FUNCTION progress_totals_rebuild() RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+	DELETE FROM progress_totals;
+	INSERT INTO progress_totals (target_id, period_end, approved_sum, approved_count,
+				     submitted_sum, submitted_count)
+	SELECT target_id, period_end,
+	       sum(asum) OVER w, sum(acount) OVER w, sum(ssum) OVER w, sum(scount) OVER w
+	FROM (SELECT v.target_id, r.period_end,
+		     coalesce(sum(v.value) FILTER (WHERE r.review_state = 'approved'), 0) AS asum,
+		     count(*) FILTER (WHERE r.review_state = 'approved') AS acount,
+		     coalesce(sum(v.value) FILTER (WHERE r.review_state = 'submitted'), 0) AS ssum,
+		     count(*) FILTER (WHERE r.review_state = 'submitted') AS scount
+	      FROM progress_values v JOIN progress_records r ON r.id = v.progress_id
+	      WHERE r.review_state IN ('approved', 'submitted')
+	      GROUP BY v.target_id, r.period_end) d
+	WINDOW w AS (PARTITION BY target_id ORDER BY period_end);
+$$;
+
+REVOKE EXECUTE ON FUNCTION progress_totals_add(bigint, date, numeric, bigint, numeric, bigint),
+	progress_totals_lock(bigint[]), progress_totals_rebuild() FROM PUBLIC;
+
+-- Operations ----------------------------------------------------------------------------
+
+-- Append-only: the service role may insert and read, never change or remove.
+CREATE TABLE audit_log (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at timestamptz NOT NULL DEFAULT now(),
+	actor_iss text NOT NULL,
+	actor_sub text NOT NULL,
+	actor_unit text,
+	request_id text NOT NULL,
+	action text NOT NULL,
+	entity text NOT NULL,
+	entity_id bigint,
+	before jsonb,
+	after jsonb
+);
+CREATE INDEX audit_log_entity_idx ON audit_log (entity, entity_id);
+
+CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = '42501';
+END
+$$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+	FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+	FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+
+-- A POST with an Idempotency-Key: the first response, replayed for retries of the same body.
+CREATE TABLE idempotency_keys (
+	subject text NOT NULL,
+	key text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+	endpoint text NOT NULL,
+	request_hash text NOT NULL,
+	status integer,              -- NULL while the first request is still running
+	response_headers jsonb,
+	response_body text,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz NOT NULL DEFAULT now() + interval '48 hours',
+	PRIMARY KEY (subject, key)
+);
+CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at);
+
+-- Unit scope in the database -------------------------------------------------------------
+
+-- The request's unit and role, set per transaction by the service with set_config(..., true).
+CREATE FUNCTION zeren_request_unit() RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT nullif(current_setting('zeren.unit', true), '')
+$$;
+CREATE FUNCTION zeren_request_role() RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT coalesce(nullif(current_setting('zeren.role', true), ''), 'none')
+$$;
+
+-- Is the unit assigned to the measure, directly or through a group it belongs to? Without a
+-- role, a unit accountable for one of the measure's targets (云浮技师学院 for 纳入高职院校序列
+-- under measure 1) counts as assigned too, so it can report the number it answers for.
+CREATE FUNCTION zeren_unit_assigned(p_unit bigint, p_measure bigint, p_role text DEFAULT NULL)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT EXISTS (
+		SELECT 1 FROM assignments a
+		WHERE a.measure_id = p_measure
+		  AND (p_role IS NULL OR a.role = p_role)
+		  AND (a.unit_id = p_unit OR a.unit_id IN (
+			SELECT m.group_id FROM unit_memberships m WHERE m.member_id = p_unit)))
+	    OR (p_role IS NULL AND EXISTS (
+		SELECT 1 FROM targets t
+		WHERE t.measure_id = p_measure AND t.accountable_unit_id = p_unit))
+$$;
+
+CREATE FUNCTION zeren_unit_code_id(p_code text) RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT id FROM units WHERE code = p_code
+$$;
+
+ALTER TABLE progress_records ENABLE ROW LEVEL SECURITY;
+ALTER TABLE progress_values ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY progress_read ON progress_records FOR SELECT USING (true);
+-- A reporter writes only as its own unit, only on measures that unit is assigned to; an
+-- admin may write on any unit's behalf (scripted imports).
+CREATE POLICY progress_insert ON progress_records FOR INSERT WITH CHECK (
+	zeren_request_role() = 'admin'
+	OR (zeren_request_role() = 'reporter'
+	    AND unit_id = zeren_unit_code_id(zeren_request_unit())
+	    AND zeren_unit_assigned(unit_id, measure_id)));
+-- Amending is the reporting unit's; reviewing is a supervisor's or the lead unit's.
+CREATE POLICY progress_update ON progress_records FOR UPDATE USING (true) WITH CHECK (
+	zeren_request_role() IN ('admin', 'supervisor')
+	OR (zeren_request_role() = 'reporter'
+	    AND (unit_id = zeren_unit_code_id(zeren_request_unit())
+		 OR zeren_unit_assigned(zeren_unit_code_id(zeren_request_unit()), measure_id,
+					'lead'))));
+
+-- A lead unit's reporter may review another unit's record but not rewrite it: apart from
+-- the review columns, a reporter changes only its own unit's records, and nobody moves a
+-- record to another measure, unit or period.
+CREATE FUNCTION progress_records_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF (NEW.measure_id, NEW.unit_id, NEW.period) IS DISTINCT FROM
+	   (OLD.measure_id, OLD.unit_id, OLD.period) THEN
+		RAISE EXCEPTION 'a progress record keeps its measure, unit and period'
+			USING ERRCODE = '42501';
+	END IF;
+	IF zeren_request_role() = 'reporter'
+	   AND OLD.unit_id IS DISTINCT FROM zeren_unit_code_id(zeren_request_unit())
+	   AND (NEW.status, NEW.summary, NEW.problems, NEW.next_steps, NEW.evidence,
+		NEW.version, NEW.reported_by, NEW.reported_iss, NEW.reported_at,
+		NEW.period_start, NEW.period_end)
+	       IS DISTINCT FROM
+	       (OLD.status, OLD.summary, OLD.problems, OLD.next_steps, OLD.evidence,
+		OLD.version, OLD.reported_by, OLD.reported_iss, OLD.reported_at,
+		OLD.period_start, OLD.period_end) THEN
+		RAISE EXCEPTION 'a reviewing unit may change only the review of another unit''s record'
+			USING ERRCODE = '42501';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER progress_records_guard BEFORE UPDATE ON progress_records
+	FOR EACH ROW EXECUTE FUNCTION progress_records_guard();
+
+CREATE POLICY progress_values_read ON progress_values FOR SELECT USING (true);
+CREATE POLICY progress_values_write ON progress_values FOR ALL USING (
+	zeren_request_role() = 'admin'
+	OR EXISTS (SELECT 1 FROM progress_records r
+		   WHERE r.id = progress_id
+		     AND r.unit_id = zeren_unit_code_id(zeren_request_unit())
+		     AND zeren_request_role() = 'reporter'))
+	WITH CHECK (
+	zeren_request_role() = 'admin'
+	OR EXISTS (SELECT 1 FROM progress_records r
+		   WHERE r.id = progress_id
+		     AND r.unit_id = zeren_unit_code_id(zeren_request_unit())
+		     AND zeren_request_role() = 'reporter'));
+
+-- Reference-data change notices -----------------------------------------------------------
+
+-- Every instance caches reference responses and drops them when told; the notice is sent at
+-- commit, so it never announces a change that did not happen.
+CREATE FUNCTION zeren_reference_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('zeren_reference', TG_TABLE_NAME);
+	RETURN NULL;
+END
+$$;
+DO $$
+DECLARE t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['plans', 'tasks', 'measures', 'measure_items', 'units',
+				 'unit_memberships', 'assignments', 'targets'] LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
+			       'ON %I FOR EACH STATEMENT EXECUTE FUNCTION '
+			       'zeren_reference_changed()', t || '_changed', t);
+	END LOOP;
+END
+$$;
+
+-- Grants ----------------------------------------------------------------------------------
+
+GRANT USAGE ON SCHEMA public TO zeren_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO zeren_app;
+GRANT INSERT, UPDATE, DELETE ON plans, tasks, measures, measure_items, units,
+	unit_memberships, assignments, targets TO zeren_app;
+GRANT INSERT, UPDATE ON progress_records, progress_values TO zeren_app;
+GRANT DELETE ON progress_values TO zeren_app;
+GRANT INSERT ON progress_versions, progress_reviews, audit_log TO zeren_app;
+GRANT INSERT, UPDATE, DELETE ON idempotency_keys TO zeren_app;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO zeren_app;
+
+INSERT INTO schema_version (version) VALUES (1);
