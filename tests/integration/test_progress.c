@@ -806,6 +806,110 @@ START_TEST(batch_csv_idempotent_retry)
 }
 END_TEST
 
+static struct http_resp *post_batch(const char *tok, json_t *rows)
+{
+	char *body = json_dumps(rows, JSON_COMPACT);
+	struct http_resp *r = http_post_json("/v1/progress/batch", tok, body);
+	free(body);
+	json_decref(rows);
+	return r;
+}
+
+/* What only the database can know about a batch (units, measures, targets, assignments) is
+ * checked for every row at once, each bad row named; nothing is written. */
+START_TEST(batch_database_checks_name_every_row)
+{
+	char *admin = harness_token("importer", ROLE_ADMIN, NULL);
+	long long m3 = measure_id(3),
+	          pct = harness_count("SELECT t.id FROM targets t JOIN measures m ON m.id = "
+	                              "t.measure_id WHERE m.number = 3 AND t.kind = "
+	                              "'percentage' AND t.share_of_id IS NULL ORDER BY t.id "
+	                              "LIMIT 1");
+	json_t *rows =
+	        json_pack("[{sIssssssss}, {sIssssssss}, {sIssssssss}, {sIssssssss},"
+	                  " {sIsssssssss[{sIsi}]}, {sIsssssssss[{sIsi}]}]",
+	                  "measure_id", (json_int_t)m3, "unit", "finance", "period", "2022-01",
+	                  "status", "on_track", "summary", "ok", /* 0: fine */
+	                  "measure_id", (json_int_t)m3, "unit", "no-such-unit", "period", "2022-01",
+	                  "status", "on_track", "summary", "x", /* 1 */
+	                  "measure_id", (json_int_t)999999, "unit", "finance", "period", "2022-01",
+	                  "status", "on_track", "summary", "x", /* 2 */
+	                  "measure_id", (json_int_t)measure_id(2), "unit", "finance", "period",
+	                  "2022-01", "status", "on_track", "summary", "x", /* 3: not assigned */
+	                  "measure_id", (json_int_t)m3, "unit", "finance", "period", "2022-02",
+	                  "status", "on_track", "summary", "x", "values", "target_id",
+	                  (json_int_t)target_of(2, 0), "value", 1, /* 4: another measure's target */
+	                  "measure_id", (json_int_t)m3, "unit", "finance", "period", "2022-03",
+	                  "status", "on_track", "summary", "x", "values", "target_id",
+	                  (json_int_t)pct, "value", 150); /* 5: a percentage over 100 */
+	struct http_resp *r = post_batch(admin, rows);
+	assert_problem(r, 422, "/1/unit");
+	assert_problem(r, 422, "/2/measure_id");
+	assert_problem(r, 422, "/3/unit");
+	assert_problem(r, 422, "/4/values");
+	assert_problem(r, 422, "/5/values");
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "errors")), 5);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 0);
+	free(admin);
+}
+END_TEST
+
+/* Text in a batch reaches the database through COPY: tabs, newlines, backslashes, COPY's
+ * own markers and SQL come back exactly as sent; one batch may carry several units. */
+START_TEST(batch_text_is_verbatim_and_units_mix)
+{
+	char *admin = harness_token("importer", ROLE_ADMIN, NULL);
+	long long m3 = measure_id(3),
+	          pct = harness_count("SELECT t.id FROM targets t JOIN measures m ON m.id = "
+	                              "t.measure_id WHERE m.number = 3 AND t.kind = "
+	                              "'percentage' AND t.share_of_id IS NULL ORDER BY t.id "
+	                              "LIMIT 1");
+	json_t *first =
+	        json_pack("{sIsssssssssssss[{ssss}]}", "measure_id", (json_int_t)m3, "unit",
+	                  "finance", "period", "2023", "status", "at_risk", "summary",
+	                  "tab\there back\\slash \\N \\. line\nbreak\r\nend", "problems",
+	                  "'; DROP TABLE progress_records; --", "next_steps", "下一步\t",
+	                  "evidence", "title", "证据\\", "url", "https://example.org/a?b=c");
+	json_t *rows = json_pack("[O{sIsssssssss[{sIsf}]}]", first, "measure_id", (json_int_t)m3,
+	                         "unit", "hrss", "period", "2023", "status", "on_track", "summary",
+	                         "x", "values", "target_id", (json_int_t)pct, "value", 65.3);
+	struct http_resp *r = post_batch(admin, rows);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	json_t *ids = json_object_get(r->json, "ids");
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/progress/%lld",
+	         json_integer_value(json_array_get(ids, 0)));
+	struct http_resp *g = http_get(path, admin);
+	ck_assert_msg(g->status == 200, "%s", g->body);
+	static const char *const fields[] = {"summary", "problems", "next_steps", "evidence", NULL};
+	for (int i = 0; fields[i] != NULL; i++)
+		ck_assert_msg(json_equal(json_object_get(g->json, fields[i]),
+		                         json_object_get(first, fields[i])),
+		              "%s differs: %s", fields[i], g->body);
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(g->json, "unit"), "code")),
+	        "finance");
+	http_resp_free(g);
+	snprintf(path, sizeof(path), "/v1/progress/%lld",
+	         json_integer_value(json_array_get(ids, 1)));
+	g = http_get(path, admin);
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(g->json, "unit"), "code")),
+	        "hrss");
+	json_t *v = json_array_get(json_object_get(g->json, "values"), 0);
+	ck_assert(json_number_value(json_object_get(v, "value")) == 65.3);
+	ck_assert_msg(strstr(g->body, "65.3}") != NULL && strstr(g->body, "65.29") == NULL, "%s",
+	              g->body);
+	http_resp_free(g);
+	http_resp_free(r);
+	json_decref(first);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 2);
+	free(admin);
+}
+END_TEST
+
 /* The database alone refuses a write outside the unit's scope (row-level security), as if
  * the C policy had a bug. */
 START_TEST(database_refuses_cross_unit_write)
@@ -951,6 +1055,8 @@ Suite *progress_suite(void)
 	tcase_add_test(tc, batch_json_all_or_nothing);
 	tcase_add_test(tc, batch_csv_10000_rows_one_bad_row_writes_nothing);
 	tcase_add_test(tc, batch_csv_idempotent_retry);
+	tcase_add_test(tc, batch_database_checks_name_every_row);
+	tcase_add_test(tc, batch_text_is_verbatim_and_units_mix);
 	tcase_add_test(tc, database_refuses_cross_unit_write);
 	tcase_add_test(tc, database_scope_for_many_rows);
 	suite_add_tcase(s, tc);
