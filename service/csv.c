@@ -1,4 +1,5 @@
-/* csv.c — a small state machine over the bytes; fields are copied once into JSON strings. */
+/* csv.c — a small state machine over the bytes; fields are copied once into JSON strings and
+ * each row is handed over as soon as it ends. */
 #include "csv.h"
 
 #include <stdio.h>
@@ -41,12 +42,13 @@ static int csv_row_blank(json_t *row)
 	return json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0;
 }
 
-json_t *csv_parse(const char *data, size_t len, size_t max_rows, char *err, size_t errlen)
+int csv_each(const char *data, size_t len, size_t max_rows, csv_row_fn fn, void *arg, char *err,
+             size_t errlen)
 {
-	size_t i = 0, line = 1;
+	size_t i = 0, line = 1, count = 0;
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		i = 3;
-	json_t *rows = json_array(), *row = json_array();
+	json_t *row = json_array();
 	struct csv_field f = {NULL, 0, 0};
 	int quoted = 0, after_quote = 0, ok = 1;
 	for (; i <= len && ok; i++) {
@@ -91,12 +93,16 @@ json_t *csv_parse(const char *data, size_t len, size_t max_rows, char *err, size
 			}
 			after_quote = 0;
 			if (!csv_row_blank(row)) {
-				if (json_array_size(rows) == max_rows) {
+				if (count == max_rows) {
 					snprintf(err, errlen, "more than %zu rows", max_rows);
 					ok = 0;
 					break;
 				}
-				json_array_append(rows, row);
+				if (fn(row, count++, arg) != 0) {
+					json_decref(row);
+					row = NULL;
+					break;
+				}
 			}
 			json_decref(row);
 			row = json_array();
@@ -115,7 +121,19 @@ json_t *csv_parse(const char *data, size_t len, size_t max_rows, char *err, size
 	}
 	free(f.buf);
 	json_decref(row);
-	if (!ok) {
+	return ok ? 0 : -1;
+}
+
+static int csv_collect(json_t *cells, size_t index, void *rows)
+{
+	(void)index;
+	return json_array_append(rows, cells);
+}
+
+json_t *csv_parse(const char *data, size_t len, size_t max_rows, char *err, size_t errlen)
+{
+	json_t *rows = json_array();
+	if (csv_each(data, len, max_rows, csv_collect, rows, err, errlen) != 0) {
 		json_decref(rows);
 		return NULL;
 	}

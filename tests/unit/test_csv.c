@@ -1,5 +1,6 @@
 /* test_csv.c — the CSV reader: quoting, line ends, BOM, blank lines, limits, bad text. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "csv.h"
@@ -71,6 +72,41 @@ START_TEST(row_limit_and_empty_input)
 }
 END_TEST
 
+/* Counts rows and remembers the last one's first cell; stops after stop_after rows. */
+struct tally {
+	size_t rows, stop_after;
+	char first[16];
+};
+
+static int tally_row(json_t *cells, size_t index, void *arg)
+{
+	struct tally *t = arg;
+	ck_assert_int_eq(index, t->rows);
+	t->rows++;
+	snprintf(t->first, sizeof(t->first), "%s", json_string_value(json_array_get(cells, 0)));
+	return t->rows == t->stop_after;
+}
+
+START_TEST(rows_are_handed_over_one_by_one)
+{
+	char err[160];
+	struct tally t = {0, 100, ""};
+	ck_assert_int_eq(csv_each("a,b\n1,x\n\n2,\"y\"\r\n3,z", 19, 10, tally_row, &t, err, 160),
+	                 0);
+	ck_assert_int_eq(t.rows, 4);
+	ck_assert_str_eq(t.first, "3");
+	/* the callee stops the reading */
+	t = (struct tally){0, 2, ""};
+	ck_assert_int_eq(csv_each("a\n1\n2\n3\n", 8, 10, tally_row, &t, err, 160), 0);
+	ck_assert_int_eq(t.rows, 2);
+	/* a fault: the rows before it were handed over, then -1 saying what is wrong */
+	t = (struct tally){0, 100, ""};
+	ck_assert_int_eq(csv_each("a\n1\n\"2\n", 7, 10, tally_row, &t, err, 160), -1);
+	ck_assert_int_eq(t.rows, 2);
+	ck_assert_ptr_nonnull(strstr(err, "not closed"));
+}
+END_TEST
+
 Suite *csv_suite(void)
 {
 	Suite *s = suite_create("csv");
@@ -79,6 +115,7 @@ Suite *csv_suite(void)
 	tcase_add_test(tc, chinese_text_survives);
 	tcase_add_test(tc, malformed_text_is_refused_with_its_line);
 	tcase_add_test(tc, row_limit_and_empty_input);
+	tcase_add_test(tc, rows_are_handed_over_one_by_one);
 	suite_add_tcase(s, tc);
 	return s;
 }
