@@ -132,6 +132,107 @@ void admin_end(struct admin_tx *tx)
 	tx->conn = NULL;
 }
 
+int admin_run(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p,
+              const char *conflict_detail)
+{
+	PGresult *r = admin_exec(tx, stmt, n, p, conflict_detail);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* 1 with the first column of stmt's single row in value, 0 without a single row, -1 with
+ * tx->err set. */
+static int admin_single(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p,
+                        const char *conflict_detail, char value[24])
+{
+	PGresult *r = admin_exec(tx, stmt, n, p, conflict_detail);
+	if (r == NULL)
+		return -1;
+	int found = PQntuples(r) == 1;
+	if (found)
+		snprintf(value, 24, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return found;
+}
+
+int admin_lookup(struct admin_tx *tx, enum db_stmt stmt, const char *key, char id[24])
+{
+	const char *p[] = {key};
+	return admin_single(tx, stmt, 1, p, NULL, id);
+}
+
+int admin_insert(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p,
+                 const char *conflict_detail, char id[24])
+{
+	int created = admin_single(tx, stmt, n, p, conflict_detail, id);
+	if (created < 0)
+		return -1;
+	return created ? 0 : admin_fail(tx, SVC_CONFLICT, conflict_detail);
+}
+
+int admin_done(struct admin_tx *tx, enum db_stmt get_stmt, const char *id, const char *action,
+               const char *entity, const char *before, struct admin_result *out)
+{
+	if ((out->json = admin_json(tx, get_stmt, id)) == NULL)
+		return -1;
+	if (admin_audit(tx, action, entity, id, before, out->json) != 0 || admin_commit(tx) != 0)
+		return -1;
+	out->id = atoll(id);
+	return 0;
+}
+
+void admin_finish(struct admin_tx *tx, struct admin_result *out)
+{
+	if (tx->err != SVC_OK) {
+		free(out->json);
+		out->json = NULL;
+	}
+	out->err = tx->err;
+	out->detail = tx->detail;
+	admin_end(tx);
+}
+
+json_t *admin_merge(json_t *cur, const char *const *keys, json_t *body)
+{
+	json_t *merged = json_object();
+	for (int i = 0; keys[i] != NULL; i++)
+		json_object_set(merged, keys[i], json_object_get(cur, keys[i]));
+	json_object_update(merged, body);
+	return merged;
+}
+
+void admin_delete(struct http_ctx *ctx, const struct admin_delete *d, long long id,
+                  const char *if_match, struct admin_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct admin_tx tx;
+	char ids[24], *before = NULL;
+	snprintf(ids, sizeof(ids), "%lld", id);
+	const char *p[] = {ids};
+	if (admin_begin(ctx, NULL, &tx) != 0)
+		goto cleanup;
+	if ((before = admin_lock(&tx, d->lock, ids, if_match, d->not_found)) == NULL)
+		goto cleanup;
+	if (d->guarded != NULL) {
+		int refused = admin_exists(&tx, d->guard, 1, p);
+		if (refused != 0) {
+			if (refused > 0)
+				admin_fail(&tx, SVC_CONFLICT, d->guarded);
+			goto cleanup;
+		}
+	}
+	if (admin_run(&tx, d->remove, 1, p, d->in_use) != 0 ||
+	    admin_audit(&tx, d->action, d->entity, ids, before, NULL) != 0 ||
+	    admin_commit(&tx) != 0)
+		goto cleanup;
+	out->id = id;
+cleanup:
+	admin_finish(&tx, out);
+	free(before);
+}
+
 void admin_reply_invalid(struct http_ctx *ctx, json_t *errors, const char *detail)
 {
 	json_t *p = problem_new(SVC_VALIDATION, detail, ctx->request_id);

@@ -56,6 +56,47 @@ int admin_commit(struct admin_tx *tx) __attribute__((warn_unused_result));
 /* Rolls back unless committed and returns the connection. */
 void admin_end(struct admin_tx *tx);
 
+/* The steps every create, update and delete would otherwise write out again. */
+
+/* Runs stmt for its effect only and clears the result; -1 with tx->err set as admin_exec. */
+int admin_run(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p,
+              const char *conflict_detail) __attribute__((warn_unused_result));
+/* Looks a row up by key with stmt($1 = key): 1 with the first column of its single row in
+ * id, 0 when there is no single row, -1 with tx->err on a database error. */
+int admin_lookup(struct admin_tx *tx, enum db_stmt stmt, const char *key, char id[24])
+        __attribute__((warn_unused_result));
+/* Runs an INSERT ... RETURNING id and copies the new id; -1 with tx->err set, a 409 with
+ * conflict_detail when the statement conflicts or returns no row. */
+int admin_insert(struct admin_tx *tx, enum db_stmt stmt, int n, const char *const *p,
+                 const char *conflict_detail, char id[24]) __attribute__((warn_unused_result));
+/* Closes a create or update: reads row id back with get_stmt into out->json, audits action
+ * on entity (before NULL on create), commits and sets out->id; -1 with tx->err set. */
+int admin_done(struct admin_tx *tx, enum db_stmt get_stmt, const char *id, const char *action,
+               const char *entity, const char *before, struct admin_result *out);
+/* Copies tx's outcome into out, dropping out->json on failure, and ends tx: the last step
+ * of every write, on every path. */
+void admin_finish(struct admin_tx *tx, struct admin_result *out);
+/* A PATCH's whole view: a new object (owned) of cur's members named in keys (NULL-ended),
+ * with body's members laid over them. */
+json_t *admin_merge(json_t *cur, const char *const *keys, json_t *body);
+
+/* How one kind of reference row is deleted. */
+struct admin_delete {
+	const char *entity;    /* "plan", for the audit row */
+	const char *action;    /* "plan.delete", for the audit row */
+	enum db_stmt lock;     /* locks the row and returns its JSON, $1 = id */
+	const char *not_found; /* the 404 detail */
+	enum db_stmt guard;    /* returns a row when the delete must be refused, $1 = id */
+	const char *guarded;   /* guard's 409 detail; NULL when there is no guard to run */
+	enum db_stmt remove;   /* deletes the row, $1 = id */
+	const char *in_use;    /* remove's 409 detail when the row is still referenced, or NULL */
+};
+
+/* Deletes row id as d says: lock and If-Match (404/412), guard (409), delete, audit row,
+ * commit. out as for every admin write. */
+void admin_delete(struct http_ctx *ctx, const struct admin_delete *d, long long id,
+                  const char *if_match, struct admin_result *out);
+
 /* Replies tx's failure: 400 with errors[] when there are field errors, else the detail. */
 void admin_reply_failure(struct http_ctx *ctx, const struct admin_tx *tx);
 /* Replies 400 with errors[] for a body that failed its checks. */

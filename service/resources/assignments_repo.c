@@ -7,31 +7,13 @@
 
 #include "../validate.h"
 
-static void assignments_finish(struct admin_tx *tx, struct admin_result *out)
-{
-	if (tx->err != SVC_OK) {
-		free(out->json);
-		out->json = NULL;
-	}
-	out->err = tx->err;
-	out->detail = tx->detail;
-	admin_end(tx);
-}
-
-/* Bumps the measure's version, reads it back and writes the audit row. */
-static int assignments_close(struct admin_tx *tx, const char *mid, const char *action,
-                             const char *before, struct admin_result *out)
+/* Bumps the measure's version, reads it back, writes the audit row and commits. */
+static void assignments_close(struct admin_tx *tx, const char *mid, const char *action,
+                              const char *before, struct admin_result *out)
 {
 	const char *p[] = {mid};
-	PGresult *r = admin_exec(tx, STMT_MEASURE_TOUCH, 1, p, NULL);
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	if ((out->json = admin_json(tx, STMT_MEASURE_JSON, mid)) == NULL)
-		return -1;
-	if (admin_audit(tx, action, "measure", mid, before, out->json) != 0)
-		return -1;
-	return admin_commit(tx);
+	if (admin_run(tx, STMT_MEASURE_TOUCH, 1, p, NULL) == 0)
+		admin_done(tx, STMT_MEASURE_JSON, mid, action, "measure", before, out);
 }
 
 void assignments_repo_create(struct http_ctx *ctx, long long measure_id, const char *if_match,
@@ -46,33 +28,27 @@ void assignments_repo_create(struct http_ctx *ctx, long long measure_id, const c
 		goto cleanup;
 	if ((before = admin_lock(&tx, STMT_MEASURE_LOCK, mid, if_match, "no such measure")) == NULL)
 		goto cleanup;
-	const char *up[] = {unit};
-	PGresult *r = admin_exec(&tx, STMT_UNIT_ID_BY_CODE, 1, up, NULL);
-	if (r == NULL)
-		goto cleanup;
-	int known = PQntuples(r) == 1;
-	if (known)
-		snprintf(uid, sizeof(uid), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (!known) {
-		verr_add(errors, "/unit", "unknown unit \"%s\"", unit);
-		admin_fail(&tx, SVC_VALIDATION, "the assignment is not valid; nothing was written");
+	int known = admin_lookup(&tx, STMT_UNIT_ID_BY_CODE, unit, uid);
+	if (known <= 0) {
+		if (known == 0) {
+			verr_add(errors, "/unit", "unknown unit \"%s\"", unit);
+			admin_fail(&tx, SVC_VALIDATION,
+			           "the assignment is not valid; nothing was written");
+		}
 		goto cleanup;
 	}
 	const char *ip[] = {mid, uid, role};
-	if ((r = admin_exec(&tx, STMT_ASSIGNMENT_INSERT, 3, ip, NULL)) == NULL)
-		goto cleanup;
-	int inserted = PQntuples(r) == 1;
-	PQclear(r);
-	if (!inserted) {
-		admin_fail(&tx, SVC_CONFLICT,
-		           "the unit is already assigned to this measure; delete that "
-		           "assignment first to change its role");
+	int inserted = admin_exists(&tx, STMT_ASSIGNMENT_INSERT, 3, ip); /* no row: already there */
+	if (inserted <= 0) {
+		if (inserted == 0)
+			admin_fail(&tx, SVC_CONFLICT,
+			           "the unit is already assigned to this measure; delete that "
+			           "assignment first to change its role");
 		goto cleanup;
 	}
 	assignments_close(&tx, mid, "assignment.create", before, out);
 cleanup:
-	assignments_finish(&tx, out);
+	admin_finish(&tx, out);
 	free(before);
 }
 
@@ -107,6 +83,6 @@ void assignments_repo_delete(struct http_ctx *ctx, long long measure_id, long lo
 	}
 	assignments_close(&tx, mid, "assignment.delete", before, out);
 cleanup:
-	assignments_finish(&tx, out);
+	admin_finish(&tx, out);
 	free(before);
 }

@@ -12,17 +12,6 @@
 #define MEASURES_CODE_TAKEN "a measure with this code already exists"
 #define MEASURES_INVALID    "the measure is not valid; nothing was written"
 
-static void measures_finish(struct admin_tx *tx, struct admin_result *out)
-{
-	if (tx->err != SVC_OK) {
-		free(out->json);
-		out->json = NULL;
-	}
-	out->err = tx->err;
-	out->detail = tx->detail;
-	admin_end(tx);
-}
-
 static const char *measures_str(json_t *m, const char *key)
 {
 	return json_string_value(json_object_get(m, key));
@@ -54,11 +43,9 @@ static int measures_number_free(struct admin_tx *tx, const char *plan_id, json_t
 	char number[24];
 	snprintf(number, sizeof(number), "%lld", json_integer_value(json_object_get(m, "number")));
 	const char *p[] = {plan_id, number, self};
-	PGresult *r = admin_exec(tx, STMT_MEASURE_NUMBER_TAKEN, 3, p, NULL);
-	if (r == NULL)
+	int taken = admin_exists(tx, STMT_MEASURE_NUMBER_TAKEN, 3, p);
+	if (taken < 0)
 		return -1;
-	int taken = PQntuples(r) > 0;
-	PQclear(r);
 	return taken ? admin_fail(tx, SVC_CONFLICT, "another measure of this plan has this number")
 	             : 0;
 }
@@ -94,20 +81,9 @@ static int measures_assign_all(struct admin_tx *tx, const char *id, json_t *m, c
 	char *text = json_dumps(list, JSON_COMPACT), pos[24];
 	snprintf(pos, sizeof(pos), "%zu", first);
 	const char *p[] = {id, text, role, pos};
-	PGresult *r = admin_exec(tx, STMT_MEASURE_ASSIGN_ALL, 4, p, NULL);
+	int rc = admin_run(tx, STMT_MEASURE_ASSIGN_ALL, 4, p, NULL);
 	free(text);
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
-}
-
-/* Runs a statement with the measure id and the items array as text. */
-static PGresult *measures_items_exec(struct admin_tx *tx, enum db_stmt stmt, const char *id,
-                                     const char *arg)
-{
-	const char *p[] = {id, arg};
-	return admin_exec(tx, stmt, 2, p, NULL);
+	return rc;
 }
 
 /* Replaces the items by number: texts must keep their targets' source phrases, and an item
@@ -116,10 +92,11 @@ static int measures_put_items(struct admin_tx *tx, const char *id, json_t *items
 {
 	char *text = json_dumps(items, JSON_COMPACT), count[24];
 	snprintf(count, sizeof(count), "%zu", json_array_size(items));
-	PGresult *r = NULL;
+	const char *with_text[] = {id, text}, *with_count[] = {id, count};
 	int rc = -1;
 	if (check) {
-		if ((r = measures_items_exec(tx, STMT_MEASURE_PHRASES_LOST, id, text)) == NULL)
+		PGresult *r = admin_exec(tx, STMT_MEASURE_PHRASES_LOST, 2, with_text, NULL);
+		if (r == NULL)
 			goto cleanup;
 		for (int i = 0; i < PQntuples(r); i++) {
 			char ptr[48];
@@ -134,23 +111,20 @@ static int measures_put_items(struct admin_tx *tx, const char *id, json_t *items
 			admin_fail(tx, SVC_VALIDATION, MEASURES_INVALID);
 			goto cleanup;
 		}
-		if ((r = measures_items_exec(tx, STMT_MEASURE_ITEMS_IN_USE, id, count)) == NULL)
-			goto cleanup;
-		int in_use = PQntuples(r) > 0;
-		PQclear(r);
-		if (in_use) {
-			admin_fail(tx, SVC_CONFLICT,
-			           "an item that would be removed has targets; delete or move them "
-			           "first");
+		int in_use = admin_exists(tx, STMT_MEASURE_ITEMS_IN_USE, 2, with_count);
+		if (in_use != 0) {
+			if (in_use > 0)
+				admin_fail(
+				        tx, SVC_CONFLICT,
+				        "an item that would be removed has targets; delete or move "
+				        "them first");
 			goto cleanup;
 		}
-		if ((r = measures_items_exec(tx, STMT_MEASURE_ITEMS_TRIM, id, count)) == NULL)
+		if (admin_run(tx, STMT_MEASURE_ITEMS_TRIM, 2, with_count, NULL) != 0)
 			goto cleanup;
-		PQclear(r);
 	}
-	if ((r = measures_items_exec(tx, STMT_MEASURE_ITEMS_PUT, id, text)) == NULL)
+	if (admin_run(tx, STMT_MEASURE_ITEMS_PUT, 2, with_text, NULL) != 0)
 		goto cleanup;
-	PQclear(r);
 	rc = 0;
 cleanup:
 	free(text);
@@ -181,30 +155,16 @@ void measures_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors,
 	         json_integer_value(json_object_get(body, "number")));
 	const char *ip[] = {plan_id, task_id, measures_str(body, "code"), number,
 	                    measures_str(body, "title")};
-	PGresult *r = admin_exec(&tx, STMT_MEASURE_INSERT, 5, ip, MEASURES_CODE_TAKEN);
-	if (r == NULL)
+	if (admin_insert(&tx, STMT_MEASURE_INSERT, 5, ip, MEASURES_CODE_TAKEN, id) != 0)
 		goto cleanup;
-	int created = PQntuples(r) == 1;
-	if (created)
-		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (!created) {
-		admin_fail(&tx, SVC_CONFLICT, MEASURES_CODE_TAKEN);
-		goto cleanup;
-	}
 	if (measures_put_items(&tx, id, json_object_get(body, "items"), 0) != 0 ||
 	    measures_assign_all(&tx, id, body, "lead", 0) != 0 ||
 	    measures_assign_all(&tx, id, body, "related",
 	                        json_array_size(json_object_get(body, "lead"))) != 0)
 		goto cleanup;
-	if ((out->json = admin_json(&tx, STMT_MEASURE_JSON, id)) == NULL)
-		goto cleanup;
-	if (admin_audit(&tx, "measure.create", "measure", id, NULL, out->json) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = atoll(id);
+	admin_done(&tx, STMT_MEASURE_JSON, id, "measure.create", "measure", NULL, out);
 cleanup:
-	measures_finish(&tx, out);
+	admin_finish(&tx, out);
 }
 
 /* The measure's current state in the shape of a request body (without assignments). */
@@ -255,18 +215,10 @@ void measures_repo_update(struct http_ctx *ctx, long long mid, const char *if_ma
 	         json_integer_value(json_object_get(merged, "number")));
 	const char *up[] = {id, task_id, measures_str(merged, "code"), number,
 	                    measures_str(merged, "title")};
-	PGresult *r = admin_exec(&tx, STMT_MEASURE_UPDATE, 5, up, MEASURES_CODE_TAKEN);
-	if (r == NULL)
-		goto cleanup;
-	PQclear(r);
-	if ((out->json = admin_json(&tx, STMT_MEASURE_JSON, id)) == NULL)
-		goto cleanup;
-	if (admin_audit(&tx, "measure.update", "measure", id, before, out->json) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = mid;
+	if (admin_run(&tx, STMT_MEASURE_UPDATE, 5, up, MEASURES_CODE_TAKEN) == 0)
+		admin_done(&tx, STMT_MEASURE_JSON, id, "measure.update", "measure", before, out);
 cleanup:
-	measures_finish(&tx, out);
+	admin_finish(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
@@ -275,25 +227,13 @@ cleanup:
 void measures_repo_delete(struct http_ctx *ctx, long long mid, const char *if_match,
                           struct admin_result *out)
 {
-	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
-	char id[24], *before = NULL;
-	snprintf(id, sizeof(id), "%lld", mid);
-	if (admin_begin(ctx, NULL, &tx) != 0)
-		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_MEASURE_LOCK, id, if_match, "no such measure")) == NULL)
-		goto cleanup;
-	const char *p[] = {id};
-	PGresult *r = admin_exec(&tx, STMT_MEASURE_DELETE, 1, p,
-	                         "the measure has progress records and cannot be deleted");
-	if (r == NULL)
-		goto cleanup;
-	PQclear(r);
-	if (admin_audit(&tx, "measure.delete", "measure", id, before, NULL) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = mid;
-cleanup:
-	measures_finish(&tx, out);
-	free(before);
+	static const struct admin_delete measure = {
+	        .entity = "measure",
+	        .action = "measure.delete",
+	        .lock = STMT_MEASURE_LOCK,
+	        .not_found = "no such measure",
+	        .remove = STMT_MEASURE_DELETE,
+	        .in_use = "the measure has progress records and cannot be deleted",
+	};
+	admin_delete(ctx, &measure, mid, if_match, out);
 }

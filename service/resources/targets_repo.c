@@ -12,17 +12,6 @@
 #define TARGETS_CODE_TAKEN "a target with this code already exists"
 #define TARGETS_INVALID    "the target is not valid; nothing was written"
 
-static void targets_finish(struct admin_tx *tx, struct admin_result *out)
-{
-	if (tx->err != SVC_OK) {
-		free(out->json);
-		out->json = NULL;
-	}
-	out->err = tx->err;
-	out->detail = tx->detail;
-	admin_end(tx);
-}
-
 static const char *targets_str(json_t *t, const char *key)
 {
 	return json_string_value(json_object_get(t, key));
@@ -64,9 +53,9 @@ static int targets_check(struct admin_tx *tx, const char *mid, const char *self,
 	return bad ? admin_fail(tx, SVC_VALIDATION, TARGETS_INVALID) : 0;
 }
 
-/* Runs insert or update with t's fields; id is NULL for an insert. Returns the result. */
-static PGresult *targets_write(struct admin_tx *tx, enum db_stmt stmt, const char *mid,
-                               const char *id, json_t *t)
+/* Writes t's fields: inserts with the new id into new_id when id is NULL, else updates id. */
+static int targets_write(struct admin_tx *tx, const char *mid, const char *id, json_t *t,
+                         char new_id[24])
 {
 	char item[24], value[48];
 	snprintf(item, sizeof(item), "%lld", json_integer_value(json_object_get(t, "item")));
@@ -91,7 +80,9 @@ static PGresult *targets_write(struct admin_tx *tx, enum db_stmt stmt, const cha
 	                   targets_str(t, "share_of"),
 	                   targets_str(t, "source_phrase"),
 	                   id};
-	return admin_exec(tx, stmt, id != NULL ? 16 : 15, p, TARGETS_CODE_TAKEN);
+	if (id == NULL)
+		return admin_insert(tx, STMT_TARGET_INSERT, 15, p, TARGETS_CODE_TAKEN, new_id);
+	return admin_run(tx, STMT_TARGET_UPDATE, 16, p, TARGETS_CODE_TAKEN);
 }
 
 void targets_repo_create(struct http_ctx *ctx, long long measure_id, json_t *body, json_t *errors,
@@ -105,25 +96,10 @@ void targets_repo_create(struct http_ctx *ctx, long long measure_id, json_t *bod
 		goto cleanup;
 	if (targets_check(&tx, mid, NULL, body) != 0)
 		goto cleanup;
-	PGresult *r = targets_write(&tx, STMT_TARGET_INSERT, mid, NULL, body);
-	if (r == NULL)
-		goto cleanup;
-	int created = PQntuples(r) == 1;
-	if (created)
-		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (!created) {
-		admin_fail(&tx, SVC_CONFLICT, TARGETS_CODE_TAKEN);
-		goto cleanup;
-	}
-	if ((out->json = admin_json(&tx, STMT_TARGET_GET, id)) == NULL)
-		goto cleanup;
-	if (admin_audit(&tx, "target.create", "target", id, NULL, out->json) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = atoll(id);
+	if (targets_write(&tx, mid, NULL, body, id) == 0)
+		admin_done(&tx, STMT_TARGET_GET, id, "target.create", "target", NULL, out);
 cleanup:
-	targets_finish(&tx, out);
+	admin_finish(&tx, out);
 }
 
 /* The target's current state in the shape of a request body. */
@@ -175,18 +151,10 @@ void targets_repo_update(struct http_ctx *ctx, long long tid, const char *if_mat
 	}
 	if (targets_check(&tx, mid, id, merged) != 0)
 		goto cleanup;
-	PGresult *r = targets_write(&tx, STMT_TARGET_UPDATE, mid, id, merged);
-	if (r == NULL)
-		goto cleanup;
-	PQclear(r);
-	if ((out->json = admin_json(&tx, STMT_TARGET_GET, id)) == NULL)
-		goto cleanup;
-	if (admin_audit(&tx, "target.update", "target", id, before, out->json) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = tid;
+	if (targets_write(&tx, mid, id, merged, NULL) == 0)
+		admin_done(&tx, STMT_TARGET_GET, id, "target.update", "target", before, out);
 cleanup:
-	targets_finish(&tx, out);
+	admin_finish(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
@@ -195,26 +163,14 @@ cleanup:
 void targets_repo_delete(struct http_ctx *ctx, long long tid, const char *if_match,
                          struct admin_result *out)
 {
-	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
-	char id[24], *before = NULL;
-	snprintf(id, sizeof(id), "%lld", tid);
-	if (admin_begin(ctx, NULL, &tx) != 0)
-		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_TARGET_LOCK, id, if_match, "no such target")) == NULL)
-		goto cleanup;
-	const char *p[] = {id};
-	PGresult *r = admin_exec(&tx, STMT_TARGET_DELETE, 1, p,
-	                         "the target has progress values reported against it and cannot "
-	                         "be deleted");
-	if (r == NULL)
-		goto cleanup;
-	PQclear(r);
-	if (admin_audit(&tx, "target.delete", "target", id, before, NULL) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = tid;
-cleanup:
-	targets_finish(&tx, out);
-	free(before);
+	static const struct admin_delete target = {
+	        .entity = "target",
+	        .action = "target.delete",
+	        .lock = STMT_TARGET_LOCK,
+	        .not_found = "no such target",
+	        .remove = STMT_TARGET_DELETE,
+	        .in_use = "the target has progress values reported against it and cannot be "
+	                  "deleted",
+	};
+	admin_delete(ctx, &target, tid, if_match, out);
 }

@@ -10,17 +10,6 @@
 
 #define UNITS_CODE_TAKEN "a unit with this code already exists"
 
-static void units_finish(struct admin_tx *tx, struct admin_result *out)
-{
-	if (tx->err != SVC_OK) {
-		free(out->json);
-		out->json = NULL;
-	}
-	out->err = tx->err;
-	out->detail = tx->detail;
-	admin_end(tx);
-}
-
 /* Members that are unknown units or groups, as field errors. members may be NULL. */
 static int units_check_members(struct admin_tx *tx, json_t *members)
 {
@@ -51,22 +40,15 @@ static int units_check_members(struct admin_tx *tx, json_t *members)
 static int units_set_members(struct admin_tx *tx, const char *id, json_t *members, int clear)
 {
 	const char *p[] = {id, NULL};
-	PGresult *r;
-	if (clear) {
-		if ((r = admin_exec(tx, STMT_UNIT_MEMBERS_CLEAR, 1, p, NULL)) == NULL)
-			return -1;
-		PQclear(r);
-	}
+	if (clear && admin_run(tx, STMT_UNIT_MEMBERS_CLEAR, 1, p, NULL) != 0)
+		return -1;
 	if (!json_is_array(members))
 		return 0;
 	char *text = json_dumps(members, JSON_COMPACT);
 	p[1] = text;
-	r = admin_exec(tx, STMT_UNIT_MEMBERS_ADD, 2, p, NULL);
+	int rc = admin_run(tx, STMT_UNIT_MEMBERS_ADD, 2, p, NULL);
 	free(text);
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return rc;
 }
 
 static const char *units_bool(json_t *v)
@@ -89,27 +71,11 @@ void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struc
 	                    json_string_value(json_object_get(body, "kind")),
 	                    units_bool(json_object_get(body, "in_source")),
 	                    json_string_value(json_object_get(body, "note"))};
-	PGresult *r = admin_exec(&tx, STMT_UNIT_INSERT, 5, ip, UNITS_CODE_TAKEN);
-	if (r == NULL)
-		goto cleanup;
-	int created = PQntuples(r) == 1;
-	if (created)
-		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (!created) {
-		admin_fail(&tx, SVC_CONFLICT, UNITS_CODE_TAKEN);
-		goto cleanup;
-	}
-	if (units_set_members(&tx, id, members, 0) != 0)
-		goto cleanup;
-	if ((out->json = admin_json(&tx, STMT_UNIT_GET, id)) == NULL)
-		goto cleanup;
-	if (admin_audit(&tx, "unit.create", "unit", id, NULL, out->json) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = atoll(id);
+	if (admin_insert(&tx, STMT_UNIT_INSERT, 5, ip, UNITS_CODE_TAKEN, id) == 0 &&
+	    units_set_members(&tx, id, members, 0) == 0)
+		admin_done(&tx, STMT_UNIT_GET, id, "unit.create", "unit", NULL, out);
 cleanup:
-	units_finish(&tx, out);
+	admin_finish(&tx, out);
 }
 
 /* The unit's current state in the shape of a request body: member objects become codes. */
@@ -177,20 +143,13 @@ void units_repo_update(struct http_ctx *ctx, long long uid, const char *if_match
 	                    json_string_value(json_object_get(merged, "kind")),
 	                    units_bool(json_object_get(merged, "in_source")),
 	                    json_string_value(json_object_get(merged, "note"))};
-	PGresult *r = admin_exec(&tx, STMT_UNIT_UPDATE, 6, up, UNITS_CODE_TAKEN);
-	if (r == NULL)
+	if (admin_run(&tx, STMT_UNIT_UPDATE, 6, up, UNITS_CODE_TAKEN) != 0)
 		goto cleanup;
-	PQclear(r);
 	if (json_is_array(members) && units_set_members(&tx, id, members, 1) != 0)
 		goto cleanup;
-	if ((out->json = admin_json(&tx, STMT_UNIT_GET, id)) == NULL)
-		goto cleanup;
-	if (admin_audit(&tx, "unit.update", "unit", id, before, out->json) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = uid;
+	admin_done(&tx, STMT_UNIT_GET, id, "unit.update", "unit", before, out);
 cleanup:
-	units_finish(&tx, out);
+	admin_finish(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
@@ -199,35 +158,17 @@ cleanup:
 void units_repo_delete(struct http_ctx *ctx, long long uid, const char *if_match,
                        struct admin_result *out)
 {
-	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
-	char id[24], *before = NULL;
-	snprintf(id, sizeof(id), "%lld", uid);
-	if (admin_begin(ctx, NULL, &tx) != 0)
-		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_UNIT_LOCK, id, if_match, "no such unit")) == NULL)
-		goto cleanup;
-	const char *p[] = {id};
-	int sole = admin_exists(&tx, STMT_UNIT_SOLE_MEMBER, 1, p);
-	if (sole != 0) {
-		if (sole > 0)
-			admin_fail(&tx, SVC_CONFLICT,
-			           "the unit is the only member of a group; change the group's "
-			           "members "
-			           "first");
-		goto cleanup;
-	}
-	PGresult *r = admin_exec(&tx, STMT_UNIT_DELETE, 1, p,
-	                         "the unit is still assigned to measures, accountable for "
-	                         "targets or named in progress records; remove those first");
-	if (r == NULL)
-		goto cleanup;
-	PQclear(r);
-	if (admin_audit(&tx, "unit.delete", "unit", id, before, NULL) != 0 ||
-	    admin_commit(&tx) != 0)
-		goto cleanup;
-	out->id = uid;
-cleanup:
-	units_finish(&tx, out);
-	free(before);
+	static const struct admin_delete unit = {
+	        .entity = "unit",
+	        .action = "unit.delete",
+	        .lock = STMT_UNIT_LOCK,
+	        .not_found = "no such unit",
+	        .guard = STMT_UNIT_SOLE_MEMBER,
+	        .guarded = "the unit is the only member of a group; change the group's members "
+	                   "first",
+	        .remove = STMT_UNIT_DELETE,
+	        .in_use = "the unit is still assigned to measures, accountable for targets or "
+	                  "named in progress records; remove those first",
+	};
+	admin_delete(ctx, &unit, uid, if_match, out);
 }

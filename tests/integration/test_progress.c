@@ -533,6 +533,31 @@ START_TEST(review_by_lead_or_supervisor_only)
 	ck_assert_int_eq(harness_count("SELECT count(*) FROM audit_log WHERE action IN "
 	                               "('progress.return', 'progress.approve')"),
 	                 2);
+	/* history: version 1 as it stood when amended (returned, with the comment and its
+	 * review), version 2 as it is now (approved, with its review) */
+	char path[80];
+	snprintf(path, sizeof(path), "/v1/progress/%lld/history", id);
+	r = http_get(path, reader);
+	json_t *items = json_object_get(r->json, "items");
+	ck_assert_int_eq(json_array_size(items), 2);
+	json_t *v1 = json_array_get(items, 0), *v2 = json_array_get(items, 1);
+	json_t *rec1 = json_object_get(v1, "record"), *rec2 = json_object_get(v2, "record");
+	ck_assert_str_eq(json_string_value(json_object_get(rec1, "review_state")), "returned");
+	ck_assert_str_eq(json_string_value(json_object_get(rec1, "review_comment")),
+	                 "缺少佐证材料");
+	ck_assert_int_eq(json_array_size(json_object_get(rec1, "evidence")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(
+	                         json_array_get(json_object_get(v1, "reviews"), 0), "decision")),
+	                 "return");
+	ck_assert_str_eq(json_string_value(json_object_get(rec2, "review_state")), "approved");
+	ck_assert_int_eq(json_array_size(json_object_get(rec2, "evidence")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(v2, "reviews")), 1);
+	http_resp_free(r);
+	/* the lead unit reviews its own unit's records too, as the plan makes it lead */
+	long long mine = create_record("hrss", 3, "2022-Q4", etag);
+	r = review(lead, mine, "{\"decision\":\"approve\"}");
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	http_resp_free(r);
 	free(own);
 	free(reader);
 	free(lead);
