@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "embedded.h"
 #include "log.h"
 
 struct db_pool {
@@ -111,6 +112,19 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET jit = off", pool->timeout_ms);
 	PGresult *r = PQexec(pg, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	/* Statements written for another schema would fail to prepare, or worse, prepare and
+	 * mean something else: serve only the schema this binary was built with. */
+	r = ok ? PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_version") : NULL;
+	if (ok && (PQresultStatus(r) != PGRES_TUPLES_OK ||
+	           atoi(PQgetvalue(r, 0, 0)) != embedded_schema_version)) {
+		log_msg("error", "db_schema_version",
+		        "the database schema is version %s; this binary serves version %d (run "
+		        "`zeren migrate` to bring an older database forward)",
+		        PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "unknown",
+		        embedded_schema_version);
+		ok = 0;
+	}
 	PQclear(r);
 	for (int i = 0; ok && i < DB_STMT_COUNT; i++) {
 		r = PQprepare(pg, db_stmt_table[i].name, db_stmt_table[i].sql, 0, NULL);
@@ -248,14 +262,18 @@ enum svc_error db_copy_in(struct db_conn *conn, const char *copy_sql, const char
 	for (size_t off = 0; sent == 1 && off < len; off += piece)
 		sent = PQputCopyData(conn->pg, data + off,
 		                     (int)(len - off < piece ? len - off : piece));
-	if (PQputCopyEnd(conn->pg, sent == 1 ? NULL : "zeren: sending the data failed") != 1)
-		return SVC_UNAVAILABLE;
+	int ended = PQputCopyEnd(conn->pg, sent == 1 ? NULL : "zeren: sending the data failed");
+	/* the server's verdict (a refused row, a lost connection) comes as a result either way */
 	enum svc_error e = SVC_OK;
 	while ((r = PQgetResult(conn->pg)) != NULL) {
 		if (e == SVC_OK)
 			e = db_result_error(conn, r);
 		PQclear(r);
+		if (PQstatus(conn->pg) != CONNECTION_OK)
+			break;
 	}
+	if (e == SVC_OK && (sent != 1 || ended != 1))
+		e = SVC_UNAVAILABLE;
 	return e;
 }
 

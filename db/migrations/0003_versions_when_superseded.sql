@@ -4,6 +4,16 @@
 -- fewer. amended_by/amended_at say who made the current version when it is not the first.
 ALTER TABLE progress_records ADD COLUMN amended_by text, ADD COLUMN amended_at timestamptz;
 
+-- Records written before this version have a row for their current version too, written
+-- right after the write. Its author and time become amended_by/amended_at (for versions
+-- after the first), and the row goes: the current version is shown from the record now,
+-- and the next amendment keeps it as it stands then (with its review), as for new records.
+UPDATE progress_records r SET amended_by = v.created_by, amended_at = v.created_at
+FROM progress_versions v
+WHERE v.progress_id = r.id AND v.version = r.version AND r.version > 1;
+DELETE FROM progress_versions v USING progress_records r
+WHERE v.progress_id = r.id AND v.version >= r.version;
+
 -- The amendment columns are the reporting unit's, like the rest of the record.
 CREATE OR REPLACE FUNCTION progress_records_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

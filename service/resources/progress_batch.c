@@ -117,10 +117,12 @@ static void batch_write(struct http_ctx *ctx, struct batch_rows *rows, double st
 			goto fail;
 		err = batch_problems(ctx, PQgetvalue(r, 0, 0), rows->errors);
 		detail = "records for some rows exist already; nothing was written";
-		if (json_array_size(rows->errors) == 0) /* gone again: say so without naming rows */
-			err = SVC_CONFLICT;
-		else
+		if (json_array_size(rows->errors) > 0)
 			goto refused;
+		/* no row found a record: reference data (a unit's code) changed meanwhile */
+		err = SVC_CONFLICT;
+		detail = "the plan's reference data changed while the batch was written; nothing "
+		         "was written, send it again";
 		goto fail;
 	}
 	PQclear(r);
@@ -159,7 +161,8 @@ fail:
 	db_rollback(c);
 	db_release(ctx->app->pool, c);
 	repo_reply_error_detail(ctx, err,
-	                        err == SVC_CONFLICT    ? "a record for one of the rows was written "
+	                        detail != NULL         ? detail
+	                        : err == SVC_CONFLICT  ? "a record for one of the rows was written "
 	                                                 "meanwhile; nothing was written"
 	                        : err == SVC_FORBIDDEN ? "the database refused a row outside the "
 	                                                 "unit's scope; nothing was written"

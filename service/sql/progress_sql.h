@@ -91,12 +91,11 @@
 	                "FROM progress_records r WHERE r.id = $1 FOR UPDATE OF r")                 \
 	/* $1 id, $2..$6 the new status, summary, problems, next steps, evidence, $7 the record's  \
 	 * JSON before (from the lock), $8 sub. The version being superseded is kept as it         \
-	 * stood; a row already there for it is left alone. */                                     \
+	 * stood (the row is locked, so nobody else can be keeping it). */                         \
 	X(STMT_PROGRESS_UPDATE,                                                                    \
 	  "WITH old AS (INSERT INTO progress_versions (progress_id, version, body, created_at, "   \
 	  "created_by) SELECT id, version, $7::jsonb, coalesce(amended_at, reported_at), "         \
-	  "coalesce(amended_by, reported_by) FROM progress_records WHERE id = $1 "                 \
-	  "ON CONFLICT (progress_id, version) DO NOTHING) "                                        \
+	  "coalesce(amended_by, reported_by) FROM progress_records WHERE id = $1) "                \
 	  "UPDATE progress_records SET status = $2, summary = $3, problems = $4, "                 \
 	  "next_steps = $5, evidence = $6::jsonb, version = version + 1, "                         \
 	  "row_version = row_version + 1, review_state = 'submitted', reviewed_by = NULL, "        \

@@ -92,6 +92,22 @@ START_TEST(readyz_recovers_after_connections_are_killed)
 }
 END_TEST
 
+/* A database at another schema version is not served: not ready until it matches again. */
+START_TEST(other_schema_version_is_not_served)
+{
+	harness_exec("INSERT INTO schema_version (version) VALUES (999)");
+	harness_count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	              "WHERE usename = 'zeren'");
+	struct http_resp *r = http_get("/readyz", NULL);
+	ck_assert_int_eq(r->status, 503);
+	http_resp_free(r);
+	harness_exec("DELETE FROM schema_version WHERE version = 999");
+	r = http_get("/readyz", NULL);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_free(r);
+}
+END_TEST
+
 START_TEST(unknown_path_is_problem_404)
 {
 	struct http_resp *r = http_get("/nope", NULL);
@@ -184,6 +200,7 @@ Suite *health_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, healthz_answers);
 	tcase_add_test(tc, readyz_with_database);
+	tcase_add_test(tc, other_schema_version_is_not_served);
 	tcase_add_test(tc, readyz_without_database_is_503_and_service_lives);
 	tcase_add_test(tc, readyz_recovers_after_connections_are_killed);
 	tcase_add_test(tc, database_down_gives_503_and_tokens_are_still_checked);

@@ -34,15 +34,42 @@ psql -q -v ON_ERROR_STOP=1 -d zeren_mig_old -f "$here/schema_v1.sql" >/dev/null
 latest=$(sed -n 's/^INSERT INTO schema_version (version) VALUES (\([0-9]*\));/\1/p' \
 	"$here/../../db/schema.sql")
 
+# Records as version 1 kept them: a row in progress_versions for every version, the current
+# one included. One record was amended once (by bob, after alice reported it).
+env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" import "$here/../../db/seed/yunfu-gdjg.json" >/dev/null
+psql -q -v ON_ERROR_STOP=1 -d zeren_mig_old <<'SQL'
+INSERT INTO progress_records (measure_id, unit_id, period, period_start, period_end, status,
+	summary, reported_by, reported_iss, reported_at, updated_at, version, review_state)
+SELECT m.id, u.id, p.period, (p.period || '-01-01')::date, (p.period || '-12-31')::date, 'on_track', p.summary,
+	p.who, 'iss', '2022-02-01Z', p.updated::timestamptz, p.version, 'submitted'
+FROM measures m, units u,
+	(VALUES ('2022', 'amended once', 'alice', '2022-03-01Z', 2),
+		('2023', 'never amended', 'carol', '2022-02-01Z', 1)) p(period, summary, who, updated, version)
+WHERE m.number = 3 AND u.code = 'finance';
+INSERT INTO progress_versions (progress_id, version, body, created_at, created_by)
+SELECT r.id, v.version, jsonb_build_object('summary', r.summary), v.at::timestamptz, v.who
+FROM progress_records r JOIN (VALUES ('amended once', 1, '2022-02-01Z', 'alice'),
+	('amended once', 2, '2022-03-01Z', 'bob'),
+	('never amended', 1, '2022-02-01Z', 'carol')) v(summary, version, at, who)
+ON v.summary = r.summary;
+SQL
+q() { psql -qtA -d zeren_mig_old -c "$1"; }
+
 check "migrate brings version 1 to $latest" env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" migrate
 check "the migrated database records version $latest" \
 	test "$(psql -qtA -d zeren_mig_old -c 'SELECT max(version) FROM schema_version')" = "$latest"
+check "an amended record keeps who amended it and when" test \
+	"$(q "SELECT amended_by || ' ' || to_char(amended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM progress_records WHERE summary = 'amended once'")" = "bob 2022-03-01"
+check "a record never amended has no amendment" test \
+	"$(q "SELECT count(*) FROM progress_records WHERE summary = 'never amended' AND amended_by IS NULL AND amended_at IS NULL")" = 1
+check "only superseded versions stay in progress_versions" test \
+	"$(q "SELECT string_agg(r.summary || ' v' || v.version || ' by ' || v.created_by, ', ') FROM progress_versions v JOIN progress_records r ON r.id = v.progress_id")" = "amended once v1 by alice"
 check "migrate again changes nothing" env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" migrate
 check "a new database gets db/schema.sql" env ZEREN_DATABASE_URL="$(url zeren_mig_new)" "$bin" migrate
 schema_of zeren_mig_old >"$work/old.sql"
 schema_of zeren_mig_new >"$work/new.sql"
 check "migrated schema equals db/schema.sql" diff -u "$work/new.sql" "$work/old.sql"
-check "the seed imports into the migrated database" \
+check "the seed imports again into the migrated database (no change)" \
 	env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" import "$here/../../db/seed/yunfu-gdjg.json"
 
 psql -q -d postgres -c 'DROP DATABASE zeren_mig_old WITH (FORCE)' -c 'DROP DATABASE zeren_mig_new WITH (FORCE)'
