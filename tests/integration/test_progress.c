@@ -831,6 +831,55 @@ START_TEST(batch_csv_idempotent_retry)
 }
 END_TEST
 
+struct racer {
+	const char *tok, *csv;
+	long status;
+};
+
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	struct http_resp *resp = http_call("POST", "/v1/progress/batch", r->tok, "text/csv", r->csv,
+	                                   strlen(r->csv), NULL);
+	r->status = resp->status;
+	http_resp_free(resp);
+	return NULL;
+}
+
+/* The same 2,000 (measure, unit, period) keys in two batches at once, one in the other's
+ * reverse order: exactly one is written, the other is 409, nothing is mixed. */
+START_TEST(racing_batches_with_the_same_keys)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	long long m3 = measure_id(3);
+	size_t cap = 2000 * 64 + 64;
+	char *up = malloc(cap), *down = malloc(cap);
+	size_t ul = (size_t)snprintf(up, cap, "measure_id,period,status,summary\n");
+	size_t dl = (size_t)snprintf(down, cap, "measure_id,period,status,summary\n");
+	for (int i = 0; i < 2000; i++) {
+		int j = 1999 - i;
+		ul += (size_t)snprintf(up + ul, cap - ul, "%lld,%d-%02d,on_track,up\n", m3,
+		                       1900 + i / 12, 1 + i % 12);
+		dl += (size_t)snprintf(down + dl, cap - dl, "%lld,%d-%02d,on_track,down\n", m3,
+		                       1900 + j / 12, 1 + j % 12);
+	}
+	struct racer a = {tok, up, 0}, b = {tok, down, 0};
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, racer_run, &a);
+	pthread_create(&tb, NULL, racer_run, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ck_assert_msg((a.status == 201 && b.status == 409) || (a.status == 409 && b.status == 201),
+	              "statuses %ld and %ld", a.status, b.status);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 2000);
+	ck_assert_int_eq(harness_count("SELECT count(DISTINCT summary) FROM progress_records"), 1);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 1);
+	free(up);
+	free(down);
+	free(tok);
+}
+END_TEST
+
 static struct http_resp *post_batch(const char *tok, json_t *rows)
 {
 	char *body = json_dumps(rows, JSON_COMPACT);
@@ -1082,6 +1131,7 @@ Suite *progress_suite(void)
 	tcase_add_test(tc, batch_csv_idempotent_retry);
 	tcase_add_test(tc, batch_database_checks_name_every_row);
 	tcase_add_test(tc, batch_text_is_verbatim_and_units_mix);
+	tcase_add_test(tc, racing_batches_with_the_same_keys);
 	tcase_add_test(tc, database_refuses_cross_unit_write);
 	tcase_add_test(tc, database_scope_for_many_rows);
 	suite_add_tcase(s, tc);
