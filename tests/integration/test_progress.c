@@ -20,6 +20,14 @@ static long long measure_id(int number)
 	return harness_count(sql);
 }
 
+/* A percentage target of measure 3 that is not a share of another target (at most 100). */
+static long long percentage_target_of_3(void)
+{
+	return harness_count("SELECT t.id FROM targets t JOIN measures m ON m.id = t.measure_id "
+	                     "WHERE m.number = 3 AND t.kind = 'percentage' AND t.share_of_id IS "
+	                     "NULL ORDER BY t.id LIMIT 1");
+}
+
 static long long target_of(int measure, int nth)
 {
 	char sql[192];
@@ -894,11 +902,7 @@ static struct http_resp *post_batch(const char *tok, json_t *rows)
 START_TEST(batch_database_checks_name_every_row)
 {
 	char *admin = harness_token("importer", ROLE_ADMIN, NULL);
-	long long m3 = measure_id(3),
-	          pct = harness_count("SELECT t.id FROM targets t JOIN measures m ON m.id = "
-	                              "t.measure_id WHERE m.number = 3 AND t.kind = "
-	                              "'percentage' AND t.share_of_id IS NULL ORDER BY t.id "
-	                              "LIMIT 1");
+	long long m3 = measure_id(3), pct = percentage_target_of_3();
 	json_t *rows =
 	        json_pack("[{sIssssssss}, {sIssssssss}, {sIssssssss}, {sIssssssss},"
 	                  " {sIsssssssss[{sIsi}]}, {sIsssssssss[{sIsi}]}]",
@@ -935,11 +939,7 @@ END_TEST
 START_TEST(batch_text_is_verbatim_and_units_mix)
 {
 	char *admin = harness_token("importer", ROLE_ADMIN, NULL);
-	long long m3 = measure_id(3),
-	          pct = harness_count("SELECT t.id FROM targets t JOIN measures m ON m.id = "
-	                              "t.measure_id WHERE m.number = 3 AND t.kind = "
-	                              "'percentage' AND t.share_of_id IS NULL ORDER BY t.id "
-	                              "LIMIT 1");
+	long long m3 = measure_id(3), pct = percentage_target_of_3();
 	json_t *first =
 	        json_pack("{sIsssssssssssss[{ssss}]}", "measure_id", (json_int_t)m3, "unit",
 	                  "finance", "period", "2023", "status", "at_risk", "summary",
