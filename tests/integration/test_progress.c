@@ -492,6 +492,47 @@ START_TEST(amend_needs_if_match_and_keeps_history)
 }
 END_TEST
 
+/* History pages like every list: the kept versions, then the record as the last page's end. */
+START_TEST(history_pages_through_versions)
+{
+	char etag[32], path[96];
+	long long id = create_record("finance", 3, "2022-H1", etag);
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	for (int v = 2; v <= 3; v++) {
+		char body[64];
+		snprintf(body, sizeof(body), "{\"summary\":\"version %d\"}", v);
+		struct http_resp *r = patch(tok, id, etag, body);
+		ck_assert_msg(r->status == 200, "%s", r->body);
+		http_resp_header(r, "ETag", etag, sizeof(etag));
+		http_resp_free(r);
+	}
+	snprintf(path, sizeof(path), "/v1/progress/%lld/history?limit=2", id);
+	struct http_resp *r = http_get(path, tok);
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	json_t *items = json_object_get(r->json, "items");
+	ck_assert_int_eq(json_array_size(items), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 1), "version")),
+	                 2);
+	const char *cursor = json_string_value(json_object_get(r->json, "next_cursor"));
+	ck_assert_ptr_nonnull(cursor);
+	snprintf(path, sizeof(path), "/v1/progress/%lld/history?limit=2&cursor=%s", id, cursor);
+	http_resp_free(r);
+	r = http_get(path, tok);
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	items = json_object_get(r->json, "items");
+	ck_assert_int_eq(json_array_size(items), 1);
+	json_t *last = json_array_get(items, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(last, "version")), 3);
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(last, "record"), "summary")),
+	        "version 3");
+	ck_assert(json_is_null(json_object_get(r->json, "next_cursor")));
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_versions"), 2);
+	free(tok);
+}
+END_TEST
+
 START_TEST(review_by_lead_or_supervisor_only)
 {
 	char etag[32];
@@ -1123,6 +1164,7 @@ Suite *progress_suite(void)
 	tcase_add_test(tc, reads_list_filter_and_404);
 	tcase_add_test(tc, amend_needs_if_match_and_keeps_history);
 	tcase_add_test(tc, review_by_lead_or_supervisor_only);
+	tcase_add_test(tc, history_pages_through_versions);
 	tcase_add_test(tc, idempotent_retry_replays_and_other_body_is_422);
 	tcase_add_test(tc, racing_patches_exactly_one_wins);
 	tcase_add_test(tc, concurrent_writers_store_each_write_once);
