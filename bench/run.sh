@@ -121,6 +121,23 @@ t1=$(date +%s.%N)
 copy_s=$(echo "$t1 - $t0" | bc)
 row "psql \\copy of the same 100,000 rows" "$copy_s s, $(echo "100000 / $copy_s" | bc) rows/s"
 row "server peak RSS" "$(awk '/VmHWM/ {print $2 / 1024 " MB"}' /proc/$SERVER/status)"
+# The same rows as a JSON array (other periods): the array is parsed whole before the checks.
+python3 - "$WORK" "$MEASURES" <<'PY'
+import json, sys
+work, ids = sys.argv[1], sys.argv[2].split(",")
+rows = []
+for i in range(100000):
+    k = i // len(ids)
+    rows.append({"measure_id": int(ids[i % len(ids)]), "period": f"{4000 + k // 12}-{1 + k % 12:02d}",
+                 "status": "on_track", "summary": f"json row {i}"})
+json.dump(rows, open(f"{work}/batch.json", "w"))
+PY
+t0=$(date +%s.%N)
+code=$(curl -s -o "$WORK/batch-json.out" -w '%{http_code}' -H "Authorization: Bearer $REPORTER" \
+	-H "Content-Type: application/json" --data-binary @"$WORK/batch.json" "$URL/v1/progress/batch")
+t1=$(date +%s.%N)
+json_s=$(echo "$t1 - $t0" | bc)
+row "POST /v1/progress/batch, the same 100,000 rows as JSON (HTTP $code)" "$json_s s, $(echo "100000 / $json_s" | bc) rows/s, server peak RSS $(awk '/VmHWM/ {print $2 / 1024 " MB"}' /proc/$SERVER/status)"
 # where the server spent the batch's time, from its log line
-grep -o '"rows".*' "$WORK/serve.log" | grep -m1 _ms | sed 's/^/<!-- batch_written /; s/$/ -->/'
+grep -o '"rows".*' "$WORK/serve.log" | grep _ms | sed 's/^/<!-- batch_written /; s/$/ -->/'
 fi
