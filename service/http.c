@@ -395,23 +395,30 @@ int http_body_content_type(struct http_ctx *ctx, const char *want)
 	return http_content_type_is(http_header(ctx, "Content-Type"), want);
 }
 
-json_t *http_json_body(struct http_ctx *ctx)
+/* What every JSON body must pass before it is parsed; -1 after replying. */
+static int http_json_precheck(struct http_ctx *ctx, const char **body, size_t *len)
 {
 	if (!http_body_content_type(ctx, "application/json")) {
 		http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,
 		                   "the body must be application/json in UTF-8");
-		return NULL;
+		return -1;
 	}
-	const char *body = ctx->req->binary_body;
-	size_t len = ctx->req->binary_body_length;
-	if (body == NULL || len == 0) {
+	*body = ctx->req->binary_body;
+	*len = ctx->req->binary_body_length;
+	if (*body == NULL || *len == 0) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", "the request body is empty");
-		return NULL;
+		return -1;
 	}
-	if (!http_json_depth_ok(body, len)) {
+	if (!http_json_depth_ok(*body, *len)) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", "JSON nested too deeply");
-		return NULL;
+		return -1;
 	}
+	return 0;
+}
+
+/* The whole document, or NULL after replying 400 with where it is malformed. */
+static json_t *http_json_parse(struct http_ctx *ctx, const char *body, size_t len)
+{
 	json_error_t jerr;
 	json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
@@ -419,9 +426,38 @@ json_t *http_json_body(struct http_ctx *ctx)
 		snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d: %s", jerr.line,
 		         jerr.column, jerr.text);
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", msg);
-		return NULL;
 	}
 	return doc;
+}
+
+json_t *http_json_body(struct http_ctx *ctx)
+{
+	const char *body;
+	size_t len;
+	if (http_json_precheck(ctx, &body, &len) != 0)
+		return NULL;
+	return http_json_parse(ctx, body, len);
+}
+
+int http_json_array_each(struct http_ctx *ctx, json_element_fn fn, void *arg)
+{
+	const char *body;
+	size_t len, done = 0;
+	if (http_json_precheck(ctx, &body, &len) != 0)
+		return -1;
+	if (json_stream_array(body, len, JSON_REJECT_DUPLICATES, fn, arg, &done) == 0)
+		return 0;
+	/* not a plain array of objects from some element on: the whole document decides, and
+	 * fn gets the elements it has not had */
+	json_t *doc = http_json_parse(ctx, body, len);
+	if (doc == NULL)
+		return -1;
+	int rc = json_is_array(doc) ? 0 : -2;
+	for (size_t i = done; rc == 0 && i < json_array_size(doc); i++)
+		if (fn(json_array_get(doc, i), i, arg) != 0)
+			break;
+	json_decref(doc);
+	return rc;
 }
 
 /* --- CORS --- */

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "json_stream.h"
 #include "policy.h"
 #include "problem.h"
 
@@ -67,6 +68,10 @@ int http_body_content_type(struct http_ctx *ctx, const char *want);
 /* The body parsed as a JSON object or array after the content-type, size, UTF-8 and depth
  * checks; NULL after replying 4xx. Caller owns the result. */
 json_t *http_json_body(struct http_ctx *ctx);
+/* The same checks for a body that is an array, whose elements fn gets one at a time (see
+ * json_stream.h): 0 when read (or fn stopped), -2 when the body is JSON but not an array
+ * (nothing replied), -1 after replying 4xx. */
+int http_json_array_each(struct http_ctx *ctx, json_element_fn fn, void *arg);
 
 /* Asks the policy; replies 403 with its reason and returns -1 when refused. */
 int http_authorize(struct http_ctx *ctx, enum policy_action action,

@@ -1,6 +1,7 @@
 /* progress_batch_rows.c — reads a batch row by row: a CSV row becomes the object a JSON row
  * is, every row goes through the same checks as POST /v1/progress, and a valid row is written
- * straight out as COPY text, so memory holds the request and the COPY text, not trees of it. */
+ * straight out as COPY text, so memory holds the request and the COPY text, not trees of it
+ * (a JSON array is parsed element by element too, see json_stream.h). */
 #include "progress_batch_rows.h"
 
 #include <math.h>
@@ -22,6 +23,7 @@ struct batch_reader {
 	json_t *seen;        /* "measure|unit|period" -> first row index */
 	json_t *header;      /* CSV: the header row's cells */
 	size_t count;        /* rows read so far */
+	int too_many;        /* a JSON array longer than BATCH_MAX_ROWS */
 };
 
 static const char *const batch_text_columns[] = {"unit",     "period",     "status", "summary",
@@ -119,13 +121,19 @@ static void batch_copy_add(struct batch_reader *r, size_t i, const struct progre
 	json_decref(vals);
 }
 
+/* 1 when the errors already fill a reply: later rows are only counted, so that a batch too
+ * long is still 413 whatever its rows hold. */
+static int batch_errors_full(const struct batch_reader *r)
+{
+	return json_array_size(r->out->errors) >= BATCH_MAX_ERRORS;
+}
+
 /* Checks one row (an object, as in a JSON batch) and, when the batch is still clean, writes
- * it out. Returns non-zero once there are enough errors to stop reading. */
-static int batch_row(struct batch_reader *r, json_t *row, size_t i)
+ * it out. */
+static void batch_row(struct batch_reader *r, json_t *row, size_t i)
 {
 	const struct principal *who = &r->ctx->principal;
 	json_t *errors = r->out->errors;
-	r->count++;
 	char base[32];
 	snprintf(base, sizeof(base), "/%zu", i);
 	struct progress_input in;
@@ -157,7 +165,6 @@ static int batch_row(struct batch_reader *r, json_t *row, size_t i)
 		}
 	}
 	progress_input_free(&in);
-	return json_array_size(errors) >= BATCH_MAX_ERRORS;
 }
 
 /* The CSV header: every column must be known. */
@@ -186,6 +193,19 @@ static void batch_csv_header(struct batch_reader *r, json_t *header)
 	r->header = json_incref(header);
 }
 
+static int batch_json_row(json_t *row, size_t index, void *arg)
+{
+	struct batch_reader *r = arg;
+	if (index >= BATCH_MAX_ROWS) {
+		r->too_many = 1;
+		return 1;
+	}
+	r->count++;
+	if (!batch_errors_full(r))
+		batch_row(r, row, index);
+	return 0;
+}
+
 static int batch_csv_row(json_t *cells, size_t index, void *arg)
 {
 	struct batch_reader *r = arg;
@@ -193,39 +213,26 @@ static int batch_csv_row(json_t *cells, size_t index, void *arg)
 		batch_csv_header(r, cells);
 		return 0;
 	}
+	r->count++;
+	if (batch_errors_full(r))
+		return 0;
 	json_t *row = batch_csv_object(r->header, cells, index - 1, r->out->errors);
-	int stop = batch_row(r, row, index - 1);
+	batch_row(r, row, index - 1);
 	json_decref(row);
-	return stop;
+	return 0;
 }
 
 /* Reads the body into r; 0, or -1 after replying. */
 static int batch_read_body(struct http_ctx *ctx, struct batch_reader *r)
 {
 	if (http_body_content_type(ctx, "application/json")) {
-		json_t *doc = http_json_body(ctx);
-		if (doc == NULL)
-			return -1; /* replied */
-		if (!json_is_array(doc)) {
+		int rc = http_json_array_each(ctx, batch_json_row, r);
+		if (rc == -2)
 			http_reply_invalid(ctx, SVC_BAD_REQUEST, "",
 			                   "a batch is a JSON array of progress records");
-			json_decref(doc);
-			return -1;
-		}
-		size_t n = json_array_size(doc);
-		if (n > BATCH_MAX_ROWS) {
-			json_decref(doc);
+		else if (rc == 0 && r->too_many)
 			http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			int stop = batch_row(r, json_array_get(doc, i), i);
-			json_array_set_new(doc, i, json_null()); /* done with it */
-			if (stop)
-				break;
-		}
-		json_decref(doc);
-		return 0;
+		return rc == 0 && !r->too_many ? 0 : -1;
 	}
 	if (!http_body_content_type(ctx, "text/csv")) {
 		http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,

@@ -880,6 +880,54 @@ START_TEST(batch_csv_idempotent_retry)
 }
 END_TEST
 
+/* A JSON batch is read element by element; whatever is not a plain array of objects is
+ * refused whole, as one parse of the document would, and nothing is written. */
+START_TEST(batch_json_shapes_refused_whole)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char row[160], body[640];
+	snprintf(row, sizeof(row),
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\","
+	         "\"summary\":\"a\"}",
+	         measure_id(3));
+	static const struct {
+		const char *before, *after, *pointer; /* the body is before + row + after */
+	} cases[] = {
+	        {"", "", ""},                                              /* an object */
+	        {"[", ", 5]", "/1"},                                       /* not an object */
+	        {"[", ", {\"period\":\"2023\",\"period\":\"2024\"}]", ""}, /* a duplicate key */
+	        {"[", "] trailing", ""},
+	        {"[", ",", ""},
+	        {"[", " {}]", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "%s%s%s", cases[i].before, row, cases[i].after);
+		struct http_resp *r = http_post_json("/v1/progress/batch", tok, body);
+		assert_problem(r, 400, cases[i].pointer);
+		http_resp_free(r);
+	}
+	struct http_resp *r = http_post_json("/v1/progress/batch", tok, "[]");
+	assert_problem(r, 400, NULL);
+	http_resp_free(r);
+	/* more than 100,000 elements: 413 */
+	size_t n = 100001, len = 0;
+	char *many = malloc(n * 3 + 2);
+	many[len++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		memcpy(many + len, i ? ",{}" : "{}", i ? 3 : 2);
+		len += i ? 3 : 2;
+	}
+	many[len++] = ']';
+	r = http_call("POST", "/v1/progress/batch", tok, "application/json", many, len, NULL);
+	assert_problem(r, 413, NULL);
+	http_resp_free(r);
+	free(many);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 0);
+	free(tok);
+}
+END_TEST
+
 struct racer {
 	const char *tok, *csv;
 	long status;
@@ -1174,6 +1222,7 @@ Suite *progress_suite(void)
 	tcase_add_test(tc, batch_database_checks_name_every_row);
 	tcase_add_test(tc, batch_text_is_verbatim_and_units_mix);
 	tcase_add_test(tc, racing_batches_with_the_same_keys);
+	tcase_add_test(tc, batch_json_shapes_refused_whole);
 	tcase_add_test(tc, database_refuses_cross_unit_write);
 	tcase_add_test(tc, database_scope_for_many_rows);
 	suite_add_tcase(s, tc);

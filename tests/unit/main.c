@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, import_suite());
 	srunner_add_suite(sr, csv_suite());
 	srunner_add_suite(sr, pgcopy_suite());
+	srunner_add_suite(sr, json_stream_suite());
 	srunner_add_suite(sr, progress_input_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, reference_input_suite());

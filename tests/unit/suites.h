@@ -13,6 +13,7 @@ Suite *validate_suite(void);
 Suite *import_suite(void);
 Suite *csv_suite(void);
 Suite *pgcopy_suite(void);
+Suite *json_stream_suite(void);
 Suite *progress_input_suite(void);
 Suite *report_suite(void);
 Suite *reference_input_suite(void);
