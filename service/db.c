@@ -119,8 +119,8 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 	if (ok && (PQresultStatus(r) != PGRES_TUPLES_OK ||
 	           atoi(PQgetvalue(r, 0, 0)) != embedded_schema_version)) {
 		log_msg("error", "db_schema_version",
-		        "the database schema is version %s; this binary serves version %d (run "
-		        "`zeren migrate` to bring an older database forward)",
+		        "the database schema is version %s; this binary serves version %d (an "
+		        "older database: run `zeren migrate`; a newer one: run a newer binary)",
 		        PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "unknown",
 		        embedded_schema_version);
 		ok = 0;
@@ -266,10 +266,13 @@ enum svc_error db_copy_in(struct db_conn *conn, const char *copy_sql, const char
 	/* the server's verdict (a refused row, a lost connection) comes as a result either way */
 	enum svc_error e = SVC_OK;
 	while ((r = PQgetResult(conn->pg)) != NULL) {
+		/* still copying: the end could not be sent, and asking again would not change that
+		 */
+		int stuck = PQresultStatus(r) == PGRES_COPY_IN;
 		if (e == SVC_OK)
-			e = db_result_error(conn, r);
+			e = stuck ? SVC_UNAVAILABLE : db_result_error(conn, r);
 		PQclear(r);
-		if (PQstatus(conn->pg) != CONNECTION_OK)
+		if (stuck || PQstatus(conn->pg) != CONNECTION_OK)
 			break;
 	}
 	if (e == SVC_OK && (sent != 1 || ended != 1))

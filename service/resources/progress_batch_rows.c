@@ -263,9 +263,15 @@ int batch_rows_read(struct http_ctx *ctx, struct batch_rows *rows)
 	        .values = open_memstream(&rows->values_copy, &rows->values_len),
 	        .seen = json_object(),
 	};
-	int rc = batch_read_body(ctx, &r);
-	fclose(r.rows);
-	fclose(r.values);
+	int rc = -1;
+	if (r.rows == NULL || r.values == NULL)
+		http_reply_problem(ctx, SVC_INTERNAL, "out of memory");
+	else
+		rc = batch_read_body(ctx, &r);
+	if (r.rows != NULL)
+		fclose(r.rows);
+	if (r.values != NULL)
+		fclose(r.values);
 	json_decref(r.seen);
 	json_decref(r.header);
 	if (rc == 0 && r.count == 0) {

@@ -13,7 +13,8 @@
 #define BATCH_MAX_ERRORS 1000
 
 struct batch_rows {
-	json_t *errors; /* [{pointer, message}], at most BATCH_MAX_ERRORS; owned */
+	json_t *errors; /* [{pointer, message}]; rows stop being checked once it holds
+	                 * BATCH_MAX_ERRORS (a row may add several); owned */
 	int forbidden;  /* a reporter's row named another unit */
 	size_t n, n_values;
 	/* COPY text for pg_temp.batch_rows (i, measure_id, unit, period, period_start,

@@ -40,6 +40,11 @@ START_TEST(objects_one_by_one)
 	ck_assert(json_equal(all, want));
 	json_decref(want);
 	json_decref(all);
+	/* positions are bytes: multibyte text before the next element */
+	ck_assert_int_eq(run("[{\"下一步\":\"é€😀\"},{\"b\":1}]", 0, &all, &handled), 0);
+	ck_assert_int_eq(handled, 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(all, 1), "b")), 1);
+	json_decref(all);
 	ck_assert_int_eq(run("[]", 0, &all, &handled), 0);
 	ck_assert_int_eq(handled, 0);
 	json_decref(all);
