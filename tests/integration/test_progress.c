@@ -930,6 +930,18 @@ START_TEST(batch_json_shapes_refused_whole)
 		http_resp_free(r);
 		free(many);
 	}
+	/* the same limit for CSV: rows after the header */
+	for (size_t n = 100000; n <= 100001; n++) {
+		size_t cap = n * 4 + 64, len = 0;
+		char *csv = malloc(cap);
+		len += (size_t)snprintf(csv, cap, "summary\n");
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)snprintf(csv + len, cap - len, "x\n");
+		r = http_call("POST", "/v1/progress/batch", tok, "text/csv", csv, len, NULL);
+		assert_problem(r, n == 100000 ? 400 : 413, n == 100000 ? "/0/measure_id" : NULL);
+		http_resp_free(r);
+		free(csv);
+	}
 	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
 	ck_assert_int_eq(harness_count(COUNT_AUDIT), 0);
 	free(tok);
