@@ -77,7 +77,7 @@ static enum svc_error batch_stage(struct db_conn *c)
 }
 
 /* Stages the rows, checks them, writes them in one transaction and replies. */
-static void batch_write(struct http_ctx *ctx, struct batch_rows *rows, double started)
+static void batch_write(struct http_ctx *ctx, struct batch_rows *rows, double started, int dry_run)
 {
 	struct db_conn *c = NULL;
 	enum svc_error err = db_acquire(ctx->app->pool, &c);
@@ -131,6 +131,13 @@ static void batch_write(struct http_ctx *ctx, struct batch_rows *rows, double st
 	if (rows->n_values > 0 && (err = batch_exec(c, SQL_BATCH_VALUES, 0, NULL, NULL)) != SVC_OK)
 		goto fail;
 	double t4 = batch_now();
+	if (dry_run) { /* every check has run, the writes included: undo them */
+		db_rollback(c);
+		db_release(ctx->app->pool, c);
+		http_reply_json(ctx, 200,
+		                json_pack("{sbsI}", "dry_run", 1, "rows", (json_int_t)rows->n));
+		return;
+	}
 	const char *sparams[] = {ctx->principal.sub, ctx->principal.iss, unit, ctx->request_id};
 	if ((err = batch_exec(c, SQL_BATCH_AUDIT, 4, sparams, &r)) != SVC_OK)
 		goto fail;
@@ -169,7 +176,7 @@ fail:
 	                                               : NULL);
 }
 
-static void progress_batch_run(struct http_ctx *ctx)
+static void progress_batch_run(struct http_ctx *ctx, int dry_run)
 {
 	double started = batch_now();
 	struct batch_rows rows;
@@ -179,14 +186,16 @@ static void progress_batch_run(struct http_ctx *ctx)
 			                   "some rows are not valid; nothing was written",
 			                   rows.errors);
 		else
-			batch_write(ctx, &rows, started);
+			batch_write(ctx, &rows, started, dry_run);
 	}
 	batch_rows_free(&rows);
 }
 
 void progress_batch(struct http_ctx *ctx)
 {
-	if (http_query_allow(ctx, NULL) != 0)
+	static const char *const allowed[] = {"dry_run", NULL};
+	int dry_run = 0;
+	if (http_query_allow(ctx, allowed) != 0 || http_query_bool(ctx, "dry_run", &dry_run) < 0)
 		return;
 	/* Readers and supervisors never write progress. */
 	struct policy_scope early = {.assigned = 1, .acting_unit = ctx->principal.unit};
@@ -195,6 +204,6 @@ void progress_batch(struct http_ctx *ctx)
 	struct idem idem;
 	if (idem_begin(ctx, "POST /v1/progress/batch", &idem) == IDEM_DONE)
 		return;
-	progress_batch_run(ctx);
+	progress_batch_run(ctx, dry_run);
 	idem_finish(ctx, &idem);
 }

@@ -948,6 +948,49 @@ START_TEST(batch_json_shapes_refused_whole)
 }
 END_TEST
 
+/* A dry run goes through every check, the database's included, and writes nothing. */
+START_TEST(batch_dry_run_checks_everything_writes_nothing)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char body[512];
+	snprintf(body, sizeof(body),
+	         "[{\"measure_id\":%lld,\"period\":\"2022-01\",\"status\":\"on_track\","
+	         "\"summary\":\"a\",\"values\":[{\"target_id\":%lld,\"value\":40}]},"
+	         "{\"measure_id\":%lld,\"period\":\"2022-02\",\"status\":\"on_track\","
+	         "\"summary\":\"b\"}]",
+	         measure_id(3), target_of(3, 0), measure_id(3));
+	struct http_resp *r = http_post_json("/v1/progress/batch?dry_run=true", tok, body);
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	ck_assert(json_is_true(json_object_get(r->json, "dry_run")));
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "rows")), 2);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_values"), 0);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 0);
+	/* written for real, the same file's dry run now finds the records there */
+	r = http_post_json("/v1/progress/batch?dry_run=false", tok, body);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	http_resp_free(r);
+	r = http_post_json("/v1/progress/batch?dry_run=true", tok, body);
+	assert_problem(r, 409, "/1/period");
+	http_resp_free(r);
+	/* and what the database alone knows: a measure the unit is not assigned to */
+	snprintf(body, sizeof(body),
+	         "[{\"measure_id\":%lld,\"period\":\"2022-01\",\"status\":\"on_track\","
+	         "\"summary\":\"a\"}]",
+	         measure_id(2));
+	r = http_post_json("/v1/progress/batch?dry_run=true", tok, body);
+	assert_problem(r, 403, "/0/unit");
+	http_resp_free(r);
+	r = http_post_json("/v1/progress/batch?dry_run=maybe", tok, body);
+	assert_problem(r, 400, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 2);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 1);
+	free(tok);
+}
+END_TEST
+
 struct racer {
 	const char *tok, *csv;
 	long status;
@@ -1243,6 +1286,7 @@ Suite *progress_suite(void)
 	tcase_add_test(tc, batch_text_is_verbatim_and_units_mix);
 	tcase_add_test(tc, racing_batches_with_the_same_keys);
 	tcase_add_test(tc, batch_json_shapes_refused_whole);
+	tcase_add_test(tc, batch_dry_run_checks_everything_writes_nothing);
 	tcase_add_test(tc, database_refuses_cross_unit_write);
 	tcase_add_test(tc, database_scope_for_many_rows);
 	suite_add_tcase(s, tc);
