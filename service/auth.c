@@ -100,6 +100,11 @@ const char *principal_role_name(enum principal_role r)
 	return role_names[r];
 }
 
+const char *principal_unit(const struct principal *p)
+{
+	return p->unit[0] != '\0' ? p->unit : NULL;
+}
+
 int principal_role_parse(const char *s, enum principal_role *out)
 {
 	if (!s)

@@ -47,6 +47,8 @@ void auth_verifier_destroy(struct auth_verifier *v);
 
 /* "reader", "reporter", "supervisor", "admin"; "unknown" for a value outside the enum. */
 const char *principal_role_name(enum principal_role r);
+/* The unit claim, NULL when the token has none (as a statement parameter wants it). */
+const char *principal_unit(const struct principal *p);
 /* Exact, case-sensitive names as above. 0 ok, -1 unknown (and *out untouched). */
 int principal_role_parse(const char *s, enum principal_role *out)
         __attribute__((warn_unused_result));

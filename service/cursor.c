@@ -9,7 +9,7 @@
 static const char cursor_alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static size_t cursor_b64_encode(const unsigned char *in, size_t len, char *out)
+size_t cursor_b64_encode(const unsigned char *in, size_t len, char *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i += 3) {

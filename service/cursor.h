@@ -11,6 +11,10 @@
  * at most 24 bytes) and nkeys sort keys, with a checksum, as base64url text into out. */
 void cursor_encode(const char *kind, const long long *keys, int nkeys, char out[CURSOR_TEXT_MAX]);
 
+/* Unpadded base64url of len bytes into out (room for 4 * len / 3 + 2); returns its length.
+ * The encoding cursors use, open so that tests can build cursors the encoder never would. */
+size_t cursor_b64_encode(const unsigned char *in, size_t len, char *out);
+
 /* Decodes text made by cursor_encode for the same kind and exactly nkeys keys. Returns 0, or
  * -1 for anything else (tampered, truncated, another list's cursor). */
 int cursor_decode(const char *text, const char *kind, long long *keys, int nkeys)

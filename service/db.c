@@ -327,7 +327,7 @@ enum svc_error db_result_error(struct db_conn *conn, const PGresult *res)
 	return SVC_INTERNAL;
 }
 
-static enum svc_error db_simple_command(struct db_conn *conn, const char *sql)
+enum svc_error db_command(struct db_conn *conn, const char *sql)
 {
 	PGresult *r = db_exec_simple(conn, sql);
 	enum svc_error e = db_result_error(conn, r);
@@ -337,18 +337,18 @@ static enum svc_error db_simple_command(struct db_conn *conn, const char *sql)
 
 enum svc_error db_begin_custom_plans(struct db_conn *conn)
 {
-	return db_simple_command(conn, "BEGIN READ ONLY; SET LOCAL plan_cache_mode = "
-	                               "force_custom_plan");
+	return db_command(conn, "BEGIN READ ONLY; SET LOCAL plan_cache_mode = "
+	                        "force_custom_plan");
 }
 
 enum svc_error db_begin(struct db_conn *conn)
 {
-	return db_simple_command(conn, "BEGIN");
+	return db_command(conn, "BEGIN");
 }
 
 enum svc_error db_commit(struct db_conn *conn)
 {
-	return db_simple_command(conn, "COMMIT");
+	return db_command(conn, "COMMIT");
 }
 
 void db_rollback(struct db_conn *conn)

@@ -52,6 +52,9 @@ PGresult *db_exec_simple(struct db_conn *conn, const char *sql);
  * unexpected errors once. */
 enum svc_error db_result_error(struct db_conn *conn, const PGresult *res);
 
+/* Runs fixed SQL (one or more statements, no parameters) for its effect: the mapped error. */
+enum svc_error db_command(struct db_conn *conn, const char *sql)
+        __attribute__((warn_unused_result));
 /* BEGIN / COMMIT / ROLLBACK helpers returning the mapped error. */
 enum svc_error db_begin(struct db_conn *conn) __attribute__((warn_unused_result));
 enum svc_error db_commit(struct db_conn *conn) __attribute__((warn_unused_result));

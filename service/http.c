@@ -202,6 +202,13 @@ void http_reply_invalid(struct http_ctx *ctx, enum svc_error err, const char *po
 	http_reply_problem_json(ctx, p);
 }
 
+void http_reply_errors(struct http_ctx *ctx, enum svc_error err, const char *detail, json_t *errors)
+{
+	json_t *p = problem_new(err, detail, ctx->request_id);
+	json_object_set(p, "errors", errors);
+	http_reply_problem_json(ctx, p);
+}
+
 /* --- query and path parameters --- */
 
 int http_query_allow(struct http_ctx *ctx, const char *const *allowed)

@@ -104,6 +104,9 @@ void http_reply_problem_json(struct http_ctx *ctx, json_t *problem);
 /* A problem with one field error. */
 void http_reply_invalid(struct http_ctx *ctx, enum svc_error err, const char *pointer,
                         const char *message);
+/* A problem with the field errors collected in errors ([{pointer, message}], borrowed). */
+void http_reply_errors(struct http_ctx *ctx, enum svc_error err, const char *detail,
+                       json_t *errors);
 
 /* ETag helpers shared with conditional writes. */
 void http_etag_of(const char *text, size_t len, char out[24]);

@@ -31,6 +31,18 @@ static int import_array(json_t *doc, const char *key, const char *ptr, json_t *e
 	return 0;
 }
 
+/* Names element i of the list parent + name in out (a JSON pointer) and checks that it is an
+ * object; -1 after the error when it is not. */
+static int import_element(json_t *el, const char *parent, const char *name, size_t i, char *out,
+                          size_t len, json_t *errors)
+{
+	snprintf(out, len, "%s%s/%zu", parent, name, i);
+	if (json_is_object(el))
+		return 0;
+	verr_add(errors, out, "must be an object");
+	return -1;
+}
+
 static const char *import_code(json_t *obj, const char *base, json_t *seen, const char *what,
                                json_t *errors)
 {
@@ -77,11 +89,8 @@ static void import_check_plan(json_t *plan, json_t *errors)
 	json_array_foreach(as, i, a)
 	{
 		char base[64];
-		snprintf(base, sizeof(base), "/plan/assumptions/%zu", i);
-		if (!json_is_object(a)) {
-			verr_add(errors, base, "must be an object");
+		if (import_element(a, "", "/plan/assumptions", i, base, sizeof(base), errors) != 0)
 			continue;
-		}
 		static const char *const assumption_known[] = {"field", "note", NULL};
 		validate_known_members(a, assumption_known, base, errors);
 		validate_string_member(a, "field", 1, 64, base, errors);
@@ -103,11 +112,8 @@ static void import_check_units(json_t *doc, json_t *units_seen, json_t *errors)
 	json_array_foreach(units, i, u)
 	{
 		char base[64];
-		snprintf(base, sizeof(base), "/units/%zu", i);
-		if (!json_is_object(u)) {
-			verr_add(errors, base, "must be an object");
+		if (import_element(u, "", "/units", i, base, sizeof(base), errors) != 0)
 			continue;
-		}
 		validate_known_members(u, known, base, errors);
 		const char *code = import_code(u, base, units_seen, "unit", errors);
 		validate_string_member(u, "name", 1, 500, base, errors);
@@ -186,11 +192,8 @@ static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)
 	json_array_foreach(tasks, i, t)
 	{
 		char base[64];
-		snprintf(base, sizeof(base), "/tasks/%zu", i);
-		if (!json_is_object(t)) {
-			verr_add(errors, base, "must be an object");
+		if (import_element(t, "", "/tasks", i, base, sizeof(base), errors) != 0)
 			continue;
-		}
 		validate_known_members(t, known, base, errors);
 		const char *code = import_code(t, base, tasks_seen, "task", errors);
 		validate_string_member(t, "label", 0, 64, base, errors);
@@ -231,38 +234,6 @@ static void import_check_target(json_t *t, const char *base, json_t *items, json
 	}
 }
 
-static void import_check_unit_list(json_t *m, const char *key, const char *base, json_t *units_seen,
-                                   json_t *in_measure, int required, json_t *errors)
-{
-	char ptr[128];
-	snprintf(ptr, sizeof(ptr), "%s/%s", base, key);
-	json_t *list = json_object_get(m, key);
-	if (list == NULL && !required)
-		return;
-	if (!json_is_array(list) || (required && json_array_size(list) == 0)) {
-		verr_add(errors, ptr,
-		         required ? "must be a non-empty array of unit codes"
-		                  : "must be an array of unit codes");
-		return;
-	}
-	size_t i;
-	json_t *u;
-	json_array_foreach(list, i, u)
-	{
-		char up[160];
-		snprintf(up, sizeof(up), "%s/%zu", ptr, i);
-		const char *code = json_string_value(u);
-		if (code == NULL)
-			verr_add(errors, up, "must be a unit code");
-		else if (json_object_get(units_seen, code) == NULL)
-			verr_add(errors, up, "unknown unit \"%s\"", code);
-		else if (json_object_get(in_measure, code) != NULL)
-			verr_add(errors, up, "unit \"%s\" is assigned twice", code);
-		else
-			json_object_set_new(in_measure, code, json_true());
-	}
-}
-
 static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks_seen,
                                   json_t *errors)
 {
@@ -277,11 +248,8 @@ static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks
 	json_array_foreach(measures, i, m)
 	{
 		char base[64], ptr[128];
-		snprintf(base, sizeof(base), "/measures/%zu", i);
-		if (!json_is_object(m)) {
-			verr_add(errors, base, "must be an object");
+		if (import_element(m, "", "/measures", i, base, sizeof(base), errors) != 0)
 			continue;
-		}
 		validate_known_members(m, known, base, errors);
 		const char *code = import_code(m, base, seen, "measure", errors);
 		if (code != NULL)
@@ -311,11 +279,8 @@ static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks
 		json_array_foreach(list, j, it)
 		{
 			char ib[128];
-			snprintf(ib, sizeof(ib), "%s/items/%zu", base, j);
-			if (!json_is_object(it)) {
-				verr_add(errors, ib, "must be an object");
+			if (import_element(it, base, "/items", j, ib, sizeof(ib), errors) != 0)
 				continue;
-			}
 			static const char *const item_known[] = {"number", "text", NULL};
 			validate_known_members(it, item_known, ib, errors);
 			long long num;
@@ -339,8 +304,8 @@ static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks
 		}
 
 		json_t *in_measure = json_object();
-		import_check_unit_list(m, "lead", base, units_seen, in_measure, 1, errors);
-		import_check_unit_list(m, "related", base, units_seen, in_measure, 0, errors);
+		reference_input_unit_list(m, "lead", base, 1, units_seen, in_measure, errors);
+		reference_input_unit_list(m, "related", base, 0, units_seen, in_measure, errors);
 		json_decref(in_measure);
 
 		json_t *targets = json_object_get(m, "targets");
@@ -351,11 +316,8 @@ static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks
 		json_array_foreach(targets, j, t)
 		{
 			char tb[128];
-			snprintf(tb, sizeof(tb), "%s/targets/%zu", base, j);
-			if (!json_is_object(t)) {
-				verr_add(errors, tb, "must be an object");
+			if (import_element(t, base, "/targets", j, tb, sizeof(tb), errors) != 0)
 				continue;
-			}
 			import_check_target(t, tb, items, units_seen, targets_seen, errors);
 		}
 		json_decref(items);

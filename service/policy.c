@@ -58,6 +58,13 @@ static int policy_unit_rule(const struct principal *p, enum policy_action action
 	}
 }
 
+const char *policy_acting_unit(const struct principal *p, const char *named)
+{
+	if (p->role == ROLE_ADMIN || named != NULL)
+		return named;
+	return p->unit;
+}
+
 int policy_allows(const struct principal *p, enum policy_action action,
                   const struct policy_scope *scope, const char **reason)
 {

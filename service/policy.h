@@ -22,6 +22,10 @@ struct policy_scope {
 	const char *record_unit; /* AMEND: the unit that reported the record */
 };
 
+/* The unit a progress record is written as: a reporter's own unit unless the body names one
+ * (which policy_allows then refuses when it is another); an admin's named unit, or NULL. */
+const char *policy_acting_unit(const struct principal *p, const char *named);
+
 /* 1 when allowed; otherwise 0 and *reason (static text) says why, for the 403 detail. */
 int policy_allows(const struct principal *p, enum policy_action action,
                   const struct policy_scope *scope, const char **reason);

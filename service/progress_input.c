@@ -40,19 +40,31 @@ static void progress_server_members(json_t *body, const char *base, json_t *erro
 			                      "is set by the server and must not be sent");
 }
 
-static char *progress_values(json_t *values, const char *base, json_t *ids, json_t *errors)
+/* An array member of at most max elements at ptr; 0, or -1 after an error naming its shape. */
+static int progress_array(json_t *a, const char *ptr, const char *shape, int max, const char *noun,
+                          json_t *errors)
+{
+	if (!json_is_array(a)) {
+		verr_add(errors, ptr, "must be an array of %s", shape);
+		return -1;
+	}
+	if (json_array_size(a) > (size_t)max) {
+		verr_add(errors, ptr, "at most %d %s", max, noun);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks values; the valid ones go into list ({target_id, value} each) and come back as
+ * text, or NULL when any is bad. */
+static char *progress_values(json_t *values, const char *base, json_t *list, json_t *errors)
 {
 	char ptr[256];
 	snprintf(ptr, sizeof(ptr), "%s/values", base);
-	if (!json_is_array(values)) {
-		verr_add(errors, ptr, "must be an array of {target_id, value}");
+	if (progress_array(values, ptr, "{target_id, value}", PROGRESS_VALUES_MAX, "values",
+	                   errors) != 0)
 		return NULL;
-	}
-	if (json_array_size(values) > PROGRESS_VALUES_MAX) {
-		verr_add(errors, ptr, "at most %d values", PROGRESS_VALUES_MAX);
-		return NULL;
-	}
-	json_t *out = json_array(), *seen = json_object();
+	json_t *seen = json_object();
 	size_t i;
 	json_t *v;
 	int bad = 0;
@@ -88,30 +100,22 @@ static char *progress_values(json_t *values, const char *base, json_t *ids, json
 			continue;
 		}
 		json_object_set_new(seen, key, json_true());
-		json_array_append_new(ids, json_integer(target));
 		/* the client's own number: an integer stays one, a real is printed back with
 		 * 15 significant digits, so 65.3 is stored as 65.3, not 65.299999999999997 */
-		json_array_append_new(out, json_pack("{sIsO}", "target_id", (json_int_t)target,
-		                                     "value", json_object_get(v, "value")));
+		json_array_append_new(list, json_pack("{sIsO}", "target_id", (json_int_t)target,
+		                                      "value", json_object_get(v, "value")));
 	}
 	json_decref(seen);
-	char *text = bad ? NULL : json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(out);
-	return text;
+	return bad ? NULL : json_dumps(list, JSON_COMPACT | JSON_REAL_PRECISION(15));
 }
 
 static char *progress_evidence(json_t *evidence, const char *base, json_t *errors)
 {
 	char ptr[256];
 	snprintf(ptr, sizeof(ptr), "%s/evidence", base);
-	if (!json_is_array(evidence)) {
-		verr_add(errors, ptr, "must be an array of {title, url}");
+	if (progress_array(evidence, ptr, "{title, url}", PROGRESS_EVIDENCE_MAX, "items", errors) !=
+	    0)
 		return NULL;
-	}
-	if (json_array_size(evidence) > PROGRESS_EVIDENCE_MAX) {
-		verr_add(errors, ptr, "at most %d items", PROGRESS_EVIDENCE_MAX);
-		return NULL;
-	}
 	json_t *out = json_array();
 	size_t i;
 	json_t *e;
@@ -179,7 +183,7 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 	        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
 	        NULL};
 	memset(in, 0, sizeof(*in));
-	in->target_ids = json_array();
+	in->value_list = json_array();
 	size_t before = json_array_size(errors);
 	if (!json_is_object(body)) {
 		verr_add(errors, base, "a progress record must be a JSON object");
@@ -207,7 +211,7 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 	in->next_steps = progress_text(body, "next_steps", base, &in->has_next_steps, errors);
 	json_t *values = json_object_get(body, "values");
 	json_t *evidence = json_object_get(body, "evidence");
-	in->values = values != NULL ? progress_values(values, base, in->target_ids, errors)
+	in->values = values != NULL ? progress_values(values, base, in->value_list, errors)
 	                            : strdup("[]");
 	in->evidence = evidence != NULL ? progress_evidence(evidence, base, errors) : strdup("[]");
 	return json_array_size(errors) == before ? 0 : -1;
@@ -222,7 +226,7 @@ int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors
 	        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
 	        NULL};
 	memset(in, 0, sizeof(*in));
-	in->target_ids = json_array();
+	in->value_list = json_array();
 	size_t before = json_array_size(errors);
 	if (!json_is_object(body)) {
 		verr_add(errors, "", "the body must be a JSON object");
@@ -249,7 +253,7 @@ int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors
 	in->has_values = values != NULL;
 	in->has_evidence = evidence != NULL;
 	if (values != NULL)
-		in->values = progress_values(values, "", in->target_ids, errors);
+		in->values = progress_values(values, "", in->value_list, errors);
 	if (evidence != NULL)
 		in->evidence = progress_evidence(evidence, "", errors);
 	if (!in->has_status && !in->has_summary && !in->has_problems && !in->has_next_steps &&
@@ -262,9 +266,9 @@ void progress_input_free(struct progress_input *in)
 {
 	free(in->values);
 	free(in->evidence);
-	json_decref(in->target_ids);
+	json_decref(in->value_list);
 	in->values = in->evidence = NULL;
-	in->target_ids = NULL;
+	in->value_list = NULL;
 }
 
 int progress_input_review(json_t *body, const char **decision, const char **comment, json_t *errors)

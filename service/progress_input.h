@@ -17,7 +17,7 @@ struct progress_input {
 	const char *next_steps; /* NULL: absent or null */
 	char *values;           /* [{"target_id": n, "value": x}] */
 	char *evidence;         /* [{"title": s, "url": s}] */
-	json_t *target_ids;     /* array of the values' target ids, owned */
+	json_t *value_list;     /* the values as {target_id, value} objects, owned */
 	/* PATCH: which members the body had (a present null clears a text field). */
 	int has_status, has_summary, has_problems, has_next_steps, has_values, has_evidence;
 };

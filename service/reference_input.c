@@ -246,13 +246,12 @@ static void reference_check_items(json_t *list, json_t *errors)
 	}
 }
 
-/* lead or related: unit codes, none twice in the measure (seen collects them). */
-static void reference_check_unit_list(json_t *body, const char *key, int required, json_t *seen,
-                                      json_t *errors)
+void reference_input_unit_list(json_t *m, const char *key, const char *base, int required,
+                               json_t *known, json_t *in_measure, json_t *errors)
 {
-	char ptr[32];
-	snprintf(ptr, sizeof(ptr), "/%s", key);
-	json_t *list = json_object_get(body, key);
+	char ptr[128];
+	snprintf(ptr, sizeof(ptr), "%s/%s", base, key);
+	json_t *list = json_object_get(m, key);
 	if (list == NULL && !required)
 		return;
 	if (!json_is_array(list) || (required && json_array_size(list) == 0)) {
@@ -265,15 +264,17 @@ static void reference_check_unit_list(json_t *body, const char *key, int require
 	json_t *u;
 	json_array_foreach(list, i, u)
 	{
-		char up[64];
+		char up[160];
 		snprintf(up, sizeof(up), "%s/%zu", ptr, i);
 		const char *code = json_string_value(u);
-		if (code == NULL || !validate_code(code))
+		if (code == NULL || (known == NULL && !validate_code(code)))
 			verr_add(errors, up, "must be a unit code");
-		else if (json_object_get(seen, code) != NULL)
+		else if (known != NULL && json_object_get(known, code) == NULL)
+			verr_add(errors, up, "unknown unit \"%s\"", code);
+		else if (json_object_get(in_measure, code) != NULL)
 			verr_add(errors, up, "unit \"%s\" is assigned twice", code);
 		else
-			json_object_set_new(seen, code, json_true());
+			json_object_set_new(in_measure, code, json_true());
 	}
 }
 
@@ -304,8 +305,8 @@ int reference_input_measure(json_t *body, int merged, json_t *errors)
 			         "/v1/measures/{id}/assignments");
 	} else {
 		json_t *seen = json_object();
-		reference_check_unit_list(body, "lead", 1, seen, errors);
-		reference_check_unit_list(body, "related", 0, seen, errors);
+		reference_input_unit_list(body, "lead", "", 1, NULL, seen, errors);
+		reference_input_unit_list(body, "related", "", 0, NULL, seen, errors);
 		json_decref(seen);
 	}
 	return json_array_size(errors) > before ? -1 : 0;

@@ -37,6 +37,12 @@ int reference_input_target(json_t *t, json_t *items, json_t *errors)
  * The merged result is checked with reference_input_target. */
 int reference_input_target_patch(json_t *t, json_t *errors) __attribute__((warn_unused_result));
 
+/* A measure's lead or related list (m's member key, pointers under base): unit codes, none
+ * twice in the measure (in_measure collects them). known holds the codes that exist (a plan
+ * document's units); NULL checks only their form. */
+void reference_input_unit_list(json_t *m, const char *key, const char *base, int required,
+                               json_t *known, json_t *in_measure, json_t *errors);
+
 /* Checks a measure body: code, number, task (a task code), title, items (numbered 1..n in
  * order, non-empty text), lead (non-empty) and related (unit codes, none twice). With
  * merged set (a PATCH body laid over the current measure) lead and related are refused:

@@ -96,15 +96,9 @@ int admin_audit(struct admin_tx *tx, const char *action, const char *entity, con
                 const char *before, const char *after)
 {
 	const struct principal *pr = &tx->ctx->principal;
-	const char *p[] = {pr->iss,
-	                   pr->sub,
-	                   pr->unit[0] != '\0' ? pr->unit : NULL,
-	                   tx->ctx->request_id,
-	                   action,
-	                   entity,
-	                   id,
-	                   before,
-	                   after};
+	const char *p[] = {
+	        pr->iss, pr->sub, principal_unit(pr), tx->ctx->request_id, action, entity, id,
+	        before,  after};
 	PGresult *r = admin_exec(tx, STMT_ADMIN_AUDIT, 9, p, NULL);
 	if (r == NULL)
 		return -1;
@@ -233,20 +227,14 @@ cleanup:
 	free(before);
 }
 
-void admin_reply_invalid(struct http_ctx *ctx, json_t *errors, const char *detail)
-{
-	json_t *p = problem_new(SVC_VALIDATION, detail, ctx->request_id);
-	json_object_set(p, "errors", errors);
-	http_reply_problem_json(ctx, p);
-}
-
 void admin_reply_failure(struct http_ctx *ctx, const struct admin_tx *tx)
 {
 	if (tx->errors != NULL && json_array_size(tx->errors) > 0) {
-		admin_reply_invalid(ctx, tx->errors,
-		                    tx->detail != NULL ? tx->detail
-		                                       : "the request is not valid; nothing was "
-		                                         "written");
+		http_reply_errors(ctx, SVC_VALIDATION,
+		                  tx->detail != NULL
+		                          ? tx->detail
+		                          : "the request is not valid; nothing was written",
+		                  tx->errors);
 		return;
 	}
 	repo_reply_error_detail(ctx, tx->err, tx->detail);
@@ -296,7 +284,7 @@ void admin_reply_invalid_resource(struct http_ctx *ctx, const struct admin_resou
 {
 	char detail[96];
 	snprintf(detail, sizeof(detail), "the %s is not valid; nothing was written", r->name);
-	admin_reply_invalid(ctx, errors, detail);
+	http_reply_errors(ctx, SVC_VALIDATION, detail, errors);
 }
 
 /* Reads and checks the body, then runs the write: the part create and update share. */

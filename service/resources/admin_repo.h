@@ -99,8 +99,6 @@ void admin_delete(struct http_ctx *ctx, const struct admin_delete *d, long long 
 
 /* Replies tx's failure: 400 with errors[] when there are field errors, else the detail. */
 void admin_reply_failure(struct http_ctx *ctx, const struct admin_tx *tx);
-/* Replies 400 with errors[] for a body that failed its checks. */
-void admin_reply_invalid(struct http_ctx *ctx, json_t *errors, const char *detail);
 
 /* The common preamble: admin only (403 before anything else), no query parameters, the
  * :id at param 0 when id is not NULL (404), and If-Match when if_match is not NULL (428).

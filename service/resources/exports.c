@@ -667,15 +667,10 @@ static void exports_plan(struct http_ctx *ctx)
 		http_reply_problem(ctx, SVC_NOT_FOUND, "no such plan");
 		return;
 	}
-	struct db_conn *conn = NULL;
-	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
-	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
-		db_release(ctx->app->read_pool, conn);
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
 		return;
-	}
-	err = export_load(conn, id, workbook, &d);
+	enum svc_error err = export_load(conn, id, workbook, &d);
 	db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		if (err == SVC_NOT_FOUND)

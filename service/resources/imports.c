@@ -17,11 +17,8 @@ static void imports_run(struct http_ctx *ctx, int dry_run)
 		return;
 	json_t *errors = import_validate(doc);
 	if (json_array_size(errors) > 0) {
-		json_t *p = problem_new(SVC_VALIDATION,
-		                        "the plan document is not valid; nothing was written",
-		                        ctx->request_id);
-		json_object_set(p, "errors", errors);
-		http_reply_problem_json(ctx, p);
+		http_reply_errors(ctx, SVC_VALIDATION,
+		                  "the plan document is not valid; nothing was written", errors);
 		goto cleanup;
 	}
 	struct db_conn *c = NULL;
@@ -33,8 +30,7 @@ static void imports_run(struct http_ctx *ctx, int dry_run)
 	char detail[1024];
 	json_t *report = NULL;
 	struct import_actor actor = {ctx->principal.iss, ctx->principal.sub,
-	                             ctx->principal.unit[0] ? ctx->principal.unit : NULL,
-	                             ctx->request_id};
+	                             principal_unit(&ctx->principal), ctx->request_id};
 	err = import_apply(c->pg, doc, dry_run, &actor, &report, detail, sizeof(detail));
 	db_release(ctx->app->pool, c);
 	/* this instance's readers see the import at once, not only after the notice arrives */

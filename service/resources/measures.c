@@ -122,8 +122,8 @@ static void measures_assign(struct http_ctx *ctx)
 	json_t *errors = json_array();
 	const char *unit = NULL, *role = NULL;
 	if (reference_input_assignment(body, &unit, &role, errors) != 0) {
-		admin_reply_invalid(ctx, errors,
-		                    "the assignment is not valid; nothing was written");
+		http_reply_errors(ctx, SVC_VALIDATION,
+		                  "the assignment is not valid; nothing was written", errors);
 		goto cleanup;
 	}
 	struct admin_result res;

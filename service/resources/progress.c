@@ -11,33 +11,24 @@
 #include "progress_batch.h"
 #include "progress_repo.h"
 
-/* Replies a failed write: field errors when there are any, else the detail. */
-static void progress_reply_failure(struct http_ctx *ctx, const struct progress_result *res,
-                                   json_t *errors)
+/* Replies a write's outcome: its failure (field errors when there are any, else the detail),
+ * or status with the record. Frees the record's JSON. */
+static void progress_reply_result(struct http_ctx *ctx, struct progress_result *res, int status,
+                                  json_t *errors)
 {
-	if (json_array_size(errors) > 0) {
-		json_t *p = problem_new(res->err, res->detail, ctx->request_id);
-		json_object_set(p, "errors", errors);
-		http_reply_problem_json(ctx, p);
-		return;
-	}
-	repo_reply_error_detail(ctx, res->err, res->detail);
+	if (res->err != SVC_OK && json_array_size(errors) > 0)
+		http_reply_errors(ctx, res->err, res->detail, errors);
+	else if (res->err != SVC_OK)
+		repo_reply_error_detail(ctx, res->err, res->detail);
+	else
+		http_reply_json_written(ctx, status, res->json, strlen(res->json));
+	free(res->json);
+	res->json = NULL;
 }
 
 static void progress_reply_invalid(struct http_ctx *ctx, json_t *errors)
 {
-	json_t *p =
-	        problem_new(SVC_VALIDATION, "the progress record is not valid", ctx->request_id);
-	json_object_set(p, "errors", errors);
-	http_reply_problem_json(ctx, p);
-}
-
-/* Reporters write as their own unit; admins name the unit they write for. */
-static const char *progress_acting_unit(struct http_ctx *ctx, const struct progress_input *in)
-{
-	if (ctx->principal.role == ROLE_ADMIN)
-		return in->unit;
-	return in->unit != NULL ? in->unit : ctx->principal.unit;
+	http_reply_errors(ctx, SVC_VALIDATION, "the progress record is not valid", errors);
 }
 
 static void progress_create_run(struct http_ctx *ctx)
@@ -55,7 +46,7 @@ static void progress_create_run(struct http_ctx *ctx)
 		progress_reply_invalid(ctx, errors);
 		goto cleanup;
 	}
-	const char *acting = progress_acting_unit(ctx, &in);
+	const char *acting = policy_acting_unit(&ctx->principal, in.unit);
 	/* Refuse what no database answer could allow before touching it. */
 	struct policy_scope early = {.assigned = 1, .acting_unit = acting};
 	if (http_authorize(ctx, POLICY_REPORT, &early) != 0)
@@ -67,15 +58,12 @@ static void progress_create_run(struct http_ctx *ctx)
 	}
 	struct progress_result res;
 	progress_repo_create(ctx, &in, acting, errors, &res);
-	if (res.err != SVC_OK) {
-		progress_reply_failure(ctx, &res, errors);
-		goto cleanup;
+	if (res.err == SVC_OK) {
+		char location[64];
+		snprintf(location, sizeof(location), "/v1/progress/%lld", res.id);
+		http_set_header(ctx, "Location", location);
 	}
-	char location[64];
-	snprintf(location, sizeof(location), "/v1/progress/%lld", res.id);
-	http_set_header(ctx, "Location", location);
-	http_reply_json_written(ctx, 201, res.json, strlen(res.json));
-	free(res.json);
+	progress_reply_result(ctx, &res, 201, errors);
 cleanup:
 	progress_input_free(&in);
 	json_decref(errors);
@@ -177,12 +165,7 @@ static void progress_amend(struct http_ctx *ctx)
 	}
 	struct progress_result res;
 	progress_repo_amend(ctx, id, if_match, &in, errors, &res);
-	if (res.err != SVC_OK) {
-		progress_reply_failure(ctx, &res, errors);
-		goto cleanup;
-	}
-	http_reply_json_written(ctx, 200, res.json, strlen(res.json));
-	free(res.json);
+	progress_reply_result(ctx, &res, 200, errors);
 cleanup:
 	progress_input_free(&in);
 	json_decref(errors);
@@ -208,12 +191,7 @@ static void progress_review(struct http_ctx *ctx)
 		struct progress_result res;
 		progress_repo_review(ctx, id, http_header(ctx, "If-Match"), decision, comment,
 		                     &res);
-		if (res.err != SVC_OK) {
-			progress_reply_failure(ctx, &res, errors);
-		} else {
-			http_reply_json_written(ctx, 200, res.json, strlen(res.json));
-			free(res.json);
-		}
+		progress_reply_result(ctx, &res, 200, errors);
 	}
 	json_decref(errors);
 	json_decref(body);

@@ -23,14 +23,6 @@ static double batch_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void batch_reply_errors(struct http_ctx *ctx, enum svc_error err, const char *detail,
-                               json_t *errors)
-{
-	json_t *p = problem_new(err, detail, ctx->request_id);
-	json_object_set(p, "errors", errors);
-	http_reply_problem_json(ctx, p);
-}
-
 /* Adds the database's [{i, field, problem}] to errors; returns the reply's status: 403 when a
  * reporter's row is out of scope, else 409 for conflicts, else 422. */
 static enum svc_error batch_problems(struct http_ctx *ctx, const char *text, json_t *errors)
@@ -68,14 +60,6 @@ static enum svc_error batch_exec(struct db_conn *c, const char *sql, int n,
 	return err;
 }
 
-static enum svc_error batch_stage(struct db_conn *c)
-{
-	PGresult *r = db_exec_simple(c, SQL_BATCH_STAGE); /* two statements, no parameters */
-	enum svc_error err = db_result_error(c, r);
-	PQclear(r);
-	return err;
-}
-
 /* Stages the rows, checks them, writes them in one transaction and replies. */
 static void batch_write(struct http_ctx *ctx, struct batch_rows *rows, double started, int dry_run)
 {
@@ -86,11 +70,11 @@ static void batch_write(struct http_ctx *ctx, struct batch_rows *rows, double st
 		return;
 	}
 	PGresult *r = NULL;
-	const char *unit = ctx->principal.unit[0] != '\0' ? ctx->principal.unit : NULL;
+	const char *unit = principal_unit(&ctx->principal);
 	const char *role = principal_role_name(ctx->principal.role);
 	const char *detail = NULL;
 	double t0 = batch_now();
-	if ((err = db_begin(c)) != SVC_OK || (err = batch_stage(c)) != SVC_OK ||
+	if ((err = db_begin(c)) != SVC_OK || (err = db_command(c, SQL_BATCH_STAGE)) != SVC_OK ||
 	    (err = db_copy_in(c, SQL_BATCH_COPY_ROWS, rows->rows_copy, rows->rows_len)) != SVC_OK ||
 	    (rows->n_values > 0 && (err = db_copy_in(c, SQL_BATCH_COPY_VALUES, rows->values_copy,
 	                                             rows->values_len)) != SVC_OK))
@@ -161,7 +145,7 @@ refused:
 	PQclear(r);
 	db_rollback(c);
 	db_release(ctx->app->pool, c);
-	batch_reply_errors(ctx, err, detail, rows->errors);
+	http_reply_errors(ctx, err, detail, rows->errors);
 	return;
 fail:
 	PQclear(r);
@@ -182,9 +166,9 @@ static void progress_batch_run(struct http_ctx *ctx, int dry_run)
 	struct batch_rows rows;
 	if (batch_rows_read(ctx, &rows) == 0) {
 		if (json_array_size(rows.errors) > 0)
-			batch_reply_errors(ctx, rows.forbidden ? SVC_FORBIDDEN : SVC_VALIDATION,
-			                   "some rows are not valid; nothing was written",
-			                   rows.errors);
+			http_reply_errors(ctx, rows.forbidden ? SVC_FORBIDDEN : SVC_VALIDATION,
+			                  "some rows are not valid; nothing was written",
+			                  rows.errors);
 		else
 			batch_write(ctx, &rows, started, dry_run);
 	}

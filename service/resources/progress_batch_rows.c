@@ -102,14 +102,11 @@ static void batch_copy_add(struct batch_reader *r, size_t i, const struct progre
 	pgcopy_field(r->rows, in->next_steps, 0);
 	pgcopy_field(r->rows, in->evidence, 1);
 	r->out->n++;
-	if (json_array_size(in->target_ids) == 0)
-		return;
-	json_t *vals = json_loads(in->values, 0, NULL);
 	size_t k;
 	json_t *v;
-	json_array_foreach(vals, k, v)
+	json_array_foreach(in->value_list, k, v)
 	{
-		/* the client's digits, as progress_input printed them */
+		/* the client's digits, printed as progress_input prints them */
 		char *num = json_dumps(json_object_get(v, "value"),
 		                       JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		pgcopy_int(r->values, (long long)i, 0);
@@ -118,7 +115,6 @@ static void batch_copy_add(struct batch_reader *r, size_t i, const struct progre
 		free(num);
 		r->out->n_values++;
 	}
-	json_decref(vals);
 }
 
 /* 1 when the errors already fill a reply: later rows are only counted, so that a batch too
@@ -138,9 +134,7 @@ static void batch_row(struct batch_reader *r, json_t *row, size_t i)
 	snprintf(base, sizeof(base), "/%zu", i);
 	struct progress_input in;
 	if (progress_input_create(row, base, &in, errors) == 0) {
-		const char *unit = who->role == ROLE_ADMIN ? in.unit
-		                   : in.unit != NULL       ? in.unit
-		                                           : who->unit;
+		const char *unit = policy_acting_unit(who, in.unit);
 		char p[64];
 		snprintf(p, sizeof(p), "%s/unit", base);
 		struct policy_scope s = {.assigned = 1, .acting_unit = unit};

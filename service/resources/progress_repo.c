@@ -14,11 +14,6 @@ static const char *progress_role(const struct http_ctx *ctx)
 	return principal_role_name(ctx->principal.role);
 }
 
-static const char *progress_token_unit(const struct http_ctx *ctx)
-{
-	return ctx->principal.unit[0] != '\0' ? ctx->principal.unit : NULL;
-}
-
 static int progress_fail(struct progress_result *out, enum svc_error err, const char *detail)
 {
 	out->err = err;
@@ -75,7 +70,7 @@ static char *progress_snapshot(struct db_conn *c, struct http_ctx *ctx, const ch
 	const char *p[] = {id,
 	                   ctx->principal.sub,
 	                   ctx->principal.iss,
-	                   progress_token_unit(ctx),
+	                   principal_unit(&ctx->principal),
 	                   ctx->request_id,
 	                   action,
 	                   before};
@@ -87,6 +82,29 @@ static char *progress_snapshot(struct db_conn *c, struct http_ctx *ctx, const ch
 	if (json == NULL)
 		progress_fail(out, SVC_INTERNAL, NULL);
 	return json;
+}
+
+/* The end of a write that got this far: its audit row and commit; out gets the record's JSON
+ * and id, or the error. */
+static void progress_done(struct db_conn *c, struct http_ctx *ctx, const char *id,
+                          const char *action, const char *before, struct progress_result *out)
+{
+	out->json = progress_snapshot(c, ctx, id, action, before, out);
+	if (out->json == NULL)
+		return;
+	out->id = atoll(id);
+	out->err = db_commit(c);
+}
+
+/* Every write's last step, on every path: unless it committed, roll back and drop the JSON. */
+static void progress_end(struct db_conn *c, struct http_ctx *ctx, struct progress_result *out)
+{
+	if (out->err != SVC_OK) {
+		db_rollback(c);
+		free(out->json);
+		out->json = NULL;
+	}
+	db_release(ctx->app->pool, c);
 }
 
 static int progress_insert_values(struct db_conn *c, const char *id, const char *values,
@@ -146,7 +164,7 @@ void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
 	if ((out->err = db_begin(c)) != SVC_OK)
 		goto cleanup;
 	const char *sp[] = {acting_unit, progress_role(ctx), mid, in->values,
-	                    progress_token_unit(ctx)};
+	                    principal_unit(&ctx->principal)};
 	if ((r = progress_exec(c, STMT_PROGRESS_SCOPE, 5, sp, out)) == NULL)
 		goto cleanup;
 	int refused = progress_create_checks(ctx, r, acting_unit, errors, out);
@@ -178,20 +196,10 @@ void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
 	}
 	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
-	if (progress_insert_values(c, id, in->values, out) != 0)
-		goto cleanup;
-	out->json = progress_snapshot(c, ctx, id, "progress.create", NULL, out);
-	if (out->json == NULL)
-		goto cleanup;
-	out->id = atoll(id);
-	out->err = db_commit(c);
+	if (progress_insert_values(c, id, in->values, out) == 0)
+		progress_done(c, ctx, id, "progress.create", NULL, out);
 cleanup:
-	if (out->err != SVC_OK) {
-		db_rollback(c);
-		free(out->json);
-		out->json = NULL;
-	}
-	db_release(ctx->app->pool, c);
+	progress_end(c, ctx, out);
 }
 
 /* Locks the record; fills the lock row into *lock (caller PQclears). */
@@ -199,7 +207,7 @@ static int progress_lock(struct db_conn *c, struct http_ctx *ctx, const char *id
                          const char *if_match, int if_match_required, PGresult **lock,
                          struct progress_result *out)
 {
-	const char *lp[] = {id, progress_role(ctx), progress_token_unit(ctx)};
+	const char *lp[] = {id, progress_role(ctx), principal_unit(&ctx->principal)};
 	PGresult *r = progress_exec(c, STMT_PROGRESS_LOCK, 3, lp, out);
 	if (r == NULL)
 		return -1;
@@ -237,12 +245,13 @@ void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_mat
 	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL, *r = NULL;
 	json_t *cur = NULL;
-	char *before = NULL, *evidence = NULL;
+	const char *before = NULL; /* the record's JSON as locked, borrowed from lock */
+	char *evidence = NULL;
 	if ((out->err = db_begin(c)) != SVC_OK)
 		goto cleanup;
 	if (progress_lock(c, ctx, id, if_match, 1, &lock, out) != 0)
 		goto cleanup;
-	before = strdup(PQgetvalue(lock, 0, 2));
+	before = PQgetvalue(lock, 0, 2);
 	struct policy_scope s = {.assigned = strcmp(PQgetvalue(lock, 0, 5), "t") == 0,
 	                         .record_unit = PQgetvalue(lock, 0, 3)};
 	const char *reason = NULL;
@@ -256,7 +265,8 @@ void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_mat
 	}
 	if (in->has_values) {
 		const char *sp[] = {PQgetvalue(lock, 0, 3), progress_role(ctx),
-		                    PQgetvalue(lock, 0, 7), in->values, progress_token_unit(ctx)};
+		                    PQgetvalue(lock, 0, 7), in->values,
+		                    principal_unit(&ctx->principal)};
 		if ((r = progress_exec(c, STMT_PROGRESS_SCOPE, 5, sp, out)) == NULL)
 			goto cleanup;
 		int bad = progress_value_errors(r, 5, 6, errors);
@@ -292,22 +302,12 @@ void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_mat
 		if (progress_insert_values(c, id, in->values, out) != 0)
 			goto cleanup;
 	}
-	out->json = progress_snapshot(c, ctx, id, "progress.amend", before, out);
-	if (out->json == NULL)
-		goto cleanup;
-	out->id = rid;
-	out->err = db_commit(c);
+	progress_done(c, ctx, id, "progress.amend", before, out);
 cleanup:
-	if (out->err != SVC_OK) {
-		db_rollback(c);
-		free(out->json);
-		out->json = NULL;
-	}
+	progress_end(c, ctx, out);
 	PQclear(lock);
 	json_decref(cur);
-	free(before);
 	free(evidence);
-	db_release(ctx->app->pool, c);
 }
 
 void progress_repo_review(struct http_ctx *ctx, long long rid, const char *if_match,
@@ -321,12 +321,12 @@ void progress_repo_review(struct http_ctx *ctx, long long rid, const char *if_ma
 	char id[24];
 	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL, *r = NULL;
-	char *before = NULL;
+	const char *before = NULL; /* the record's JSON as locked, borrowed from lock */
 	if ((out->err = db_begin(c)) != SVC_OK)
 		goto cleanup;
 	if (progress_lock(c, ctx, id, if_match, 0, &lock, out) != 0)
 		goto cleanup;
-	before = strdup(PQgetvalue(lock, 0, 2));
+	before = PQgetvalue(lock, 0, 2);
 	struct policy_scope s = {.lead = strcmp(PQgetvalue(lock, 0, 6), "t") == 0};
 	const char *reason = NULL;
 	if (!policy_allows(&ctx->principal, POLICY_REVIEW, &s, &reason)) {
@@ -343,26 +343,15 @@ void progress_repo_review(struct http_ctx *ctx, long long rid, const char *if_ma
 	                    decision,
 	                    comment,
 	                    ctx->principal.sub,
-	                    progress_token_unit(ctx),
+	                    principal_unit(&ctx->principal),
 	                    PQgetvalue(lock, 0, 8)};
 	if ((r = progress_exec(c, STMT_PROGRESS_REVIEW, 6, rp, out)) == NULL)
 		goto cleanup;
 	PQclear(r);
-	out->json = progress_snapshot(c, ctx, id,
-	                              strcmp(decision, "approve") == 0 ? "progress.approve"
-	                                                               : "progress.return",
-	                              before, out);
-	if (out->json == NULL)
-		goto cleanup;
-	out->id = rid;
-	out->err = db_commit(c);
+	progress_done(c, ctx, id,
+	              strcmp(decision, "approve") == 0 ? "progress.approve" : "progress.return",
+	              before, out);
 cleanup:
-	if (out->err != SVC_OK) {
-		db_rollback(c);
-		free(out->json);
-		out->json = NULL;
-	}
+	progress_end(c, ctx, out);
 	PQclear(lock);
-	free(before);
-	db_release(ctx->app->pool, c);
 }

@@ -192,14 +192,10 @@ static void reports_summary(struct http_ctx *ctx)
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_id(ctx, "plan_id", &id) < 0 || reports_read_options(ctx, &o) != 0)
 		return;
-	struct db_conn *conn = NULL;
-	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
-	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
-		db_release(ctx->app->read_pool, conn);
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
 		return;
-	}
+	enum svc_error err = SVC_OK;
 	struct reports_plan plan;
 	struct reports_set set;
 	PGresult *timely = NULL, *tasks = NULL;
@@ -349,14 +345,10 @@ static void reports_overdue(struct http_ctx *ctx)
 		                   "cursor is not one this list issued");
 		return;
 	}
-	struct db_conn *conn = NULL;
-	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
-	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
-		db_release(ctx->app->read_pool, conn);
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
 		return;
-	}
+	enum svc_error err = SVC_OK;
 	char unit[24] = "", k0[24], k1[24];
 	struct reports_plan plan;
 	struct reports_set set;
@@ -545,17 +537,12 @@ static void reports_unit(struct http_ctx *ctx)
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_param_id(ctx, 0, &id) != 0 || reports_read_options(ctx, &o) != 0)
 		return;
-	struct db_conn *conn = NULL;
-	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
-	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
-		db_release(ctx->app->read_pool, conn);
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
 		return;
-	}
 	const char *uparams[] = {ctx->params[0]};
 	PGresult *unit = db_exec(conn, STMT_REPORT_UNIT, 1, uparams), *timely = NULL;
-	err = db_result_error(conn, unit);
+	enum svc_error err = db_result_error(conn, unit);
 	if (err == SVC_OK && PQntuples(unit) == 0)
 		err = SVC_NOT_FOUND;
 	struct reports_set set;

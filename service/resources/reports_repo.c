@@ -389,23 +389,31 @@ static int reports_measure_load(struct http_ctx *ctx, struct db_conn *conn, cons
 	return 0;
 }
 
-void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const char *expand)
+struct db_conn *reports_connect(struct http_ctx *ctx)
 {
-	struct reports_options o;
-	ctx->uncacheable = 1; /* progress changes without touching reference data */
-	if (reports_read_options(ctx, &o) != 0)
-		return;
 	struct db_conn *conn = NULL;
 	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
 	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
 		db_release(ctx->app->read_pool, conn);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
-		return;
+		return NULL;
 	}
+	return conn;
+}
+
+void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const char *expand)
+{
+	struct reports_options o;
+	ctx->uncacheable = 1; /* progress changes without touching reference data */
+	if (reports_read_options(ctx, &o) != 0)
+		return;
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
+		return;
 	const char *params[] = {measure_id, expand != NULL ? "true" : "false"};
 	PGresult *r = db_exec(conn, STMT_MEASURE_GET, 2, params);
-	err = db_result_error(conn, r);
+	enum svc_error err = db_result_error(conn, r);
 	if (err == SVC_OK && PQntuples(r) == 0)
 		err = SVC_NOT_FOUND;
 	json_t *measure = err == SVC_OK ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
@@ -437,14 +445,9 @@ void reports_reply_measure_targets(struct http_ctx *ctx, const char *measure_id)
 	ctx->uncacheable = 1;
 	if (reports_read_options(ctx, &o) != 0)
 		return;
-	struct db_conn *conn = NULL;
-	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
-	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
-		db_release(ctx->app->read_pool, conn);
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
 		return;
-	}
 	struct reports_set s;
 	int failed = reports_measure_load(ctx, conn, measure_id, &o, &s);
 	db_release(ctx->app->read_pool, conn);

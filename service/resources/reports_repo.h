@@ -22,6 +22,11 @@ struct reports_options {
 /* Reads the options; -1 after replying 400 (naming ?as_of or ?include). */
 int reports_read_options(struct http_ctx *ctx, struct reports_options *out);
 
+/* A read connection (the replica when there is one) in a transaction whose statements are
+ * planned for their parameters (db_begin_custom_plans); NULL after replying 503. Return it
+ * to ctx->app->read_pool. */
+struct db_conn *reports_connect(struct http_ctx *ctx);
+
 /* One row of a report statement: a target (or a measure or task without one) evaluated. */
 struct reports_row {
 	long long measure_id; /* of the row's measure_id and task_id columns, 0 when absent */

@@ -9,25 +9,10 @@
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* Unpadded base64url of arbitrary bytes, so tests can build cursors the encoder never would. */
+/* Cursor text for arbitrary bytes, so tests can build cursors the encoder never would. */
 static void b64(const char *plain, char *out)
 {
-	const unsigned char *in = (const unsigned char *)plain;
-	size_t len = strlen(plain), o = 0;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[o++] = b64url[(v >> 18) & 63];
-		out[o++] = b64url[(v >> 12) & 63];
-		if (i + 1 < len)
-			out[o++] = b64url[(v >> 6) & 63];
-		if (i + 2 < len)
-			out[o++] = b64url[v & 63];
-	}
-	out[o] = '\0';
+	cursor_b64_encode((const unsigned char *)plain, strlen(plain), out);
 }
 
 static void assert_alphabet(const char *text)

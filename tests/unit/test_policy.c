@@ -259,6 +259,17 @@ START_TEST(test_yunfu_cases)
 }
 END_TEST
 
+START_TEST(test_acting_unit)
+{
+	struct principal rep = principal_of(ROLE_REPORTER, OWN);
+	struct principal admin = principal_of(ROLE_ADMIN, OWN);
+	ck_assert_str_eq(policy_acting_unit(&rep, NULL), OWN);
+	ck_assert_str_eq(policy_acting_unit(&rep, OTHER), OTHER); /* and REPORT refuses it */
+	ck_assert_str_eq(policy_acting_unit(&admin, OTHER), OTHER);
+	ck_assert_ptr_null(policy_acting_unit(&admin, NULL)); /* an admin must name one */
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -270,6 +281,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_missing_scope_and_reason);
 	tcase_add_test(tc, test_out_of_range_denied);
 	tcase_add_test(tc, test_yunfu_cases);
+	tcase_add_test(tc, test_acting_unit);
 	suite_add_tcase(s, tc);
 	return s;
 }
