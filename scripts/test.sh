@@ -6,10 +6,10 @@ source "$(dirname "$0")/lib.sh"
 install_deps
 
 echo "== clang-format"
-mapfile -t sources < <(cd "$ZEREN_ROOT" && git ls-files 'service/*.[ch]' 'service/**/*.[ch]' 'tests/*.[ch]' 'tests/**/*.[ch]' 'bench/*.[ch]' 2>/dev/null || true)
-if [ ${#sources[@]} -gt 0 ]; then
-	(cd "$ZEREN_ROOT" && clang-format --dry-run --Werror "${sources[@]}")
-fi
+# find, not git: a fresh machine may have no git, and the check must not skip silently.
+mapfile -t sources < <(cd "$ZEREN_ROOT" && find service tests bench -name '*.[ch]' -not -path '*/build*' | sort)
+[ ${#sources[@]} -gt 0 ] || { echo "no C sources found under service/" >&2; exit 1; }
+(cd "$ZEREN_ROOT" && clang-format --dry-run --Werror "${sources[@]}")
 
 echo "== OpenAPI lint"
 tools=$ZEREN_LOCAL/node
