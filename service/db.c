@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,25 +19,13 @@ struct db_pool {
 	int size;
 	int timeout_ms;
 	struct db_conn *conns;
+	/* set once a connection has shown that every statement returns the columns its .sql
+	 * file declares; connections open concurrently, hence atomic */
+	atomic_int columns_checked;
 };
-
-/* Statements that only read: the only ones run again after a lost connection, since a write
- * might have committed before the connection went. Filled once by db_pool_create. */
-static unsigned char db_stmt_read_only[DB_STMT_COUNT];
-
-static void db_classify_statements(void)
-{
-	for (int i = 0; i < DB_STMT_COUNT; i++) {
-		const char *sql = db_stmt_table[i].sql;
-		db_stmt_read_only[i] = strncmp(sql, "SELECT", 6) == 0 && !strstr(sql, "INSERT") &&
-		                       !strstr(sql, "UPDATE") && !strstr(sql, "DELETE") &&
-		                       !strstr(sql, "set_config") && !strstr(sql, "pg_advisory");
-	}
-}
 
 struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms)
 {
-	db_classify_statements();
 	struct db_pool *pool = calloc(1, sizeof(*pool));
 	if (pool == NULL)
 		return NULL;
@@ -52,6 +41,7 @@ struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms)
 	pool->timeout_ms = timeout_ms;
 	for (int i = 0; i < size; i++)
 		pool->conns[i].pool = pool;
+	atomic_init(&pool->columns_checked, 0);
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->freed, NULL);
 	return pool;
@@ -97,6 +87,28 @@ PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen)
 	return pg;
 }
 
+/* 0 when every prepared statement that declares its result columns (-- columns: in its .sql
+ * file) returns that many, so STMT_X_COL_... name the columns they say; else logs the first
+ * that does not. */
+static int db_check_columns(PGconn *pg)
+{
+	for (int i = 0; i < DB_STMT_COUNT; i++) {
+		if (db_stmt_table[i].ncols < 0)
+			continue;
+		PGresult *r = PQdescribePrepared(pg, db_stmt_table[i].name);
+		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		int n = ok ? PQnfields(r) : -1;
+		PQclear(r);
+		if (n != db_stmt_table[i].ncols) {
+			log_msg("error", "db_columns_mismatch",
+			        "%s returns %d columns; its .sql file declares %d",
+			        db_stmt_table[i].name, n, db_stmt_table[i].ncols);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Connects and prepares every statement; on any failure the connection is dropped. */
 static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 {
@@ -106,22 +118,23 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		log_msg("warn", "db_connect_failed", "%s", err);
 		return -1;
 	}
-	/* No JIT: compiling a plan costs tens of milliseconds, more than any statement here
-	 * runs, and the planner's costs for set-based reports cross its threshold. */
-	char sql[160];
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET jit = off", pool->timeout_ms);
-	PGresult *r = PQexec(pg, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	/* the statement timeout, and no JIT (why: SQL_SESSION_SETUP in sql/schema.sql) */
+	char timeout[16];
+	snprintf(timeout, sizeof(timeout), "%d", pool->timeout_ms);
+	const char *const setup[] = {timeout};
+	PGresult *r = PQexecParams(pg, SQL_SESSION_SETUP, 1, NULL, setup, NULL, NULL, 0);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	PQclear(r);
 	/* Statements written for another schema would fail to prepare, or worse, prepare and
 	 * mean something else: serve only the schema this binary was built with. */
-	r = ok ? PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_version") : NULL;
+	r = ok ? PQexec(pg, SQL_SCHEMA_VERSION) : NULL;
+	int col = SQL_SCHEMA_VERSION_COL_VERSION;
 	if (ok && (PQresultStatus(r) != PGRES_TUPLES_OK ||
-	           atoi(PQgetvalue(r, 0, 0)) != embedded_schema_version)) {
+	           atoi(PQgetvalue(r, 0, col)) != embedded_schema_version)) {
 		log_msg("error", "db_schema_version",
 		        "the database schema is version %s; this binary serves version %d (an "
 		        "older database: run `zeren migrate`; a newer one: run a newer binary)",
-		        PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "unknown",
+		        PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, col) : "unknown",
 		        embedded_schema_version);
 		ok = 0;
 	}
@@ -134,6 +147,11 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 			ok = 0;
 		}
 		PQclear(r);
+	}
+	if (ok && !atomic_load(&pool->columns_checked)) {
+		ok = db_check_columns(pg) == 0;
+		if (ok)
+			atomic_store(&pool->columns_checked, 1);
 	}
 	if (!ok) {
 		PQfinish(pg);
@@ -225,8 +243,10 @@ PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const ch
 	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	int failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
 	/* A read outside a transaction changed nothing, so after a lost connection (server
-	 * restart, terminated backend) it is run once more on a new one. */
-	if (failed && idle && db_stmt_read_only[stmt] && PQstatus(conn->pg) != CONNECTION_OK) {
+	 * restart, terminated backend) a retry-safe one is run once more on a new one; a write
+	 * might have committed before the connection went. */
+	if (failed && idle && (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) &&
+	    PQstatus(conn->pg) != CONNECTION_OK) {
 		PQclear(r);
 		PQfinish(conn->pg);
 		conn->pg = NULL;

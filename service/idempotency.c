@@ -52,8 +52,9 @@ static void idem_hash(const struct http_ctx *ctx, char out[65])
 /* Replays a stored reply. */
 static void idem_replay(struct http_ctx *ctx, PGresult *r)
 {
-	int status = atoi(PQgetvalue(r, 0, 2));
-	json_t *headers = json_loads(PQgetvalue(r, 0, 3), 0, NULL);
+	int status = atoi(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_STATUS));
+	json_t *headers =
+	        json_loads(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_RESPONSE_HEADERS), 0, NULL);
 	const char *key;
 	json_t *value;
 	const char *ct = "application/json";
@@ -65,7 +66,8 @@ static void idem_replay(struct http_ctx *ctx, PGresult *r)
 			http_set_header(ctx, key, json_string_value(value));
 	}
 	http_set_header(ctx, "Idempotent-Replayed", "true");
-	http_reply_body(ctx, status, ct, PQgetvalue(r, 0, 4), (size_t)PQgetlength(r, 0, 4));
+	int body = STMT_IDEMPOTENCY_GET_COL_RESPONSE_BODY;
+	http_reply_body(ctx, status, ct, PQgetvalue(r, 0, body), (size_t)PQgetlength(r, 0, body));
 	json_decref(headers);
 }
 
@@ -110,12 +112,14 @@ enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct 
 		r = db_exec(conn, STMT_IDEMPOTENCY_GET, 2, get);
 		err = db_result_error(conn, r);
 		if (err == SVC_OK && PQntuples(r) == 1) {
-			if (PQgetisnull(r, 0, 2))
+			if (PQgetisnull(r, 0, STMT_IDEMPOTENCY_GET_COL_STATUS))
 				http_reply_problem(ctx, SVC_CONFLICT,
 				                   "the first request with this Idempotency-Key is "
 				                   "still running; retry later");
-			else if (strcmp(PQgetvalue(r, 0, 0), endpoint) != 0 ||
-			         strcmp(PQgetvalue(r, 0, 1), idem->hash) != 0)
+			else if (strcmp(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_ENDPOINT),
+			                endpoint) != 0 ||
+			         strcmp(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_REQUEST_HASH),
+			                idem->hash) != 0)
 				http_reply_problem(ctx, SVC_UNPROCESSABLE,
 				                   "this Idempotency-Key was used with another "
 				                   "request; use a new key for a new request");

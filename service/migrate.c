@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_stmts.h"
 #include "embedded.h"
 
 /* An arbitrary constant that names zeren's migration lock among advisory locks. */
@@ -23,26 +24,25 @@ static int migrate_exec(PGconn *pg, const char *sql, char *err, size_t errlen)
 
 static int migrate_current_version(PGconn *pg, int *version, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(pg, "SELECT CASE WHEN to_regclass('public.schema_version') IS NULL "
-	                         "THEN -1 ELSE 0 END");
+	PGresult *r = PQexec(pg, SQL_SCHEMA_EXISTS);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
 		PQclear(r);
 		return -1;
 	}
-	int exists = atoi(PQgetvalue(r, 0, 0)) == 0;
+	int exists = atoi(PQgetvalue(r, 0, SQL_SCHEMA_EXISTS_COL_MISSING)) == 0;
 	PQclear(r);
 	if (!exists) {
 		*version = 0;
 		return 0;
 	}
-	r = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_version");
+	r = PQexec(pg, SQL_SCHEMA_VERSION);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
 		PQclear(r);
 		return -1;
 	}
-	*version = atoi(PQgetvalue(r, 0, 0));
+	*version = atoi(PQgetvalue(r, 0, SQL_SCHEMA_VERSION_COL_VERSION));
 	PQclear(r);
 	return 0;
 }

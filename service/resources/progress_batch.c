@@ -12,7 +12,6 @@
 #include "../idempotency.h"
 #include "../log.h"
 #include "../repo.h"
-#include "../sql/progress_batch_sql.h"
 #include "../validate.h"
 #include "progress_batch_rows.h"
 

@@ -1,0 +1,45 @@
+-- idempotency.sql — claiming, finishing and replaying Idempotency-Key requests.
+
+-- name: STMT_IDEMPOTENCY_CLAIM
+-- properties: writes
+-- columns: one
+-- $1 subject, $2 key, $3 endpoint, $4 request hash. A key whose first request died (no
+-- response after 60 s) or that expired is taken over. Returns one row when this request now
+-- owns the key.
+INSERT INTO idempotency_keys AS k (subject, key, endpoint, request_hash)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (subject, key) DO UPDATE
+SET endpoint = EXCLUDED.endpoint, request_hash = EXCLUDED.request_hash, status = NULL,
+    response_headers = NULL, response_body = NULL, created_at = now(),
+    expires_at = now() + interval '48 hours'
+WHERE k.expires_at < now()
+   OR (k.status IS NULL AND k.created_at < now() - interval '60 seconds')
+RETURNING 1
+
+-- name: STMT_IDEMPOTENCY_GET
+-- properties: read-only, retry-safe
+-- columns: endpoint, request_hash, status, response_headers, response_body
+SELECT endpoint, request_hash, status, response_headers::text, response_body
+FROM idempotency_keys
+WHERE subject = $1 AND key = $2
+
+-- name: STMT_IDEMPOTENCY_FINISH
+-- properties: writes
+UPDATE idempotency_keys
+SET status = $3, response_headers = $4::jsonb, response_body = $5
+WHERE subject = $1 AND key = $2
+
+-- name: STMT_IDEMPOTENCY_RELEASE
+-- properties: writes
+DELETE FROM idempotency_keys
+WHERE subject = $1 AND key = $2 AND status IS NULL
+
+-- name: STMT_IDEMPOTENCY_PURGE
+-- properties: writes
+DELETE FROM idempotency_keys
+WHERE ctid IN (
+    SELECT ctid
+    FROM idempotency_keys
+    WHERE expires_at < now()
+    LIMIT 1000
+)

@@ -1,0 +1,142 @@
+-- reference.sql — reads of plans, tasks, measures, targets and units. List statements return
+-- their sort keys first and the JSON last (repo_reply_list reads them so), LIMIT rows after the
+-- cursor keys; a NULL filter parameter means "no filter".
+
+-- name: STMT_PLAN_GET
+-- properties: read-only, retry-safe
+-- columns: json
+SELECT {{plan_json}}
+FROM plans p
+WHERE p.id = $1
+
+-- name: STMT_PLAN_LIST
+-- properties: read-only, retry-safe
+-- columns: id, json
+SELECT p.id, {{plan_json}}
+FROM plans p
+WHERE ($1::bigint IS NULL OR p.id > $1)
+ORDER BY p.id
+LIMIT $2
+
+-- name: STMT_TASK_GET
+-- properties: read-only, retry-safe
+-- columns: json
+SELECT {{task_json}}
+FROM tasks t
+WHERE t.id = $1
+
+-- name: STMT_TASK_LIST
+-- properties: read-only, retry-safe
+-- columns: plan_id, number, json
+SELECT t.plan_id, t.number, {{task_json}}
+FROM tasks t
+WHERE ($1::bigint IS NULL OR t.plan_id = $1)
+  AND ($2::bigint IS NULL OR (t.plan_id, t.number) > ($2, $3))
+ORDER BY t.plan_id, t.number
+LIMIT $4
+
+-- name: STMT_MEASURE_GET
+-- properties: read-only, retry-safe
+-- columns: json
+-- $1 id, $2 expand groups.
+SELECT {{measure_json($2::boolean)}}
+FROM measures m
+WHERE m.id = $1
+
+-- name: STMT_MEASURE_LIST
+-- properties: read-only, retry-safe
+-- columns: plan_id, number, json
+-- $1 plan, $2 task, $3 unit code (directly or through a group), $4 role, $5 text in the title
+-- or an item, $6 expand groups, $7 $8 after this plan and number, $9 limit.
+SELECT m.plan_id, m.number, {{measure_json($6::boolean)}}
+FROM measures m
+WHERE ($1::bigint IS NULL OR m.plan_id = $1)
+  AND ($2::bigint IS NULL OR m.task_id = $2)
+  AND (($3::text IS NULL AND $4::text IS NULL)
+       OR EXISTS (SELECT 1
+                  FROM assignments a
+                  WHERE a.measure_id = m.id
+                    AND ($4::text IS NULL OR a.role = $4)
+                    AND ($3::text IS NULL OR a.unit_id IN {{unit_or_groups($3)}})))
+  AND ($5::text IS NULL
+       OR strpos(m.title, $5) > 0
+       OR EXISTS (SELECT 1
+                  FROM measure_items i
+                  WHERE i.measure_id = m.id AND strpos(i.text, $5) > 0))
+  AND ($7::bigint IS NULL OR (m.plan_id, m.number) > ($7, $8))
+ORDER BY m.plan_id, m.number
+LIMIT $9
+
+-- name: STMT_MEASURE_EXISTS
+-- properties: read-only, retry-safe
+-- columns: one
+SELECT 1
+FROM measures
+WHERE id = $1
+
+-- name: STMT_MEASURE_TARGETS
+-- properties: read-only, retry-safe
+-- columns: position, id, json
+SELECT tg.position, tg.id, {{target_json}}
+FROM targets tg
+WHERE tg.measure_id = $1
+  AND ($2::bigint IS NULL OR (tg.position, tg.id) > ($2, $3))
+ORDER BY tg.position, tg.id
+LIMIT $4
+
+-- name: STMT_TARGET_GET
+-- properties: read-only, retry-safe
+-- columns: json
+SELECT {{target_json}}
+FROM targets tg
+WHERE tg.id = $1
+
+-- name: STMT_UNIT_GET
+-- properties: read-only, retry-safe
+-- columns: json
+SELECT {{unit_json}}
+FROM units u
+WHERE u.id = $1
+
+-- name: STMT_UNIT_LIST
+-- properties: read-only, retry-safe
+-- columns: id, json
+SELECT u.id, {{unit_json}}
+FROM units u
+WHERE ($1::text IS NULL OR u.kind = $1)
+  AND ($2::text IS NULL OR strpos(u.name, $2) > 0 OR strpos(u.code, lower($2)) > 0)
+  AND ($3::bigint IS NULL OR u.id > $3)
+ORDER BY u.id
+LIMIT $4
+
+-- name: STMT_UNIT_EXISTS
+-- properties: read-only, retry-safe
+-- columns: one
+SELECT 1
+FROM units
+WHERE id = $1
+
+-- name: STMT_UNIT_MEASURES
+-- properties: read-only, retry-safe
+-- columns: plan_id, number, json
+-- A unit's measures, directly or through a group, with how it is assigned. $1 unit, $2 role,
+-- $3 $4 after this plan and number, $5 limit.
+SELECT DISTINCT ON (m.plan_id, m.number)
+       m.plan_id,
+       m.number,
+       ({{measure_json(false)}}::jsonb
+        || jsonb_build_object('assignment', jsonb_build_object(
+               'role', a.role,
+               'via', CASE WHEN a.unit_id = $1 THEN NULL
+                           ELSE (SELECT jsonb_build_object('id', g.id, 'code', g.code,
+                                                           'name', g.name)
+                                 FROM units g
+                                 WHERE g.id = a.unit_id)
+                      END)))::text
+FROM assignments a
+JOIN measures m ON m.id = a.measure_id
+WHERE (a.unit_id = $1 OR a.unit_id IN (SELECT group_id FROM unit_memberships WHERE member_id = $1))
+  AND ($2::text IS NULL OR a.role = $2)
+  AND ($3::bigint IS NULL OR (m.plan_id, m.number) > ($3, $4))
+ORDER BY m.plan_id, m.number, (a.unit_id = $1) DESC, (a.role = 'lead') DESC, a.unit_id
+LIMIT $5
