@@ -7,7 +7,7 @@
  *   target runs over the calendar year containing as_of, starting no earlier than its
  *   recurrence_start; a biennial one over the two-year window, counted from recurrence_start,
  *   that contains as_of. Before recurrence_start the first window applies. All inclusive.
- * - Actual. Computed by the database from the window (see sql/report_sql.h); here it arrives
+ * - Actual. Computed by the database from the window (see sql/report.sql); here it arrives
  *   as "own" and, for a share-of target, "base": actual = own ÷ base × 100, none when either
  *   is missing or the base is 0.
  * - Achievement = actual ÷ value (none without an actual or when the value is 0).
