@@ -17,5 +17,6 @@ Suite *json_stream_suite(void);
 Suite *progress_input_suite(void);
 Suite *report_suite(void);
 Suite *reference_input_suite(void);
+Suite *encoding_suite(void);
 
 #endif
