@@ -202,6 +202,21 @@ int validate_enum(const char *s, const char *const *choices)
 	return 0;
 }
 
+int validate_choice(const char *s, const char *const *choices, const char *pointer, json_t *errors)
+{
+	if (s == NULL || validate_enum(s, choices))
+		return 0;
+	char text[512];
+	size_t n = 0;
+	text[0] = '\0';
+	for (size_t i = 0; choices[i] != NULL && n < sizeof(text); i++) {
+		const char *sep = i == 0 ? "" : choices[i + 1] == NULL ? " or " : ", ";
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", sep, choices[i]);
+	}
+	verr_add(errors, pointer, "must be %s", text);
+	return -1;
+}
+
 /* base + "/" + key with key escaped as RFC 6901 asks: "~" -> "~0", "/" -> "~1". */
 static void validate_pointer(char *out, size_t len, const char *base, const char *key)
 {
@@ -220,8 +235,8 @@ static void validate_pointer(char *out, size_t len, const char *base, const char
 		out[len - 1] = '\0';
 }
 
-const char *validate_string_member(json_t *obj, const char *key, int required, size_t max_len,
-                                   const char *base, json_t *errors)
+const char *validate_string_member(json_t *obj, const char *key, enum validate_presence required,
+                                   size_t max_len, const char *base, json_t *errors)
 {
 	char ptr[256];
 	json_t *v = json_object_get(obj, key);
@@ -252,8 +267,9 @@ const char *validate_string_member(json_t *obj, const char *key, int required, s
 	return s;
 }
 
-int validate_integer_member(json_t *obj, const char *key, int required, long long min,
-                            long long max, long long *out, const char *base, json_t *errors)
+int validate_integer_member(json_t *obj, const char *key, enum validate_presence required,
+                            long long min, long long max, long long *out, const char *base,
+                            json_t *errors)
 {
 	char ptr[256];
 	json_t *v = json_object_get(obj, key);
@@ -271,8 +287,8 @@ int validate_integer_member(json_t *obj, const char *key, int required, long lon
 	return 0;
 }
 
-int validate_number_member(json_t *obj, const char *key, int required, double min, double max,
-                           double *out, const char *base, json_t *errors)
+int validate_number_member(json_t *obj, const char *key, enum validate_presence required,
+                           double min, double max, double *out, const char *base, json_t *errors)
 {
 	char ptr[256];
 	json_t *v = json_object_get(obj, key);

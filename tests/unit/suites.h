@@ -18,5 +18,7 @@ Suite *progress_input_suite(void);
 Suite *report_suite(void);
 Suite *reference_input_suite(void);
 Suite *encoding_suite(void);
+Suite *domain_suite(void);
+Suite *app_suite(void);
 
 #endif
