@@ -109,7 +109,7 @@ static int import_is_group(const char *kind)
 }
 
 /* Unit i's members: only a group has them, each a unit of the document that is not a group,
- * none twice. */
+ * none twice (reference_input_members, with the document's units). */
 static void import_check_members(json_t *u, size_t i, json_t *units, json_t *errors)
 {
 	char ptr[96];
@@ -125,31 +125,7 @@ static void import_check_members(json_t *u, size_t i, json_t *units, json_t *err
 		verr_add(errors, ptr, "only a group has members");
 		return;
 	}
-	if (!json_is_array(members) || json_array_size(members) == 0) {
-		verr_add(errors, ptr, "must be a non-empty array of unit codes");
-		return;
-	}
-	size_t j;
-	json_t *m;
-	json_t *dup = json_object();
-	json_array_foreach(members, j, m)
-	{
-		char mp[128];
-		snprintf(mp, sizeof(mp), "%s/%zu", ptr, j);
-		const char *mc = json_string_value(m);
-		const char *mk = mc ? json_string_value(json_object_get(units, mc)) : NULL;
-		if (mc == NULL)
-			verr_add(errors, mp, "must be a unit code");
-		else if (mk == NULL)
-			verr_add(errors, mp, "unknown unit \"%s\"", mc);
-		else if (import_is_group(mk))
-			verr_add(errors, mp, "a group cannot be a member");
-		else if (json_object_get(dup, mc) != NULL)
-			verr_add(errors, mp, "\"%s\" listed twice", mc);
-		else
-			json_object_set_new(dup, mc, json_true());
-	}
-	json_decref(dup);
+	reference_input_members(members, ptr, units, errors);
 }
 
 static void import_check_units(json_t *doc, json_t *units, json_t *errors)

@@ -46,11 +46,10 @@ static void reference_check_code(json_t *obj, enum validate_presence required, j
 	(void)reference_input_code(obj, "", required, errors);
 }
 
-/* members: a non-empty array of distinct unit codes. */
-static void reference_check_members(json_t *members, json_t *errors)
+void reference_input_members(json_t *members, const char *ptr, json_t *known, json_t *errors)
 {
 	if (!json_is_array(members) || json_array_size(members) == 0) {
-		verr_add(errors, "/members", "must be a non-empty array of unit codes");
+		verr_add(errors, ptr, "must be a non-empty array of unit codes");
 		return;
 	}
 	json_t *seen = json_object();
@@ -58,13 +57,20 @@ static void reference_check_members(json_t *members, json_t *errors)
 	json_t *m;
 	json_array_foreach(members, i, m)
 	{
-		char ptr[48];
-		snprintf(ptr, sizeof(ptr), "/members/%zu", i);
+		char mp[128];
+		snprintf(mp, sizeof(mp), "%s/%zu", ptr, i);
 		const char *code = json_string_value(m);
-		if (code == NULL || !validate_code(code))
-			verr_add(errors, ptr, "must be a unit code");
+		const char *kind =
+		        code && known ? json_string_value(json_object_get(known, code)) : NULL;
+		if (code == NULL || (known == NULL && !validate_code(code)))
+			verr_add(errors, mp, "must be a unit code");
+		else if (known != NULL && kind == NULL)
+			verr_add(errors, mp, "unknown unit \"%s\"", code);
+		else if (known != NULL &&
+		         domain_lookup(domain_unit_kinds, kind) == DOMAIN_UNIT_GROUP)
+			verr_add(errors, mp, "a group cannot be a member");
 		else if (json_object_get(seen, code) != NULL)
-			verr_add(errors, ptr, "\"%s\" listed twice", code);
+			verr_add(errors, mp, "\"%s\" listed twice", code);
 		else
 			json_object_set_new(seen, code, json_true());
 	}
@@ -100,7 +106,7 @@ int reference_input_unit(json_t *body, enum reference_body partial, json_t *erro
 	json_t *members = json_object_get(body, "members");
 	int is_group = domain_lookup(domain_unit_kinds, kind) == DOMAIN_UNIT_GROUP;
 	if (members != NULL && !json_is_null(members))
-		reference_check_members(members, errors);
+		reference_input_members(members, "/members", NULL, errors);
 	if (!partial && kind != NULL) {
 		int has_members = members != NULL && !json_is_null(members);
 		if (is_group && !has_members)

@@ -51,6 +51,12 @@ int reference_input_target(json_t *t, json_t *items, json_t *errors)
  * The merged result is checked with reference_input_target. */
 int reference_input_target_patch(json_t *t, json_t *errors) __attribute__((warn_unused_result));
 
+/* A group's members (pointer ptr): a non-empty array of unit codes, none twice. known maps the
+ * codes that exist to their kind (a plan document's units), and then a member must be one
+ * that is not a group; NULL checks only their form (existence and kind are the database's to
+ * say). */
+void reference_input_members(json_t *members, const char *ptr, json_t *known, json_t *errors);
+
 /* A measure's lead or related list (m's member key, pointers under base): unit codes, none
  * twice in the measure (in_measure collects them). known holds the codes that exist (a plan
  * document's units); NULL checks only their form. */

@@ -235,17 +235,26 @@ static void validate_pointer(char *out, size_t len, const char *base, const char
 		out[len - 1] = '\0';
 }
 
+/* obj's member key with its pointer in ptr; NULL when absent or null (an error if required). */
+static json_t *validate_member(json_t *obj, const char *key, enum validate_presence required,
+                               const char *base, char *ptr, size_t len, json_t *errors)
+{
+	json_t *v = json_object_get(obj, key);
+	validate_pointer(ptr, len, base, key);
+	if (v != NULL && !json_is_null(v))
+		return v;
+	if (required)
+		verr_add(errors, ptr, "is required");
+	return NULL;
+}
+
 const char *validate_string_member(json_t *obj, const char *key, enum validate_presence required,
                                    size_t max_len, const char *base, json_t *errors)
 {
 	char ptr[256];
-	json_t *v = json_object_get(obj, key);
-	validate_pointer(ptr, sizeof(ptr), base, key);
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			verr_add(errors, ptr, "is required");
+	json_t *v = validate_member(obj, key, required, base, ptr, sizeof(ptr), errors);
+	if (v == NULL)
 		return NULL;
-	}
 	if (!json_is_string(v)) {
 		verr_add(errors, ptr, "must be a string");
 		return NULL;
@@ -272,13 +281,9 @@ int validate_integer_member(json_t *obj, const char *key, enum validate_presence
                             json_t *errors)
 {
 	char ptr[256];
-	json_t *v = json_object_get(obj, key);
-	validate_pointer(ptr, sizeof(ptr), base, key);
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			verr_add(errors, ptr, "is required");
+	json_t *v = validate_member(obj, key, required, base, ptr, sizeof(ptr), errors);
+	if (v == NULL)
 		return -1;
-	}
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
 		verr_add(errors, ptr, "must be an integer from %lld to %lld", min, max);
 		return -1;
@@ -291,13 +296,9 @@ int validate_number_member(json_t *obj, const char *key, enum validate_presence 
                            double min, double max, double *out, const char *base, json_t *errors)
 {
 	char ptr[256];
-	json_t *v = json_object_get(obj, key);
-	validate_pointer(ptr, sizeof(ptr), base, key);
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			verr_add(errors, ptr, "is required");
+	json_t *v = validate_member(obj, key, required, base, ptr, sizeof(ptr), errors);
+	if (v == NULL)
 		return -1;
-	}
 	if (!json_is_number(v)) {
 		verr_add(errors, ptr, "must be a number");
 		return -1;
