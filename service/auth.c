@@ -22,6 +22,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "encoding.h"
+
 /* Whole-token limit, checked before anything else is looked at. */
 #define AUTH_TOKEN_MAX  8192
 #define AUTH_SECRET_MIN 32
@@ -446,51 +448,6 @@ fail:
 	return -1;
 }
 
-static int b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict unpadded base64url (RFC 7515 §2): alphabet only, no impossible length, unused bits
- * zero, so every byte string has exactly one accepted encoding. Returns the decoded length, or
- * -1 when malformed or longer than cap.
- */
-static long b64url_decode(const char *src, size_t n, unsigned char *dst, size_t cap)
-{
-	size_t out = 0;
-	unsigned int acc = 0;
-	int bits = 0;
-
-	if (n % 4 == 1 || n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0) > cap)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int val = b64url_value((unsigned char)src[i]);
-
-		if (val < 0)
-			return -1;
-		acc = (acc << 6 | (unsigned int)val) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			dst[out++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-		return -1;
-	return (long)out;
-}
-
 /* Exactly three dot-separated segments; header and payload non-empty. */
 static int split_token(const char *token, size_t len, struct token_parts *tp)
 {
@@ -519,7 +476,7 @@ static int split_token(const char *token, size_t len, struct token_parts *tp)
 static json_t *segment_json(const char *seg, size_t n)
 {
 	unsigned char buf[AUTH_TOKEN_MAX];
-	long got = b64url_decode(seg, n, buf, sizeof(buf));
+	long got = encoding_b64url_decode(seg, n, buf, sizeof(buf));
 	json_t *js;
 
 	if (got <= 0)
@@ -598,7 +555,7 @@ static const char *check_signature(const char *token, size_t len, const struct t
 	char copy[AUTH_TOKEN_MAX + 1];
 	jwt_t *jwt = NULL;
 	jwt_alg_t got;
-	long n = b64url_decode(tp->seg[2], tp->len[2], sig, sizeof(sig));
+	long n = encoding_b64url_decode(tp->seg[2], tp->len[2], sig, sizeof(sig));
 
 	/*
 	 * libjwt's own base64 decoder (libb64) skips stray characters; only canonical signatures
@@ -791,16 +748,11 @@ cleanup:
 
 static int random_jti(char *dst, size_t dstlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[AUTH_JTI_BYTES];
 
-	if (dstlen < 2 * sizeof(raw) + 1 || RAND_bytes(raw, (int)sizeof(raw)) != 1)
+	if (dstlen < ENCODING_HEX_LEN(sizeof(raw)) || RAND_bytes(raw, (int)sizeof(raw)) != 1)
 		return -1;
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		dst[2 * i] = hex[raw[i] >> 4];
-		dst[2 * i + 1] = hex[raw[i] & 0x0f];
-	}
-	dst[2 * sizeof(raw)] = '\0';
+	encoding_hex(raw, sizeof(raw), dst, dstlen);
 	return 0;
 }
 

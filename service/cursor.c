@@ -6,60 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char cursor_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+#include "encoding.h"
 
 size_t cursor_b64_encode(const unsigned char *in, size_t len, char *out)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[o++] = cursor_alphabet[(v >> 18) & 63];
-		out[o++] = cursor_alphabet[(v >> 12) & 63];
-		if (i + 1 < len)
-			out[o++] = cursor_alphabet[(v >> 6) & 63];
-		if (i + 2 < len)
-			out[o++] = cursor_alphabet[v & 63];
-	}
-	out[o] = '\0';
-	return o;
-}
-
-static int cursor_b64_value(char c)
-{
-	const char *p = c ? strchr(cursor_alphabet, c) : NULL;
-	return p ? (int)(p - cursor_alphabet) : -1;
-}
-
-/* Returns decoded length or -1; rejects padding, stray bits and bad characters. */
-static long cursor_b64_decode(const char *in, unsigned char *out, size_t cap)
-{
-	size_t len = strlen(in), o = 0;
-	if (len % 4 == 1)
-		return -1;
-	for (size_t i = 0; i < len; i += 4) {
-		int n = (int)(len - i < 4 ? len - i : 4);
-		uint32_t v = 0;
-		for (int j = 0; j < 4; j++) {
-			int d = j < n ? cursor_b64_value(in[i + (size_t)j]) : 0;
-			if (d < 0)
-				return -1;
-			v = (v << 6) | (uint32_t)d;
-		}
-		int bytes = n - 1;
-		if ((n == 2 && (v & 0xFFFF)) || (n == 3 && (v & 0xFF)))
-			return -1; /* non-canonical trailing bits */
-		for (int j = 0; j < bytes; j++) {
-			if (o >= cap)
-				return -1;
-			out[o++] = (unsigned char)(v >> (16 - 8 * j));
-		}
-	}
-	return (long)o;
+	return encoding_b64url_encode(in, len, out);
 }
 
 static unsigned int cursor_check(const char *text, size_t len)
@@ -88,7 +39,7 @@ int cursor_decode(const char *text, const char *kind, long long *keys, int nkeys
 	unsigned char plain[136];
 	if (text == NULL || strlen(text) > 180)
 		return -1;
-	long len = cursor_b64_decode(text, plain, sizeof(plain) - 1);
+	long len = encoding_b64url_decode(text, strlen(text), plain, sizeof(plain) - 1);
 	if (len <= 0)
 		return -1;
 	plain[len] = '\0';

@@ -11,7 +11,7 @@
  * at most 24 bytes) and nkeys sort keys, with a checksum, as base64url text into out. */
 void cursor_encode(const char *kind, const long long *keys, int nkeys, char out[CURSOR_TEXT_MAX]);
 
-/* Unpadded base64url of len bytes into out (room for 4 * len / 3 + 2); returns its length.
+/* encoding_b64url_encode under the name tests know: len bytes into out (room for 4 * len / 3 + 3).
  * The encoding cursors use, open so that tests can build cursors the encoder never would. */
 size_t cursor_b64_encode(const unsigned char *in, size_t len, char *out);
 

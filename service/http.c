@@ -12,10 +12,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "encoding.h"
 #include "log.h"
 #include "metrics.h"
 #include "refcache.h"
-#include "routes.h"
 #include "validate.h"
 
 #define HTTP_JSON_MAX_DEPTH 32
@@ -23,7 +23,8 @@
 struct http_server {
 	struct _u_instance instance;
 	struct sockaddr_in addr;
-	struct app *app;
+	struct app *app;                   /* borrowed; outlives the server */
+	const struct route *const *tables; /* borrowed; matched in order */
 };
 
 /* --- small helpers --- */
@@ -74,13 +75,7 @@ static void http_request_id_new(char *out, size_t len)
 		memcpy(raw, &a, sizeof(a));
 		memcpy(raw + 8, &a, sizeof(a));
 	}
-	static const char hex[] = "0123456789abcdef";
-	size_t j = 0;
-	for (size_t i = 0; i < sizeof(raw) && j + 2 < len; i++) {
-		out[j++] = hex[raw[i] >> 4];
-		out[j++] = hex[raw[i] & 15];
-	}
-	out[j] = '\0';
+	encoding_hex(raw, sizeof(raw), out, len);
 }
 
 /* --- replies --- */
@@ -558,15 +553,16 @@ static int http_route_match(const char *pattern, const char *path, const char **
 
 /* Finds the route for method and path. Returns it, or NULL with *path_known set when some
  * route has the path (405) and allow filled with its methods. */
-static const struct route *http_route_find(struct http_ctx *ctx, const char *path, int *path_known,
-                                           char *allow, size_t allow_len)
+static const struct route *http_route_find(const struct route *const *tables, struct http_ctx *ctx,
+                                           const char *path, int *path_known, char *allow,
+                                           size_t allow_len)
 {
 	const char *params[HTTP_MAX_PARAMS];
 	char scratch[sizeof(ctx->path_buf)];
 	*path_known = 0;
 	allow[0] = '\0';
-	for (size_t t = 0; route_tables[t] != NULL; t++) {
-		for (const struct route *r = route_tables[t]; r->method != NULL; r++) {
+	for (size_t t = 0; tables[t] != NULL; t++) {
+		for (const struct route *r = tables[t]; r->method != NULL; r++) {
 			if (!http_route_match(r->pattern, path, params, scratch, sizeof(scratch)))
 				continue;
 			if (strcmp(r->method, ctx->method) == 0 ||
@@ -684,14 +680,15 @@ static void http_run_cached(struct http_ctx *ctx, const struct route *r)
 	             u_map_get_case(ctx->res->map_header, "Link"));
 }
 
-static void http_route_and_run(struct http_ctx *ctx)
+static void http_route_and_run(const struct route *const *tables, struct http_ctx *ctx)
 {
 	const char *path = ctx->req->url_path != NULL ? ctx->req->url_path : "/";
 	if (http_cors(ctx))
 		return;
 	int path_known = 0;
 	char allow[128];
-	const struct route *r = http_route_find(ctx, path, &path_known, allow, sizeof(allow));
+	const struct route *r =
+	        http_route_find(tables, ctx, path, &path_known, allow, sizeof(allow));
 	if (r == NULL) {
 		if (path_known) {
 			http_set_header(ctx, "Allow", allow);
@@ -720,9 +717,10 @@ static void http_route_and_run(struct http_ctx *ctx)
 static int http_dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
 {
 	double started = http_now();
+	const struct http_server *server = user_data;
 	struct http_ctx ctx;
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.app = user_data;
+	ctx.app = server->app;
 	ctx.req = req;
 	ctx.res = res;
 	ctx.method = req->http_verb != NULL ? req->http_verb : "";
@@ -733,7 +731,7 @@ static int http_dispatch(const struct _u_request *req, struct _u_response *res, 
 		http_request_id_new(ctx.request_id, sizeof(ctx.request_id));
 	http_set_header(&ctx, "X-Request-Id", ctx.request_id);
 
-	http_route_and_run(&ctx);
+	http_route_and_run(server->tables, &ctx);
 
 	if (res->status == 0)
 		res->status = 200;
@@ -743,12 +741,13 @@ static int http_dispatch(const struct _u_request *req, struct _u_response *res, 
 	return U_CALLBACK_COMPLETE;
 }
 
-struct http_server *http_server_start(struct app *app, int *port)
+struct http_server *http_server_start(struct app *app, const struct route *const *tables, int *port)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
 	s->app = app;
+	s->tables = tables;
 	s->addr.sin_family = AF_INET;
 	s->addr.sin_port = htons((uint16_t)app->cfg.port);
 	if (inet_pton(AF_INET, app->cfg.bind_address, &s->addr.sin_addr) != 1) {
@@ -767,7 +766,7 @@ struct http_server *http_server_start(struct app *app, int *port)
 	s->instance.max_post_body_size = (size_t)app->cfg.max_body_bytes + 1;
 	s->instance.allowed_post_processor = U_POST_PROCESS_NONE;
 	s->instance.check_utf8 = 0;
-	ulfius_set_default_endpoint(&s->instance, http_dispatch, app);
+	ulfius_set_default_endpoint(&s->instance, http_dispatch, s);
 
 	struct MHD_OptionItem ops[] = {
 	        {MHD_OPTION_THREAD_POOL_SIZE, app->cfg.http_threads, NULL},

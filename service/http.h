@@ -44,9 +44,12 @@ struct route {
 	unsigned flags;
 };
 
-/* Starts serving on cfg's address and port with a thread pool; returns NULL on failure. The
- * bound port (useful with port 0) is written to *port. */
-struct http_server *http_server_start(struct app *app, int *port);
+/* Starts serving app (borrowed, must outlive the server) on its configured address and port
+ * with a thread pool, matching requests against tables (a NULL-terminated list of route
+ * tables, borrowed; routes.h has the service's) in order. Returns NULL on failure. The bound
+ * port (useful with port 0) is written to *port. Stop with http_server_stop. */
+struct http_server *http_server_start(struct app *app, const struct route *const *tables,
+                                      int *port);
 void http_server_stop(struct http_server *server);
 
 /* --- reading the request --- */
@@ -111,17 +114,5 @@ void http_reply_errors(struct http_ctx *ctx, enum svc_error err, const char *det
 /* ETag helpers shared with conditional writes. */
 void http_etag_of(const char *text, size_t len, char out[24]);
 int http_etag_matches(const char *header, const char *etag);
-
-/* Route tables each resource file exports. */
-extern const struct route health_routes[];
-extern const struct route plans_routes[];
-extern const struct route tasks_routes[];
-extern const struct route measures_routes[];
-extern const struct route targets_routes[];
-extern const struct route units_routes[];
-extern const struct route reports_routes[];
-extern const struct route exports_routes[];
-extern const struct route progress_routes[];
-extern const struct route imports_routes[];
 
 #endif

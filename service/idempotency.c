@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "encoding.h"
 
 static void idem_subject(const struct http_ctx *ctx, char *out, size_t len)
 {
@@ -41,12 +42,7 @@ static void idem_hash(const struct http_ctx *ctx, char out[65])
 		EVP_DigestUpdate(c, ctx->req->binary_body, ctx->req->binary_body_length);
 	EVP_DigestFinal_ex(c, md, &mdlen);
 	EVP_MD_CTX_free(c);
-	static const char hex[] = "0123456789abcdef";
-	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	encoding_hex(md, mdlen < 32 ? mdlen : 32, out, 65);
 }
 
 /* Replays a stored reply. */

@@ -6,18 +6,18 @@
 #include <string.h>
 
 #include "db.h"
+#include "domain.h"
 #include "reference_input.h"
 #include "validate.h"
 
 #define IMPORT_TEXT_MAX 20000
 
-static const char *const import_unit_kinds[] = {
-        "department", "county_government", "school", "organisation", "group", NULL};
-static const char *const import_cadences[] = {"month", "quarter", "half", "year", NULL};
-
-/* A set of codes seen so far, for duplicate and reference checks. */
-struct import_names {
-	json_t *codes; /* object: code -> value describing it */
+/* What the document has declared so far, for duplicate and reference checks; each an object
+ * of code (or number as text) -> value describing it, owned here. */
+struct import_seen {
+	json_t *units;   /* unit code -> its kind ("?" when invalid) */
+	json_t *tasks;   /* task code -> true */
+	json_t *targets; /* target code -> true, over all measures */
 };
 
 static int import_array(json_t *doc, const char *key, const char *ptr, json_t *errors, json_t **out)
@@ -43,150 +43,115 @@ static int import_element(json_t *el, const char *parent, const char *name, size
 	return -1;
 }
 
+/* The admin API's code rule, and no code twice in the document (seen, when not NULL). */
 static const char *import_code(json_t *obj, const char *base, json_t *seen, const char *what,
                                json_t *errors)
 {
-	const char *code = validate_string_member(obj, "code", 1, 64, base, errors);
-	if (code == NULL)
-		return NULL;
+	const char *code = reference_input_code(obj, base, VALIDATE_REQUIRED, errors);
+	if (code == NULL || seen == NULL || json_object_get(seen, code) == NULL)
+		return code;
 	char ptr[160];
 	snprintf(ptr, sizeof(ptr), "%s/code", base);
-	if (!validate_code(code)) {
-		verr_add(errors, ptr, "must match ^[a-z0-9][a-z0-9._-]{0,63}$");
-		return NULL;
-	}
-	if (seen != NULL && json_object_get(seen, code) != NULL) {
-		verr_add(errors, ptr, "duplicate %s code \"%s\"", what, code);
-		return NULL;
-	}
-	return code;
+	verr_add(errors, ptr, "duplicate %s code \"%s\"", what, code);
+	return NULL;
 }
 
+/* obj's number (1..max), used by no earlier element of its list (numbers: as text -> true). */
+static void import_number(json_t *obj, long long max, const char *base, json_t *numbers,
+                          const char *what, json_t *errors)
+{
+	long long n;
+	if (validate_integer_member(obj, "number", VALIDATE_REQUIRED, 1, max, &n, base, errors) !=
+	    0)
+		return;
+	char key[24], ptr[96];
+	snprintf(key, sizeof(key), "%lld", n);
+	snprintf(ptr, sizeof(ptr), "%s/number", base);
+	if (json_object_get(numbers, key) != NULL)
+		verr_add(errors, ptr, "%s number %lld is used twice", what, n);
+	json_object_set_new(numbers, key, json_true());
+}
+
+/* The plan: the admin API's rules (reference_input_plan_fields), under /plan. */
 static void import_check_plan(json_t *plan, json_t *errors)
 {
-	static const char *const known[] = {
-	        "code", "title", "start_date", "cadence", "report_due_days", "assumptions", NULL};
 	if (!json_is_object(plan)) {
 		verr_add(errors, "/plan", "must be an object");
 		return;
 	}
-	validate_known_members(plan, known, "/plan", errors);
-	import_code(plan, "/plan", NULL, "plan", errors);
-	validate_string_member(plan, "title", 1, IMPORT_TEXT_MAX, "/plan", errors);
-	const char *d = validate_string_member(plan, "start_date", 1, 10, "/plan", errors);
-	if (d != NULL && !validate_date(d))
-		verr_add(errors, "/plan/start_date", "must be a date YYYY-MM-DD");
-	const char *c = validate_string_member(plan, "cadence", 1, 16, "/plan", errors);
-	if (c != NULL && !validate_enum(c, import_cadences))
-		verr_add(errors, "/plan/cadence", "must be month, quarter, half or year");
-	long long days;
-	validate_integer_member(plan, "report_due_days", 1, 0, 366, &days, "/plan", errors);
-	json_t *as = json_object_get(plan, "assumptions");
-	if (as != NULL && !json_is_array(as))
-		verr_add(errors, "/plan/assumptions", "must be an array");
-	size_t i;
-	json_t *a;
-	json_array_foreach(as, i, a)
-	{
-		char base[64];
-		if (import_element(a, "", "/plan/assumptions", i, base, sizeof(base), errors) != 0)
-			continue;
-		static const char *const assumption_known[] = {"field", "note", NULL};
-		validate_known_members(a, assumption_known, base, errors);
-		validate_string_member(a, "field", 1, 64, base, errors);
-		validate_string_member(a, "note", 1, IMPORT_TEXT_MAX, base, errors);
-	}
+	reference_input_plan_fields(plan, "/plan", errors);
 }
 
-/* units: codes -> kind string, filled for later reference checks. */
-static void import_check_units(json_t *doc, json_t *units_seen, json_t *errors)
+/* One unit's own fields; its code goes into units with its kind ("?" when invalid). */
+static void import_check_unit(json_t *u, const char *base, json_t *units, json_t *errors)
 {
 	static const char *const known[] = {"code", "name",    "kind", "in_source",
 	                                    "note", "members", NULL};
-	json_t *units;
-	if (import_array(doc, "units", "/units", errors, &units) != 0)
+	validate_known_members(u, known, base, errors);
+	const char *code = import_code(u, base, units, "unit", errors);
+	validate_string_member(u, "name", VALIDATE_REQUIRED, 500, base, errors);
+	validate_string_member(u, "note", VALIDATE_OPTIONAL, IMPORT_TEXT_MAX, base, errors);
+	json_t *in_source = json_object_get(u, "in_source");
+	if (in_source != NULL && !json_is_boolean(in_source))
+		verr_add(errors, base, "in_source must be true or false");
+	const char *kind = validate_string_member(u, "kind", VALIDATE_REQUIRED, 32, base, errors);
+	char ptr[96];
+	snprintf(ptr, sizeof(ptr), "%s/kind", base);
+	if (validate_choice(kind, domain_unit_kinds, ptr, errors) != 0)
+		kind = NULL;
+	if (code != NULL)
+		json_object_set_new(units, code, json_string(kind ? kind : "?"));
+}
+
+static int import_is_group(const char *kind)
+{
+	return domain_lookup(domain_unit_kinds, kind) == DOMAIN_UNIT_GROUP;
+}
+
+/* Unit i's members: only a group has them, each a unit of the document that is not a group,
+ * none twice (reference_input_members, with the document's units). */
+static void import_check_members(json_t *u, size_t i, json_t *units, json_t *errors)
+{
+	char ptr[96];
+	snprintf(ptr, sizeof(ptr), "/units/%zu/members", i);
+	json_t *members = json_object_get(u, "members");
+	int is_group = import_is_group(json_string_value(json_object_get(u, "kind")));
+	if (members == NULL) {
+		if (is_group)
+			verr_add(errors, ptr, "a group needs members");
+		return;
+	}
+	if (!is_group) {
+		verr_add(errors, ptr, "only a group has members");
+		return;
+	}
+	reference_input_members(members, ptr, units, errors);
+}
+
+static void import_check_units(json_t *doc, json_t *units, json_t *errors)
+{
+	json_t *list;
+	if (import_array(doc, "units", "/units", errors, &list) != 0)
 		return;
 	size_t i;
 	json_t *u;
 	/* First pass: codes and kinds, so members may name units listed later. */
-	json_array_foreach(units, i, u)
+	json_array_foreach(list, i, u)
 	{
 		char base[64];
-		if (import_element(u, "", "/units", i, base, sizeof(base), errors) != 0)
-			continue;
-		validate_known_members(u, known, base, errors);
-		const char *code = import_code(u, base, units_seen, "unit", errors);
-		validate_string_member(u, "name", 1, 500, base, errors);
-		validate_string_member(u, "note", 0, IMPORT_TEXT_MAX, base, errors);
-		json_t *in_source = json_object_get(u, "in_source");
-		if (in_source != NULL && !json_is_boolean(in_source))
-			verr_add(errors, base, "in_source must be true or false");
-		const char *kind = validate_string_member(u, "kind", 1, 32, base, errors);
-		if (kind != NULL && !validate_enum(kind, import_unit_kinds)) {
-			char ptr[96];
-			snprintf(ptr, sizeof(ptr), "%s/kind", base);
-			verr_add(errors, ptr,
-			         "must be department, county_government, school, organisation or "
-			         "group");
-			kind = NULL;
-		}
-		if (code != NULL)
-			json_object_set_new(units_seen, code, json_string(kind ? kind : "?"));
+		if (import_element(u, "", "/units", i, base, sizeof(base), errors) == 0)
+			import_check_unit(u, base, units, errors);
 	}
-	json_array_foreach(units, i, u)
-	{
-		char base[64], ptr[96];
-		snprintf(base, sizeof(base), "/units/%zu", i);
-		snprintf(ptr, sizeof(ptr), "%s/members", base);
-		json_t *members = json_object_get(u, "members");
-		const char *kind = json_string_value(json_object_get(u, "kind"));
-		int is_group = kind != NULL && strcmp(kind, "group") == 0;
-		if (members == NULL) {
-			if (is_group)
-				verr_add(errors, ptr, "a group needs members");
-			continue;
-		}
-		if (!is_group) {
-			verr_add(errors, ptr, "only a group has members");
-			continue;
-		}
-		if (!json_is_array(members) || json_array_size(members) == 0) {
-			verr_add(errors, ptr, "must be a non-empty array of unit codes");
-			continue;
-		}
-		size_t j;
-		json_t *m;
-		json_t *dup = json_object();
-		json_array_foreach(members, j, m)
-		{
-			char mp[128];
-			snprintf(mp, sizeof(mp), "%s/%zu", ptr, j);
-			const char *mc = json_string_value(m);
-			const char *mk =
-			        mc ? json_string_value(json_object_get(units_seen, mc)) : NULL;
-			if (mc == NULL)
-				verr_add(errors, mp, "must be a unit code");
-			else if (mk == NULL)
-				verr_add(errors, mp, "unknown unit \"%s\"", mc);
-			else if (strcmp(mk, "group") == 0)
-				verr_add(errors, mp, "a group cannot be a member");
-			else if (json_object_get(dup, mc) != NULL)
-				verr_add(errors, mp, "\"%s\" listed twice", mc);
-			else
-				json_object_set_new(dup, mc, json_true());
-		}
-		json_decref(dup);
-	}
+	json_array_foreach(list, i, u) import_check_members(u, i, units, errors);
 }
 
 static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)
 {
 	static const char *const known[] = {"code", "number", "label", "title", NULL};
-	json_t *tasks, *numbers = json_object();
-	if (import_array(doc, "tasks", "/tasks", errors, &tasks) != 0) {
-		json_decref(numbers);
+	json_t *tasks;
+	if (import_array(doc, "tasks", "/tasks", errors, &tasks) != 0)
 		return;
-	}
+	json_t *numbers = json_object();
 	size_t i;
 	json_t *t;
 	json_array_foreach(tasks, i, t)
@@ -196,17 +161,10 @@ static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)
 			continue;
 		validate_known_members(t, known, base, errors);
 		const char *code = import_code(t, base, tasks_seen, "task", errors);
-		validate_string_member(t, "label", 0, 64, base, errors);
-		validate_string_member(t, "title", 1, IMPORT_TEXT_MAX, base, errors);
-		long long n;
-		if (validate_integer_member(t, "number", 1, 1, 100000, &n, base, errors) == 0) {
-			char key[24], ptr[96];
-			snprintf(key, sizeof(key), "%lld", n);
-			snprintf(ptr, sizeof(ptr), "%s/number", base);
-			if (json_object_get(numbers, key) != NULL)
-				verr_add(errors, ptr, "task number %lld is used twice", n);
-			json_object_set_new(numbers, key, json_true());
-		}
+		validate_string_member(t, "label", VALIDATE_OPTIONAL, 64, base, errors);
+		validate_string_member(t, "title", VALIDATE_REQUIRED, IMPORT_TEXT_MAX, base,
+		                       errors);
+		import_number(t, 100000, base, numbers, "task", errors);
 		if (code != NULL)
 			json_object_set_new(tasks_seen, code, json_true());
 	}
@@ -215,118 +173,82 @@ static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)
 
 /* Checks one target; items maps item number (as text) to its text. The field rules are
  * reference_input_target's, shared with the admin API; codes and units are the document's. */
-static void import_check_target(json_t *t, const char *base, json_t *items, json_t *units_seen,
-                                json_t *targets_seen, json_t *errors)
+static void import_check_target(json_t *t, const char *base, json_t *items,
+                                const struct import_seen *seen, json_t *errors)
 {
 	char ptr[160];
-	const char *code = import_code(t, base, targets_seen, "target", errors);
+	const char *code = import_code(t, base, seen->targets, "target", errors);
 	if (code != NULL)
-		json_object_set_new(targets_seen, code, json_true());
+		json_object_set_new(seen->targets, code, json_true());
 	reference_input_target_fields(t, base, items, errors);
 	const char *acc = json_string_value(json_object_get(t, "accountable_unit"));
 	snprintf(ptr, sizeof(ptr), "%s/accountable_unit", base);
-	if (acc != NULL) {
-		const char *k = json_string_value(json_object_get(units_seen, acc));
-		if (k == NULL)
-			verr_add(errors, ptr, "unknown unit \"%s\"", acc);
-		else if (strcmp(k, "group") == 0)
-			verr_add(errors, ptr, "must be a unit, not a group");
+	if (acc == NULL)
+		return;
+	const char *k = json_string_value(json_object_get(seen->units, acc));
+	if (k == NULL)
+		verr_add(errors, ptr, "unknown unit \"%s\"", acc);
+	else if (import_is_group(k))
+		verr_add(errors, ptr, "must be a unit, not a group");
+}
+
+/* A measure's targets (an optional array), checked against its items. */
+static void import_check_targets(json_t *m, const char *base, json_t *items,
+                                 const struct import_seen *seen, json_t *errors)
+{
+	char ptr[128];
+	json_t *targets = json_object_get(m, "targets");
+	snprintf(ptr, sizeof(ptr), "%s/targets", base);
+	if (targets != NULL && !json_is_array(targets))
+		verr_add(errors, ptr, "must be an array");
+	size_t j;
+	json_t *t;
+	json_array_foreach(targets, j, t)
+	{
+		char tb[128];
+		if (import_element(t, base, "/targets", j, tb, sizeof(tb), errors) == 0)
+			import_check_target(t, tb, items, seen, errors);
 	}
 }
 
-static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks_seen,
-                                  json_t *errors)
+/* One measure: the admin API's rules for items, lead and related, with the document's tasks,
+ * units and codes (measure codes and numbers unique in measure_codes / numbers). */
+static void import_check_measure(json_t *m, const char *base, json_t *measure_codes,
+                                 json_t *numbers, const struct import_seen *seen, json_t *errors)
 {
 	static const char *const known[] = {"code", "number",  "task",    "title", "items",
 	                                    "lead", "related", "targets", NULL};
-	json_t *measures;
-	if (import_array(doc, "measures", "/measures", errors, &measures) != 0)
-		return;
-	json_t *seen = json_object(), *numbers = json_object(), *targets_seen = json_object();
-	size_t i;
-	json_t *m;
+	char ptr[128];
+	validate_known_members(m, known, base, errors);
+	const char *code = import_code(m, base, measure_codes, "measure", errors);
+	if (code != NULL)
+		json_object_set_new(measure_codes, code, json_true());
+	validate_string_member(m, "title", VALIDATE_REQUIRED, IMPORT_TEXT_MAX, base, errors);
+	import_number(m, 1000000, base, numbers, "measure", errors);
+	const char *task = validate_string_member(m, "task", VALIDATE_REQUIRED, 64, base, errors);
+	snprintf(ptr, sizeof(ptr), "%s/task", base);
+	if (task != NULL && json_object_get(seen->tasks, task) == NULL)
+		verr_add(errors, ptr, "unknown task \"%s\"", task);
+
+	json_t *items = json_object();
+	reference_input_items(json_object_get(m, "items"), base, items, errors);
+	json_t *in_measure = json_object();
+	reference_input_unit_list(m, "lead", base, VALIDATE_REQUIRED, seen->units, in_measure,
+	                          errors);
+	reference_input_unit_list(m, "related", base, VALIDATE_OPTIONAL, seen->units, in_measure,
+	                          errors);
+	json_decref(in_measure);
+	import_check_targets(m, base, items, seen, errors);
+	json_decref(items);
+}
+
+/* share_of may point forward, so it is checked once every target code is known. */
+static void import_check_shares(json_t *measures, json_t *targets_seen, json_t *errors)
+{
+	size_t i, j;
+	json_t *m, *t;
 	json_array_foreach(measures, i, m)
 	{
-		char base[64], ptr[128];
-		if (import_element(m, "", "/measures", i, base, sizeof(base), errors) != 0)
-			continue;
-		validate_known_members(m, known, base, errors);
-		const char *code = import_code(m, base, seen, "measure", errors);
-		if (code != NULL)
-			json_object_set_new(seen, code, json_true());
-		validate_string_member(m, "title", 1, IMPORT_TEXT_MAX, base, errors);
-		long long n;
-		if (validate_integer_member(m, "number", 1, 1, 1000000, &n, base, errors) == 0) {
-			char key[24];
-			snprintf(key, sizeof(key), "%lld", n);
-			snprintf(ptr, sizeof(ptr), "%s/number", base);
-			if (json_object_get(numbers, key) != NULL)
-				verr_add(errors, ptr, "measure number %lld is used twice", n);
-			json_object_set_new(numbers, key, json_true());
-		}
-		const char *task = validate_string_member(m, "task", 1, 64, base, errors);
-		snprintf(ptr, sizeof(ptr), "%s/task", base);
-		if (task != NULL && json_object_get(tasks_seen, task) == NULL)
-			verr_add(errors, ptr, "unknown task \"%s\"", task);
-
-		/* items: numbered 1..n in order */
-		json_t *items = json_object(), *list = json_object_get(m, "items");
-		snprintf(ptr, sizeof(ptr), "%s/items", base);
-		if (!json_is_array(list) || json_array_size(list) == 0)
-			verr_add(errors, ptr, "must be a non-empty array");
-		size_t j;
-		json_t *it;
-		json_array_foreach(list, j, it)
-		{
-			char ib[128];
-			if (import_element(it, base, "/items", j, ib, sizeof(ib), errors) != 0)
-				continue;
-			static const char *const item_known[] = {"number", "text", NULL};
-			validate_known_members(it, item_known, ib, errors);
-			long long num;
-			const char *text =
-			        validate_string_member(it, "text", 1, IMPORT_TEXT_MAX, ib, errors);
-			if (validate_integer_member(it, "number", 1, 1, 1000, &num, ib, errors) ==
-			    0) {
-				if (num != (long long)j + 1) {
-					char np[160];
-					snprintf(np, sizeof(np), "%s/number", ib);
-					verr_add(errors, np,
-					         "items must be numbered 1..n in order; "
-					         "expected %zu",
-					         j + 1);
-				}
-				char key[24];
-				snprintf(key, sizeof(key), "%lld", num);
-				if (text != NULL)
-					json_object_set_new(items, key, json_string(text));
-			}
-		}
-
-		json_t *in_measure = json_object();
-		reference_input_unit_list(m, "lead", base, 1, units_seen, in_measure, errors);
-		reference_input_unit_list(m, "related", base, 0, units_seen, in_measure, errors);
-		json_decref(in_measure);
-
-		json_t *targets = json_object_get(m, "targets");
-		snprintf(ptr, sizeof(ptr), "%s/targets", base);
-		if (targets != NULL && !json_is_array(targets))
-			verr_add(errors, ptr, "must be an array");
-		json_t *t;
-		json_array_foreach(targets, j, t)
-		{
-			char tb[128];
-			if (import_element(t, base, "/targets", j, tb, sizeof(tb), errors) != 0)
-				continue;
-			import_check_target(t, tb, items, units_seen, targets_seen, errors);
-		}
-		json_decref(items);
-	}
-	/* share_of may point forward, so it is checked once every target code is known. */
-	json_array_foreach(measures, i, m)
-	{
-		size_t j;
-		json_t *t;
 		json_array_foreach(json_object_get(m, "targets"), j, t)
 		{
 			const char *so = json_string_value(json_object_get(t, "share_of"));
@@ -341,9 +263,25 @@ static void import_check_measures(json_t *doc, json_t *units_seen, json_t *tasks
 				verr_add(errors, ptr, "a target cannot be a share of itself");
 		}
 	}
-	json_decref(seen);
+}
+
+static void import_check_measures(json_t *doc, struct import_seen *seen, json_t *errors)
+{
+	json_t *measures;
+	if (import_array(doc, "measures", "/measures", errors, &measures) != 0)
+		return;
+	json_t *codes = json_object(), *numbers = json_object();
+	size_t i;
+	json_t *m;
+	json_array_foreach(measures, i, m)
+	{
+		char base[64];
+		if (import_element(m, "", "/measures", i, base, sizeof(base), errors) == 0)
+			import_check_measure(m, base, codes, numbers, seen, errors);
+	}
+	import_check_shares(measures, seen->targets, errors);
+	json_decref(codes);
 	json_decref(numbers);
-	json_decref(targets_seen);
 }
 
 json_t *import_validate(json_t *doc)
@@ -359,12 +297,13 @@ json_t *import_validate(json_t *doc)
 	if (format == NULL || strcmp(format, "zeren.plan/v1") != 0)
 		verr_add(errors, "/format", "must be \"zeren.plan/v1\"");
 	import_check_plan(json_object_get(doc, "plan"), errors);
-	json_t *units_seen = json_object(), *tasks_seen = json_object();
-	import_check_units(doc, units_seen, errors);
-	import_check_tasks(doc, tasks_seen, errors);
-	import_check_measures(doc, units_seen, tasks_seen, errors);
-	json_decref(units_seen);
-	json_decref(tasks_seen);
+	struct import_seen seen = {json_object(), json_object(), json_object()};
+	import_check_units(doc, seen.units, errors);
+	import_check_tasks(doc, seen.tasks, errors);
+	import_check_measures(doc, &seen, errors);
+	json_decref(seen.units);
+	json_decref(seen.tasks);
+	json_decref(seen.targets);
 	return errors;
 }
 

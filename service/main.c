@@ -15,7 +15,7 @@
 #include "import.h"
 #include "log.h"
 #include "migrate.h"
-#include "refcache.h"
+#include "routes.h"
 
 static void usage(FILE *out)
 {
@@ -54,58 +54,11 @@ static int require_database(const struct config *cfg)
 
 static int make_verifier(const struct config *cfg, struct auth_verifier **out)
 {
-	char err[512];
-	struct auth_settings s = {
-	        .hs256_secret = cfg->jwt_hs256_secret,
-	        .public_keys_path = cfg->jwt_public_keys,
-	        .issuer = cfg->jwt_issuer,
-	        .audience = cfg->jwt_audience,
-	        .leeway_seconds = cfg->jwt_leeway_seconds,
-	};
-	if (auth_verifier_create(&s, out, err, sizeof(err)) != 0) {
-		fprintf(stderr, "zeren: JWT settings: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_cors(struct app *app)
-{
-	const char *list = app->cfg.cors_origins != NULL ? app->cfg.cors_origins : "";
-	char *copy = strdup(list);
-	if (copy == NULL)
-		return -1;
-	size_t cap = 1;
-	for (const char *p = list; *p; p++)
-		cap += *p == ',';
-	app->cors_origins = calloc(cap, sizeof(char *));
-	if (app->cors_origins == NULL) {
-		free(copy);
-		return -1;
-	}
-	char *save = NULL;
-	for (char *tok = strtok_r(copy, ", ", &save); tok != NULL;
-	     tok = strtok_r(NULL, ", ", &save)) {
-		if (strcmp(tok, "*") == 0)
-			app->cors_any = 1;
-		else
-			app->cors_origins[app->cors_count++] = strdup(tok);
-	}
-	free(copy);
-	return 0;
-}
-
-static void app_free(struct app *app)
-{
-	for (size_t i = 0; i < app->cors_count; i++)
-		free(app->cors_origins[i]);
-	free(app->cors_origins);
-	if (app->read_pool != app->pool)
-		db_pool_destroy(app->read_pool);
-	db_pool_destroy(app->pool);
-	auth_verifier_destroy(app->verifier);
-	refcache_destroy(app->refcache);
-	config_free(&app->cfg);
+	char err[600];
+	if (app_verifier_create(cfg, out, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "zeren: %s\n", err);
+	return -1;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -127,48 +80,36 @@ static int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct app app;
-	memset(&app, 0, sizeof(app));
-	if (load_config(&app.cfg) != 0 || require_database(&app.cfg) != 0) {
-		config_free(&app.cfg);
+	struct config cfg;
+	if (load_config(&cfg) != 0 || require_database(&cfg) != 0) {
+		config_free(&cfg);
 		return 1;
 	}
-	config_log(&app.cfg);
-	if (make_verifier(&app.cfg, &app.verifier) != 0 || parse_cors(&app) != 0) {
-		app_free(&app);
+	config_log(&cfg);
+	char err[600];
+	struct app *app = app_create(&cfg, APP_CACHE_SERVE, err, sizeof(err));
+	if (app == NULL) {
+		fprintf(stderr, "zeren: %s\n", err);
 		return 1;
 	}
-	app.pool =
-	        db_pool_create(app.cfg.database_url, app.cfg.db_pool_size, app.cfg.db_timeout_ms);
-	app.read_pool = app.pool;
-	if (app.cfg.database_read_url != NULL && app.cfg.database_read_url[0] != '\0')
-		app.read_pool = db_pool_create(app.cfg.database_read_url, app.cfg.db_pool_size,
-		                               app.cfg.db_timeout_ms);
-	if (app.pool == NULL || app.read_pool == NULL) {
-		app_free(&app);
-		return 1;
-	}
-	/* A replica may lag behind the notices the primary sends, so no cache with one. */
-	if (app.read_pool == app.pool)
-		app.refcache = refcache_create(app.cfg.database_url, 8192, 64u << 20);
 
 	int port = 0;
-	struct http_server *server = http_server_start(&app, &port);
+	struct http_server *server = http_server_start(app, route_tables, &port);
 	if (server == NULL) {
-		app_free(&app);
+		app_destroy(app);
 		return 1;
 	}
 	log_json("info", "listening",
-	         json_pack("{sssi}", "address", app.cfg.bind_address, "port", port));
+	         json_pack("{sssi}", "address", app->cfg.bind_address, "port", port));
 	/* A line on stdout that scripts and tests wait for. */
-	printf("zeren listening on http://%s:%d\n", app.cfg.bind_address, port);
+	printf("zeren listening on http://%s:%d\n", app->cfg.bind_address, port);
 	fflush(stdout);
 
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	log_msg("info", "shutdown", "signal %d: finishing requests in flight", sig);
 	http_server_stop(server);
-	app_free(&app);
+	app_destroy(app);
 	log_msg("info", "stopped", "bye");
 	return 0;
 }

@@ -8,15 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain.h"
 #include "validate.h"
 
 #define PROGRESS_TEXT_MAX     20000
 #define PROGRESS_VALUES_MAX   200
 #define PROGRESS_EVIDENCE_MAX 50
 #define PROGRESS_VALUE_LIMIT  1e12
-
-static const char *const progress_statuses[] = {"not_started", "on_track",  "at_risk",
-                                                "delayed",     "completed", NULL};
 
 /* Members the server sets; a client sending them is told so rather than ignored. */
 static const char *const progress_server_fields[] = {
@@ -82,10 +80,10 @@ static char *progress_values(json_t *values, const char *base, json_t *list, jso
 		validate_known_members(v, known, vb, errors);
 		long long target;
 		double value;
-		int ok = validate_integer_member(v, "target_id", 1, 1, INT64_MAX, &target, vb,
-		                                 errors) == 0;
-		ok &= validate_number_member(v, "value", 1, 0, PROGRESS_VALUE_LIMIT, &value, vb,
-		                             errors) == 0;
+		int ok = validate_integer_member(v, "target_id", VALIDATE_REQUIRED, 1, INT64_MAX,
+		                                 &target, vb, errors) == 0;
+		ok &= validate_number_member(v, "value", VALIDATE_REQUIRED, 0, PROGRESS_VALUE_LIMIT,
+		                             &value, vb, errors) == 0;
 		if (!ok || json_array_size(errors) != before) {
 			bad = 1;
 			continue;
@@ -132,8 +130,10 @@ static char *progress_evidence(json_t *evidence, const char *base, json_t *error
 		static const char *const known[] = {"title", "url", NULL};
 		size_t before = json_array_size(errors);
 		validate_known_members(e, known, eb, errors);
-		const char *title = validate_string_member(e, "title", 1, 500, eb, errors);
-		const char *url = validate_string_member(e, "url", 1, 2048, eb, errors);
+		const char *title =
+		        validate_string_member(e, "title", VALIDATE_REQUIRED, 500, eb, errors);
+		const char *url =
+		        validate_string_member(e, "url", VALIDATE_REQUIRED, 2048, eb, errors);
 		if (url != NULL && !validate_http_url(url)) {
 			char up[340];
 			snprintf(up, sizeof(up), "%s/url", eb);
@@ -159,19 +159,18 @@ static const char *progress_text(json_t *body, const char *key, const char *base
 	*present = v != NULL;
 	if (v == NULL || json_is_null(v))
 		return NULL;
-	return validate_string_member(body, key, 0, PROGRESS_TEXT_MAX, base, errors);
+	return validate_string_member(body, key, VALIDATE_OPTIONAL, PROGRESS_TEXT_MAX, base,
+	                              errors);
 }
 
 static void progress_status(json_t *body, const char *base, struct progress_input *in,
                             json_t *errors)
 {
-	in->status = validate_string_member(body, "status", 1, 32, base, errors);
-	if (in->status != NULL && !validate_enum(in->status, progress_statuses)) {
-		char p[256];
-		snprintf(p, sizeof(p), "%s/status", base);
-		verr_add(errors, p, "must be not_started, on_track, at_risk, delayed or completed");
+	in->status = validate_string_member(body, "status", VALIDATE_REQUIRED, 32, base, errors);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/status", base);
+	if (validate_choice(in->status, domain_statuses, p, errors) != 0)
 		in->status = NULL;
-	}
 }
 
 int progress_input_create(json_t *body, const char *base, struct progress_input *in, json_t *errors)
@@ -191,14 +190,15 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 	}
 	validate_known_members(body, known, base, errors);
 	progress_server_members(body, base, errors);
-	validate_integer_member(body, "measure_id", 1, 1, INT64_MAX, &in->measure_id, base, errors);
-	in->unit = validate_string_member(body, "unit", 0, 64, base, errors);
+	validate_integer_member(body, "measure_id", VALIDATE_REQUIRED, 1, INT64_MAX,
+	                        &in->measure_id, base, errors);
+	in->unit = validate_string_member(body, "unit", VALIDATE_OPTIONAL, 64, base, errors);
 	char p[256];
 	if (in->unit != NULL && !validate_code(in->unit)) {
 		snprintf(p, sizeof(p), "%s/unit", base);
 		verr_add(errors, p, "must be a unit code");
 	}
-	in->period = validate_string_member(body, "period", 1, 16, base, errors);
+	in->period = validate_string_member(body, "period", VALIDATE_REQUIRED, 16, base, errors);
 	if (in->period != NULL && !validate_period(in->period, in->period_start, in->period_end)) {
 		snprintf(p, sizeof(p), "%s/period", base);
 		verr_add(errors, p,
@@ -206,7 +206,8 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 		         "month (2022-07)");
 	}
 	progress_status(body, base, in, errors);
-	in->summary = validate_string_member(body, "summary", 1, PROGRESS_TEXT_MAX, base, errors);
+	in->summary = validate_string_member(body, "summary", VALIDATE_REQUIRED, PROGRESS_TEXT_MAX,
+	                                     base, errors);
 	in->problems = progress_text(body, "problems", base, &in->has_problems, errors);
 	in->next_steps = progress_text(body, "next_steps", base, &in->has_next_steps, errors);
 	json_t *values = json_object_get(body, "values");
@@ -244,8 +245,8 @@ int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors
 		progress_status(body, "", in, errors);
 	in->has_summary = json_object_get(body, "summary") != NULL;
 	if (in->has_summary)
-		in->summary =
-		        validate_string_member(body, "summary", 1, PROGRESS_TEXT_MAX, "", errors);
+		in->summary = validate_string_member(body, "summary", VALIDATE_REQUIRED,
+		                                     PROGRESS_TEXT_MAX, "", errors);
 	in->problems = progress_text(body, "problems", "", &in->has_problems, errors);
 	in->next_steps = progress_text(body, "next_steps", "", &in->has_next_steps, errors);
 	json_t *values = json_object_get(body, "values");
@@ -281,12 +282,13 @@ int progress_input_review(json_t *body, const char **decision, const char **comm
 		return -1;
 	}
 	validate_known_members(body, known, "", errors);
-	*decision = validate_string_member(body, "decision", 1, 16, "", errors);
+	*decision = validate_string_member(body, "decision", VALIDATE_REQUIRED, 16, "", errors);
 	if (*decision != NULL && !validate_enum(*decision, decisions)) {
 		verr_add(errors, "/decision", "must be approve or return");
 		*decision = NULL;
 	}
-	*comment = validate_string_member(body, "comment", 0, PROGRESS_TEXT_MAX, "", errors);
+	*comment = validate_string_member(body, "comment", VALIDATE_OPTIONAL, PROGRESS_TEXT_MAX, "",
+	                                  errors);
 	if (*decision != NULL && strcmp(*decision, "return") == 0 &&
 	    (*comment == NULL || (*comment)[0] == '\0'))
 		verr_add(errors, "/comment", "a returned record needs a comment saying why");

@@ -68,17 +68,6 @@ void report_date_format(report_day day, char out[11])
 
 /* --- codes --- */
 
-static int report_lookup(const char *s, const char *const *names, int count)
-{
-	for (int i = 0; s != NULL && i < count; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static const char *const report_comparators[] = {"gte", "gt", "lte", "lt", "eq"};
-static const char *const report_kinds[] = {"quantity", "percentage", "milestone"};
-static const char *const report_cadences[] = {"month", "quarter", "half", "year"};
 static const char *const report_colours[] = {"blue", "green", "yellow", "red"};
 static const char *const report_reasons[] = {"met_early", "met",
                                              "overdue",   "milestone_pending",
@@ -88,7 +77,7 @@ static const char *const report_reasons[] = {"met_early", "met",
 
 int report_comparator_parse(const char *s, enum report_comparator *out)
 {
-	int i = report_lookup(s, report_comparators, 5);
+	int i = domain_lookup(domain_comparators, s);
 	if (i < 0)
 		return -1;
 	*out = (enum report_comparator)i;
@@ -97,7 +86,7 @@ int report_comparator_parse(const char *s, enum report_comparator *out)
 
 int report_kind_parse(const char *s, enum report_kind *out)
 {
-	int i = report_lookup(s, report_kinds, 3);
+	int i = domain_lookup(domain_target_kinds, s);
 	if (i < 0)
 		return -1;
 	*out = (enum report_kind)i;
@@ -106,20 +95,20 @@ int report_kind_parse(const char *s, enum report_kind *out)
 
 int report_recurrence_parse(const char *s, enum report_recurrence *out)
 {
-	if (s == NULL || s[0] == '\0')
+	if (s == NULL || s[0] == '\0') {
 		*out = REPORT_ONCE;
-	else if (strcmp(s, "annual") == 0)
-		*out = REPORT_ANNUAL;
-	else if (strcmp(s, "biennial") == 0)
-		*out = REPORT_BIENNIAL;
-	else
+		return 0;
+	}
+	int i = domain_lookup(domain_recurrences, s);
+	if (i < 0)
 		return -1;
+	*out = (enum report_recurrence)(REPORT_ANNUAL + i);
 	return 0;
 }
 
 int report_cadence_parse(const char *s, enum report_cadence *out)
 {
-	int i = report_lookup(s, report_cadences, 4);
+	int i = domain_lookup(domain_cadences, s);
 	if (i < 0)
 		return -1;
 	*out = (enum report_cadence)i;

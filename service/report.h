@@ -37,6 +37,8 @@
 
 #include <jansson.h>
 
+#include "domain.h"
+
 /* Days since 1970-01-01 in the proleptic Gregorian calendar. */
 typedef long report_day;
 
@@ -46,10 +48,32 @@ void report_date_format(report_day day, char out[11]);
 report_day report_day_from_ymd(int year, int month, int day);
 void report_ymd_from_day(report_day d, int *year, int *month, int *day);
 
-enum report_comparator { REPORT_GTE, REPORT_GT, REPORT_LTE, REPORT_LT, REPORT_EQ };
-enum report_kind { REPORT_QUANTITY, REPORT_PERCENTAGE, REPORT_MILESTONE };
-enum report_recurrence { REPORT_ONCE, REPORT_ANNUAL, REPORT_BIENNIAL };
-enum report_cadence { REPORT_MONTH, REPORT_QUARTER, REPORT_HALF, REPORT_YEAR };
+/* The domain's words (domain.h) under the names the rules use; the parsers below read the
+ * domain's lists, so a word and its value cannot drift apart. */
+enum report_comparator {
+	REPORT_GTE = DOMAIN_CMP_GTE,
+	REPORT_GT = DOMAIN_CMP_GT,
+	REPORT_LTE = DOMAIN_CMP_LTE,
+	REPORT_LT = DOMAIN_CMP_LT,
+	REPORT_EQ = DOMAIN_CMP_EQ
+};
+enum report_kind {
+	REPORT_QUANTITY = DOMAIN_TARGET_QUANTITY,
+	REPORT_PERCENTAGE = DOMAIN_TARGET_PERCENTAGE,
+	REPORT_MILESTONE = DOMAIN_TARGET_MILESTONE
+};
+/* One-off (a deadline) or one of domain_recurrences, shifted by one. */
+enum report_recurrence {
+	REPORT_ONCE,
+	REPORT_ANNUAL = 1 + DOMAIN_RECUR_ANNUAL,
+	REPORT_BIENNIAL = 1 + DOMAIN_RECUR_BIENNIAL
+};
+enum report_cadence {
+	REPORT_MONTH = DOMAIN_CADENCE_MONTH,
+	REPORT_QUARTER = DOMAIN_CADENCE_QUARTER,
+	REPORT_HALF = DOMAIN_CADENCE_HALF,
+	REPORT_YEAR = DOMAIN_CADENCE_YEAR
+};
 
 /* Ordered from best to worst, so the worst of a set is the largest. */
 enum report_colour { REPORT_BLUE, REPORT_GREEN, REPORT_YELLOW, REPORT_RED, REPORT_COLOUR_COUNT };

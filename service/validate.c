@@ -202,6 +202,21 @@ int validate_enum(const char *s, const char *const *choices)
 	return 0;
 }
 
+int validate_choice(const char *s, const char *const *choices, const char *pointer, json_t *errors)
+{
+	if (s == NULL || validate_enum(s, choices))
+		return 0;
+	char text[512];
+	size_t n = 0;
+	text[0] = '\0';
+	for (size_t i = 0; choices[i] != NULL && n < sizeof(text); i++) {
+		const char *sep = i == 0 ? "" : choices[i + 1] == NULL ? " or " : ", ";
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", sep, choices[i]);
+	}
+	verr_add(errors, pointer, "must be %s", text);
+	return -1;
+}
+
 /* base + "/" + key with key escaped as RFC 6901 asks: "~" -> "~0", "/" -> "~1". */
 static void validate_pointer(char *out, size_t len, const char *base, const char *key)
 {
@@ -220,17 +235,26 @@ static void validate_pointer(char *out, size_t len, const char *base, const char
 		out[len - 1] = '\0';
 }
 
-const char *validate_string_member(json_t *obj, const char *key, int required, size_t max_len,
-                                   const char *base, json_t *errors)
+/* obj's member key with its pointer in ptr; NULL when absent or null (an error if required). */
+static json_t *validate_member(json_t *obj, const char *key, enum validate_presence required,
+                               const char *base, char *ptr, size_t len, json_t *errors)
+{
+	json_t *v = json_object_get(obj, key);
+	validate_pointer(ptr, len, base, key);
+	if (v != NULL && !json_is_null(v))
+		return v;
+	if (required)
+		verr_add(errors, ptr, "is required");
+	return NULL;
+}
+
+const char *validate_string_member(json_t *obj, const char *key, enum validate_presence required,
+                                   size_t max_len, const char *base, json_t *errors)
 {
 	char ptr[256];
-	json_t *v = json_object_get(obj, key);
-	validate_pointer(ptr, sizeof(ptr), base, key);
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			verr_add(errors, ptr, "is required");
+	json_t *v = validate_member(obj, key, required, base, ptr, sizeof(ptr), errors);
+	if (v == NULL)
 		return NULL;
-	}
 	if (!json_is_string(v)) {
 		verr_add(errors, ptr, "must be a string");
 		return NULL;
@@ -252,17 +276,14 @@ const char *validate_string_member(json_t *obj, const char *key, int required, s
 	return s;
 }
 
-int validate_integer_member(json_t *obj, const char *key, int required, long long min,
-                            long long max, long long *out, const char *base, json_t *errors)
+int validate_integer_member(json_t *obj, const char *key, enum validate_presence required,
+                            long long min, long long max, long long *out, const char *base,
+                            json_t *errors)
 {
 	char ptr[256];
-	json_t *v = json_object_get(obj, key);
-	validate_pointer(ptr, sizeof(ptr), base, key);
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			verr_add(errors, ptr, "is required");
+	json_t *v = validate_member(obj, key, required, base, ptr, sizeof(ptr), errors);
+	if (v == NULL)
 		return -1;
-	}
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
 		verr_add(errors, ptr, "must be an integer from %lld to %lld", min, max);
 		return -1;
@@ -271,17 +292,13 @@ int validate_integer_member(json_t *obj, const char *key, int required, long lon
 	return 0;
 }
 
-int validate_number_member(json_t *obj, const char *key, int required, double min, double max,
-                           double *out, const char *base, json_t *errors)
+int validate_number_member(json_t *obj, const char *key, enum validate_presence required,
+                           double min, double max, double *out, const char *base, json_t *errors)
 {
 	char ptr[256];
-	json_t *v = json_object_get(obj, key);
-	validate_pointer(ptr, sizeof(ptr), base, key);
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			verr_add(errors, ptr, "is required");
+	json_t *v = validate_member(obj, key, required, base, ptr, sizeof(ptr), errors);
+	if (v == NULL)
 		return -1;
-	}
 	if (!json_is_number(v)) {
 		verr_add(errors, ptr, "must be a number");
 		return -1;

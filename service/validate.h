@@ -25,16 +25,24 @@ int validate_http_url(const char *s);
 int validate_utf8_text(const char *s, size_t len);
 /* One of the NULL-terminated choices. */
 int validate_enum(const char *s, const char *const *choices);
+/* For a member already read (s, NULL when absent): 0 when s is NULL or one of choices
+ * (NULL-terminated, e.g. a domain.h list); otherwise records "must be a, b or c" at pointer and
+ * returns -1. */
+int validate_choice(const char *s, const char *const *choices, const char *pointer, json_t *errors);
+
+/* Whether a member must be there: the required argument of the member readers below. */
+enum validate_presence { VALIDATE_OPTIONAL = 0, VALIDATE_REQUIRED = 1 };
 
 /* Typed member readers for objects: each returns the value or NULL/-1 and records an error at
  * base + "/" + key when the member is missing (if required) or of the wrong type. */
-const char *validate_string_member(json_t *obj, const char *key, int required, size_t max_len,
-                                   const char *base, json_t *errors);
-int validate_integer_member(json_t *obj, const char *key, int required, long long min,
-                            long long max, long long *out, const char *base, json_t *errors);
+const char *validate_string_member(json_t *obj, const char *key, enum validate_presence required,
+                                   size_t max_len, const char *base, json_t *errors);
+int validate_integer_member(json_t *obj, const char *key, enum validate_presence required,
+                            long long min, long long max, long long *out, const char *base,
+                            json_t *errors);
 /* Finite number (integers included) within [min, max]. */
-int validate_number_member(json_t *obj, const char *key, int required, double min, double max,
-                           double *out, const char *base, json_t *errors);
+int validate_number_member(json_t *obj, const char *key, enum validate_presence required,
+                           double min, double max, double *out, const char *base, json_t *errors);
 /* Records an error for every member of obj not in allowed (NULL-terminated). */
 void validate_known_members(json_t *obj, const char *const *allowed, const char *base,
                             json_t *errors);

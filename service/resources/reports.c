@@ -6,15 +6,14 @@
 #include <string.h>
 
 #include "../cursor.h"
+#include "../domain.h"
 #include "../repo.h"
 #include "../validate.h"
 #include "reports_repo.h"
 
 #define REPORTS_MAX_PERIODS 240 /* timeliness rows per plan in a scorecard: 20 years monthly */
 
-static const char *const reports_statuses[] = {"not_started", "on_track",  "at_risk",
-                                               "delayed",     "completed", NULL};
-#define REPORTS_STATUS_NONE 5
+#define REPORTS_STATUS_NONE DOMAIN_STATUS_COUNT
 
 /* Measures and targets of a scope (a plan, a task, a unit), counted. */
 struct reports_tally {
@@ -27,8 +26,8 @@ struct reports_tally {
 
 static int reports_status_index(const char *status)
 {
-	for (int i = 0; status != NULL && reports_statuses[i] != NULL; i++)
-		if (strcmp(status, reports_statuses[i]) == 0)
+	for (int i = 0; status != NULL && domain_statuses[i] != NULL; i++)
+		if (strcmp(status, domain_statuses[i]) == 0)
 			return i;
 	return REPORTS_STATUS_NONE;
 }
@@ -60,7 +59,7 @@ static json_t *reports_tally_measures_json(const struct reports_tally *t)
 		                    json_integer(t->measure_colour[i]));
 	json_object_set_new(colours, "none", json_integer(t->measure_uncoloured));
 	for (int i = 0; i < REPORTS_STATUS_NONE; i++)
-		json_object_set_new(statuses, reports_statuses[i], json_integer(t->status[i]));
+		json_object_set_new(statuses, domain_statuses[i], json_integer(t->status[i]));
 	json_object_set_new(statuses, "none", json_integer(t->status[REPORTS_STATUS_NONE]));
 	return json_pack("{sisoso}", "total", t->measures, "by_colour", colours, "by_status",
 	                 statuses);
@@ -458,7 +457,6 @@ static size_t reports_unit_plans(const struct reports_set *s, report_day as_of,
 /* Timeliness per period of one plan, summed over its tasks. */
 static json_t *reports_unit_reporting(const struct reports_unit_plan *p, const PGresult *t)
 {
-	static const char *const cadences[] = {"month", "quarter", "half", "year"};
 	json_t *periods = json_array();
 	int totals[4] = {0, 0, 0, 0}, last_missing = -1;
 	int rows = t != NULL ? PQntuples(t) : 0;
@@ -484,8 +482,8 @@ static json_t *reports_unit_reporting(const struct reports_unit_plan *p, const P
 	json_t *current =
 	        p->nperiods > 0 ? reports_period_json(&p->periods[p->nperiods - 1]) : json_null();
 	return json_pack("{sIsssisosososo}", "plan_id", (json_int_t)p->id, "cadence",
-	                 cadences[p->cadence], "report_due_days", p->due_days, "current_period",
-	                 current, "current_period_reported",
+	                 domain_cadences[p->cadence], "report_due_days", p->due_days,
+	                 "current_period", current, "current_period_reported",
 	                 last_missing < 0 ? json_null() : json_boolean(last_missing == 0), "totals",
 	                 json_pack("{sisisisi}", "expected", totals[0], "on_time", totals[1],
 	                           "late", totals[2], "missing", totals[3]),

@@ -15,13 +15,13 @@
 #include "import.h"
 #include "log.h"
 #include "migrate.h"
-#include "refcache.h"
+#include "routes.h"
 
 #define HARNESS_SECRET   "integration-test-secret-0123456789abcdef"
 #define HARNESS_DB       "zeren_test"
 #define HARNESS_TEMPLATE "zeren_template"
 
-static struct app harness_app;
+static struct app *harness_app;
 static struct http_server *harness_server;
 static int harness_bound_port;
 static char harness_owner_ci[512];
@@ -154,28 +154,20 @@ static const char *harness_lookup(const char *name, void *ctx)
 	return NULL;
 }
 
+/* The cache is smaller than `zeren serve`'s: tests hold a few plans. */
+#define HARNESS_CACHE ((struct app_cache_size){1024, 8u << 20})
+
 static void harness_server_start(const char *const *settings)
 {
 	struct harness_lookup l = {settings};
 	char err[2048];
-	memset(&harness_app, 0, sizeof(harness_app));
-	if (config_load(&harness_app.cfg, harness_lookup, &l, err, sizeof(err)) != 0)
+	struct config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load(&cfg, harness_lookup, &l, err, sizeof(err)) != 0)
 		ck_abort_msg("config: %s", err);
-	struct auth_settings as = {harness_app.cfg.jwt_hs256_secret,
-	                           harness_app.cfg.jwt_public_keys, harness_app.cfg.jwt_issuer,
-	                           harness_app.cfg.jwt_audience,
-	                           harness_app.cfg.jwt_leeway_seconds};
-	if (auth_verifier_create(&as, &harness_app.verifier, err, sizeof(err)) != 0)
-		ck_abort_msg("verifier: %s", err);
-	harness_app.pool =
-	        db_pool_create(harness_app.cfg.database_url, harness_app.cfg.db_pool_size,
-	                       harness_app.cfg.db_timeout_ms);
-	harness_app.read_pool = harness_app.pool;
-	harness_app.refcache = refcache_create(harness_app.cfg.database_url, 1024, 8u << 20);
-	harness_app.cors_origins = calloc(1, sizeof(char *));
-	harness_app.cors_origins[0] = strdup(harness_app.cfg.cors_origins);
-	harness_app.cors_count = 1;
-	harness_server = http_server_start(&harness_app, &harness_bound_port);
+	harness_app = app_create(&cfg, HARNESS_CACHE, err, sizeof(err));
+	ck_assert_msg(harness_app != NULL, "app: %s", err);
+	harness_server = http_server_start(harness_app, route_tables, &harness_bound_port);
 	ck_assert_msg(harness_server != NULL, "server did not start");
 }
 
@@ -183,14 +175,8 @@ static void harness_server_stop(void)
 {
 	http_server_stop(harness_server);
 	harness_server = NULL;
-	db_pool_destroy(harness_app.pool);
-	auth_verifier_destroy(harness_app.verifier);
-	refcache_destroy(harness_app.refcache);
-	for (size_t i = 0; i < harness_app.cors_count; i++)
-		free(harness_app.cors_origins[i]);
-	free(harness_app.cors_origins);
-	config_free(&harness_app.cfg);
-	memset(&harness_app, 0, sizeof(harness_app));
+	app_destroy(harness_app);
+	harness_app = NULL;
 }
 
 void harness_setup_with(const char *const *settings)
@@ -230,8 +216,8 @@ const char *harness_secret(void)
 char *harness_token(const char *sub, enum principal_role role, const char *unit)
 {
 	char err[256];
-	char *t = auth_token_mint(harness_app.verifier, sub, role, unit, 600, (long long)time(NULL),
-	                          err, sizeof(err));
+	char *t = auth_token_mint(harness_app->verifier, sub, role, unit, 600,
+	                          (long long)time(NULL), err, sizeof(err));
 	ck_assert_msg(t != NULL, "mint: %s", err);
 	return t;
 }

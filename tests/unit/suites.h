@@ -17,5 +17,8 @@ Suite *json_stream_suite(void);
 Suite *progress_input_suite(void);
 Suite *report_suite(void);
 Suite *reference_input_suite(void);
+Suite *encoding_suite(void);
+Suite *domain_suite(void);
+Suite *app_suite(void);
 
 #endif

@@ -1,0 +1,116 @@
+/* app.c — builds and frees struct app: verifier, CORS origins, pools and the refcache. */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "db.h"
+#include "refcache.h"
+
+int app_cors_parse(struct app *app, const char *list)
+{
+	if (list == NULL)
+		list = "";
+	char *copy = strdup(list);
+	if (copy == NULL)
+		return -1;
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',' || *p == ' ';
+	int rc = -1;
+	app->cors_origins = calloc(cap, sizeof(char *));
+	if (app->cors_origins == NULL)
+		goto cleanup;
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ", ", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "*") == 0) {
+			app->cors_any = 1;
+			continue;
+		}
+		app->cors_origins[app->cors_count] = strdup(tok);
+		if (app->cors_origins[app->cors_count] == NULL)
+			goto cleanup;
+		app->cors_count++;
+	}
+	rc = 0;
+cleanup:
+	free(copy);
+	return rc;
+}
+
+int app_verifier_create(const struct config *cfg, struct auth_verifier **out, char *err,
+                        size_t errlen)
+{
+	char why[512];
+	struct auth_settings s = {
+	        .hs256_secret = cfg->jwt_hs256_secret,
+	        .public_keys_path = cfg->jwt_public_keys,
+	        .issuer = cfg->jwt_issuer,
+	        .audience = cfg->jwt_audience,
+	        .leeway_seconds = cfg->jwt_leeway_seconds,
+	};
+	if (auth_verifier_create(&s, out, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "JWT settings: %s", why);
+	return -1;
+}
+
+static int app_pools(struct app *app, struct app_cache_size cache)
+{
+	const struct config *cfg = &app->cfg;
+	app->pool = db_pool_create(cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms);
+	if (app->pool == NULL)
+		return -1;
+	app->read_pool = app->pool;
+	if (cfg->database_read_url != NULL && cfg->database_read_url[0] != '\0')
+		app->read_pool = db_pool_create(cfg->database_read_url, cfg->db_pool_size,
+		                                cfg->db_timeout_ms);
+	if (app->read_pool == NULL)
+		return -1;
+	/* A replica may lag behind the notices the primary sends, so no cache with one. */
+	if (app->read_pool == app->pool)
+		app->refcache = refcache_create(cfg->database_url, cache.slots, cache.max_bytes);
+	return 0;
+}
+
+struct app *app_create(struct config *cfg, struct app_cache_size cache, char *err, size_t errlen)
+{
+	struct app *app = calloc(1, sizeof(*app));
+	if (app == NULL) {
+		config_free(cfg);
+		memset(cfg, 0, sizeof(*cfg));
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	app->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	if (app_verifier_create(&app->cfg, &app->verifier, err, errlen) != 0)
+		goto fail;
+	if (app_cors_parse(app, app->cfg.cors_origins) != 0 || app_pools(app, cache) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return app;
+fail:
+	app_destroy(app);
+	return NULL;
+}
+
+void app_destroy(struct app *app)
+{
+	if (app == NULL)
+		return;
+	for (size_t i = 0; i < app->cors_count; i++)
+		free(app->cors_origins[i]);
+	free(app->cors_origins);
+	refcache_destroy(app->refcache);
+	if (app->read_pool != app->pool)
+		db_pool_destroy(app->read_pool);
+	db_pool_destroy(app->pool);
+	auth_verifier_destroy(app->verifier);
+	config_free(&app->cfg);
+	free(app);
+}
