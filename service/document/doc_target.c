@@ -156,9 +156,9 @@ static enum doc_cmp comparator(const char *from, const char *num, const char *af
 }
 
 /* Words that make a number a policy parameter (a grant, a rate, a ceiling), not a target. */
-static const char *const policy_words[] = {"给予", "每人", "补助", "补贴", "资助", "奖励",
-                                           "奖补", "费率", "贷款", "贴息", "返还", "标准",
-                                           "减免", "最高", "额度", "按", NULL};
+static const char *const policy_words[] = {"给予", "每人", "补助", "补贴", "资助", "奖励", "奖补",
+                                           "费率", "贷款", "贴息", "返还", "减免", "最高", "额度",
+                                           NULL};
 
 /* Verbs before a Chinese numeral that make it a count (新建一所, 建设两个). */
 static const char *const cn_verbs[] = {"建", "设", "成", "育", "选", "定", "养", "造",
