@@ -54,6 +54,22 @@ static void years(struct build *b)
 	}
 }
 
+/* Every unit name the list writes, for matching its own shortened names. */
+static void list_names(struct build *b)
+{
+	for (size_t i = 0; i < b->reg.m->nmeasures; i++) {
+		const char *lists[] = {b->reg.m->measures[i].lead, b->reg.m->measures[i].related};
+		for (size_t k = 0; k < 2; k++) {
+			char **names;
+			size_t n = lists[k] ? doc_units_split(lists[k], &names) : 0;
+			for (size_t j = 0; j < n; j++)
+				json_object_set_new(b->reg.names, names[j], json_true());
+			if (lists[k] != NULL)
+				doc_units_free(names, n);
+		}
+	}
+}
+
 static json_t *plan_object(struct build *b, const struct doc_options *o)
 {
 	struct doc_model *m = b->reg.m;
@@ -83,17 +99,25 @@ static json_t *plan_object(struct build *b, const struct doc_options *o)
 	                 "assumptions", as);
 }
 
-/* Tasks that have measures, numbered 1..n; codes[i] for model task i ("" when dropped). */
+/* Tasks that have measures; numbered by their labels when those rise (（一）（三）…), else
+ * 1..n; codes[i] for model task i ("" when dropped). */
 static json_t *tasks_array(struct build *b, char (*codes)[80])
 {
 	json_t *a = json_array();
-	int n = 0;
+	int n = 0, last = 0, rising = 1;
+	for (size_t i = 0; i < b->reg.m->ntasks; i++) {
+		struct doc_task *t = &b->reg.m->tasks[i];
+		if (t->measures > 0 && (t->label == NULL || t->number <= last))
+			rising = 0;
+		last = t->measures > 0 ? t->number : last;
+	}
 	for (size_t i = 0; i < b->reg.m->ntasks; i++) {
 		struct doc_task *t = &b->reg.m->tasks[i];
 		codes[i][0] = '\0';
 		if (t->measures == 0)
 			continue;
-		snprintf(codes[i], 80, "%s-t%d", b->prefix, ++n);
+		n = rising ? t->number : n + 1;
+		snprintf(codes[i], 80, "%s-t%d", b->prefix, n);
 		json_array_append_new(a, json_pack("{s:s, s:i, s:s?, s:s}", "code", codes[i],
 		                                   "number", n, "label", t->label, "title", t->title));
 	}
@@ -277,6 +301,7 @@ enum doc_error doc_plan_build(struct doc_model *m, const struct doc_options *o, 
 		return DOC_NOMEM;
 	}
 	years(&b);
+	list_names(&b);
 	json_t *plan = plan_object(&b, o);
 	char(*codes)[80] = calloc(m->ntasks + 1, sizeof(*codes));
 	json_t *tasks = codes ? tasks_array(&b, codes) : NULL;

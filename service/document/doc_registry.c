@@ -10,7 +10,8 @@ enum doc_error doc_registry_init(struct doc_registry *r, const struct doc_option
 	memset(r, 0, sizeof(*r));
 	r->o = o, r->m = m;
 	r->units = json_array(), r->by_name = json_object(), r->index = json_object();
-	return r->units && r->by_name && r->index ? DOC_OK : DOC_NOMEM;
+	r->names = json_object();
+	return r->units && r->by_name && r->index && r->names ? DOC_OK : DOC_NOMEM;
 }
 
 void doc_registry_free(struct doc_registry *r)
@@ -18,6 +19,7 @@ void doc_registry_free(struct doc_registry *r)
 	json_decref(r->units);
 	json_decref(r->by_name);
 	json_decref(r->index);
+	json_decref(r->names);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -88,6 +90,41 @@ static const char *new_unit(struct doc_registry *r, const char *name, const char
 	return u ? json_string_value(json_object_get(u, "code")) : NULL;
 }
 
+/* 1 when exactly one longer name the list writes begins with name (市商务 → 市商务局). */
+static long longer_name(struct doc_registry *r, const char *name)
+{
+	size_t n = 0, len = strlen(name);
+	const char *key;
+	json_t *v;
+	json_object_foreach(r->names, key, v)
+	{
+		if (len >= 6 && strlen(key) > len && strncmp(key, name, len) == 0)
+			n++;
+	}
+	return n == 1 ? 1 : -1;
+}
+
+static const char *truncated_in_list(struct doc_registry *r, const char *name,
+                                     const char *pointer)
+{
+	size_t len = strlen(name);
+	const char *key, *full = NULL;
+	json_t *v;
+	json_object_foreach(r->names, key, v)
+	{
+		if (strlen(key) > len && strncmp(key, name, len) == 0)
+			full = key;
+	}
+	char reason[256];
+	snprintf(reason, sizeof(reason), "a shortened name, matched to %s named elsewhere in the "
+	                                 "list", full);
+	doc_model_review(r->m, pointer, reason, name);
+	const char *code = doc_registry_unit(r, full, pointer);
+	if (code != NULL)
+		json_object_set_new(r->by_name, name, json_string(code));
+	return code;
+}
+
 const char *doc_registry_unit(struct doc_registry *r, const char *name, const char *pointer)
 {
 	json_t *c = json_object_get(r->by_name, name);
@@ -108,6 +145,8 @@ const char *doc_registry_unit(struct doc_registry *r, const char *name, const ch
 			         r->o->units[k].name);
 			doc_model_review(r->m, pointer, reason, name);
 		}
+	} else if ((k = longer_name(r, name)) >= 0) {
+		return truncated_in_list(r, name, pointer);
 	} else {
 		code = new_unit(r, name, pointer);
 	}

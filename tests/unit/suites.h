@@ -17,5 +17,6 @@ Suite *json_stream_suite(void);
 Suite *progress_input_suite(void);
 Suite *report_suite(void);
 Suite *reference_input_suite(void);
+Suite *document_seed_suite(void);
 
 #endif
