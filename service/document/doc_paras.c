@@ -161,8 +161,7 @@ static enum doc_error add_task(struct plist *s, const char *p, int num, size_t m
 	char *title = strndup(p + mlen + rest, tl);
 	if (title == NULL)
 		return DOC_NOMEM;
-	(void)num;
-	enum doc_error e = doc_model_task(s->m, (int)s->m->ntasks + 1, label, title, &s->task);
+	enum doc_error e = doc_model_task(s->m, num, label, title, &s->task);
 	free(title);
 	s->measure = SIZE_MAX;
 	return e;

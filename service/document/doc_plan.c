@@ -132,19 +132,21 @@ static int has_code(json_t *a, const char *code)
 	return 0;
 }
 
-/* Adds the units of a list to lead (the first when first_leads) and related. */
-static void assign(struct build *b, size_t mi, const char *text, int first_leads, json_t *lead,
-                   json_t *related, json_t *other)
+/* How a unit list is assigned. */
+enum assign_as { AS_LEAD, AS_FIRST_LEADS, AS_RELATED };
+
+/* Adds the units of a list to lead or related, each unit once per measure. */
+static void assign(struct build *b, size_t mi, const char *text, enum assign_as as,
+                   json_t *lead, json_t *related)
 {
 	char **names, p[64];
 	size_t n = doc_units_split(text, &names);
 	for (size_t i = 0; i < n; i++) {
-		snprintf(p, sizeof(p), "/measures/%zu/%s", mi,
-		         (first_leads ? i == 0 : lead != NULL) ? "lead" : "related");
+		int to_lead = as == AS_LEAD || (as == AS_FIRST_LEADS && i == 0);
+		snprintf(p, sizeof(p), "/measures/%zu/%s", mi, to_lead ? "lead" : "related");
 		const char *code = doc_registry_unit(&b->reg, names[i], p);
-		json_t *to = first_leads ? (i == 0 ? lead : related) : (lead ? lead : related);
-		if (code != NULL && !has_code(to, code) && !has_code(other, code))
-			json_array_append_new(to, json_string(code));
+		if (code != NULL && !has_code(lead, code) && !has_code(related, code))
+			json_array_append_new(to_lead ? lead : related, json_string(code));
 	}
 	doc_units_free(names, n);
 }
@@ -154,9 +156,9 @@ static void assignments(struct build *b, size_t mi, json_t *measure)
 	struct doc_measure *x = &b->reg.m->measures[mi];
 	json_t *lead = json_array(), *related = json_array();
 	if (x->lead != NULL)
-		assign(b, mi, x->lead, x->first_leads, lead, related, related);
+		assign(b, mi, x->lead, x->first_leads ? AS_FIRST_LEADS : AS_LEAD, lead, related);
 	if (x->related != NULL)
-		assign(b, mi, x->related, 0, NULL, related, lead);
+		assign(b, mi, x->related, AS_RELATED, lead, related);
 	if (json_array_size(lead) == 0) {
 		char p[64];
 		snprintf(p, sizeof(p), "/measures/%zu/lead", mi);

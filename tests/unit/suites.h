@@ -18,5 +18,6 @@ Suite *progress_input_suite(void);
 Suite *report_suite(void);
 Suite *reference_input_suite(void);
 Suite *document_seed_suite(void);
+Suite *document_shared_suite(void);
 
 #endif
