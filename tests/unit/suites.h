@@ -19,5 +19,7 @@ Suite *report_suite(void);
 Suite *reference_input_suite(void);
 Suite *document_seed_suite(void);
 Suite *document_shared_suite(void);
+Suite *document_target_suite(void);
+Suite *document_units_suite(void);
 
 #endif
