@@ -7,13 +7,13 @@
 /* Why a file could not be read as a responsibility list. */
 enum doc_error {
 	DOC_OK = 0,
-	DOC_EMPTY,       /* no bytes, or nothing but white space */
-	DOC_ENCODING,    /* text that is neither UTF-8 nor GB18030 */
-	DOC_FORMAT,      /* a zip that is not a Word or Excel file, or a binary */
-	DOC_ENCRYPTED,   /* a password-protected Office file or zip entry */
-	DOC_TOO_LARGE,   /* over a size limit, or a zip bomb */
-	DOC_BAD_XML,     /* the Office XML inside is broken */
-	DOC_NOT_A_LIST,  /* readable, but no table or numbered list of measures */
+	DOC_EMPTY,      /* no bytes, or nothing but white space */
+	DOC_ENCODING,   /* text that is neither UTF-8 nor GB18030 */
+	DOC_FORMAT,     /* a zip that is not a Word or Excel file, or a binary */
+	DOC_ENCRYPTED,  /* a password-protected Office file or zip entry */
+	DOC_TOO_LARGE,  /* over a size limit, or a zip bomb */
+	DOC_BAD_XML,    /* the Office XML inside is broken */
+	DOC_NOT_A_LIST, /* readable, but no table or numbered list of measures */
 	DOC_NOMEM
 };
 
@@ -22,13 +22,13 @@ const char *doc_error_message(enum doc_error e);
 
 /* Limits every reader keeps to, so that memory stays bounded whatever the input. */
 enum {
-	DOC_MAX_INPUT = 32 * 1024 * 1024,     /* bytes of the file itself */
-	DOC_MAX_ENTRY = 64 * 1024 * 1024,     /* expanded bytes of one zip entry */
-	DOC_MAX_RATIO = 200,                  /* expanded / compressed bytes of one entry */
-	DOC_MAX_TEXT = 64 * 1024 * 1024,      /* bytes of text held in one doc_body */
-	DOC_MAX_CELLS = 64,                   /* cells in one table row */
-	DOC_MAX_ROWS = 100000,                /* table rows */
-	DOC_MAX_PARAS = 200000                /* paragraphs */
+	DOC_MAX_INPUT = 32 * 1024 * 1024, /* bytes of the file itself */
+	DOC_MAX_ENTRY = 64 * 1024 * 1024, /* expanded bytes of one zip entry */
+	DOC_MAX_RATIO = 200,              /* expanded / compressed bytes of one entry */
+	DOC_MAX_TEXT = 64 * 1024 * 1024,  /* bytes of text held in one doc_body */
+	DOC_MAX_CELLS = 64,               /* cells in one table row */
+	DOC_MAX_ROWS = 100000,            /* table rows */
+	DOC_MAX_PARAS = 200000            /* paragraphs */
 };
 
 /* A table row: cells[i] is owned text (UTF-8, paragraphs joined by '\n'), "" for an empty

@@ -41,7 +41,7 @@ int doc_xml_is(xmlTextReaderPtr r, const char *local, int end)
 /* Where the reader is inside document.xml. */
 struct docx_state {
 	struct doc_body *b;
-	int tbl_depth;         /* nested tables are read as text of the outer cell */
+	int tbl_depth; /* nested tables are read as text of the outer cell */
 	char *cells[DOC_MAX_CELLS];
 	size_t ncells;
 	struct doc_buf cell, para;

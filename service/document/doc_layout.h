@@ -47,9 +47,8 @@ void doc_model_review(struct doc_model *m, const char *pointer, const char *reas
                       const char *text);
 
 /* Adds a task / a measure (copying the strings); the new one's index in *index. */
-enum doc_error doc_model_task(struct doc_model *m, int number, const char *label,
-                              const char *title, size_t *index)
-        __attribute__((warn_unused_result));
+enum doc_error doc_model_task(struct doc_model *m, int number, const char *label, const char *title,
+                              size_t *index) __attribute__((warn_unused_result));
 enum doc_error doc_model_measure(struct doc_model *m, int number, size_t task, const char *title,
                                  size_t *index) __attribute__((warn_unused_result));
 /* Appends a copy of len bytes at text as the next item of measure i. */

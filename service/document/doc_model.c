@@ -39,8 +39,8 @@ void doc_model_free(struct doc_model *m)
 void doc_model_review(struct doc_model *m, const char *pointer, const char *reason,
                       const char *text)
 {
-	json_array_append_new(m->review, json_pack("{s:s, s:s, s:s?}", "pointer", pointer,
-	                                           "reason", reason, "source_text", text));
+	json_array_append_new(m->review, json_pack("{s:s, s:s, s:s?}", "pointer", pointer, "reason",
+	                                           reason, "source_text", text));
 }
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -57,8 +57,8 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-enum doc_error doc_model_task(struct doc_model *m, int number, const char *label,
-                              const char *title, size_t *index)
+enum doc_error doc_model_task(struct doc_model *m, int number, const char *label, const char *title,
+                              size_t *index)
 {
 	if (grow((void **)&m->tasks, &m->tasks_cap, m->ntasks, sizeof(*m->tasks)) != 0)
 		return DOC_NOMEM;

@@ -60,7 +60,8 @@ static enum doc_error bracket_units(struct doc_measure *x, const char *c, size_t
 		char *l = s + strlen(lead), *r = strstr(s, co);
 		l += strncmp(l, "：", 3) == 0 ? 3 : (*l == ':');
 		size_t ll = r ? (size_t)(r - l) : strlen(l);
-		while (ll >= 3 && (strncmp(l + ll - 3, "，", 3) == 0 || strncmp(l + ll - 3, "；", 3) == 0))
+		while (ll >= 3 &&
+		       (strncmp(l + ll - 3, "，", 3) == 0 || strncmp(l + ll - 3, "；", 3) == 0))
 			ll -= 3;
 		e = append(&x->lead, l, ll);
 		if (e == DOC_OK && r != NULL) {
@@ -170,10 +171,11 @@ static enum doc_error add_task(struct plist *s, const char *p, int num, size_t m
 static enum doc_error add_measure(struct plist *s, const char *p, int num, size_t mlen)
 {
 	if (s->task == SIZE_MAX) {
-		enum doc_error e = doc_model_task(s->m, 1, NULL, s->m->title ? s->m->title : "",
-		                                  &s->task);
+		enum doc_error e =
+		        doc_model_task(s->m, 1, NULL, s->m->title ? s->m->title : "", &s->task);
 		doc_model_review(s->m, "/tasks/0",
-		                 "no headings above the measures: one task for the whole plan", NULL);
+		                 "no headings above the measures: one task for the whole plan",
+		                 NULL);
 		if (e != DOC_OK)
 			return e;
 	}
@@ -226,8 +228,7 @@ static char *paras_title(const struct doc_body *b)
 		int k;
 		size_t ml;
 		if (strstr(p, "〔") || strstr(p, "，") || doc_layout_marker(p, &k, &ml) > 0 ||
-		    (i > 0 && strlen(p) > 90) ||
-		    doc_buf_add(&t, NULL, p, strlen(p)) != DOC_OK)
+		    (i > 0 && strlen(p) > 90) || doc_buf_add(&t, NULL, p, strlen(p)) != DOC_OK)
 			break;
 	}
 	return t.len ? doc_buf_take(&t) : (doc_buf_free(&t), NULL);
@@ -235,8 +236,8 @@ static char *paras_title(const struct doc_body *b)
 
 enum doc_error doc_layout_paras(const struct doc_body *b, struct doc_model *m)
 {
-	struct plist s = {.m = m, .measure_kind = measure_kind(b), .task = SIZE_MAX,
-	                  .measure = SIZE_MAX};
+	struct plist s = {
+	        .m = m, .measure_kind = measure_kind(b), .task = SIZE_MAX, .measure = SIZE_MAX};
 	if (s.measure_kind < 0)
 		return DOC_NOT_A_LIST;
 	m->title = paras_title(b);
@@ -255,7 +256,8 @@ enum doc_error doc_layout_paras(const struct doc_body *b, struct doc_model *m)
 	}
 	for (size_t i = 0; e == DOC_OK && i < m->nmeasures; i++)
 		if (m->measures[i].nitems == 0)
-			e = doc_model_item(m, i, m->measures[i].title, strlen(m->measures[i].title));
+			e = doc_model_item(m, i, m->measures[i].title,
+			                   strlen(m->measures[i].title));
 	if (e == DOC_OK && m->nmeasures == 0)
 		e = DOC_NOT_A_LIST;
 	return e;

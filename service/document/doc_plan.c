@@ -88,11 +88,13 @@ static json_t *plan_object(struct build *b, const struct doc_options *o)
 	snprintf(b->start, sizeof(b->start), "%04d-01-01", y);
 	json_t *as = json_pack(
 	        "[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]", "field", "start_date", "note",
-	        "Assumed because the source document is silent; the year before its first deadline.",
+	        "Assumed because the source document is silent; the year before its first "
+	        "deadline.",
 	        "field", "cadence", "note",
-	        "Assumed because the source document is silent; quarterly reporting chosen.", "field",
-	        "report_due_days", "note",
-	        "Assumed because the source document is silent; reports due 15 days after a period.");
+	        "Assumed because the source document is silent; quarterly reporting chosen.",
+	        "field", "report_due_days", "note",
+	        "Assumed because the source document is silent; reports due 15 days after a "
+	        "period.");
 	doc_model_review(m, "/plan/start_date", "assumed: the document gives no start date", NULL);
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "code", b->prefix, "title", title,
 	                 "start_date", b->start, "cadence", "quarter", "report_due_days", 15,
@@ -118,8 +120,9 @@ static json_t *tasks_array(struct build *b, char (*codes)[80])
 			continue;
 		n = rising ? t->number : n + 1;
 		snprintf(codes[i], 80, "%s-t%d", b->prefix, n);
-		json_array_append_new(a, json_pack("{s:s, s:i, s:s?, s:s}", "code", codes[i],
-		                                   "number", n, "label", t->label, "title", t->title));
+		json_array_append_new(a,
+		                      json_pack("{s:s, s:i, s:s?, s:s}", "code", codes[i], "number",
+		                                n, "label", t->label, "title", t->title));
 	}
 	return a;
 }
@@ -136,8 +139,8 @@ static int has_code(json_t *a, const char *code)
 enum assign_as { AS_LEAD, AS_FIRST_LEADS, AS_RELATED };
 
 /* Adds the units of a list to lead or related, each unit once per measure. */
-static void assign(struct build *b, size_t mi, const char *text, enum assign_as as,
-                   json_t *lead, json_t *related)
+static void assign(struct build *b, size_t mi, const char *text, enum assign_as as, json_t *lead,
+                   json_t *related)
 {
 	char **names, p[64];
 	size_t n = doc_units_split(text, &names);
@@ -202,14 +205,14 @@ static json_t *target_object(struct build *b, size_t mi, size_t item, const stru
 	int pct = strcmp(t->uom, "%") == 0 || strcmp(t->uom, "％") == 0;
 	const char *kind = t->milestone ? "milestone" : (pct ? "percentage" : "quantity");
 	json_t *o = json_pack("{s:s, s:i, s:s%, s:s, s:s, s:f}", "code", code, "item",
-	                      (int)item + 1, "metric", text + t->phrase, t->phrase_len, "kind", kind,
-	                      "comparator", comparator_name(t->cmp), "value", t->value);
+	                      (int)item + 1, "metric", text + t->phrase, t->phrase_len, "kind",
+	                      kind, "comparator", comparator_name(t->cmp), "value", t->value);
 	json_object_set_new(o, "unit_of_measure",
 	                    t->milestone ? json_null() : json_string(pct ? "%" : t->uom));
 	json_object_set_new(o, "deadline", t->deadline[0] ? json_string(t->deadline) : json_null());
 	static const char *const recur[] = {NULL, "annual", "biennial"};
-	json_object_set_new(o, "recurrence", recur[t->recur] ? json_string(recur[t->recur])
-	                                                     : json_null());
+	json_object_set_new(o, "recurrence",
+	                    recur[t->recur] ? json_string(recur[t->recur]) : json_null());
 	json_object_set_new(o, "recurrence_start",
 	                    t->recur != DOC_RECUR_NONE ? json_string(b->start) : json_null());
 	const char *acc = accountable(b, text, t);
@@ -226,13 +229,14 @@ static void target_review(struct build *b, const char *p, struct doc_target *t, 
 	char phrase[1024];
 	snprintf(phrase, sizeof(phrase), "%.*s", (int)t->phrase_len, text + t->phrase);
 	if (t->milestone)
-		doc_model_review(b->reg.m, p, "a milestone read from the wording (value 1)", phrase);
+		doc_model_review(b->reg.m, p, "a milestone read from the wording (value 1)",
+		                 phrase);
 	if (!t->deadline[0] && t->recur == DOC_RECUR_NONE) {
 		char reason[128];
 		int y = b->last_year ? b->last_year : atoi(b->start);
 		snprintf(t->deadline, sizeof(t->deadline), "%04d-12-31", y);
-		snprintf(reason, sizeof(reason), "no date in the text: the plan's horizon %s assumed",
-		         t->deadline);
+		snprintf(reason, sizeof(reason),
+		         "no date in the text: the plan's horizon %s assumed", t->deadline);
 		doc_model_review(b->reg.m, p, reason, phrase);
 		b->assumed++;
 	}
@@ -251,9 +255,10 @@ static json_t *targets_array(struct build *b, size_t mi)
 		for (size_t k = 0; k < n; k++) {
 			snprintf(p, sizeof(p), "/measures/%zu/items/%zu", mi, j);
 			if (t[k].policy) {
-				doc_model_review(b->reg.m, p,
-				                 "a number read as a policy parameter, not a target",
-				                 x->items[j]);
+				doc_model_review(
+				        b->reg.m, p,
+				        "a number read as a policy parameter, not a target",
+				        x->items[j]);
 				continue;
 			}
 			snprintf(p, sizeof(p), "/measures/%zu/targets/%zu", mi, json_array_size(a));
@@ -283,11 +288,11 @@ static json_t *measure_object(struct build *b, size_t mi, const char *task, json
 	snprintf(code, sizeof(code), "%s-m%02d", b->prefix, x->number);
 	json_t *items = json_array();
 	for (size_t j = 0; j < x->nitems; j++)
-		json_array_append_new(items,
-		                      json_pack("{s:i, s:s}", "number", (int)j + 1, "text", x->items[j]));
+		json_array_append_new(
+		        items, json_pack("{s:i, s:s}", "number", (int)j + 1, "text", x->items[j]));
 	b->items += (long)x->nitems;
-	json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:o}", "code", code, "number", x->number, "task",
-	                      task, "title", x->title, "items", items);
+	json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:o}", "code", code, "number", x->number,
+	                      "task", task, "title", x->title, "items", items);
 	assignments(b, mi, o);
 	json_object_set_new(o, "targets", targets_array(b, mi));
 	return o;

@@ -29,7 +29,7 @@ struct doc_registry {
 	json_t *units;   /* the document's units array (owned) */
 	json_t *by_name; /* name as written → code (owned) */
 	json_t *index;   /* code → position in units (owned) */
-	json_t *names;   /* every unit name the list writes, so 市商务 finds 市商务局 (owned) */
+	json_t *names; /* every unit name the list writes, so 市商务 finds 市商务局 (owned) */
 	long matched, created;
 };
 

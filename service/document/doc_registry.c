@@ -42,8 +42,9 @@ static json_t *unit_put(struct doc_registry *r, const char *code, const char *na
 	u = json_pack("{s:s, s:s, s:s}", "code", code, "name", name, "kind", kind);
 	if (u != NULL && !in_source) {
 		json_object_set_new(u, "in_source", json_false());
-		json_object_set_new(u, "note", json_string("member of a group named in the list, "
-		                                           "not named in the list itself"));
+		json_object_set_new(u, "note",
+		                    json_string("member of a group named in the list, "
+		                                "not named in the list itself"));
 	}
 	json_object_set_new(r->index, code, json_integer((json_int_t)json_array_size(r->units)));
 	json_array_append_new(r->units, u);
@@ -84,7 +85,8 @@ static const char *new_unit(struct doc_registry *r, const char *name, const char
 		                 name);
 		kind = "organisation";
 	} else {
-		doc_model_review(r->m, pointer, "a unit not known before: new code generated", name);
+		doc_model_review(r->m, pointer, "a unit not known before: new code generated",
+		                 name);
 	}
 	json_t *u = unit_put(r, code, name, kind, 1);
 	return u ? json_string_value(json_object_get(u, "code")) : NULL;
@@ -104,8 +106,7 @@ static long longer_name(struct doc_registry *r, const char *name)
 	return n == 1 ? 1 : -1;
 }
 
-static const char *truncated_in_list(struct doc_registry *r, const char *name,
-                                     const char *pointer)
+static const char *truncated_in_list(struct doc_registry *r, const char *name, const char *pointer)
 {
 	size_t len = strlen(name);
 	const char *key, *full = NULL;
@@ -116,8 +117,10 @@ static const char *truncated_in_list(struct doc_registry *r, const char *name,
 			full = key;
 	}
 	char reason[256];
-	snprintf(reason, sizeof(reason), "a shortened name, matched to %s named elsewhere in the "
-	                                 "list", full);
+	snprintf(reason, sizeof(reason),
+	         "a shortened name, matched to %s named elsewhere in the "
+	         "list",
+	         full);
 	doc_model_review(r->m, pointer, reason, name);
 	const char *code = doc_registry_unit(r, full, pointer);
 	if (code != NULL)

@@ -11,12 +11,12 @@ enum doc_col doc_layout_column(const char *h)
 	static const struct {
 		const char *word;
 		enum doc_col col;
-	} words[] = {{"序号", DOC_COL_NUMBER},     {"编号", DOC_COL_NUMBER},
-	             {"牵头", DOC_COL_LEAD},       {"配合", DOC_COL_RELATED},
-	             {"协办", DOC_COL_RELATED},    {"相关责任", DOC_COL_RELATED},
-	             {"责任单位", DOC_COL_RELATED}, {"时限", DOC_COL_DEADLINE},
+	} words[] = {{"序号", DOC_COL_NUMBER},       {"编号", DOC_COL_NUMBER},
+	             {"牵头", DOC_COL_LEAD},         {"配合", DOC_COL_RELATED},
+	             {"协办", DOC_COL_RELATED},      {"相关责任", DOC_COL_RELATED},
+	             {"责任单位", DOC_COL_RELATED},  {"时限", DOC_COL_DEADLINE},
 	             {"完成时间", DOC_COL_DEADLINE}, {"内容", DOC_COL_CONTENT},
-	             {"措施", DOC_COL_MEASURE},    {"举措", DOC_COL_MEASURE},
+	             {"措施", DOC_COL_MEASURE},      {"举措", DOC_COL_MEASURE},
 	             {"任务", DOC_COL_TASK}};
 	if (h == NULL || strlen(h) > 40)
 		return DOC_COL_COUNT;
@@ -59,9 +59,9 @@ static const char *cell(const struct doc_row *r, const struct columns *c, enum d
 struct table {
 	struct doc_model *m;
 	struct columns c;
-	size_t task;       /* current task index, or SIZE_MAX before the first */
-	char *pending;     /* a heading on a row of its own, not yet used */
-	size_t last;       /* last measure index, or SIZE_MAX */
+	size_t task;   /* current task index, or SIZE_MAX before the first */
+	char *pending; /* a heading on a row of its own, not yet used */
+	size_t last;   /* last measure index, or SIZE_MAX */
 };
 
 static size_t skip_space(const char *s)
@@ -162,8 +162,8 @@ static enum doc_error measure_row(struct table *t, const struct doc_row *r, size
 	if (mt == NULL && content_col && t->c.at[DOC_COL_MEASURE] >= 0 && t->last != SIZE_MAX)
 		return add_items(t->m, t->last, ct); /* a measure continued across a page */
 	if (t->task == SIZE_MAX) {
-		enum doc_error e = doc_model_task(t->m, 1, NULL, t->m->title ? t->m->title : "",
-		                                  &t->task);
+		enum doc_error e =
+		        doc_model_task(t->m, 1, NULL, t->m->title ? t->m->title : "", &t->task);
 		doc_model_review(t->m, "/tasks/0", "no task column: one task for the whole plan",
 		                 NULL);
 		if (e != DOC_OK)
@@ -187,7 +187,8 @@ static enum doc_error measure_row(struct table *t, const struct doc_row *r, size
 	if (e == DOC_OK && t->m->measures[mi].nitems == 0) {
 		char ptr[64];
 		snprintf(ptr, sizeof(ptr), "/measures/%zu/items", mi);
-		doc_model_review(t->m, ptr, "a measure without content: its title is its item", src);
+		doc_model_review(t->m, ptr, "a measure without content: its title is its item",
+		                 src);
 		e = doc_model_item(t->m, mi, t->m->measures[mi].title,
 		                   strlen(t->m->measures[mi].title));
 	}
@@ -217,8 +218,8 @@ static enum doc_error table_row(struct table *t, const struct doc_row *r, size_t
 		task = r->cells[0]; /* a heading row narrower than the table */
 	if (filled(r, &only) == 1 && task != NULL) {
 		if (t->pending != NULL)
-			doc_model_review(t->m, "/tasks", "a heading row without measures was ignored",
-			                 t->pending);
+			doc_model_review(t->m, "/tasks",
+			                 "a heading row without measures was ignored", t->pending);
 		free(t->pending);
 		t->pending = strdup(task + skip_space(task));
 		return t->pending ? DOC_OK : DOC_NOMEM;
@@ -226,9 +227,10 @@ static enum doc_error table_row(struct table *t, const struct doc_row *r, size_t
 	enum doc_error e = DOC_OK;
 	if (task != NULL || t->pending != NULL) {
 		if (task != NULL && t->pending != NULL)
-			doc_model_review(t->m, "/tasks",
-			                 "a stray heading was ignored: the next row names its own task",
-			                 t->pending);
+			doc_model_review(
+			        t->m, "/tasks",
+			        "a stray heading was ignored: the next row names its own task",
+			        t->pending);
 		e = use_task(t, task ? task + skip_space(task) : t->pending);
 		free(t->pending);
 		t->pending = NULL;

@@ -119,16 +119,17 @@ enum doc_recur doc_recurrence_parse(const char *s, size_t len)
 	return find(s, s + len, "每年") ? DOC_RECUR_ANNUAL : DOC_RECUR_NONE;
 }
 
-static const char *const measure_words[] = {"人次", "%", "％", "人", "所", "家", "个", "名",
-                                            "项", "场", "次", "亩", "元", "台", "套", "座",
-                                            "支", "条", NULL};
+static const char *const measure_words[] = {"人次", "%",  "％", "人", "所", "家", "个",
+                                            "名",   "项", "场", "次", "亩", "元", "台",
+                                            "套",   "座", "支", "条", NULL};
 
 /* The measure word at p, or NULL; 一次性 and the like are not counts. */
 static const char *measure_word(const char *p, const char *end)
 {
 	for (size_t i = 0; measure_words[i] != NULL; i++)
 		if (at(p, end, measure_words[i]))
-			return at(p + strlen(measure_words[i]), end, "性") ? NULL : measure_words[i];
+			return at(p + strlen(measure_words[i]), end, "性") ? NULL
+			                                                   : measure_words[i];
 	return NULL;
 }
 
@@ -156,13 +157,13 @@ static enum doc_cmp comparator(const char *from, const char *num, const char *af
 }
 
 /* Words that make a number a policy parameter (a grant, a rate, a ceiling), not a target. */
-static const char *const policy_words[] = {"给予", "每人", "补助", "补贴", "资助", "奖励", "奖补",
-                                           "费率", "贷款", "贴息", "返还", "减免", "最高", "额度",
-                                           NULL};
+static const char *const policy_words[] = {"给予", "每人", "补助", "补贴", "资助",
+                                           "奖励", "奖补", "费率", "贷款", "贴息",
+                                           "返还", "减免", "最高", "额度", NULL};
 
 /* Verbs before a Chinese numeral that make it a count (新建一所, 建设两个). */
-static const char *const cn_verbs[] = {"建", "设", "成", "育", "选", "定", "养", "造",
-                                       "展", "拔", "立", "达", "到", "于", "过", "引进", NULL};
+static const char *const cn_verbs[] = {"建", "设", "成", "育", "选", "定", "养",   "造", "展",
+                                       "拔", "立", "达", "到", "于", "过", "引进", NULL};
 
 static int any_word(const char *s, const char *end, const char *const *words)
 {
@@ -322,9 +323,14 @@ static void clause(struct scan *s)
 size_t doc_targets_find(const char *text, const char *deadline, enum doc_recur recur,
                         struct doc_target *out, size_t max)
 {
-	struct scan s = {.text = text, .sentence = text, .segment = text, .clause = text,
+	struct scan s = {.text = text,
+	                 .sentence = text,
+	                 .segment = text,
+	                 .clause = text,
 	                 .fallback_deadline = deadline && deadline[0] ? deadline : NULL,
-	                 .fallback_recur = recur, .out = out, .max = max};
+	                 .fallback_recur = recur,
+	                 .out = out,
+	                 .max = max};
 	const char *end = text + strlen(text);
 	for (const char *p = text; p <= end;) {
 		int sentence = p == end || is_sentence_end(p, end);

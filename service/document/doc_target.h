@@ -10,16 +10,16 @@ enum doc_recur { DOC_RECUR_NONE, DOC_RECUR_ANNUAL, DOC_RECUR_BIENNIAL };
 /* One target as read; positions are byte offsets into the text it was found in. */
 struct doc_target {
 	double value;
-	char uom[16];      /* measure word as written (人次, 所, %), "" for a milestone */
-	enum doc_cmp cmp;  /* 以上 不少于 不低于 达到 达 → gte, 超过 → gt, 以内 不超过 → lte */
+	char uom[16]; /* measure word as written (人次, 所, %), "" for a milestone */
+	enum doc_cmp cmp; /* 以上 不少于 不低于 达到 达 → gte, 超过 → gt, 以内 不超过 → lte */
 	int cmp_written;   /* the comparator is in the text, not the default gte */
 	char deadline[11]; /* YYYY-MM-DD, "" when the text gives none */
 	enum doc_recur recur;
-	int milestone;     /* a thing to be done by a date, value 1, no measure word */
-	int sum;           /* what is done in a period adds up (人次, 培训, 带动); else a level */
-	int policy;        /* a policy parameter (a grant, a rate): reported, not a target */
+	int milestone; /* a thing to be done by a date, value 1, no measure word */
+	int sum;       /* what is done in a period adds up (人次, 培训, 带动); else a level */
+	int policy;    /* a policy parameter (a grant, a rate): reported, not a target */
 	size_t phrase, phrase_len; /* source phrase: the clause it stands in */
-	size_t segment;    /* start of its ；-part, where an accountable unit would be named */
+	size_t segment; /* start of its ；-part, where an accountable unit would be named */
 };
 
 /* Finds the targets in text (NUL-terminated), at most max into out; returns how many. A

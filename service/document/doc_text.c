@@ -102,8 +102,8 @@ struct text_row {
 	size_t width; /* cells in the first (header) row; 0 until it is known */
 };
 
-static enum doc_error cell_append(struct doc_body *b, struct text_row *r, const char *s,
-                                  size_t len, int new_cell)
+static enum doc_error cell_append(struct doc_body *b, struct text_row *r, const char *s, size_t len,
+                                  int new_cell)
 {
 	enum doc_error e = doc_body_charge(b, len + 1);
 	if (e != DOC_OK)
@@ -142,8 +142,7 @@ static enum doc_error row_flush(struct doc_body *b, struct text_row *r)
 }
 
 /* One line of the table part: tabs start cells, text without one continues a cell. */
-static enum doc_error table_line(struct doc_body *b, struct text_row *r, const char *s,
-                                 size_t len)
+static enum doc_error table_line(struct doc_body *b, struct text_row *r, const char *s, size_t len)
 {
 	if (all_space(s, len) && memchr(s, '\t', len) == NULL) {
 		if (r->n == 1 || (r->width != 0 && r->n >= r->width) || r->width == 0)
@@ -153,7 +152,9 @@ static enum doc_error table_line(struct doc_body *b, struct text_row *r, const c
 	const char *end = s + len;
 	const char *tab = memchr(s, '\t', len);
 	enum doc_error e = DOC_OK;
-	if (tab != s) /* text before the first tab continues the cell before */
+	if (tab != NULL && tab != s) /* a row on one line, as copied from a spreadsheet */
+		e = row_flush(b, r);
+	if (e == DOC_OK && tab != s) /* text before the first tab continues the cell before */
 		e = cell_append(b, r, s, (size_t)((tab ? tab : end) - s), 0);
 	while (e == DOC_OK && tab != NULL) {
 		const char *start = tab + 1;

@@ -18,7 +18,8 @@ enum doc_error doc_text_decode(const char *bytes, size_t len, char **out, size_t
 /* Reads decoded text into b. Lines before the first that holds a tab are paragraphs; from
  * there on a tab starts a table cell, an untabbed line continues the cell before it (or
  * starts a new row's first cell), and a blank line ends a row that is complete (as many
- * cells as the first row) or holds a single cell. Text without tabs is all paragraphs. */
+ * cells as the first row) or holds a single cell; a line with tabs that does not open with one
+ * is a row of its own (as copied from a spreadsheet). Text without tabs is all paragraphs. */
 enum doc_error doc_text_read(const char *text, size_t len, struct doc_body *b)
         __attribute__((warn_unused_result));
 

@@ -18,8 +18,8 @@ static int ends(const char *s, size_t len, const char *suffix)
 }
 
 /* Endings that make a name a unit rather than a place or a fragment. */
-static const char *const unit_endings[] = {"局", "委", "部", "办", "府", "院", "校", "会", "社",
-                                           "联", "处", "署", "行", "厅", "室", "位", "团", "中心",
+static const char *const unit_endings[] = {"局", "委", "部", "办", "府", "院",   "校", "会", "社",
+                                           "联", "处", "署", "行", "厅", "室",   "位", "团", "中心",
                                            "组", "所", "站", "馆", "队", "总局", "署", NULL};
 
 static int has_unit_ending(const char *s, size_t len)
@@ -34,8 +34,8 @@ static int has_unit_ending(const char *s, size_t len)
 static size_t separator(const char *s, int *enum_sep)
 {
 	static const char *const list[] = {"、", NULL};
-	static const char *const other[] = {"，", "；", ",", ";", " ", "\n", "\t", "　", "会同",
-	                                    NULL};
+	static const char *const other[] = {"，", "；", ",",  ";",    " ",
+	                                    "\n", "\t", "　", "会同", NULL};
 	for (size_t i = 0; list[i] != NULL; i++)
 		if (starts(s, list[i]))
 			return *enum_sep = 1, strlen(list[i]);
@@ -76,7 +76,8 @@ static int push(struct parts *p, const char *s, size_t len, int after_enum)
 		return 0;
 	char *prev = p->n ? p->name[p->n - 1] : NULL;
 	/* 各区、县级市: a 各 name without a unit ending takes the next part in. */
-	if (after_enum && prev != NULL && starts(prev, "各") && !has_unit_ending(prev, strlen(prev))) {
+	if (after_enum && prev != NULL && starts(prev, "各") &&
+	    !has_unit_ending(prev, strlen(prev))) {
 		size_t pl = strlen(prev);
 		char *j = realloc(prev, pl + strlen("、") + len + 1);
 		if (j == NULL)

@@ -65,7 +65,7 @@ int parse_command(int argc, char **argv)
 	const char *file = NULL, *review = NULL;
 	struct doc_options o = {0};
 	for (int i = 1; i < argc; i++) {
-		const char **opt = strcmp(argv[i], "--code") == 0    ? &o.code
+		const char **opt = strcmp(argv[i], "--code") == 0     ? &o.code
 		                   : strcmp(argv[i], "--title") == 0  ? &o.title
 		                   : strcmp(argv[i], "--review") == 0 ? &review
 		                                                      : NULL;

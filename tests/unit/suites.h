@@ -21,5 +21,6 @@ Suite *document_seed_suite(void);
 Suite *document_shared_suite(void);
 Suite *document_target_suite(void);
 Suite *document_units_suite(void);
+Suite *document_readers_suite(void);
 
 #endif

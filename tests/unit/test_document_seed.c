@@ -67,8 +67,9 @@ static void same_str(json_t *a, json_t *b, const char *key, const char *where)
 {
 	const char *x = json_string_value(json_object_get(a, key));
 	const char *y = json_string_value(json_object_get(b, key));
-	ck_assert_msg(x != NULL && y != NULL && strcmp(x, y) == 0, "%s %s: parsed \"%s\", seed \"%s\"",
-	              where, key, x ? x : "(none)", y ? y : "(none)");
+	ck_assert_msg(x != NULL && y != NULL && strcmp(x, y) == 0,
+	              "%s %s: parsed \"%s\", seed \"%s\"", where, key, x ? x : "(none)",
+	              y ? y : "(none)");
 }
 
 static void same_json(json_t *a, json_t *b, const char *key, const char *where)
@@ -101,7 +102,8 @@ static void compare_units(json_t *doc, json_t *seed)
  * measures 4-7 under （一）. The parse must say what the file says; office marks that. */
 static void compare_structure(json_t *doc, json_t *seed, int office)
 {
-	json_t *pt = json_object_get(doc, "tasks"), *st = json_deep_copy(json_object_get(seed, "tasks"));
+	json_t *pt = json_object_get(doc, "tasks"),
+	       *st = json_deep_copy(json_object_get(seed, "tasks"));
 	if (office)
 		json_array_remove(st, 1);
 	ck_assert_uint_eq(json_array_size(pt), json_array_size(st));
@@ -121,7 +123,8 @@ static void compare_structure(json_t *doc, json_t *seed, int office)
 		same_str(p, s, "code", code);
 		long n = (long)json_integer_value(json_object_get(s, "number"));
 		if (office && n >= 4 && n <= 7)
-			ck_assert_str_eq(json_string_value(json_object_get(p, "task")), "yunfu-gdjg-t1");
+			ck_assert_str_eq(json_string_value(json_object_get(p, "task")),
+			                 "yunfu-gdjg-t1");
 		else
 			same_str(p, s, "task", code);
 		same_str(p, s, "title", code);
@@ -171,14 +174,16 @@ static void compare_targets(json_t *doc, json_t *seed, const char *name)
 			found++;
 			if (json_equal(json_object_get(got, "comparator"),
 			               json_object_get(want, "comparator")) &&
-			    json_equal(json_object_get(got, "deadline"), json_object_get(want, "deadline")) &&
+			    json_equal(json_object_get(got, "deadline"),
+			               json_object_get(want, "deadline")) &&
 			    json_equal(json_object_get(got, "recurrence"),
 			               json_object_get(want, "recurrence")))
 				same++;
 		}
 		json_decref(used);
 	}
-	fprintf(stderr, "seed %s: %zu of %zu seed targets found, %zu identical (%.1f%%); %zu parsed\n",
+	fprintf(stderr,
+	        "seed %s: %zu of %zu seed targets found, %zu identical (%.1f%%); %zu parsed\n",
 	        name, found, total, same, 100.0 * (double)same / (double)total, parsed);
 	ck_assert_msg(same * 10 >= total * 9, "%s: only %zu of %zu targets identical", name, same,
 	              total);
@@ -234,7 +239,8 @@ END_TEST
 START_TEST(seed_units_unknown)
 {
 	size_t len;
-	char *bytes = doc_test_read(doc_test_path("../shared/seeds/000_92dba40c8bd80f07.txt"), &len);
+	char *bytes =
+	        doc_test_read(doc_test_path("../shared/seeds/000_92dba40c8bd80f07.txt"), &len);
 	struct doc_options o = {.code = "x"};
 	struct doc_result a, b;
 	ck_assert_int_eq(doc_parse(bytes, len, &o, &a), DOC_OK);
@@ -242,7 +248,8 @@ START_TEST(seed_units_unknown)
 	free(bytes);
 	ck_assert(json_equal(a.document, b.document));
 	ck_assert_int_eq(json_integer_value(json_object_get(a.stats, "units_matched")), 0);
-	ck_assert_int_eq(json_integer_value(json_object_get(a.stats, "units_new")), 30); /* 市商务 is 市商务局 */
+	ck_assert_int_eq(json_integer_value(json_object_get(a.stats, "units_new")),
+	                 30); /* 市商务 is 市商务局 */
 	doc_result_free(&a);
 	doc_result_free(&b);
 }

@@ -109,8 +109,8 @@ static void check_counts(struct shared *s)
 	ck_assert_uint_eq(json_object_size(seen), json_array_size(want));
 	json_array_foreach(want, i, m)
 	{
-		ck_assert_msg(json_object_get(seen, json_string_value(m)) != NULL, "unit %s not found",
-		              json_string_value(m));
+		ck_assert_msg(json_object_get(seen, json_string_value(m)) != NULL,
+		              "unit %s not found", json_string_value(m));
 	}
 	json_decref(seen);
 }

@@ -17,8 +17,8 @@ static void split_is(const char *text, const char *const *want, size_t n)
 
 START_TEST(splitting)
 {
-	const char *a[] = {"市人力资源社会保障局", "云城区人民政府", "罗定市人民政府", "新兴县人民政府",
-	                   "郁南县人民政府"};
+	const char *a[] = {"市人力资源社会保障局", "云城区人民政府", "罗定市人民政府",
+	                   "新兴县人民政府", "郁南县人民政府"};
 	split_is("市人力资源社会保障局，云城区、罗定市、新兴县、郁南县人民政府", a, 5);
 	const char *b[] = {"市财政局", "各县（市、区）人民政府"};
 	split_is("市财政局，各县（市、区）人民政府", b, 2);
