@@ -123,93 +123,23 @@ END_TEST
 #define TC(t)     "<w:tc><w:p><w:r><w:t>" t "</w:t></w:r></w:p></w:tc>"
 #define TC_MERGED "<w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc>"
 
+/* clang-format off */
+static const char docx_xml[] = W
+	"<w:body><w:p><w:r><w:t>测试清单</w:t></w:r></w:p><w:tbl>"
+	"<w:tr>" TC("工作任务") TC("工作措施") TC("工作内容") TC("牵头单位") TC("相关责任单位") "</w:tr>"
+	"<w:tr><w:tc><w:tcPr><w:vMerge w:val=\"restart\"/></w:tcPr>"
+	"<w:p><w:r><w:t>（一）任务甲</w:t></w:r></w:p></w:tc>" TC("1.措施一。")
+	"<w:tc><w:p><w:r><w:t>（1）到2022年，建成2个基地。</w:t></w:r></w:p>"
+	"<w:p><w:r><w:t>（2）完善制度。</w:t></w:r></w:p></w:tc>" TC("市财政局") TC("市教育局") "</w:tr>"
+	"<w:tr>" TC_MERGED TC("2.措施二。") TC("推进工作。")
+	"<w:tc><w:tcPr><w:gridSpan w:val=\"2\"/></w:tcPr><w:p><w:r><w:t>市教育局</w:t></w:r></w:p></w:tc>"
+	"</w:tr></w:tbl></w:body></w:document>";
+/* clang-format on */
+
 /* A docx table: the task cell merged down (w:vMerge), a spanned header cell (w:gridSpan). */
 START_TEST(docx_merged_cells)
 {
-	const char *xml = W
-	        "<w:body><w:p><w:r><w:t>测试清单</w:t></w:r></w:p><w:tbl>"
-	        "<w:tr>" TC("工作任务") TC("工作措施") TC("工作内容") TC("牵头单位") TC(
-	                "相关责任单位") "</w:tr>"
-	                                "<w:tr><w:tc><w:tcPr><w:vMerge "
-	                                "w:val=\"restart\"/></w:tcPr><w:p><w:r>"
-	                                "<w:t>（一）任务甲</w:t></w:r></w:p></w:tc>" TC(
-	                                        "1.措施一。") "<w:tc><w:p><w:r><w:t>"
-	                                                      "（1）到2022年，建成2个基地。</w:t></"
-	                                                      "w:r></w:p>"
-	                                                      "<w:p><w:r><w:t>（2）完善制度。</"
-	                                                      "w:t></w:r></w:p></w:tc>" TC("市财政"
-	                                                                                   "局") TC(
-	                                                              "市教育局") "</w:tr>"
-	                                                                          "<w:tr>" TC_MERGED TC("2.措施二。") TC(
-	                                                                                  "推进工作"
-	                                                                                  "。") "<w"
-	                                                                                        ":t"
-	                                                                                        "c>"
-	                                                                                        "<w"
-	                                                                                        ":t"
-	                                                                                        "cP"
-	                                                                                        "r>"
-	                                                                                        "<w"
-	                                                                                        ":g"
-	                                                                                        "ri"
-	                                                                                        "dS"
-	                                                                                        "pa"
-	                                                                                        "n "
-	                                                                                        "w:"
-	                                                                                        "va"
-	                                                                                        "l="
-	                                                                                        "\""
-	                                                                                        "2"
-	                                                                                        "\""
-	                                                                                        "/>"
-	                                                                                        "</"
-	                                                                                        "w:"
-	                                                                                        "tc"
-	                                                                                        "Pr"
-	                                                                                        "><"
-	                                                                                        "w:"
-	                                                                                        "p>"
-	                                                                                        "<w"
-	                                                                                        ":r"
-	                                                                                        "><"
-	                                                                                        "w:"
-	                                                                                        "t>"
-	                                                                                        "市"
-	                                                                                        "教"
-	                                                                                        "育"
-	                                                                                        "局"
-	                                                                                        "</"
-	                                                                                        "w:"
-	                                                                                        "t>"
-	                                                                                        "</"
-	                                                                                        "w:"
-	                                                                                        "r>"
-	                                                                                        "</"
-	                                                                                        "w:"
-	                                                                                        "p>"
-	                                                                                        "</"
-	                                                                                        "w:"
-	                                                                                        "tc"
-	                                                                                        "><"
-	                                                                                        "/w"
-	                                                                                        ":t"
-	                                                                                        "r>"
-	                                                                                        "</"
-	                                                                                        "w:"
-	                                                                                        "tb"
-	                                                                                        "l>"
-	                                                                                        "</"
-	                                                                                        "w:"
-	                                                                                        "bo"
-	                                                                                        "dy"
-	                                                                                        "><"
-	                                                                                        "/w"
-	                                                                                        ":d"
-	                                                                                        "oc"
-	                                                                                        "um"
-	                                                                                        "en"
-	                                                                                        "t"
-	                                                                                        ">";
+	const char *xml = docx_xml;
 	const char *entries[] = {"[Content_Types].xml", "<Types/>", "word/document.xml", xml, NULL};
 	size_t len;
 	char *zip = make_zip(entries, 0, &len);
