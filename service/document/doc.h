@@ -27,7 +27,7 @@ enum {
 	DOC_MAX_RATIO = 200,              /* expanded / compressed bytes of one entry */
 	DOC_MAX_TEXT = 64 * 1024 * 1024,  /* bytes of text held in one doc_body */
 	DOC_MAX_CELLS = 64,               /* cells in one table row */
-	DOC_MAX_ROWS = 100000,            /* table rows */
+	DOC_MAX_ROWS = 20000,             /* table rows (a plan has hundreds) */
 	DOC_MAX_PARAS = 200000            /* paragraphs */
 };
 

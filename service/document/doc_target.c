@@ -270,12 +270,13 @@ static size_t clause_numbers(struct scan *s)
 static void clause_milestones(struct scan *s)
 {
 	static const char *const verbs[] = {"建成", "纳入", "完成", "实现", "出台", NULL};
-	const char *v = NULL;
+	const char *v = NULL, *p = NULL;
 	for (size_t i = 0; verbs[i] != NULL && v == NULL; i++)
-		v = find(s->clause, s->clause_end, verbs[i]);
+		if ((v = find(s->clause, s->clause_end, verbs[i])) != NULL)
+			p = v + strlen(verbs[i]);
 	if (v == NULL || (!s->deadline[0] && s->recur == DOC_RECUR_NONE))
 		return;
-	const char *start = s->clause, *p = v + strlen("建成");
+	const char *start = s->clause;
 	while (p <= s->clause_end) {
 		int sep = p == s->clause_end || at(p, s->clause_end, "、") ||
 		          (at(p, s->clause_end, "和") && strncmp(v, "建成", 6) == 0);

@@ -20,7 +20,7 @@ static int ends(const char *s, size_t len, const char *suffix)
 /* Endings that make a name a unit rather than a place or a fragment. */
 static const char *const unit_endings[] = {"局", "委", "部", "办", "府", "院",   "校", "会", "社",
                                            "联", "处", "署", "行", "厅", "室",   "位", "团", "中心",
-                                           "组", "所", "站", "馆", "队", "总局", "署", NULL};
+                                           "组", "所", "站", "馆", "队", "总局", NULL};
 
 static int has_unit_ending(const char *s, size_t len)
 {
