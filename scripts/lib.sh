@@ -11,7 +11,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ZEREN_PACKAGES=(build-essential cmake pkg-config clang-format
 	libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev liborcania-dev
 	libssl-dev libxlsxwriter-dev check libsubunit-dev libcurl4-gnutls-dev
-	postgresql-15 unzip)
+	libzip-dev libxml2-dev postgresql-15 unzip)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "document/parse_cli.h"
 #include "http.h"
 #include "import.h"
 #include "log.h"
@@ -254,6 +255,8 @@ int main(int argc, char **argv)
 		return cmd_token(argc - 1, argv + 1);
 	if (strcmp(cmd, "import") == 0)
 		return cmd_import(argc - 1, argv + 1);
+	if (strcmp(cmd, "parse") == 0)
+		return parse_command(argc - 1, argv + 1);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -22,6 +22,11 @@ int main(void)
 	srunner_add_suite(sr, encoding_suite());
 	srunner_add_suite(sr, domain_suite());
 	srunner_add_suite(sr, app_suite());
+	srunner_add_suite(sr, document_seed_suite());
+	srunner_add_suite(sr, document_shared_suite());
+	srunner_add_suite(sr, document_target_suite());
+	srunner_add_suite(sr, document_units_suite());
+	srunner_add_suite(sr, document_readers_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

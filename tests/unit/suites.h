@@ -20,5 +20,10 @@ Suite *reference_input_suite(void);
 Suite *encoding_suite(void);
 Suite *domain_suite(void);
 Suite *app_suite(void);
+Suite *document_seed_suite(void);
+Suite *document_shared_suite(void);
+Suite *document_target_suite(void);
+Suite *document_units_suite(void);
+Suite *document_readers_suite(void);
 
 #endif

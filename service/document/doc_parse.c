@@ -1,0 +1,104 @@
+/* doc_parse.c — sniffs the file kind, reads it, lays it out, builds the plan document. */
+#include "document/doc_parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "document/doc_office.h"
+#include "document/doc_text.h"
+#include "document/doc_zip.h"
+
+/* An OLE compound file: an old .doc / .xls, or an encrypted Office file (which Office stores
+ * as a compound file holding an "EncryptedPackage" stream, named in UTF-16). */
+static enum doc_error compound_file(const unsigned char *p, size_t len)
+{
+	static const char name[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e";
+	for (size_t i = 0; i + sizeof(name) - 1 <= len; i++)
+		if (memcmp(p + i, name, sizeof(name) - 1) == 0)
+			return DOC_ENCRYPTED;
+	return DOC_FORMAT;
+}
+
+static enum doc_error office_body(const void *bytes, size_t len, struct doc_body *b,
+                                  enum doc_kind *kind)
+{
+	struct doc_zip *z;
+	enum doc_error e = doc_zip_open(bytes, len, &z);
+	if (e != DOC_OK)
+		return e;
+	if (doc_zip_has(z, "word/document.xml")) {
+		*kind = DOC_KIND_DOCX;
+		e = doc_docx_read(z, b);
+	} else if (doc_zip_has(z, "xl/workbook.xml")) {
+		*kind = DOC_KIND_XLSX;
+		e = doc_xlsx_read(z, b);
+	} else {
+		e = doc_zip_has(z, "EncryptedPackage") ? DOC_ENCRYPTED : DOC_FORMAT;
+	}
+	doc_zip_close(z);
+	return e;
+}
+
+enum doc_error doc_parse_body(const void *bytes, size_t len, struct doc_body *b,
+                              enum doc_kind *kind)
+{
+	const unsigned char *p = bytes;
+	*kind = DOC_KIND_TEXT;
+	if (len == 0)
+		return DOC_EMPTY;
+	if (len > DOC_MAX_INPUT)
+		return DOC_TOO_LARGE;
+	if (len >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] < 9 && p[3] < 9)
+		return office_body(bytes, len, b, kind);
+	if (len >= 8 && memcmp(p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+		return compound_file(p, len);
+	char *text;
+	size_t tl;
+	enum doc_error e = doc_text_decode(bytes, len, &text, &tl);
+	if (e != DOC_OK)
+		return e;
+	e = doc_text_read(text, tl, b);
+	free(text);
+	return e;
+}
+
+enum doc_error doc_parse(const void *bytes, size_t len, const struct doc_options *o,
+                         struct doc_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct doc_body b;
+	struct doc_model m;
+	enum doc_kind kind;
+	doc_body_init(&b);
+	enum doc_error e = doc_parse_body(bytes, len, &b, &kind);
+	if (e == DOC_OK && b.nrows == 0 && b.nparas == 0)
+		e = DOC_EMPTY;
+	if (e == DOC_OK)
+		e = doc_model_init(&m);
+	if (e != DOC_OK) {
+		doc_body_free(&b);
+		return e;
+	}
+	e = b.nrows > 0 ? doc_layout_table(&b, &m) : DOC_NOT_A_LIST;
+	if (e == DOC_NOT_A_LIST && b.nparas > 0) {
+		doc_model_free(&m);
+		e = doc_model_init(&m);
+		if (e == DOC_OK)
+			e = doc_layout_paras(&b, &m);
+	}
+	doc_body_free(&b);
+	if (e == DOC_OK)
+		e = doc_plan_build(&m, o, &r->document, &r->stats);
+	if (e == DOC_OK)
+		r->review = json_incref(m.review);
+	doc_model_free(&m);
+	return e;
+}
+
+void doc_result_free(struct doc_result *r)
+{
+	json_decref(r->document);
+	json_decref(r->review);
+	json_decref(r->stats);
+	memset(r, 0, sizeof(*r));
+}
