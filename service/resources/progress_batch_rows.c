@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../csv.h"
+#include "../http.h"
 #include "../pgcopy.h"
 #include "../policy.h"
 #include "../progress_input.h"
@@ -234,9 +235,9 @@ static int batch_read_body(struct http_ctx *ctx, struct batch_reader *r)
 		return -1;
 	}
 	char err[160];
-	if (csv_each(ctx->req->binary_body != NULL ? ctx->req->binary_body : "",
-	             ctx->req->binary_body_length, BATCH_MAX_ROWS + 1, batch_csv_row, r, err,
-	             sizeof(err)) != 0) {
+	size_t len = 0;
+	const char *body = http_body(ctx, &len);
+	if (csv_each(body, len, BATCH_MAX_ROWS + 1, batch_csv_row, r, err, sizeof(err)) != 0) {
 		if (strncmp(err, "more than", 9) == 0)
 			http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
 		else
