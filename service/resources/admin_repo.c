@@ -42,11 +42,6 @@ int admin_repo_done(struct tx *tx, enum db_stmt get_stmt, const char *id, const 
 	return 0;
 }
 
-void admin_repo_finish(struct tx *tx, struct tx_result *out)
-{
-	tx_end(tx, out);
-}
-
 json_t *admin_repo_merge(json_t *cur, const char *const *keys, json_t *body)
 {
 	json_t *merged = json_object();
@@ -84,6 +79,6 @@ void admin_repo_delete(const struct tx_env *env, const struct admin_delete *d, l
 		goto cleanup;
 	out->id = id;
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	free(before);
 }

@@ -11,7 +11,7 @@
 
 /* Begins an admin write on env (borrowed for the write): a foreign-key violation is a 409,
  * the commit drops the reference cache. errors (borrowed, may be NULL) collects field errors
- * for a 400. -1 with tx->err set on failure; admin_repo_finish is still due. */
+ * for a 400. -1 with tx->err set on failure; tx_end is still due. */
 int admin_repo_begin(struct tx *tx, const struct tx_env *env, json_t *errors)
         __attribute__((warn_unused_result));
 /* Looks a row up by key with stmt($1 = key): 1 with the first column of its single row in
@@ -27,9 +27,6 @@ int admin_repo_insert(struct tx *tx, enum db_stmt stmt, int n, const char *const
  * on entity (before NULL on create), commits and sets out->id; -1 with tx->err set. */
 int admin_repo_done(struct tx *tx, enum db_stmt get_stmt, const char *id, const char *action,
                     const char *entity, const char *before, struct tx_result *out);
-/* Ends tx and copies its outcome into out, dropping out->json on failure: the last step of
- * every write, on every path. */
-void admin_repo_finish(struct tx *tx, struct tx_result *out);
 /* A PATCH's whole view: a new object (owned) of cur's members named in keys (NULL-ended),
  * with body's members laid over them. */
 json_t *admin_repo_merge(json_t *cur, const char *const *keys, json_t *body);

@@ -48,7 +48,7 @@ void assignments_repo_create(const struct tx_env *env, long long measure_id, con
 	}
 	assignments_close(&tx, mid, "assignment.create", before, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	free(before);
 }
 
@@ -83,6 +83,6 @@ void assignments_repo_delete(const struct tx_env *env, long long measure_id, lon
 	}
 	assignments_close(&tx, mid, "assignment.delete", before, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	free(before);
 }

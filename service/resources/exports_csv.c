@@ -7,12 +7,15 @@
 
 /* RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled. Text that a
  * spreadsheet would take for a formula gets a leading apostrophe. */
-static void export_csv_field(FILE *out, const char *v, int is_text)
+/* Whether a field is text (guarded against formulas) or a number (written as it is). */
+enum export_csv_kind { EXPORT_CSV_NUMBER, EXPORT_CSV_TEXT };
+
+static void export_csv_field(FILE *out, const char *v, enum export_csv_kind kind)
 {
 	int quote = strpbrk(v, ",\"\r\n") != NULL;
 	if (quote)
 		fputc('"', out);
-	if (is_text && v[0] != '\0' && strchr("=+-@", v[0]) != NULL)
+	if (kind == EXPORT_CSV_TEXT && v[0] != '\0' && strchr("=+-@", v[0]) != NULL)
 		fputc('\'', out);
 	for (const char *p = v; *p != '\0'; p++) {
 		if (*p == '"')
@@ -32,7 +35,7 @@ int export_csv_write(const struct export_data *d, char **body, size_t *len)
 	for (int c = 0; c < EXPORT_COLS; c++) {
 		if (c > 0)
 			fputc(',', out);
-		export_csv_field(out, export_headers[c], 1);
+		export_csv_field(out, export_headers[c], EXPORT_CSV_TEXT);
 	}
 	fputs("\r\n", out);
 	int ok = 1;
@@ -42,7 +45,9 @@ int export_csv_write(const struct export_data *d, char **body, size_t *len)
 			ok = ok && cell != NULL;
 			if (c > 0)
 				fputc(',', out);
-			export_csv_field(out, cell != NULL ? cell : "", c != 7);
+			/* column 7, the actual, is a number */
+			export_csv_field(out, cell != NULL ? cell : "",
+			                 c == 7 ? EXPORT_CSV_NUMBER : EXPORT_CSV_TEXT);
 			free(cell);
 		}
 		fputs("\r\n", out);

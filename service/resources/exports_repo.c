@@ -128,7 +128,8 @@ enum svc_error export_data_load(struct db_conn *conn, const char *plan_id,
 		return SVC_INTERNAL;
 	for (size_t i = 0; i < d->nperiods; i++)
 		ids[i] = d->plan.id;
-	err = reports_timeliness(conn, ids, d->periods, d->nperiods, 0, d->o.as_of, &d->timely);
+	err = reports_timeliness(conn, ids, d->periods, d->nperiods, REPORTS_ALL_UNITS, d->o.as_of,
+	                         &d->timely);
 	free(ids);
 	return err;
 }

@@ -17,13 +17,17 @@ struct export_formats {
 	lxw_format *fill[REPORT_COLOUR_COUNT], *fill_percent[REPORT_COLOUR_COUNT];
 };
 
-static lxw_format *export_format(lxw_workbook *wb, int bold, lxw_color_t fill, const char *num)
+/* A cell format's weight. */
+enum export_weight { EXPORT_REGULAR, EXPORT_BOLD };
+
+static lxw_format *export_format(lxw_workbook *wb, enum export_weight weight, lxw_color_t fill,
+                                 const char *num)
 {
 	lxw_format *f = workbook_add_format(wb);
 	format_set_text_wrap(f);
 	format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
 	format_set_border(f, LXW_BORDER_THIN);
-	if (bold)
+	if (weight == EXPORT_BOLD)
 		format_set_bold(f);
 	if (fill != 0)
 		format_set_bg_color(f, fill);
@@ -37,14 +41,14 @@ static void export_formats_add(lxw_workbook *wb, struct export_formats *f)
 	f->title = workbook_add_format(wb);
 	format_set_bold(f->title);
 	format_set_font_size(f->title, 14);
-	f->header = export_format(wb, 1, 0xD9D9D9, NULL);
+	f->header = export_format(wb, EXPORT_BOLD, 0xD9D9D9, NULL);
 	format_set_align(f->header, LXW_ALIGN_CENTER);
-	f->text = export_format(wb, 0, 0, NULL);
-	f->number = export_format(wb, 0, 0, "0.######");
-	f->percent = export_format(wb, 0, 0, "0.0%");
+	f->text = export_format(wb, EXPORT_REGULAR, 0, NULL);
+	f->number = export_format(wb, EXPORT_REGULAR, 0, "0.######");
+	f->percent = export_format(wb, EXPORT_REGULAR, 0, "0.0%");
 	for (int c = 0; c < REPORT_COLOUR_COUNT; c++) {
-		f->fill[c] = export_format(wb, 0, export_fills[c], NULL);
-		f->fill_percent[c] = export_format(wb, 0, export_fills[c], "0.0%");
+		f->fill[c] = export_format(wb, EXPORT_REGULAR, export_fills[c], NULL);
+		f->fill_percent[c] = export_format(wb, EXPORT_REGULAR, export_fills[c], "0.0%");
 	}
 }
 
@@ -58,12 +62,12 @@ static void export_span_cell(lxw_worksheet *ws, lxw_row_t first, lxw_row_t last,
 		worksheet_write_string(ws, first, col, text, fmt);
 }
 
-/* The row after the rows from i of the same task (measure when by_measure), before limit. */
-static int export_span_end(const struct reports_set *s, int i, int by_measure, int limit)
+/* The row after the rows from i of the same task or measure (span), before limit. */
+static int export_span_end(const struct reports_set *s, int i, enum export_span span, int limit)
 {
 	int j = i + 1;
-	while (j < limit && (by_measure ? s->rows[j].measure_id == s->rows[i].measure_id
-	                                : s->rows[j].task_id == s->rows[i].task_id))
+	while (j < limit && (span == EXPORT_MEASURE ? s->rows[j].measure_id == s->rows[i].measure_id
+	                                            : s->rows[j].task_id == s->rows[i].task_id))
 		j++;
 	return j;
 }
@@ -105,13 +109,13 @@ static void export_list_sheet(lxw_workbook *wb, const struct export_data *d,
 	worksheet_freeze_panes(ws, 2, 0);
 	const struct reports_set *s = &d->set;
 	for (int i = 0; i < s->n;) {
-		int task_end = export_span_end(s, i, 0, s->n);
+		int task_end = export_span_end(s, i, EXPORT_TASK, s->n);
 		char *task = export_cell(d, i, 0);
 		export_span_cell(ws, (lxw_row_t)(2 + i), (lxw_row_t)(1 + task_end), 0,
 		                 task != NULL ? task : "", f->text);
 		free(task);
 		while (i < task_end) {
-			int measure_end = export_span_end(s, i, 1, task_end);
+			int measure_end = export_span_end(s, i, EXPORT_MEASURE, task_end);
 			for (int c = 1; c < EXPORT_COLS; c++) {
 				if (export_spans[c] != EXPORT_MEASURE)
 					continue;
@@ -138,13 +142,16 @@ struct export_unit {
 	int current[2]; /* the current period: expected, missing */
 };
 
-/* Adds measure_id's targets to u, or only target_id when it is not 0. */
+/* export_unit_measure's target_id for all of the measure's targets. */
+#define EXPORT_ALL_TARGETS 0
+
+/* Adds measure_id's targets to u, or only target_id unless it is EXPORT_ALL_TARGETS. */
 static void export_unit_measure(struct export_unit *u, const struct export_data *d,
                                 long long measure_id, long long target_id)
 {
 	struct report_counts one;
 	const struct report_counts *c = NULL;
-	if (target_id != 0) {
+	if (target_id != EXPORT_ALL_TARGETS) {
 		const struct export_target *t = export_target_find(d, target_id);
 		if (t == NULL)
 			return;
@@ -182,7 +189,7 @@ static void export_unit_fill(struct export_unit *u, const struct export_data *d,
 		}
 		u->roles[best]++;
 		if (best < 2) {
-			export_unit_measure(u, d, measure, 0);
+			export_unit_measure(u, d, measure, EXPORT_ALL_TARGETS);
 		} else {
 			for (int k = i; k < j; k++)
 				export_unit_measure(u, d, measure, atoll(PQgetvalue(l, k, 6)));

@@ -162,7 +162,7 @@ void measures_repo_create(const struct tx_env *env, json_t *body, json_t *errors
 		goto cleanup;
 	admin_repo_done(&tx, STMT_MEASURE_JSON, id, "measure.create", "measure", NULL, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 }
 
 /* The measure's current state in the shape of a request body (without assignments). */
@@ -217,7 +217,7 @@ void measures_repo_update(const struct tx_env *env, long long mid, const char *i
 		admin_repo_done(&tx, STMT_MEASURE_JSON, id, "measure.update", "measure", before,
 		                out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);

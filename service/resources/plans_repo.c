@@ -37,7 +37,7 @@ void plans_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
 	if (admin_repo_insert(&tx, STMT_PLAN_INSERT, 6, ip, PLANS_CODE_TAKEN, id) == 0)
 		admin_repo_done(&tx, STMT_PLAN_GET, id, "plan.create", "plan", NULL, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	free(assumptions);
 }
 
@@ -66,7 +66,7 @@ void plans_repo_update(const struct tx_env *env, long long pid, const char *if_m
 	if (tx_run(&tx, STMT_PLAN_UPDATE, 7, up, PLANS_CODE_TAKEN) == 0)
 		admin_repo_done(&tx, STMT_PLAN_GET, id, "plan.update", "plan", before, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);

@@ -216,7 +216,8 @@ static void reports_summary(struct http_ctx *ctx)
 		has_current = report_current_period(plan.cadence, plan.due_days, plan.start,
 		                                    o.as_of, &current);
 		if (has_current)
-			err = reports_timeliness(conn, &plan.id, &current, 1, 0, o.as_of, &timely);
+			err = reports_timeliness(conn, &plan.id, &current, 1, REPORTS_ALL_UNITS,
+			                         o.as_of, &timely);
 	}
 	db_release(ctx->app->read_pool, conn);
 	if (err == SVC_OK) {

@@ -86,9 +86,12 @@ enum svc_error reports_plan_load(struct db_conn *conn, const char *id_text,
 json_t *reports_plan_json(const struct reports_plan *p);
 json_t *reports_period_json(const struct report_period *p);
 
+/* reports_timeliness's unit_id for every unit. */
+#define REPORTS_ALL_UNITS 0
+
 /* Timeliness rows (STMT_REPORT_TIMELINESS) for n (plan, period) pairs, of one unit or of
- * all (unit_id 0). Caller PQclears *out. Columns: plan_id, task_id, unit_id, code, name,
- * kind, period, expected, on_time, late, missing. */
+ * all (unit_id REPORTS_ALL_UNITS). Caller PQclears *out. Columns: plan_id, task_id, unit_id, code,
+ * name, kind, period, expected, on_time, late, missing. */
 enum svc_error reports_timeliness(struct db_conn *conn, const long long *plan_ids,
                                   const struct report_period *periods, size_t n, long long unit_id,
                                   report_day as_of, PGresult **out)

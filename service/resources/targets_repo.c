@@ -98,7 +98,7 @@ void targets_repo_create(const struct tx_env *env, long long measure_id, json_t 
 	if (targets_write(&tx, mid, NULL, body, id) == 0)
 		admin_repo_done(&tx, STMT_TARGET_GET, id, "target.create", "target", NULL, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 }
 
 /* The target's current state in the shape of a request body. */
@@ -153,7 +153,7 @@ void targets_repo_update(const struct tx_env *env, long long tid, const char *if
 	if (targets_write(&tx, mid, id, merged, NULL) == 0)
 		admin_repo_done(&tx, STMT_TARGET_GET, id, "target.update", "target", before, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);

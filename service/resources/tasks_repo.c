@@ -52,7 +52,7 @@ void tasks_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
 	if (admin_repo_insert(&tx, STMT_TASK_INSERT, 5, ip, TASKS_CODE_TAKEN, id) == 0)
 		admin_repo_done(&tx, STMT_TASK_GET, id, "task.create", "task", NULL, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 }
 
 void tasks_repo_update(const struct tx_env *env, long long tid, const char *if_match, json_t *body,
@@ -83,7 +83,7 @@ void tasks_repo_update(const struct tx_env *env, long long tid, const char *if_m
 	if (tx_run(&tx, STMT_TASK_UPDATE, 5, up, TASKS_CODE_TAKEN) == 0)
 		admin_repo_done(&tx, STMT_TASK_GET, id, "task.update", "task", before, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);

@@ -76,7 +76,7 @@ void units_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
 	    units_set_members(&tx, id, members, 0) == 0)
 		admin_repo_done(&tx, STMT_UNIT_GET, id, "unit.create", "unit", NULL, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 }
 
 /* The unit's current state in the shape of a request body: member objects become codes. */
@@ -150,7 +150,7 @@ void units_repo_update(const struct tx_env *env, long long uid, const char *if_m
 		goto cleanup;
 	admin_repo_done(&tx, STMT_UNIT_GET, id, "unit.update", "unit", before, out);
 cleanup:
-	admin_repo_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
