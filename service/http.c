@@ -11,11 +11,14 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "encoding.h"
+#include "etag.h"
 #include "log.h"
 #include "metrics.h"
 #include "refcache.h"
+#include "tx.h"
 #include "validate.h"
 
 #define HTTP_JSON_MAX_DEPTH 32
@@ -107,35 +110,12 @@ void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
 
 void http_etag_of(const char *text, size_t len, char out[24])
 {
-	/* FNV-1a 64: cheap, and any change of the representation changes it. */
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)text[i];
-		h *= 1099511628211ULL;
-	}
-	snprintf(out, 24, "\"%016" PRIx64 "\"", h);
+	etag_of(text, len, out);
 }
 
 int http_etag_matches(const char *header, const char *etag)
 {
-	if (header == NULL)
-		return 0;
-	size_t elen = strlen(etag);
-	const char *p = header;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (strncmp(p, etag, elen) == 0 &&
-		    (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' '))
-			return 1;
-		while (*p != '\0' && *p != ',')
-			p++;
-	}
-	return 0;
+	return etag_matches(header, etag);
 }
 
 void http_reply_json_etag(struct http_ctx *ctx, const char *text, size_t len)
@@ -804,4 +784,100 @@ void http_server_stop(struct http_server *server)
 	ulfius_stop_framework(&server->instance);
 	ulfius_clean_instance(&server->instance);
 	free(server);
+}
+
+/* --- helpers for the data side and for files that must not include ulfius (appended) --- */
+
+void http_tx_env(const struct http_ctx *ctx, struct tx_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->pool = ctx->app->pool;
+	env->refcache = ctx->app->refcache;
+	env->actor.iss = ctx->principal.iss;
+	env->actor.sub = ctx->principal.sub;
+	env->actor.unit = principal_unit(&ctx->principal);
+	env->actor.role = principal_role_name(ctx->principal.role);
+	env->actor.request_id = ctx->request_id;
+}
+
+const char *http_body(const struct http_ctx *ctx, size_t *len)
+{
+	*len = ctx->req->binary_body != NULL ? ctx->req->binary_body_length : 0;
+	return ctx->req->binary_body != NULL ? ctx->req->binary_body : "";
+}
+
+const char *http_target(const struct http_ctx *ctx)
+{
+	return ctx->req->http_url;
+}
+
+const char *http_path(const struct http_ctx *ctx)
+{
+	return ctx->req->url_path;
+}
+
+void http_query_each(const struct http_ctx *ctx, http_query_fn fn, void *arg)
+{
+	const char **keys = u_map_enum_keys(ctx->req->map_url);
+	for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
+		fn(keys[i], u_map_get(ctx->req->map_url, keys[i]), arg);
+}
+
+const char *http_reply_header(const struct http_ctx *ctx, const char *name)
+{
+	return u_map_get_case(ctx->res->map_header, name);
+}
+
+long http_reply_status(const struct http_ctx *ctx)
+{
+	return ctx->res->status;
+}
+
+const char *http_reply_body_get(const struct http_ctx *ctx, size_t *len)
+{
+	*len = ctx->res->binary_body != NULL ? ctx->res->binary_body_length : 0;
+	return ctx->res->binary_body;
+}
+
+/* A file being streamed as a reply. */
+struct http_file {
+	int fd;
+};
+
+static ssize_t http_file_read(void *data, uint64_t offset, char *out, size_t max)
+{
+	const struct http_file *f = data;
+	ssize_t n = pread(f->fd, out, max, (off_t)offset);
+	if (n == 0)
+		return U_STREAM_END;
+	return n < 0 ? U_STREAM_ERROR : n;
+}
+
+static void http_file_free(void *data)
+{
+	struct http_file *f = data;
+	close(f->fd);
+	free(f);
+}
+
+int http_reply_file(struct http_ctx *ctx, int status, const char *content_type, int fd, size_t size)
+{
+	struct http_file *f = malloc(sizeof(*f));
+	if (f == NULL) {
+		close(fd);
+		return -1;
+	}
+	f->fd = fd;
+	http_set_header(ctx, "Content-Type", content_type);
+	if (ulfius_set_stream_response(ctx->res, (unsigned int)status, http_file_read,
+	                               http_file_free, (uint64_t)size, 64 * 1024, f) != U_OK) {
+		http_file_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+void http_reply_empty(struct http_ctx *ctx, int status)
+{
+	ctx->res->status = (long)status;
 }

@@ -115,4 +115,34 @@ void http_reply_errors(struct http_ctx *ctx, enum svc_error err, const char *det
 void http_etag_of(const char *text, size_t len, char out[24]);
 int http_etag_matches(const char *header, const char *etag);
 
+/* --- helpers for the data side and for files that must not include ulfius (appended) --- */
+
+struct tx_env;
+/* The write environment of this request: the primary pool, the reference cache and the
+ * token's actor (iss, sub, unit, role) with the request id, all borrowed from ctx. */
+void http_tx_env(const struct http_ctx *ctx, struct tx_env *env);
+
+/* The request body as received (borrowed; "" when there is none) and its length. */
+const char *http_body(const struct http_ctx *ctx, size_t *len);
+/* The request target as sent, path and query ("/v1/x?a=1"), borrowed. */
+const char *http_target(const struct http_ctx *ctx);
+/* The request path without the query, borrowed. */
+const char *http_path(const struct http_ctx *ctx);
+/* Calls fn with each query parameter's name and value, in the request's order. */
+typedef void (*http_query_fn)(const char *name, const char *value, void *arg);
+void http_query_each(const struct http_ctx *ctx, http_query_fn fn, void *arg);
+/* A header of the reply being built (case-insensitive), borrowed; NULL when not set. */
+const char *http_reply_header(const struct http_ctx *ctx, const char *name);
+/* The reply's status so far (0 before a handler set one). */
+long http_reply_status(const struct http_ctx *ctx);
+/* The reply's body so far (borrowed; NULL when none) and its length. */
+const char *http_reply_body_get(const struct http_ctx *ctx, size_t *len);
+/* Replies status with the open file fd (owned: closed when sent or on failure) of size bytes
+ * streamed as content_type; -1 with fd closed and nothing replied when it cannot. */
+int http_reply_file(struct http_ctx *ctx, int status, const char *content_type, int fd, size_t size)
+        __attribute__((warn_unused_result));
+
+/* Replies status with no body (204). */
+void http_reply_empty(struct http_ctx *ctx, int status);
+
 #endif

@@ -36,10 +36,13 @@ static void idem_hash(const struct http_ctx *ctx, char out[65])
 	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
 	EVP_DigestUpdate(c, ctx->method, strlen(ctx->method) + 1);
 	/* the whole target, query included: ?dry_run=true is another request */
-	EVP_DigestUpdate(c, ctx->req->http_url, strlen(ctx->req->http_url) + 1);
+	const char *target = http_target(ctx);
+	EVP_DigestUpdate(c, target, strlen(target) + 1);
 	EVP_DigestUpdate(c, ct != NULL ? ct : "", ct != NULL ? strlen(ct) + 1 : 1);
-	if (ctx->req->binary_body != NULL)
-		EVP_DigestUpdate(c, ctx->req->binary_body, ctx->req->binary_body_length);
+	size_t len = 0;
+	const char *body = http_body(ctx, &len);
+	if (len > 0)
+		EVP_DigestUpdate(c, body, len);
 	EVP_DigestFinal_ex(c, md, &mdlen);
 	EVP_MD_CTX_free(c);
 	encoding_hex(md, mdlen < 32 ? mdlen : 32, out, 65);
@@ -142,7 +145,7 @@ void idem_finish(struct http_ctx *ctx, struct idem *idem)
 	struct db_conn *conn = NULL;
 	if (db_acquire(ctx->app->pool, &conn) != SVC_OK)
 		return; /* the key stays in flight and is taken over after 60 s */
-	long status = ctx->res->status;
+	long status = http_reply_status(ctx);
 	PGresult *r;
 	if (status >= 500) {
 		const char *p[] = {subject, idem->key};
@@ -151,7 +154,7 @@ void idem_finish(struct http_ctx *ctx, struct idem *idem)
 		json_t *h = json_object();
 		const char *names[] = {"Content-Type", "Location", "ETag"};
 		for (size_t i = 0; i < 3; i++) {
-			const char *v = u_map_get_case(ctx->res->map_header, names[i]);
+			const char *v = http_reply_header(ctx, names[i]);
 			if (v != NULL)
 				json_object_set_new(h, names[i], json_string(v));
 		}
@@ -160,8 +163,9 @@ void idem_finish(struct http_ctx *ctx, struct idem *idem)
 		char st[24];
 		snprintf(st, sizeof(st), "%ld", status);
 		/* response bodies are JSON text we produced: valid UTF-8, no NUL */
-		char *body = strndup(ctx->res->binary_body != NULL ? ctx->res->binary_body : "",
-		                     ctx->res->binary_body_length);
+		size_t len = 0;
+		const char *sent = http_reply_body_get(ctx, &len);
+		char *body = strndup(sent != NULL ? sent : "", len);
 		const char *p[] = {subject, idem->key, st, htext, body};
 		r = db_exec(conn, STMT_IDEMPOTENCY_FINISH, 5, p);
 		free(htext);

@@ -79,6 +79,18 @@ static void repo_url_encode(FILE *out, const char *s)
 	}
 }
 
+/* One parameter of the next page's link: every one but the cursor, which is replaced. */
+static void repo_link_param(const char *name, const char *value, void *arg)
+{
+	FILE *out = arg;
+	if (strcmp(name, "cursor") == 0)
+		return;
+	repo_url_encode(out, name);
+	fputc('=', out);
+	repo_url_encode(out, value);
+	fputc('&', out);
+}
+
 /* The next page's link: the same path and filters with the new cursor. */
 char *repo_next_link(struct http_ctx *ctx, const char *cursor)
 {
@@ -87,16 +99,8 @@ char *repo_next_link(struct http_ctx *ctx, const char *cursor)
 	FILE *out = open_memstream(&buf, &len);
 	if (out == NULL)
 		return NULL;
-	fprintf(out, "<%s?", ctx->req->url_path);
-	const char **keys = u_map_enum_keys(ctx->req->map_url);
-	for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
-		if (strcmp(keys[i], "cursor") == 0)
-			continue;
-		repo_url_encode(out, keys[i]);
-		fputc('=', out);
-		repo_url_encode(out, u_map_get(ctx->req->map_url, keys[i]));
-		fputc('&', out);
-	}
+	fprintf(out, "<%s?", http_path(ctx));
+	http_query_each(ctx, repo_link_param, out);
 	fprintf(out, "cursor=%s>; rel=\"next\"", cursor);
 	fclose(out);
 	return buf;
@@ -170,6 +174,12 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
 	char *body = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&body, &len);
+	if (out == NULL) {
+		PQclear(r);
+		db_release(ctx->app->read_pool, conn);
+		http_reply_problem(ctx, SVC_INTERNAL, "out of memory");
+		return;
+	}
 	fputs("{\"items\":[", out);
 	for (int i = 0; i < shown; i++) {
 		if (i > 0)

@@ -17,7 +17,6 @@ void repo_reply_one(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
                      int nfilters, const char *kind, int nkeys);
 
-/* SVC_OK when the statement returns a row, SVC_NOT_FOUND when not, else the database error. */
 /* repo_reply_page with each item's JSON passed through map (which may change it in place)
  * before it is written; data is map's. */
 typedef void (*repo_item_map)(json_t *item, void *data);
@@ -28,6 +27,7 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
  * parameters with ?cursor= replaced. Caller frees; NULL on allocation failure. */
 char *repo_next_link(struct http_ctx *ctx, const char *cursor);
 
+/* SVC_OK when the statement returns a row, SVC_NOT_FOUND when not, else the database error. */
 enum svc_error repo_exists(struct http_ctx *ctx, enum db_stmt stmt, int nparams,
                            const char *const *params) __attribute__((warn_unused_result));
 

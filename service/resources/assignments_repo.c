@@ -8,64 +8,64 @@
 #include "../validate.h"
 
 /* Bumps the measure's version, reads it back, writes the audit row and commits. */
-static void assignments_close(struct admin_tx *tx, const char *mid, const char *action,
-                              const char *before, struct admin_result *out)
+static void assignments_close(struct tx *tx, const char *mid, const char *action,
+                              const char *before, struct tx_result *out)
 {
 	const char *p[] = {mid};
-	if (admin_run(tx, STMT_MEASURE_TOUCH, 1, p, NULL) == 0)
-		admin_done(tx, STMT_MEASURE_JSON, mid, action, "measure", before, out);
+	if (tx_run(tx, STMT_MEASURE_TOUCH, 1, p, NULL) == 0)
+		admin_repo_done(tx, STMT_MEASURE_JSON, mid, action, "measure", before, out);
 }
 
-void assignments_repo_create(struct http_ctx *ctx, long long measure_id, const char *if_match,
+void assignments_repo_create(const struct tx_env *env, long long measure_id, const char *if_match,
                              const char *unit, const char *role, json_t *errors,
-                             struct admin_result *out)
+                             struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char mid[24], uid[24], *before = NULL;
 	snprintf(mid, sizeof(mid), "%lld", measure_id);
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_MEASURE_LOCK, mid, if_match, "no such measure")) == NULL)
+	if ((before = tx_lock(&tx, STMT_MEASURE_LOCK, mid, if_match, "no such measure")) == NULL)
 		goto cleanup;
-	int known = admin_lookup(&tx, STMT_UNIT_ID_BY_CODE, unit, uid);
+	int known = admin_repo_lookup(&tx, STMT_UNIT_ID_BY_CODE, unit, uid);
 	if (known <= 0) {
 		if (known == 0) {
 			verr_add(errors, "/unit", "unknown unit \"%s\"", unit);
-			admin_fail(&tx, SVC_VALIDATION,
-			           "the assignment is not valid; nothing was written");
+			tx_fail(&tx, SVC_VALIDATION,
+			        "the assignment is not valid; nothing was written");
 		}
 		goto cleanup;
 	}
 	const char *ip[] = {mid, uid, role};
-	int inserted = admin_exists(&tx, STMT_ASSIGNMENT_INSERT, 3, ip); /* no row: already there */
+	int inserted = tx_exists(&tx, STMT_ASSIGNMENT_INSERT, 3, ip); /* no row: already there */
 	if (inserted <= 0) {
 		if (inserted == 0)
-			admin_fail(&tx, SVC_CONFLICT,
-			           "the unit is already assigned to this measure; delete that "
-			           "assignment first to change its role");
+			tx_fail(&tx, SVC_CONFLICT,
+			        "the unit is already assigned to this measure; delete that "
+			        "assignment first to change its role");
 		goto cleanup;
 	}
 	assignments_close(&tx, mid, "assignment.create", before, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 	free(before);
 }
 
-void assignments_repo_delete(struct http_ctx *ctx, long long measure_id, long long unit_id,
-                             const char *if_match, struct admin_result *out)
+void assignments_repo_delete(const struct tx_env *env, long long measure_id, long long unit_id,
+                             const char *if_match, struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char mid[24], uid[24], *before = NULL;
 	snprintf(mid, sizeof(mid), "%lld", measure_id);
 	snprintf(uid, sizeof(uid), "%lld", unit_id);
-	if (admin_begin(ctx, NULL, &tx) != 0)
+	if (admin_repo_begin(&tx, env, NULL) != 0)
 		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_MEASURE_LOCK, mid, if_match, "no such measure")) == NULL)
+	if ((before = tx_lock(&tx, STMT_MEASURE_LOCK, mid, if_match, "no such measure")) == NULL)
 		goto cleanup;
 	const char *p[] = {mid, uid};
-	PGresult *r = admin_exec(&tx, STMT_ASSIGNMENT_DELETE, 2, p, NULL);
+	PGresult *r = tx_exec(&tx, STMT_ASSIGNMENT_DELETE, 2, p, NULL);
 	if (r == NULL)
 		goto cleanup;
 	int found = PQntuples(r) == 1;
@@ -73,16 +73,16 @@ void assignments_repo_delete(struct http_ctx *ctx, long long measure_id, long lo
 	                strcmp(PQgetvalue(r, 0, 1), "0") == 0;
 	PQclear(r);
 	if (!found) {
-		admin_fail(&tx, SVC_NOT_FOUND, "the unit is not assigned to this measure");
+		tx_fail(&tx, SVC_NOT_FOUND, "the unit is not assigned to this measure");
 		goto cleanup;
 	}
 	if (last_lead) {
-		admin_fail(&tx, SVC_CONFLICT,
-		           "a measure needs at least one lead unit; assign another lead first");
+		tx_fail(&tx, SVC_CONFLICT,
+		        "a measure needs at least one lead unit; assign another lead first");
 		goto cleanup;
 	}
 	assignments_close(&tx, mid, "assignment.delete", before, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 	free(before);
 }

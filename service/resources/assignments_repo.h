@@ -10,11 +10,11 @@
 /* On success json (owned, free it) is the measure as GET /v1/measures/{id} shows it;
  * otherwise err, a static detail and possibly field errors in the caller's errors array. */
 /* Appends unit (a code) with role after the measure's assignments; if_match may be NULL. */
-void assignments_repo_create(struct http_ctx *ctx, long long measure_id, const char *if_match,
+void assignments_repo_create(const struct tx_env *env, long long measure_id, const char *if_match,
                              const char *unit, const char *role, json_t *errors,
-                             struct admin_result *out);
+                             struct tx_result *out);
 /* Removes the unit's assignment; if_match (the measure's ETag) is required. */
-void assignments_repo_delete(struct http_ctx *ctx, long long measure_id, long long unit_id,
-                             const char *if_match, struct admin_result *out);
+void assignments_repo_delete(const struct tx_env *env, long long measure_id, long long unit_id,
+                             const char *if_match, struct tx_result *out);
 
 #endif

@@ -3,12 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../db.h"
 #include "../http.h"
 #include "../idempotency.h"
 #include "../import.h"
-#include "../refcache.h"
-#include "../repo.h"
+#include "../tx.h"
 
 static void imports_run(struct http_ctx *ctx, int dry_run)
 {
@@ -21,29 +19,19 @@ static void imports_run(struct http_ctx *ctx, int dry_run)
 		                  "the plan document is not valid; nothing was written", errors);
 		goto cleanup;
 	}
-	struct db_conn *c = NULL;
-	enum svc_error err = db_acquire(ctx->app->pool, &c);
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
-		goto cleanup;
-	}
-	char detail[1024];
+	struct tx_env env;
+	http_tx_env(ctx, &env);
 	json_t *report = NULL;
-	struct import_actor actor = {ctx->principal.iss, ctx->principal.sub,
-	                             principal_unit(&ctx->principal), ctx->request_id};
-	err = import_apply(c->pg, doc, dry_run, &actor, &report, detail, sizeof(detail));
-	db_release(ctx->app->pool, c);
-	/* this instance's readers see the import at once, not only after the notice arrives */
-	if (err == SVC_OK && !dry_run)
-		refcache_invalidate(ctx->app->refcache);
-	if (err == SVC_OK)
+	struct tx_result res;
+	/* an unexpected failure is logged once where it is mapped (db_result_error) */
+	import_write(&env, NULL, doc, dry_run ? IMPORT_DRY_RUN : IMPORT_COMMIT, &report, &res, NULL,
+	             0);
+	if (res.err == SVC_OK)
 		http_reply_json(ctx, 200, report);
 	else
-		http_reply_problem(ctx, err,
-		                   err == SVC_CONFLICT ? "the document conflicts with data in use "
-		                                         "(for example a target that has progress "
-		                                         "values); nothing was written"
-		                                       : "the import failed; nothing was written");
+		http_reply_problem(ctx, res.err,
+		                   res.detail != NULL ? res.detail
+		                                      : "the import failed; nothing was written");
 cleanup:
 	json_decref(errors);
 	json_decref(doc);

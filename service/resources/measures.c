@@ -9,9 +9,53 @@
 #include "../reference_input.h"
 #include "../repo.h"
 #include "../validate.h"
+#include "admin.h"
 #include "assignments_repo.h"
 #include "measures_repo.h"
+#include "reports_http.h"
 #include "reports_repo.h"
+
+/* GET /v1/measures/{id} with ?as_of= or ?include=: with each target's progress. */
+static void measures_reply_progress(struct http_ctx *ctx, const char *measure_id,
+                                    const char *expand)
+{
+	struct reports_options o;
+	ctx->uncacheable = 1; /* progress changes without touching reference data */
+	if (reports_read_options(ctx, &o) != 0)
+		return;
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
+		return;
+	json_t *measure = NULL;
+	enum svc_error err = reports_measure_get(conn, measure_id, expand, &o, &measure);
+	db_release(ctx->app->read_pool, conn);
+	if (err != SVC_OK)
+		repo_reply_error(ctx, err);
+	else
+		reports_reply(ctx, measure);
+}
+
+/* GET /v1/measures/{id}/targets with ?as_of= or ?include=: a page of targets with progress. */
+static void measures_reply_targets_progress(struct http_ctx *ctx, const char *measure_id)
+{
+	struct reports_options o;
+	ctx->uncacheable = 1;
+	if (reports_read_options(ctx, &o) != 0)
+		return;
+	struct db_conn *conn = reports_connect(ctx);
+	if (conn == NULL)
+		return;
+	struct reports_set s;
+	enum svc_error err = reports_measure_load(conn, measure_id, &o, &s);
+	db_release(ctx->app->read_pool, conn);
+	if (err != SVC_OK) {
+		repo_reply_error(ctx, err);
+		return;
+	}
+	const char *params[] = {measure_id};
+	repo_reply_page_map(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2, reports_attach, &s);
+	reports_set_free(&s);
+}
 
 static const char *const measures_roles[] = {"lead", "related", NULL};
 static const char *const measures_expand[] = {"members", NULL};
@@ -52,7 +96,7 @@ static void measures_get(struct http_ctx *ctx)
 		return;
 	if (http_query(ctx, "as_of") != NULL || http_query(ctx, "include") != NULL) {
 		ctx->uncacheable = 1; /* progress changes without a reference-data notice */
-		reports_reply_measure(ctx, ctx->params[0], expand); /* with progress */
+		measures_reply_progress(ctx, ctx->params[0], expand);
 		return;
 	}
 	const char *params[] = {ctx->params[0], expand != NULL ? "true" : "false"};
@@ -74,7 +118,7 @@ static void measures_targets(struct http_ctx *ctx)
 	}
 	if (http_query(ctx, "as_of") != NULL || http_query(ctx, "include") != NULL) {
 		ctx->uncacheable = 1;
-		reports_reply_measure_targets(ctx, ctx->params[0]); /* with progress */
+		measures_reply_targets_progress(ctx, ctx->params[0]);
 		return;
 	}
 	repo_reply_page(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2);
@@ -126,8 +170,10 @@ static void measures_assign(struct http_ctx *ctx)
 		                  "the assignment is not valid; nothing was written", errors);
 		goto cleanup;
 	}
-	struct admin_result res;
-	assignments_repo_create(ctx, id, if_match, unit, role, errors, &res);
+	struct tx_env env;
+	http_tx_env(ctx, &env);
+	struct tx_result res;
+	assignments_repo_create(&env, id, if_match, unit, role, errors, &res);
 	res.id = id; /* the answer is the measure, with its new assignment */
 	admin_reply_result(ctx, &res, errors, 201, "/v1/measures/");
 cleanup:
@@ -142,8 +188,10 @@ static void measures_unassign(struct http_ctx *ctx)
 	if (admin_preamble(ctx, &id, NULL) != 0 || http_param_id(ctx, 1, &unit_id) != 0 ||
 	    admin_require_if_match(ctx, &if_match) != 0)
 		return;
-	struct admin_result res;
-	assignments_repo_delete(ctx, id, unit_id, if_match, &res);
+	struct tx_env env;
+	http_tx_env(ctx, &env);
+	struct tx_result res;
+	assignments_repo_delete(&env, id, unit_id, if_match, &res);
 	admin_reply_result(ctx, &res, NULL, 200, NULL);
 }
 

@@ -7,6 +7,7 @@
 #include "../http.h"
 #include "../reference_input.h"
 #include "../repo.h"
+#include "admin.h"
 #include "plans_repo.h"
 
 static void plans_list(struct http_ctx *ctx)

@@ -24,56 +24,57 @@ static void plans_params(json_t *p, const char **out, char days[24], char **assu
 	out[5] = *assumptions;
 }
 
-void plans_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct admin_result *out)
+void plans_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
+                       struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char id[24], days[24], *assumptions = NULL;
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
 	const char *ip[6];
 	plans_params(body, ip, days, &assumptions);
-	if (admin_insert(&tx, STMT_PLAN_INSERT, 6, ip, PLANS_CODE_TAKEN, id) == 0)
-		admin_done(&tx, STMT_PLAN_GET, id, "plan.create", "plan", NULL, out);
+	if (admin_repo_insert(&tx, STMT_PLAN_INSERT, 6, ip, PLANS_CODE_TAKEN, id) == 0)
+		admin_repo_done(&tx, STMT_PLAN_GET, id, "plan.create", "plan", NULL, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 	free(assumptions);
 }
 
-void plans_repo_update(struct http_ctx *ctx, long long pid, const char *if_match, json_t *body,
-                       json_t *errors, struct admin_result *out)
+void plans_repo_update(const struct tx_env *env, long long pid, const char *if_match, json_t *body,
+                       json_t *errors, struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char id[24], days[24], *before = NULL, *assumptions = NULL;
 	json_t *cur = NULL, *merged = NULL;
 	snprintf(id, sizeof(id), "%lld", pid);
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_PLAN_LOCK, id, if_match, "no such plan")) == NULL)
+	if ((before = tx_lock(&tx, STMT_PLAN_LOCK, id, if_match, "no such plan")) == NULL)
 		goto cleanup;
 	cur = json_loads(before, 0, NULL);
 	static const char *const keys[] = {
 	        "code", "title", "start_date", "cadence", "report_due_days", "assumptions", NULL};
-	merged = admin_merge(cur, keys, body);
+	merged = admin_repo_merge(cur, keys, body);
 	if (reference_input_plan(merged, errors) != 0) {
-		admin_fail(&tx, SVC_VALIDATION, "the plan is not valid; nothing was written");
+		tx_fail(&tx, SVC_VALIDATION, "the plan is not valid; nothing was written");
 		goto cleanup;
 	}
 	const char *up[7] = {id};
 	plans_params(merged, up + 1, days, &assumptions);
-	if (admin_run(&tx, STMT_PLAN_UPDATE, 7, up, PLANS_CODE_TAKEN) == 0)
-		admin_done(&tx, STMT_PLAN_GET, id, "plan.update", "plan", before, out);
+	if (tx_run(&tx, STMT_PLAN_UPDATE, 7, up, PLANS_CODE_TAKEN) == 0)
+		admin_repo_done(&tx, STMT_PLAN_GET, id, "plan.update", "plan", before, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
 	free(assumptions);
 }
 
-void plans_repo_delete(struct http_ctx *ctx, long long pid, const char *if_match,
-                       struct admin_result *out)
+void plans_repo_delete(const struct tx_env *env, long long pid, const char *if_match,
+                       struct tx_result *out)
 {
 	static const struct admin_delete plan = {
 	        .entity = "plan",
@@ -85,5 +86,5 @@ void plans_repo_delete(struct http_ctx *ctx, long long pid, const char *if_match
 	        .guarded = "the plan still has tasks; delete them (and their measures) first",
 	        .remove = STMT_PLAN_DELETE,
 	};
-	admin_delete(ctx, &plan, pid, if_match, out);
+	admin_repo_delete(env, &plan, pid, if_match, out);
 }

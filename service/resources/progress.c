@@ -13,7 +13,7 @@
 
 /* Replies a write's outcome: its failure (field errors when there are any, else the detail),
  * or status with the record. Frees the record's JSON. */
-static void progress_reply_result(struct http_ctx *ctx, struct progress_result *res, int status,
+static void progress_reply_result(struct http_ctx *ctx, struct tx_result *res, int status,
                                   json_t *errors)
 {
 	if (res->err != SVC_OK && json_array_size(errors) > 0)
@@ -56,8 +56,10 @@ static void progress_create_run(struct http_ctx *ctx)
 		                   "an admin must name the unit the record is for");
 		goto cleanup;
 	}
-	struct progress_result res;
-	progress_repo_create(ctx, &in, acting, errors, &res);
+	struct tx_env env;
+	http_tx_env(ctx, &env);
+	struct tx_result res;
+	progress_repo_create(&env, &ctx->principal, &in, acting, errors, &res);
 	if (res.err == SVC_OK) {
 		char location[64];
 		snprintf(location, sizeof(location), "/v1/progress/%lld", res.id);
@@ -163,8 +165,10 @@ static void progress_amend(struct http_ctx *ctx)
 		progress_reply_invalid(ctx, errors);
 		goto cleanup;
 	}
-	struct progress_result res;
-	progress_repo_amend(ctx, id, if_match, &in, errors, &res);
+	struct tx_env env;
+	http_tx_env(ctx, &env);
+	struct tx_result res;
+	progress_repo_amend(&env, &ctx->principal, id, if_match, &in, errors, &res);
 	progress_reply_result(ctx, &res, 200, errors);
 cleanup:
 	progress_input_free(&in);
@@ -188,9 +192,11 @@ static void progress_review(struct http_ctx *ctx)
 	if (progress_input_review(body, &decision, &comment, errors) != 0) {
 		progress_reply_invalid(ctx, errors);
 	} else {
-		struct progress_result res;
-		progress_repo_review(ctx, id, http_header(ctx, "If-Match"), decision, comment,
-		                     &res);
+		struct tx_env env;
+		http_tx_env(ctx, &env);
+		struct tx_result res;
+		progress_repo_review(&env, &ctx->principal, id, http_header(ctx, "If-Match"),
+		                     decision, comment, &res);
 		progress_reply_result(ctx, &res, 200, errors);
 	}
 	json_decref(errors);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../csv.h"
+#include "../http.h"
 #include "../pgcopy.h"
 #include "../policy.h"
 #include "../progress_input.h"
@@ -90,17 +91,17 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 static void batch_copy_add(struct batch_reader *r, size_t i, const struct progress_input *in,
                            const char *unit)
 {
-	pgcopy_int(r->rows, (long long)i, 0);
-	pgcopy_int(r->rows, in->measure_id, 0);
-	pgcopy_field(r->rows, unit, 0);
-	pgcopy_field(r->rows, in->period, 0);
-	pgcopy_field(r->rows, in->period_start, 0);
-	pgcopy_field(r->rows, in->period_end, 0);
-	pgcopy_field(r->rows, in->status, 0);
-	pgcopy_field(r->rows, in->summary, 0);
-	pgcopy_field(r->rows, in->problems, 0);
-	pgcopy_field(r->rows, in->next_steps, 0);
-	pgcopy_field(r->rows, in->evidence, 1);
+	pgcopy_int(r->rows, (long long)i, PGCOPY_NEXT);
+	pgcopy_int(r->rows, in->measure_id, PGCOPY_NEXT);
+	pgcopy_field(r->rows, unit, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->period, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->period_start, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->period_end, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->status, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->summary, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->problems, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->next_steps, PGCOPY_NEXT);
+	pgcopy_field(r->rows, in->evidence, PGCOPY_LAST);
 	r->out->n++;
 	size_t k;
 	json_t *v;
@@ -109,9 +110,10 @@ static void batch_copy_add(struct batch_reader *r, size_t i, const struct progre
 		/* the client's digits, printed as progress_input prints them */
 		char *num = json_dumps(json_object_get(v, "value"),
 		                       JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-		pgcopy_int(r->values, (long long)i, 0);
-		pgcopy_int(r->values, json_integer_value(json_object_get(v, "target_id")), 0);
-		pgcopy_field(r->values, num, 1);
+		pgcopy_int(r->values, (long long)i, PGCOPY_NEXT);
+		pgcopy_int(r->values, json_integer_value(json_object_get(v, "target_id")),
+		           PGCOPY_NEXT);
+		pgcopy_field(r->values, num, PGCOPY_LAST);
 		free(num);
 		r->out->n_values++;
 	}
@@ -234,9 +236,9 @@ static int batch_read_body(struct http_ctx *ctx, struct batch_reader *r)
 		return -1;
 	}
 	char err[160];
-	if (csv_each(ctx->req->binary_body != NULL ? ctx->req->binary_body : "",
-	             ctx->req->binary_body_length, BATCH_MAX_ROWS + 1, batch_csv_row, r, err,
-	             sizeof(err)) != 0) {
+	size_t len = 0;
+	const char *body = http_body(ctx, &len);
+	if (csv_each(body, len, BATCH_MAX_ROWS + 1, batch_csv_row, r, err, sizeof(err)) != 0) {
 		if (strncmp(err, "more than", 9) == 0)
 			http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
 		else

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "../http.h"
+struct http_ctx;
 
 #define BATCH_MAX_ROWS   100000
 #define BATCH_MAX_ERRORS 1000

@@ -7,34 +7,21 @@
 
 #include "../db.h"
 #include "../policy.h"
+#include "../tx.h"
 #include "../validate.h"
 
-static const char *progress_role(const struct http_ctx *ctx)
-{
-	return principal_role_name(ctx->principal.role);
-}
+/* Whether a write needs If-Match: PATCH does, a review takes it when it is sent. */
+enum progress_if_match { PROGRESS_IF_MATCH_OPTIONAL, PROGRESS_IF_MATCH_REQUIRED };
 
-static int progress_fail(struct progress_result *out, enum svc_error err, const char *detail)
+/* Every progress write's wording of the database's refusals. */
+static int progress_begin(struct tx *tx, const struct tx_env *env, json_t *errors)
 {
-	out->err = err;
-	out->detail = detail;
-	return -1;
-}
-
-/* Runs stmt; on a database error records it in out and returns NULL. */
-static PGresult *progress_exec(struct db_conn *c, enum db_stmt stmt, int n, const char *const *p,
-                               struct progress_result *out)
-{
-	PGresult *r = db_exec(c, stmt, n, p);
-	enum svc_error err = db_result_error(c, r);
-	if (err == SVC_OK)
-		return r;
-	PQclear(r);
-	progress_fail(out, err,
-	              err == SVC_FORBIDDEN ? "the database refused a write outside the unit's scope"
-	              : err == SVC_CONFLICT ? "a concurrent change conflicted; retry"
-	                                    : NULL);
-	return NULL;
+	const struct tx_options opt = {
+	        .errors = errors,
+	        .conflict = "a concurrent change conflicted; retry",
+	        .forbidden = "the database refused a write outside the unit's scope",
+	};
+	return tx_begin(tx, env, &opt);
 }
 
 /* Values whose targets are not the measure's, or percentages over 100, as field errors. */
@@ -63,115 +50,91 @@ static int progress_value_errors(PGresult *scope, int col_targets, int col_perce
 	return bad;
 }
 
-/* Writes the audit row; returns the record's JSON (owned). */
-static char *progress_snapshot(struct db_conn *c, struct http_ctx *ctx, const char *id,
-                               const char *action, const char *before, struct progress_result *out)
+/* The end of a write that got this far: its audit row (which returns the record's JSON) and
+ * commit; out gets the JSON and id, or tx the error. */
+static void progress_done(struct tx *tx, const char *id, const char *action, const char *before,
+                          struct tx_result *out)
 {
-	const char *p[] = {id,
-	                   ctx->principal.sub,
-	                   ctx->principal.iss,
-	                   principal_unit(&ctx->principal),
-	                   ctx->request_id,
-	                   action,
-	                   before};
-	PGresult *r = progress_exec(c, STMT_PROGRESS_SNAPSHOT, 7, p, out);
+	const struct tx_actor *a = &tx->env->actor;
+	const char *p[] = {id, a->sub, a->iss, a->unit, a->request_id, action, before};
+	PGresult *r = tx_exec(tx, STMT_PROGRESS_SNAPSHOT, 7, p, NULL);
 	if (r == NULL)
-		return NULL;
-	char *json = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	if (json == NULL)
-		progress_fail(out, SVC_INTERNAL, NULL);
-	return json;
-}
-
-/* The end of a write that got this far: its audit row and commit; out gets the record's JSON
- * and id, or the error. */
-static void progress_done(struct db_conn *c, struct http_ctx *ctx, const char *id,
-                          const char *action, const char *before, struct progress_result *out)
-{
-	out->json = progress_snapshot(c, ctx, id, action, before, out);
-	if (out->json == NULL)
 		return;
-	out->id = atoll(id);
-	out->err = db_commit(c);
-}
-
-/* Every write's last step, on every path: unless it committed, roll back and drop the JSON. */
-static void progress_end(struct db_conn *c, struct http_ctx *ctx, struct progress_result *out)
-{
-	if (out->err != SVC_OK) {
-		db_rollback(c);
-		free(out->json);
-		out->json = NULL;
+	out->json = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	if (out->json == NULL) {
+		tx_fail(tx, SVC_INTERNAL, NULL);
+		return;
 	}
-	db_release(ctx->app->pool, c);
+	out->id = atoll(id);
+	if (tx_commit(tx) != 0)
+		return; /* the failure is in tx */
 }
 
-static int progress_insert_values(struct db_conn *c, const char *id, const char *values,
-                                  struct progress_result *out)
+static int progress_insert_values(struct tx *tx, const char *id, const char *values)
 {
 	if (strcmp(values, "[]") == 0)
 		return 0; /* nothing to insert: spare the round trip */
 	const char *p[] = {id, values};
-	PGresult *r = progress_exec(c, STMT_PROGRESS_VALUES_INSERT, 2, p, out);
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return tx_run(tx, STMT_PROGRESS_VALUES_INSERT, 2, p, NULL);
 }
 
 /* Checks the policy for REPORT once the database has said how the unit is assigned. */
-static int progress_create_checks(struct http_ctx *ctx, PGresult *scope, const char *acting_unit,
-                                  json_t *errors, struct progress_result *out)
+static int progress_create_checks(struct tx *tx, const struct principal *who, PGresult *scope,
+                                  const char *acting_unit)
 {
+	json_t *errors = tx->opt.errors;
 	if (PQgetisnull(scope, 0, 2)) {
 		/* a reporter's unit claim must name a unit: the token is not valid here */
-		if (ctx->principal.role == ROLE_REPORTER)
-			return progress_fail(out, SVC_UNAUTHORIZED,
-			                     "the token's unit claim names no known unit");
+		if (who->role == ROLE_REPORTER)
+			return tx_fail(tx, SVC_UNAUTHORIZED,
+			               "the token's unit claim names no known unit");
 		verr_add(errors, "/unit", "unknown unit");
-		return progress_fail(out, SVC_UNPROCESSABLE, "unknown unit");
+		return tx_fail(tx, SVC_UNPROCESSABLE, "unknown unit");
 	}
 	if (strcmp(PQgetvalue(scope, 0, 3), "t") != 0) {
 		verr_add(errors, "/measure_id", "unknown measure");
-		return progress_fail(out, SVC_UNPROCESSABLE, "unknown measure");
+		return tx_fail(tx, SVC_UNPROCESSABLE, "unknown measure");
 	}
 	struct policy_scope s = {.assigned = strcmp(PQgetvalue(scope, 0, 4), "t") == 0,
 	                         .acting_unit = acting_unit};
 	const char *reason = NULL;
-	if (!policy_allows(&ctx->principal, POLICY_REPORT, &s, &reason))
-		return progress_fail(out, SVC_FORBIDDEN, reason);
+	if (!policy_allows(who, POLICY_REPORT, &s, &reason))
+		return tx_fail(tx, SVC_FORBIDDEN, reason);
 	if (!s.assigned) /* an admin writing for a unit the measure does not name */
-		return progress_fail(out, SVC_UNPROCESSABLE,
-		                     "the unit is not assigned to this measure");
+		return tx_fail(tx, SVC_UNPROCESSABLE, "the unit is not assigned to this measure");
 	if (progress_value_errors(scope, 5, 6, errors))
-		return progress_fail(out, SVC_UNPROCESSABLE,
-		                     "some values do not fit the measure's targets");
+		return tx_fail(tx, SVC_UNPROCESSABLE,
+		               "some values do not fit the measure's targets");
 	return 0;
 }
 
-void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
-                          const char *acting_unit, json_t *errors, struct progress_result *out)
+/* Sets the scope and runs the checks; 0 with the acting unit's id in unit_id. */
+static int progress_create_scope(struct tx *tx, const struct principal *who,
+                                 const struct progress_input *in, const char *acting_unit,
+                                 const char *mid, char unit_id[TX_ID_SIZE])
+{
+	const struct tx_actor *a = &tx->env->actor;
+	const char *sp[] = {acting_unit, a->role, mid, in->values, a->unit};
+	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 5, sp, NULL);
+	if (r == NULL)
+		return -1;
+	int refused = progress_create_checks(tx, who, r, acting_unit);
+	snprintf(unit_id, TX_ID_SIZE, "%s", PQgetvalue(r, 0, 2));
+	PQclear(r);
+	return refused;
+}
+
+void progress_repo_create(const struct tx_env *env, const struct principal *who,
+                          const struct progress_input *in, const char *acting_unit, json_t *errors,
+                          struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct db_conn *c = NULL;
-	out->err = db_acquire(ctx->app->pool, &c);
-	if (out->err != SVC_OK)
-		return;
-	char mid[24], id[24];
+	struct tx tx;
+	char mid[TX_ID_SIZE], id[TX_ID_SIZE], unit_id[TX_ID_SIZE];
 	snprintf(mid, sizeof(mid), "%lld", in->measure_id);
-	PGresult *r = NULL;
-	if ((out->err = db_begin(c)) != SVC_OK)
-		goto cleanup;
-	const char *sp[] = {acting_unit, progress_role(ctx), mid, in->values,
-	                    principal_unit(&ctx->principal)};
-	if ((r = progress_exec(c, STMT_PROGRESS_SCOPE, 5, sp, out)) == NULL)
-		goto cleanup;
-	int refused = progress_create_checks(ctx, r, acting_unit, errors, out);
-	char unit_id[24];
-	snprintf(unit_id, sizeof(unit_id), "%s", PQgetvalue(r, 0, 2));
-	PQclear(r);
-	if (refused)
+	if (progress_begin(&tx, env, errors) != 0 ||
+	    progress_create_scope(&tx, who, in, acting_unit, mid, unit_id) != 0)
 		goto cleanup;
 	const char *ip[] = {mid,
 	                    unit_id,
@@ -183,44 +146,37 @@ void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
 	                    in->problems,
 	                    in->next_steps,
 	                    in->evidence,
-	                    ctx->principal.sub,
-	                    ctx->principal.iss};
-	if ((r = progress_exec(c, STMT_PROGRESS_INSERT, 12, ip, out)) == NULL)
-		goto cleanup;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		progress_fail(out, SVC_CONFLICT,
-		              "this unit already reported on this measure for this period; "
-		              "amend that record with PATCH");
-		goto cleanup;
-	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (progress_insert_values(c, id, in->values, out) == 0)
-		progress_done(c, ctx, id, "progress.create", NULL, out);
+	                    env->actor.sub,
+	                    env->actor.iss};
+	int created = tx_single(&tx, STMT_PROGRESS_INSERT, 12, ip, NULL, id);
+	if (created == 0)
+		tx_fail(&tx, SVC_CONFLICT,
+		        "this unit already reported on this measure for this period; "
+		        "amend that record with PATCH");
+	if (created == 1 && progress_insert_values(&tx, id, in->values) == 0)
+		progress_done(&tx, id, "progress.create", NULL, out);
 cleanup:
-	progress_end(c, ctx, out);
+	tx_end(&tx, out);
 }
 
 /* Locks the record; fills the lock row into *lock (caller PQclears). */
-static int progress_lock(struct db_conn *c, struct http_ctx *ctx, const char *id,
-                         const char *if_match, int if_match_required, PGresult **lock,
-                         struct progress_result *out)
+static int progress_lock(struct tx *tx, const char *id, const char *if_match,
+                         enum progress_if_match if_match_rule, PGresult **lock)
 {
-	const char *lp[] = {id, progress_role(ctx), principal_unit(&ctx->principal)};
-	PGresult *r = progress_exec(c, STMT_PROGRESS_LOCK, 3, lp, out);
+	const struct tx_actor *a = &tx->env->actor;
+	const char *lp[] = {id, a->role, a->unit};
+	PGresult *r = tx_exec(tx, STMT_PROGRESS_LOCK, 3, lp, NULL);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return progress_fail(out, SVC_NOT_FOUND, "no such progress record");
+		return tx_fail(tx, SVC_NOT_FOUND, "no such progress record");
 	}
-	char etag[24];
-	http_etag_of(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), etag);
-	if ((if_match != NULL || if_match_required) && !http_etag_matches(if_match, etag)) {
+	if ((if_match != NULL || if_match_rule == PROGRESS_IF_MATCH_REQUIRED) &&
+	    tx_precondition(tx, if_match, PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2),
+	                    "the record changed since it was read; GET it again") != 0) {
 		PQclear(r);
-		return progress_fail(out, SVC_PRECONDITION_FAILED,
-		                     "the record changed since it was read; GET it again");
+		return -1;
 	}
 	*lock = r;
 	return 0;
@@ -232,55 +188,43 @@ static const char *progress_current(json_t *cur, const char *key)
 	return json_string_value(json_object_get(cur, key));
 }
 
-void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_match,
-                         const struct progress_input *in, json_t *errors,
-                         struct progress_result *out)
+/* The amend's policy and state checks on the locked row. */
+static int progress_amend_allowed(struct tx *tx, const struct principal *who, PGresult *lock)
 {
-	memset(out, 0, sizeof(*out));
-	struct db_conn *c = NULL;
-	out->err = db_acquire(ctx->app->pool, &c);
-	if (out->err != SVC_OK)
-		return;
-	char id[24];
-	snprintf(id, sizeof(id), "%lld", rid);
-	PGresult *lock = NULL, *r = NULL;
-	json_t *cur = NULL;
-	const char *before = NULL; /* the record's JSON as locked, borrowed from lock */
-	char *evidence = NULL;
-	if ((out->err = db_begin(c)) != SVC_OK)
-		goto cleanup;
-	if (progress_lock(c, ctx, id, if_match, 1, &lock, out) != 0)
-		goto cleanup;
-	before = PQgetvalue(lock, 0, 2);
 	struct policy_scope s = {.assigned = strcmp(PQgetvalue(lock, 0, 5), "t") == 0,
 	                         .record_unit = PQgetvalue(lock, 0, 3)};
 	const char *reason = NULL;
-	if (!policy_allows(&ctx->principal, POLICY_AMEND, &s, &reason)) {
-		progress_fail(out, SVC_FORBIDDEN, reason);
-		goto cleanup;
-	}
-	if (strcmp(PQgetvalue(lock, 0, 4), "approved") == 0) {
-		progress_fail(out, SVC_CONFLICT, "an approved record cannot be changed");
-		goto cleanup;
-	}
-	if (in->has_values) {
-		const char *sp[] = {PQgetvalue(lock, 0, 3), progress_role(ctx),
-		                    PQgetvalue(lock, 0, 7), in->values,
-		                    principal_unit(&ctx->principal)};
-		if ((r = progress_exec(c, STMT_PROGRESS_SCOPE, 5, sp, out)) == NULL)
-			goto cleanup;
-		int bad = progress_value_errors(r, 5, 6, errors);
-		PQclear(r);
-		if (bad) {
-			progress_fail(out, SVC_UNPROCESSABLE,
-			              "some values do not fit the measure's targets");
-			goto cleanup;
-		}
-	}
-	/* Members not in the body keep their current value. */
-	cur = json_loads(before, 0, NULL);
-	evidence = in->has_evidence ? NULL
-	                            : json_dumps(json_object_get(cur, "evidence"), JSON_COMPACT);
+	if (!policy_allows(who, POLICY_AMEND, &s, &reason))
+		return tx_fail(tx, SVC_FORBIDDEN, reason);
+	if (strcmp(PQgetvalue(lock, 0, 4), "approved") == 0)
+		return tx_fail(tx, SVC_CONFLICT, "an approved record cannot be changed");
+	return 0;
+}
+
+/* New values: checked against the measure's targets with the record's unit in scope. */
+static int progress_amend_values_check(struct tx *tx, PGresult *lock,
+                                       const struct progress_input *in)
+{
+	const struct tx_actor *a = &tx->env->actor;
+	const char *sp[] = {PQgetvalue(lock, 0, 3), a->role, PQgetvalue(lock, 0, 7), in->values,
+	                    a->unit};
+	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 5, sp, NULL);
+	if (r == NULL)
+		return -1;
+	int bad = progress_value_errors(r, 5, 6, tx->opt.errors);
+	PQclear(r);
+	return bad ? tx_fail(tx, SVC_UNPROCESSABLE, "some values do not fit the measure's targets")
+	           : 0;
+}
+
+/* The update itself: members not in the body keep their current value. */
+static int progress_amend_write(struct tx *tx, const char *id, const char *before,
+                                const struct progress_input *in)
+{
+	json_t *cur = json_loads(before, 0, NULL);
+	char *evidence = in->has_evidence
+	                         ? NULL
+	                         : json_dumps(json_object_get(cur, "evidence"), JSON_COMPACT);
 	const char *up[] = {
 	        id,
 	        in->has_status ? in->status : progress_current(cur, "status"),
@@ -289,69 +233,74 @@ void progress_repo_amend(struct http_ctx *ctx, long long rid, const char *if_mat
 	        in->has_next_steps ? in->next_steps : progress_current(cur, "next_steps"),
 	        in->has_evidence ? in->evidence : evidence,
 	        before,
-	        ctx->principal.sub,
+	        tx->env->actor.sub,
 	};
-	if ((r = progress_exec(c, STMT_PROGRESS_UPDATE, 8, up, out)) == NULL)
-		goto cleanup;
-	PQclear(r);
-	if (in->has_values) {
-		const char *dp[] = {id};
-		if ((r = progress_exec(c, STMT_PROGRESS_VALUES_DELETE, 1, dp, out)) == NULL)
-			goto cleanup;
-		PQclear(r);
-		if (progress_insert_values(c, id, in->values, out) != 0)
-			goto cleanup;
-	}
-	progress_done(c, ctx, id, "progress.amend", before, out);
-cleanup:
-	progress_end(c, ctx, out);
-	PQclear(lock);
+	int rc = tx_run(tx, STMT_PROGRESS_UPDATE, 8, up, NULL);
 	json_decref(cur);
 	free(evidence);
+	if (rc != 0 || !in->has_values)
+		return rc;
+	const char *dp[] = {id};
+	if (tx_run(tx, STMT_PROGRESS_VALUES_DELETE, 1, dp, NULL) != 0)
+		return -1;
+	return progress_insert_values(tx, id, in->values);
 }
 
-void progress_repo_review(struct http_ctx *ctx, long long rid, const char *if_match,
-                          const char *decision, const char *comment, struct progress_result *out)
+void progress_repo_amend(const struct tx_env *env, const struct principal *who, long long rid,
+                         const char *if_match, const struct progress_input *in, json_t *errors,
+                         struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct db_conn *c = NULL;
-	out->err = db_acquire(ctx->app->pool, &c);
-	if (out->err != SVC_OK)
-		return;
-	char id[24];
+	struct tx tx;
+	char id[TX_ID_SIZE];
 	snprintf(id, sizeof(id), "%lld", rid);
-	PGresult *lock = NULL, *r = NULL;
-	const char *before = NULL; /* the record's JSON as locked, borrowed from lock */
-	if ((out->err = db_begin(c)) != SVC_OK)
+	PGresult *lock = NULL;
+	if (progress_begin(&tx, env, errors) != 0 ||
+	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_REQUIRED, &lock) != 0)
 		goto cleanup;
-	if (progress_lock(c, ctx, id, if_match, 0, &lock, out) != 0)
+	const char *before = PQgetvalue(lock, 0, 2); /* the record as locked, borrowed */
+	if (progress_amend_allowed(&tx, who, lock) != 0 ||
+	    (in->has_values && progress_amend_values_check(&tx, lock, in) != 0) ||
+	    progress_amend_write(&tx, id, before, in) != 0)
 		goto cleanup;
-	before = PQgetvalue(lock, 0, 2);
+	progress_done(&tx, id, "progress.amend", before, out);
+cleanup:
+	tx_end(&tx, out);
+	PQclear(lock);
+}
+
+void progress_repo_review(const struct tx_env *env, const struct principal *who, long long rid,
+                          const char *if_match, const char *decision, const char *comment,
+                          struct tx_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct tx tx;
+	char id[TX_ID_SIZE];
+	snprintf(id, sizeof(id), "%lld", rid);
+	PGresult *lock = NULL;
+	if (progress_begin(&tx, env, NULL) != 0 ||
+	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_OPTIONAL, &lock) != 0)
+		goto cleanup;
+	const char *before = PQgetvalue(lock, 0, 2); /* the record as locked, borrowed */
 	struct policy_scope s = {.lead = strcmp(PQgetvalue(lock, 0, 6), "t") == 0};
 	const char *reason = NULL;
-	if (!policy_allows(&ctx->principal, POLICY_REVIEW, &s, &reason)) {
-		progress_fail(out, SVC_FORBIDDEN, reason);
+	if (!policy_allows(who, POLICY_REVIEW, &s, &reason)) {
+		tx_fail(&tx, SVC_FORBIDDEN, reason);
 		goto cleanup;
 	}
 	if (strcmp(PQgetvalue(lock, 0, 4), "submitted") != 0) {
-		progress_fail(out, SVC_CONFLICT,
-		              "only a submitted record can be reviewed; this one is already "
-		              "reviewed");
+		tx_fail(&tx, SVC_CONFLICT,
+		        "only a submitted record can be reviewed; this one is already reviewed");
 		goto cleanup;
 	}
-	const char *rp[] = {id,
-	                    decision,
-	                    comment,
-	                    ctx->principal.sub,
-	                    principal_unit(&ctx->principal),
-	                    PQgetvalue(lock, 0, 8)};
-	if ((r = progress_exec(c, STMT_PROGRESS_REVIEW, 6, rp, out)) == NULL)
-		goto cleanup;
-	PQclear(r);
-	progress_done(c, ctx, id,
-	              strcmp(decision, "approve") == 0 ? "progress.approve" : "progress.return",
-	              before, out);
+	const char *rp[] = {
+	        id, decision, comment, env->actor.sub, env->actor.unit, PQgetvalue(lock, 0, 8)};
+	if (tx_run(&tx, STMT_PROGRESS_REVIEW, 6, rp, NULL) == 0)
+		progress_done(&tx, id,
+		              strcmp(decision, "approve") == 0 ? "progress.approve"
+		                                               : "progress.return",
+		              before, out);
 cleanup:
-	progress_end(c, ctx, out);
+	tx_end(&tx, out);
 	PQclear(lock);
 }

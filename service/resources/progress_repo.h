@@ -5,29 +5,28 @@
 
 #include <jansson.h>
 
-#include "../http.h"
+#include "../auth.h"
 #include "../progress_input.h"
+#include "../tx.h"
 
-/* What a write came to. On success json (owned, free it) is the record; otherwise err,
- * a static detail and possibly field errors appended to the caller's errors array. */
-struct progress_result {
-	enum svc_error err;
-	const char *detail;
-	char *json;
-	long long id;
-};
+/* Each write runs as env's actor (borrowed); who is the same token's principal, asked by the
+ * policy once the database has said how the unit and record relate. out is always filled:
+ * on success out->json (owned, free it) is the record; otherwise err, a static detail and
+ * possibly field errors appended to errors. */
 
 /* POST: writes in as acting_unit (the token's unit for reporters, the body's for admins). */
-void progress_repo_create(struct http_ctx *ctx, const struct progress_input *in,
-                          const char *acting_unit, json_t *errors, struct progress_result *out);
+void progress_repo_create(const struct tx_env *env, const struct principal *who,
+                          const struct progress_input *in, const char *acting_unit, json_t *errors,
+                          struct tx_result *out);
 
 /* PATCH: if_match must equal the current representation's ETag. */
-void progress_repo_amend(struct http_ctx *ctx, long long id, const char *if_match,
-                         const struct progress_input *in, json_t *errors,
-                         struct progress_result *out);
+void progress_repo_amend(const struct tx_env *env, const struct principal *who, long long id,
+                         const char *if_match, const struct progress_input *in, json_t *errors,
+                         struct tx_result *out);
 
 /* POST .../review: if_match may be NULL. */
-void progress_repo_review(struct http_ctx *ctx, long long id, const char *if_match,
-                          const char *decision, const char *comment, struct progress_result *out);
+void progress_repo_review(const struct tx_env *env, const struct principal *who, long long id,
+                          const char *if_match, const char *decision, const char *comment,
+                          struct tx_result *out);
 
 #endif

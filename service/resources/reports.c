@@ -9,6 +9,7 @@
 #include "../domain.h"
 #include "../repo.h"
 #include "../validate.h"
+#include "reports_http.h"
 #include "reports_repo.h"
 
 #define REPORTS_MAX_PERIODS 240 /* timeliness rows per plan in a scorecard: 20 years monthly */
@@ -206,8 +207,7 @@ static void reports_summary(struct http_ctx *ctx)
 		char pid[24];
 		snprintf(pid, sizeof(pid), "%lld", plan.id);
 		const char *params[] = {pid, o.as_of_text, o.include_submitted ? "true" : "false"};
-		tasks = db_exec(conn, STMT_REPORT_PLAN_TASKS, 1, params);
-		err = db_result_error(conn, tasks);
+		err = reports_plan_tasks(conn, plan.id, &tasks);
 		if (err == SVC_OK)
 			err = reports_set_load(conn, STMT_REPORT_PLAN_TARGETS, 3, params, &o, &set);
 	}
@@ -215,7 +215,8 @@ static void reports_summary(struct http_ctx *ctx)
 		has_current = report_current_period(plan.cadence, plan.due_days, plan.start,
 		                                    o.as_of, &current);
 		if (has_current)
-			err = reports_timeliness(conn, &plan.id, &current, 1, 0, o.as_of, &timely);
+			err = reports_timeliness(conn, &plan.id, &current, 1, REPORTS_ALL_UNITS,
+			                         o.as_of, &timely);
 	}
 	db_release(ctx->app->read_pool, conn);
 	if (err == SVC_OK) {
@@ -253,12 +254,7 @@ static int reports_unit_param(struct http_ctx *ctx, struct db_conn *conn, char o
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "?unit", "unit must be a unit code");
 		return -1;
 	}
-	const char *params[] = {code};
-	PGresult *r = db_exec(conn, STMT_REPORT_UNIT_CODE, 1, params);
-	enum svc_error err = db_result_error(conn, r);
-	if (err == SVC_OK && PQntuples(r) == 1)
-		snprintf(out, 24, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
+	enum svc_error err = reports_unit_by_code(conn, code, out);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return -1;
@@ -294,19 +290,8 @@ static enum svc_error reports_overdue_items(struct db_conn *conn, const struct r
 {
 	if (n == 0)
 		return SVC_OK;
-	char *ids = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&ids, &len);
-	if (f == NULL)
-		return SVC_INTERNAL;
-	fputc('{', f);
-	for (int k = 0; k < n; k++)
-		fprintf(f, "%s%lld", k > 0 ? "," : "", s->rows[rows[k]].target_id);
-	fputc('}', f);
-	fclose(f);
-	const char *params[] = {ids};
-	PGresult *d = db_exec(conn, STMT_REPORT_TARGET_DETAILS, 1, params);
-	enum svc_error err = db_result_error(conn, d);
+	PGresult *d = NULL;
+	enum svc_error err = reports_target_details(conn, s, rows, n, &d);
 	for (int k = 0; err == SVC_OK && k < n; k++) {
 		int found = -1;
 		for (int j = 0; j < PQntuples(d) && found < 0; j++)
@@ -323,8 +308,35 @@ static enum svc_error reports_overdue_items(struct db_conn *conn, const struct r
 		                                           reports_parse(PQgetvalue(d, found, 3))));
 	}
 	PQclear(d);
-	free(ids);
 	return err;
+}
+
+/* Replies the overdue page: items (stolen), and the next page's cursor and link after the
+ * key last when last is not NULL. */
+static void reports_overdue_reply(struct http_ctx *ctx, const struct reports_options *o,
+                                  json_t *items, const long long *last)
+{
+	char next[CURSOR_TEXT_MAX] = "";
+	if (last != NULL)
+		cursor_encode("overdue", last, 2, next);
+	json_t *body = json_pack("{sssbsoso}", "as_of", o->as_of_text, "include_submitted",
+	                         o->include_submitted, "rules",
+	                         report_rules_json(o->tolerance_points), "items", items);
+	json_object_set_new(body, "next_cursor", last != NULL ? json_string(next) : json_null());
+	if (last != NULL) {
+		char *link = repo_next_link(ctx, next);
+		if (link != NULL)
+			http_set_header(ctx, "Link", link);
+		free(link);
+	}
+	char *text = reports_dump(body);
+	if (text == NULL) {
+		http_reply_problem(ctx, SVC_INTERNAL, "response could not be serialized");
+		return;
+	}
+	http_set_header(ctx, "Cache-Control", "no-cache");
+	http_reply_json_text(ctx, 200, text, strlen(text));
+	free(text);
 }
 
 static void reports_overdue(struct http_ctx *ctx)
@@ -390,27 +402,7 @@ static void reports_overdue(struct http_ctx *ctx)
 			repo_reply_error(ctx, err);
 		return;
 	}
-	char next[CURSOR_TEXT_MAX] = "";
-	if (more)
-		cursor_encode("overdue", last, 2, next);
-	json_t *body = json_pack("{sssbsoso}", "as_of", o.as_of_text, "include_submitted",
-	                         o.include_submitted, "rules",
-	                         report_rules_json(o.tolerance_points), "items", items);
-	json_object_set_new(body, "next_cursor", more ? json_string(next) : json_null());
-	if (more) {
-		char *link = repo_next_link(ctx, next);
-		if (link != NULL)
-			http_set_header(ctx, "Link", link);
-		free(link);
-	}
-	char *text = reports_dump(body);
-	if (text == NULL) {
-		http_reply_problem(ctx, SVC_INTERNAL, "response could not be serialized");
-		return;
-	}
-	http_set_header(ctx, "Cache-Control", "no-cache");
-	http_reply_json_text(ctx, 200, text, strlen(text));
-	free(text);
+	reports_overdue_reply(ctx, &o, items, more ? last : NULL);
 }
 
 /* A plan a scorecard's measures belong to, with its reporting periods up to as_of. */
@@ -538,11 +530,8 @@ static void reports_unit(struct http_ctx *ctx)
 	struct db_conn *conn = reports_connect(ctx);
 	if (conn == NULL)
 		return;
-	const char *uparams[] = {ctx->params[0]};
-	PGresult *unit = db_exec(conn, STMT_REPORT_UNIT, 1, uparams), *timely = NULL;
-	enum svc_error err = db_result_error(conn, unit);
-	if (err == SVC_OK && PQntuples(unit) == 0)
-		err = SVC_NOT_FOUND;
+	PGresult *unit = NULL, *timely = NULL;
+	enum svc_error err = reports_unit_load(conn, ctx->params[0], &unit);
 	struct reports_set set;
 	struct reports_unit_plan plans[16];
 	size_t nplans = 0;

@@ -5,37 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include "../repo.h"
-
-/* --- options --- */
-
-int reports_read_options(struct http_ctx *ctx, struct reports_options *out)
-{
-	static const char *const includes[] = {"submitted", NULL};
-	memset(out, 0, sizeof(*out));
-	out->tolerance_points = ctx->app->cfg.report_tolerance_points;
-	const char *as_of = http_query(ctx, "as_of");
-	if (as_of != NULL) {
-		if (report_date_parse(as_of, &out->as_of) != 0) {
-			http_reply_invalid(ctx, SVC_BAD_REQUEST, "?as_of",
-			                   "as_of must be a real date written YYYY-MM-DD");
-			return -1;
-		}
-	} else {
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		out->as_of = report_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	}
-	report_date_format(out->as_of, out->as_of_text);
-	const char *include = NULL;
-	if (http_query_enum(ctx, "include", includes, &include) < 0)
-		return -1;
-	out->include_submitted = include != NULL;
-	return 0;
-}
 
 /* --- rows --- */
 
@@ -324,7 +293,7 @@ enum svc_error reports_timeliness(struct db_conn *conn, const long long *plan_id
 	return err;
 }
 
-/* --- replies --- */
+/* --- serializing --- */
 
 char *reports_dump(json_t *body)
 {
@@ -333,15 +302,68 @@ char *reports_dump(json_t *body)
 	return text;
 }
 
-void reports_reply(struct http_ctx *ctx, json_t *body)
+/* --- the statements reports.c needs beside the sets --- */
+
+enum svc_error reports_repo_connect(struct db_pool *pool, struct db_conn **out)
 {
-	char *text = reports_dump(body);
-	if (text == NULL) {
-		http_reply_problem(ctx, SVC_INTERNAL, "response could not be serialized");
-		return;
+	enum svc_error err = db_acquire(pool, out);
+	if (err == SVC_OK && (err = db_begin_custom_plans(*out)) != SVC_OK)
+		db_release(pool, *out);
+	if (err != SVC_OK)
+		*out = NULL;
+	return err;
+}
+
+enum svc_error reports_plan_tasks(struct db_conn *conn, long long plan_id, PGresult **out)
+{
+	char pid[24];
+	snprintf(pid, sizeof(pid), "%lld", plan_id);
+	const char *params[] = {pid};
+	*out = db_exec(conn, STMT_REPORT_PLAN_TASKS, 1, params);
+	return db_result_error(conn, *out);
+}
+
+enum svc_error reports_unit_by_code(struct db_conn *conn, const char *code, char id[24])
+{
+	const char *params[] = {code};
+	PGresult *r = db_exec(conn, STMT_REPORT_UNIT_CODE, 1, params);
+	enum svc_error err = db_result_error(conn, r);
+	id[0] = '\0';
+	if (err == SVC_OK && PQntuples(r) == 1)
+		snprintf(id, 24, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return err;
+}
+
+enum svc_error reports_target_details(struct db_conn *conn, const struct reports_set *s,
+                                      const int *rows, int n, PGresult **out)
+{
+	*out = NULL;
+	char *ids = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&ids, &len);
+	if (f == NULL)
+		return SVC_INTERNAL;
+	fputc('{', f);
+	for (int k = 0; k < n; k++)
+		fprintf(f, "%s%lld", k > 0 ? "," : "", s->rows[rows[k]].target_id);
+	fputc('}', f);
+	if (fclose(f) != 0) {
+		free(ids);
+		return SVC_INTERNAL;
 	}
-	http_reply_json_etag(ctx, text, strlen(text));
-	free(text);
+	const char *params[] = {ids};
+	*out = db_exec(conn, STMT_REPORT_TARGET_DETAILS, 1, params);
+	free(ids);
+	return db_result_error(conn, *out);
+}
+
+enum svc_error reports_unit_load(struct db_conn *conn, const char *unit_id, PGresult **out)
+{
+	const char *params[] = {unit_id};
+	*out = db_exec(conn, STMT_REPORT_UNIT, 1, params);
+	enum svc_error err = db_result_error(conn, *out);
+	return err == SVC_OK && PQntuples(*out) == 0 ? SVC_NOT_FOUND : err;
 }
 
 /* --- measure progress --- */
@@ -362,10 +384,9 @@ static json_t *reports_measure_rollup(const struct reports_set *s, const struct 
 	                 "rules", report_rules_json(o->tolerance_points));
 }
 
-/* Sets "progress" on a target object from the set, matched by id. */
-static void reports_attach(json_t *target, void *data)
+void reports_attach(json_t *target, void *set)
 {
-	const struct reports_set *s = data;
+	const struct reports_set *s = set;
 	json_int_t id = json_integer_value(json_object_get(target, "id"));
 	for (int i = 0; i < s->n; i++) {
 		if (s->rows[i].has_target && s->rows[i].target_id == id) {
@@ -375,42 +396,20 @@ static void reports_attach(json_t *target, void *data)
 	}
 }
 
-/* Loads the measure's targets evaluated; replies and returns -1 on failure. */
-static int reports_measure_load(struct http_ctx *ctx, struct db_conn *conn, const char *measure_id,
-                                const struct reports_options *o, struct reports_set *s)
+enum svc_error reports_measure_load(struct db_conn *conn, const char *measure_id,
+                                    const struct reports_options *o, struct reports_set *s)
 {
 	const char *params[] = {measure_id};
 	enum svc_error err = reports_set_load(conn, STMT_REPORT_MEASURE_TARGETS, 1, params, o, s);
-	if (err != SVC_OK) {
+	if (err != SVC_OK)
 		reports_set_free(s);
-		repo_reply_error(ctx, err);
-		return -1;
-	}
-	return 0;
+	return err;
 }
 
-struct db_conn *reports_connect(struct http_ctx *ctx)
+enum svc_error reports_measure_get(struct db_conn *conn, const char *measure_id, const char *expand,
+                                   const struct reports_options *o, json_t **out)
 {
-	struct db_conn *conn = NULL;
-	enum svc_error err = db_acquire(ctx->app->read_pool, &conn);
-	if (err == SVC_OK && (err = db_begin_custom_plans(conn)) != SVC_OK)
-		db_release(ctx->app->read_pool, conn);
-	if (err != SVC_OK) {
-		repo_reply_error(ctx, err);
-		return NULL;
-	}
-	return conn;
-}
-
-void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const char *expand)
-{
-	struct reports_options o;
-	ctx->uncacheable = 1; /* progress changes without touching reference data */
-	if (reports_read_options(ctx, &o) != 0)
-		return;
-	struct db_conn *conn = reports_connect(ctx);
-	if (conn == NULL)
-		return;
+	*out = NULL;
 	const char *params[] = {measure_id, expand != NULL ? "true" : "false"};
 	PGresult *r = db_exec(conn, STMT_MEASURE_GET, 2, params);
 	enum svc_error err = db_result_error(conn, r);
@@ -418,42 +417,19 @@ void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const c
 		err = SVC_NOT_FOUND;
 	json_t *measure = err == SVC_OK ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
 	PQclear(r);
+	if (err != SVC_OK || measure == NULL)
+		return err != SVC_OK ? err : SVC_INTERNAL;
 	struct reports_set s;
 	memset(&s, 0, sizeof(s));
-	if (err != SVC_OK || measure == NULL) {
-		db_release(ctx->app->read_pool, conn);
-		repo_reply_error(ctx, err != SVC_OK ? err : SVC_INTERNAL);
-		return;
-	}
-	int failed = reports_measure_load(ctx, conn, measure_id, &o, &s);
-	db_release(ctx->app->read_pool, conn);
-	if (failed) {
+	if ((err = reports_measure_load(conn, measure_id, o, &s)) != SVC_OK) {
 		json_decref(measure);
-		return;
+		return err;
 	}
 	size_t i;
 	json_t *t;
 	json_array_foreach(json_object_get(measure, "targets"), i, t) reports_attach(t, &s);
-	json_object_set_new(measure, "progress", reports_measure_rollup(&s, &o));
+	json_object_set_new(measure, "progress", reports_measure_rollup(&s, o));
 	reports_set_free(&s);
-	reports_reply(ctx, measure);
-}
-
-void reports_reply_measure_targets(struct http_ctx *ctx, const char *measure_id)
-{
-	struct reports_options o;
-	ctx->uncacheable = 1;
-	if (reports_read_options(ctx, &o) != 0)
-		return;
-	struct db_conn *conn = reports_connect(ctx);
-	if (conn == NULL)
-		return;
-	struct reports_set s;
-	int failed = reports_measure_load(ctx, conn, measure_id, &o, &s);
-	db_release(ctx->app->read_pool, conn);
-	if (failed)
-		return;
-	const char *params[] = {measure_id};
-	repo_reply_page_map(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2, reports_attach, &s);
-	reports_set_free(&s);
+	*out = measure;
+	return SVC_OK;
 }

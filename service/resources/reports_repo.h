@@ -8,7 +8,6 @@
 #include <libpq-fe.h>
 
 #include "../db.h"
-#include "../http.h"
 #include "../report.h"
 
 /* How a report is asked for: ?as_of= (default today, UTC) and ?include=submitted. */
@@ -19,13 +18,11 @@ struct reports_options {
 	int tolerance_points; /* ZEREN_REPORT_TOLERANCE */
 };
 
-/* Reads the options; -1 after replying 400 (naming ?as_of or ?include). */
-int reports_read_options(struct http_ctx *ctx, struct reports_options *out);
-
-/* A read connection (the replica when there is one) in a transaction whose statements are
- * planned for their parameters (db_begin_custom_plans); NULL after replying 503. Return it
- * to ctx->app->read_pool. */
-struct db_conn *reports_connect(struct http_ctx *ctx);
+/* A read connection from pool (the replica when there is one) in a transaction whose
+ * statements are planned for their parameters (db_begin_custom_plans): SVC_OK with *out, to
+ * be returned to pool, or the error with *out NULL. */
+enum svc_error reports_repo_connect(struct db_pool *pool, struct db_conn **out)
+        __attribute__((warn_unused_result));
 
 /* One row of a report statement: a target (or a measure or task without one) evaluated. */
 struct reports_row {
@@ -89,22 +86,46 @@ enum svc_error reports_plan_load(struct db_conn *conn, const char *id_text,
 json_t *reports_plan_json(const struct reports_plan *p);
 json_t *reports_period_json(const struct report_period *p);
 
+/* reports_timeliness's unit_id for every unit. */
+#define REPORTS_ALL_UNITS 0
+
 /* Timeliness rows (STMT_REPORT_TIMELINESS) for n (plan, period) pairs, of one unit or of
- * all (unit_id 0). Caller PQclears *out. Columns: plan_id, task_id, unit_id, code, name,
- * kind, period, expected, on_time, late, missing. */
+ * all (unit_id REPORTS_ALL_UNITS). Caller PQclears *out. Columns: plan_id, task_id, unit_id, code,
+ * name, kind, period, expected, on_time, late, missing. */
 enum svc_error reports_timeliness(struct db_conn *conn, const long long *plan_ids,
                                   const struct report_period *periods, size_t n, long long unit_id,
                                   report_day as_of, PGresult **out)
         __attribute__((warn_unused_result));
 
-/* Serializes a report body (stolen) with an ETag and Cache-Control: no-cache. */
-void reports_reply(struct http_ctx *ctx, json_t *body);
-/* The JSON text of a report body (stolen); caller frees. */
+/* The JSON text of a report body (stolen); caller frees. NULL when out of memory. */
 char *reports_dump(json_t *body);
 
-/* GET /v1/measures/{id} and /v1/measures/{id}/targets with ?as_of= or ?include=: the usual
- * representation with a "progress" object on each target (and a roll-up on the measure). */
-void reports_reply_measure(struct http_ctx *ctx, const char *measure_id, const char *expand);
-void reports_reply_measure_targets(struct http_ctx *ctx, const char *measure_id);
+/* The tasks of a plan, as STMT_REPORT_PLAN_TASKS returns them; caller PQclears *out. */
+enum svc_error reports_plan_tasks(struct db_conn *conn, long long plan_id, PGresult **out)
+        __attribute__((warn_unused_result));
+/* The id of the unit with this code in id ("" when there is none). */
+enum svc_error reports_unit_by_code(struct db_conn *conn, const char *code, char id[24])
+        __attribute__((warn_unused_result));
+/* The details (id, then three JSON columns) of the targets of rows[0..n) of s; caller PQclears
+ * *out, which may be NULL on failure. */
+enum svc_error reports_target_details(struct db_conn *conn, const struct reports_set *s,
+                                      const int *rows, int n, PGresult **out)
+        __attribute__((warn_unused_result));
+/* The unit's report row (id, unit JSON); SVC_NOT_FOUND when none. Caller PQclears *out. */
+enum svc_error reports_unit_load(struct db_conn *conn, const char *unit_id, PGresult **out)
+        __attribute__((warn_unused_result));
+
+/* A measure's targets evaluated as of o (freed on failure). */
+enum svc_error reports_measure_load(struct db_conn *conn, const char *measure_id,
+                                    const struct reports_options *o, struct reports_set *s)
+        __attribute__((warn_unused_result));
+/* Sets "progress" on a target object from set (a struct reports_set), matched by id: a
+ * repo_item_map. */
+void reports_attach(json_t *target, void *set);
+/* GET /v1/measures/{id} with ?as_of= or ?include=: the usual representation (*out, owned)
+ * with a "progress" object on each target and a roll-up on the measure. */
+enum svc_error reports_measure_get(struct db_conn *conn, const char *measure_id, const char *expand,
+                                   const struct reports_options *o, json_t **out)
+        __attribute__((warn_unused_result));
 
 #endif

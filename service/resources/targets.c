@@ -7,6 +7,7 @@
 #include "../http.h"
 #include "../reference_input.h"
 #include "../repo.h"
+#include "admin.h"
 #include "targets_repo.h"
 
 static void targets_get(struct http_ctx *ctx)
@@ -41,8 +42,10 @@ static void targets_create(struct http_ctx *ctx)
 	if (reference_input_target_patch(body, errors) != 0) {
 		admin_reply_invalid_resource(ctx, &targets_admin, errors);
 	} else {
-		struct admin_result res;
-		targets_repo_create(ctx, measure_id, body, errors, &res);
+		struct tx_env env;
+		http_tx_env(ctx, &env);
+		struct tx_result res;
+		targets_repo_create(&env, measure_id, body, errors, &res);
 		admin_reply_result(ctx, &res, errors, 201, targets_admin.location);
 	}
 	json_decref(errors);

@@ -19,43 +19,42 @@ static const char *targets_str(json_t *t, const char *key)
 
 /* Checks the whole target t against measure mid's items and the units and targets its codes
  * name; self is the target's own id when changing one (NULL on create). */
-static int targets_check(struct admin_tx *tx, const char *mid, const char *self, json_t *t)
+static int targets_check(struct tx *tx, const char *mid, const char *self, json_t *t)
 {
 	const char *p[] = {mid, targets_str(t, "accountable_unit"), targets_str(t, "share_of"),
 	                   self};
-	PGresult *r = admin_exec(tx, STMT_TARGET_CONTEXT, 4, p, NULL);
+	PGresult *r = tx_exec(tx, STMT_TARGET_CONTEXT, 4, p, NULL);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return admin_fail(tx, SVC_NOT_FOUND, "no such measure");
+		return tx_fail(tx, SVC_NOT_FOUND, "no such measure");
 	}
 	json_t *items = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-	int bad = reference_input_target(t, items, tx->errors) != 0;
+	int bad = reference_input_target(t, items, tx->opt.errors) != 0;
 	json_decref(items);
 	const char *acc = targets_str(t, "accountable_unit");
 	if (acc != NULL && PQgetisnull(r, 0, 1)) {
-		verr_add(tx->errors, "/accountable_unit", "unknown unit \"%s\"", acc);
+		verr_add(tx->opt.errors, "/accountable_unit", "unknown unit \"%s\"", acc);
 		bad = 1;
 	} else if (acc != NULL && strcmp(PQgetvalue(r, 0, 1), "group") == 0) {
-		verr_add(tx->errors, "/accountable_unit", "must be a unit, not a group");
+		verr_add(tx->opt.errors, "/accountable_unit", "must be a unit, not a group");
 		bad = 1;
 	}
 	const char *so = targets_str(t, "share_of");
 	if (so != NULL && strcmp(PQgetvalue(r, 0, 2), "t") != 0) {
-		verr_add(tx->errors, "/share_of", "unknown target \"%s\" in this plan", so);
+		verr_add(tx->opt.errors, "/share_of", "unknown target \"%s\" in this plan", so);
 		bad = 1;
 	} else if (so != NULL && strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
-		verr_add(tx->errors, "/share_of", "a target cannot be a share of itself");
+		verr_add(tx->opt.errors, "/share_of", "a target cannot be a share of itself");
 		bad = 1;
 	}
 	PQclear(r);
-	return bad ? admin_fail(tx, SVC_VALIDATION, TARGETS_INVALID) : 0;
+	return bad ? tx_fail(tx, SVC_VALIDATION, TARGETS_INVALID) : 0;
 }
 
 /* Writes t's fields: inserts with the new id into new_id when id is NULL, else updates id. */
-static int targets_write(struct admin_tx *tx, const char *mid, const char *id, json_t *t,
-                         char new_id[24])
+static int targets_write(struct tx *tx, const char *mid, const char *id, json_t *t, char new_id[24])
 {
 	char item[24], value[48];
 	snprintf(item, sizeof(item), "%lld", json_integer_value(json_object_get(t, "item")));
@@ -81,25 +80,25 @@ static int targets_write(struct admin_tx *tx, const char *mid, const char *id, j
 	                   targets_str(t, "source_phrase"),
 	                   id};
 	if (id == NULL)
-		return admin_insert(tx, STMT_TARGET_INSERT, 15, p, TARGETS_CODE_TAKEN, new_id);
-	return admin_run(tx, STMT_TARGET_UPDATE, 16, p, TARGETS_CODE_TAKEN);
+		return admin_repo_insert(tx, STMT_TARGET_INSERT, 15, p, TARGETS_CODE_TAKEN, new_id);
+	return tx_run(tx, STMT_TARGET_UPDATE, 16, p, TARGETS_CODE_TAKEN);
 }
 
-void targets_repo_create(struct http_ctx *ctx, long long measure_id, json_t *body, json_t *errors,
-                         struct admin_result *out)
+void targets_repo_create(const struct tx_env *env, long long measure_id, json_t *body,
+                         json_t *errors, struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char mid[24], id[24];
 	snprintf(mid, sizeof(mid), "%lld", measure_id);
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
 	if (targets_check(&tx, mid, NULL, body) != 0)
 		goto cleanup;
 	if (targets_write(&tx, mid, NULL, body, id) == 0)
-		admin_done(&tx, STMT_TARGET_GET, id, "target.create", "target", NULL, out);
+		admin_repo_done(&tx, STMT_TARGET_GET, id, "target.create", "target", NULL, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 }
 
 /* The target's current state in the shape of a request body. */
@@ -125,17 +124,17 @@ static json_t *targets_current_body(json_t *cur)
 	return b;
 }
 
-void targets_repo_update(struct http_ctx *ctx, long long tid, const char *if_match, json_t *body,
-                         json_t *errors, struct admin_result *out)
+void targets_repo_update(const struct tx_env *env, long long tid, const char *if_match,
+                         json_t *body, json_t *errors, struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char id[24], mid[24], *before = NULL;
 	json_t *cur = NULL, *merged = NULL;
 	snprintf(id, sizeof(id), "%lld", tid);
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_TARGET_LOCK, id, if_match, "no such target")) == NULL)
+	if ((before = tx_lock(&tx, STMT_TARGET_LOCK, id, if_match, "no such target")) == NULL)
 		goto cleanup;
 	cur = json_loads(before, 0, NULL);
 	snprintf(mid, sizeof(mid), "%lld", json_integer_value(json_object_get(cur, "measure_id")));
@@ -152,16 +151,16 @@ void targets_repo_update(struct http_ctx *ctx, long long tid, const char *if_mat
 	if (targets_check(&tx, mid, id, merged) != 0)
 		goto cleanup;
 	if (targets_write(&tx, mid, id, merged, NULL) == 0)
-		admin_done(&tx, STMT_TARGET_GET, id, "target.update", "target", before, out);
+		admin_repo_done(&tx, STMT_TARGET_GET, id, "target.update", "target", before, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
 }
 
-void targets_repo_delete(struct http_ctx *ctx, long long tid, const char *if_match,
-                         struct admin_result *out)
+void targets_repo_delete(const struct tx_env *env, long long tid, const char *if_match,
+                         struct tx_result *out)
 {
 	static const struct admin_delete target = {
 	        .entity = "target",
@@ -172,5 +171,5 @@ void targets_repo_delete(struct http_ctx *ctx, long long tid, const char *if_mat
 	        .in_use = "the target has progress values reported against it and cannot be "
 	                  "deleted",
 	};
-	admin_delete(ctx, &target, tid, if_match, out);
+	admin_repo_delete(env, &target, tid, if_match, out);
 }

@@ -8,12 +8,12 @@
 #include "admin_repo.h"
 
 /* body has passed reference_input_target_patch (the item and references are checked here). */
-void targets_repo_create(struct http_ctx *ctx, long long measure_id, json_t *body, json_t *errors,
-                         struct admin_result *out);
+void targets_repo_create(const struct tx_env *env, long long measure_id, json_t *body,
+                         json_t *errors, struct tx_result *out);
 /* body is merged over the current target, and the whole checked; if_match is required. */
-void targets_repo_update(struct http_ctx *ctx, long long id, const char *if_match, json_t *body,
-                         json_t *errors, struct admin_result *out);
-void targets_repo_delete(struct http_ctx *ctx, long long id, const char *if_match,
-                         struct admin_result *out);
+void targets_repo_update(const struct tx_env *env, long long id, const char *if_match, json_t *body,
+                         json_t *errors, struct tx_result *out);
+void targets_repo_delete(const struct tx_env *env, long long id, const char *if_match,
+                         struct tx_result *out);
 
 #endif

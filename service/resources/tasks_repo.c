@@ -17,31 +17,31 @@ static const char *tasks_str(json_t *t, const char *key)
 }
 
 /* 409 when another task of the plan has t's number. */
-static int tasks_number_free(struct admin_tx *tx, const char *plan_id, json_t *t, const char *self,
+static int tasks_number_free(struct tx *tx, const char *plan_id, json_t *t, const char *self,
                              char number[24])
 {
 	snprintf(number, 24, "%lld", json_integer_value(json_object_get(t, "number")));
 	const char *p[] = {plan_id, number, self};
-	int taken = admin_exists(tx, STMT_TASK_NUMBER_TAKEN, 3, p);
+	int taken = tx_exists(tx, STMT_TASK_NUMBER_TAKEN, 3, p);
 	if (taken < 0)
 		return -1;
-	return taken ? admin_fail(tx, SVC_CONFLICT, "another task of this plan has this number")
-	             : 0;
+	return taken ? tx_fail(tx, SVC_CONFLICT, "another task of this plan has this number") : 0;
 }
 
-void tasks_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct admin_result *out)
+void tasks_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
+                       struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char id[24], plan_id[24], number[24];
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
 	const char *plan = tasks_str(body, "plan");
-	int known = admin_lookup(&tx, STMT_PLAN_BY_CODE, plan, plan_id);
+	int known = admin_repo_lookup(&tx, STMT_PLAN_BY_CODE, plan, plan_id);
 	if (known <= 0) {
 		if (known == 0) {
 			verr_add(errors, "/plan", "unknown plan \"%s\"", plan);
-			admin_fail(&tx, SVC_VALIDATION, TASKS_INVALID);
+			tx_fail(&tx, SVC_VALIDATION, TASKS_INVALID);
 		}
 		goto cleanup;
 	}
@@ -49,29 +49,29 @@ void tasks_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struc
 		goto cleanup;
 	const char *ip[] = {plan_id, tasks_str(body, "code"), number, tasks_str(body, "label"),
 	                    tasks_str(body, "title")};
-	if (admin_insert(&tx, STMT_TASK_INSERT, 5, ip, TASKS_CODE_TAKEN, id) == 0)
-		admin_done(&tx, STMT_TASK_GET, id, "task.create", "task", NULL, out);
+	if (admin_repo_insert(&tx, STMT_TASK_INSERT, 5, ip, TASKS_CODE_TAKEN, id) == 0)
+		admin_repo_done(&tx, STMT_TASK_GET, id, "task.create", "task", NULL, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 }
 
-void tasks_repo_update(struct http_ctx *ctx, long long tid, const char *if_match, json_t *body,
-                       json_t *errors, struct admin_result *out)
+void tasks_repo_update(const struct tx_env *env, long long tid, const char *if_match, json_t *body,
+                       json_t *errors, struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char id[24], plan_id[24], number[24], *before = NULL;
 	json_t *cur = NULL, *merged = NULL;
 	snprintf(id, sizeof(id), "%lld", tid);
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_TASK_LOCK, id, if_match, "no such task")) == NULL)
+	if ((before = tx_lock(&tx, STMT_TASK_LOCK, id, if_match, "no such task")) == NULL)
 		goto cleanup;
 	cur = json_loads(before, 0, NULL);
 	static const char *const keys[] = {"code", "number", "label", "title", NULL};
-	merged = admin_merge(cur, keys, body);
+	merged = admin_repo_merge(cur, keys, body);
 	if (reference_input_task(merged, 1, errors) != 0) {
-		admin_fail(&tx, SVC_VALIDATION, TASKS_INVALID);
+		tx_fail(&tx, SVC_VALIDATION, TASKS_INVALID);
 		goto cleanup;
 	}
 	snprintf(plan_id, sizeof(plan_id), "%lld",
@@ -80,17 +80,17 @@ void tasks_repo_update(struct http_ctx *ctx, long long tid, const char *if_match
 		goto cleanup;
 	const char *up[] = {id, tasks_str(merged, "code"), number, tasks_str(merged, "label"),
 	                    tasks_str(merged, "title")};
-	if (admin_run(&tx, STMT_TASK_UPDATE, 5, up, TASKS_CODE_TAKEN) == 0)
-		admin_done(&tx, STMT_TASK_GET, id, "task.update", "task", before, out);
+	if (tx_run(&tx, STMT_TASK_UPDATE, 5, up, TASKS_CODE_TAKEN) == 0)
+		admin_repo_done(&tx, STMT_TASK_GET, id, "task.update", "task", before, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
 }
 
-void tasks_repo_delete(struct http_ctx *ctx, long long tid, const char *if_match,
-                       struct admin_result *out)
+void tasks_repo_delete(const struct tx_env *env, long long tid, const char *if_match,
+                       struct tx_result *out)
 {
 	static const struct admin_delete task = {
 	        .entity = "task",
@@ -102,5 +102,5 @@ void tasks_repo_delete(struct http_ctx *ctx, long long tid, const char *if_match
 	        .guarded = "the task still has measures; delete or move them first",
 	        .remove = STMT_TASK_DELETE,
 	};
-	admin_delete(ctx, &task, tid, if_match, out);
+	admin_repo_delete(env, &task, tid, if_match, out);
 }

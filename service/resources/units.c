@@ -8,6 +8,7 @@
 #include "../reference_input.h"
 #include "../repo.h"
 #include "../validate.h"
+#include "admin.h"
 #include "units_repo.h"
 
 static void units_list(struct http_ctx *ctx)

@@ -11,13 +11,13 @@
 #define UNITS_CODE_TAKEN "a unit with this code already exists"
 
 /* Members that are unknown units or groups, as field errors. members may be NULL. */
-static int units_check_members(struct admin_tx *tx, json_t *members)
+static int units_check_members(struct tx *tx, json_t *members)
 {
 	if (!json_is_array(members))
 		return 0;
 	char *text = json_dumps(members, JSON_COMPACT);
 	const char *p[] = {text};
-	PGresult *r = admin_exec(tx, STMT_UNIT_MEMBER_PROBLEMS, 1, p, NULL);
+	PGresult *r = tx_exec(tx, STMT_UNIT_MEMBER_PROBLEMS, 1, p, NULL);
 	free(text);
 	if (r == NULL)
 		return -1;
@@ -26,27 +26,27 @@ static int units_check_members(struct admin_tx *tx, json_t *members)
 		char ptr[48];
 		snprintf(ptr, sizeof(ptr), "/members/%s", PQgetvalue(r, i, 0));
 		if (PQgetisnull(r, i, 2))
-			verr_add(tx->errors, ptr, "unknown unit \"%s\"", PQgetvalue(r, i, 1));
+			verr_add(tx->opt.errors, ptr, "unknown unit \"%s\"", PQgetvalue(r, i, 1));
 		else
-			verr_add(tx->errors, ptr, "a group cannot be a member");
+			verr_add(tx->opt.errors, ptr, "a group cannot be a member");
 	}
 	PQclear(r);
-	return rows > 0 ? admin_fail(tx, SVC_VALIDATION,
-	                             "the unit is not valid; nothing was "
-	                             "written")
+	return rows > 0 ? tx_fail(tx, SVC_VALIDATION,
+	                          "the unit is not valid; nothing was "
+	                          "written")
 	                : 0;
 }
 
-static int units_set_members(struct admin_tx *tx, const char *id, json_t *members, int clear)
+static int units_set_members(struct tx *tx, const char *id, json_t *members, int clear)
 {
 	const char *p[] = {id, NULL};
-	if (clear && admin_run(tx, STMT_UNIT_MEMBERS_CLEAR, 1, p, NULL) != 0)
+	if (clear && tx_run(tx, STMT_UNIT_MEMBERS_CLEAR, 1, p, NULL) != 0)
 		return -1;
 	if (!json_is_array(members))
 		return 0;
 	char *text = json_dumps(members, JSON_COMPACT);
 	p[1] = text;
-	int rc = admin_run(tx, STMT_UNIT_MEMBERS_ADD, 2, p, NULL);
+	int rc = tx_run(tx, STMT_UNIT_MEMBERS_ADD, 2, p, NULL);
 	free(text);
 	return rc;
 }
@@ -56,12 +56,13 @@ static const char *units_bool(json_t *v)
 	return v == NULL || json_is_true(v) ? "true" : "false";
 }
 
-void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struct admin_result *out)
+void units_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
+                       struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char id[24];
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
 	json_t *members = json_object_get(body, "members");
 	if (units_check_members(&tx, members) != 0)
@@ -71,11 +72,11 @@ void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors, struc
 	                    json_string_value(json_object_get(body, "kind")),
 	                    units_bool(json_object_get(body, "in_source")),
 	                    json_string_value(json_object_get(body, "note"))};
-	if (admin_insert(&tx, STMT_UNIT_INSERT, 5, ip, UNITS_CODE_TAKEN, id) == 0 &&
+	if (admin_repo_insert(&tx, STMT_UNIT_INSERT, 5, ip, UNITS_CODE_TAKEN, id) == 0 &&
 	    units_set_members(&tx, id, members, 0) == 0)
-		admin_done(&tx, STMT_UNIT_GET, id, "unit.create", "unit", NULL, out);
+		admin_repo_done(&tx, STMT_UNIT_GET, id, "unit.create", "unit", NULL, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 }
 
 /* The unit's current state in the shape of a request body: member objects become codes. */
@@ -107,17 +108,17 @@ static int units_is_group(json_t *obj)
 	return k != NULL && strcmp(k, "group") == 0;
 }
 
-void units_repo_update(struct http_ctx *ctx, long long uid, const char *if_match, json_t *body,
-                       json_t *errors, struct admin_result *out)
+void units_repo_update(const struct tx_env *env, long long uid, const char *if_match, json_t *body,
+                       json_t *errors, struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct admin_tx tx;
+	struct tx tx;
 	char id[24], *before = NULL;
 	json_t *cur = NULL, *merged = NULL;
 	snprintf(id, sizeof(id), "%lld", uid);
-	if (admin_begin(ctx, errors, &tx) != 0)
+	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
-	if ((before = admin_lock(&tx, STMT_UNIT_LOCK, id, if_match, "no such unit")) == NULL)
+	if ((before = tx_lock(&tx, STMT_UNIT_LOCK, id, if_match, "no such unit")) == NULL)
 		goto cleanup;
 	cur = json_loads(before, 0, NULL);
 	merged = units_current_body(cur);
@@ -127,11 +128,11 @@ void units_repo_update(struct http_ctx *ctx, long long uid, const char *if_match
 	if (units_is_group(cur) != units_is_group(merged)) {
 		verr_add(errors, "/kind",
 		         "a unit cannot become or stop being a group; create a new unit instead");
-		admin_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
+		tx_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
 		goto cleanup;
 	}
 	if (reference_input_unit(merged, 0, errors) != 0) {
-		admin_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
+		tx_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
 		goto cleanup;
 	}
 	json_t *members = json_object_get(body, "members");
@@ -143,20 +144,20 @@ void units_repo_update(struct http_ctx *ctx, long long uid, const char *if_match
 	                    json_string_value(json_object_get(merged, "kind")),
 	                    units_bool(json_object_get(merged, "in_source")),
 	                    json_string_value(json_object_get(merged, "note"))};
-	if (admin_run(&tx, STMT_UNIT_UPDATE, 6, up, UNITS_CODE_TAKEN) != 0)
+	if (tx_run(&tx, STMT_UNIT_UPDATE, 6, up, UNITS_CODE_TAKEN) != 0)
 		goto cleanup;
 	if (json_is_array(members) && units_set_members(&tx, id, members, 1) != 0)
 		goto cleanup;
-	admin_done(&tx, STMT_UNIT_GET, id, "unit.update", "unit", before, out);
+	admin_repo_done(&tx, STMT_UNIT_GET, id, "unit.update", "unit", before, out);
 cleanup:
-	admin_finish(&tx, out);
+	tx_end(&tx, out);
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
 }
 
-void units_repo_delete(struct http_ctx *ctx, long long uid, const char *if_match,
-                       struct admin_result *out)
+void units_repo_delete(const struct tx_env *env, long long uid, const char *if_match,
+                       struct tx_result *out)
 {
 	static const struct admin_delete unit = {
 	        .entity = "unit",
@@ -170,5 +171,5 @@ void units_repo_delete(struct http_ctx *ctx, long long uid, const char *if_match
 	        .in_use = "the unit is still assigned to measures, accountable for targets or "
 	                  "named in progress records; remove those first",
 	};
-	admin_delete(ctx, &unit, uid, if_match, out);
+	admin_repo_delete(env, &unit, uid, if_match, out);
 }

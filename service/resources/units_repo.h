@@ -11,12 +11,12 @@
  * NULL after a delete; otherwise tx-style err/detail and field errors in the caller's
  * errors array. */
 /* body has passed reference_input_unit(body, 0, ...). */
-void units_repo_create(struct http_ctx *ctx, json_t *body, json_t *errors,
-                       struct admin_result *out);
+void units_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
+                       struct tx_result *out);
 /* body has passed reference_input_unit(body, 1, ...); if_match is required. */
-void units_repo_update(struct http_ctx *ctx, long long id, const char *if_match, json_t *body,
-                       json_t *errors, struct admin_result *out);
-void units_repo_delete(struct http_ctx *ctx, long long id, const char *if_match,
-                       struct admin_result *out);
+void units_repo_update(const struct tx_env *env, long long id, const char *if_match, json_t *body,
+                       json_t *errors, struct tx_result *out);
+void units_repo_delete(const struct tx_env *env, long long id, const char *if_match,
+                       struct tx_result *out);
 
 #endif
