@@ -74,9 +74,17 @@ pg_start() {
 	local user
 	user=$([ "$(id -u)" -eq 0 ] && echo postgres || id -un)
 	as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$user" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-	PGPORT=$(free_port)
-	as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-p $PGPORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+	# A port found free can be taken by another cluster starting at the same moment (parallel
+	# runs on one machine): try a few, from a random starting point.
+	local try
+	for try in 1 2 3 4 5; do
+		PGPORT=$(free_port $((54329 + RANDOM % 2000)))
+		if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+			-o "-p $PGPORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null; then
+			break
+		fi
+		[ "$try" -lt 5 ] || { echo "PostgreSQL did not start; see $dir/server.log" >&2; return 1; }
+	done
 	export PGHOST=$dir PGPORT PGUSER=$user PGDATABASE=postgres
 	echo "== PostgreSQL 15 on port $PGPORT (socket $dir, log $dir/server.log)"
 }
