@@ -60,6 +60,8 @@ static const struct config_entry config_table[] = {
          "concurrent HTTP connections accepted"},
         {"ZEREN_REPORT_TOLERANCE", CONFIG_INT, FIELD(report_tolerance_points), 0, 100, "10", 0, 0,
          "percentage points below expected progress that are still yellow, not red"},
+        {"ZEREN_CHANGES_RETENTION_DAYS", CONFIG_INT, FIELD(changes_retention_days), 1, 3650, "30",
+         0, 0, "days GET /v1/changes keeps a change; an older cursor gets 410 Gone"},
 };
 
 #define CONFIG_ENTRIES (sizeof(config_table) / sizeof(config_table[0]))

@@ -24,6 +24,7 @@ struct config {
 	int connection_timeout_s;
 	int max_connections;
 	int report_tolerance_points;
+	int changes_retention_days;
 };
 
 /* Looks one variable up; the default reads the process environment. */

@@ -28,6 +28,7 @@ static const struct problem_kind problem_kinds[SVC_ERROR_COUNT] = {
                                        "If-Match required"},
         [SVC_UNAVAILABLE] = {503, "urn:zeren:problem:unavailable", "Service unavailable"},
         [SVC_INTERNAL] = {500, "urn:zeren:problem:internal", "Internal error"},
+        [SVC_GONE] = {410, "urn:zeren:problem:gone", "Gone"},
 };
 
 static const struct problem_kind *problem_kind_of(enum svc_error err)

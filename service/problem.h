@@ -21,6 +21,7 @@ enum svc_error {
 	SVC_PRECONDITION_REQUIRED, /* If-Match missing: 428 */
 	SVC_UNAVAILABLE,           /* database unreachable: 503 */
 	SVC_INTERNAL,              /* a bug or an unexpected database error: 500 */
+	SVC_GONE, /* what the request points at was removed, e.g. an old cursor: 410 */
 	SVC_ERROR_COUNT
 };
 

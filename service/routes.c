@@ -2,7 +2,7 @@
 #include "routes.h"
 
 const struct route *const route_tables[] = {
-        health_routes, plans_routes,    tasks_routes,   measures_routes, targets_routes,
-        units_routes,  progress_routes, imports_routes, reports_routes,  exports_routes,
-        NULL,
+        health_routes,  plans_routes,   tasks_routes,    measures_routes,
+        targets_routes, units_routes,   progress_routes, imports_routes,
+        reports_routes, exports_routes, changes_routes,  NULL,
 };

@@ -27,6 +27,7 @@ static const struct {
         {SVC_PRECONDITION_REQUIRED, 428},
         {SVC_UNAVAILABLE, 503},
         {SVC_INTERNAL, 500},
+        {SVC_GONE, 410},
 };
 
 #define STATUSES (sizeof(statuses) / sizeof(statuses[0]))
