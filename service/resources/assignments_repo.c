@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../domain.h"
 #include "../validate.h"
 
 /* Bumps the measure's version, reads it back, writes the audit row and commits. */
@@ -69,8 +70,10 @@ void assignments_repo_delete(const struct tx_env *env, long long measure_id, lon
 	if (r == NULL)
 		goto cleanup;
 	int found = PQntuples(r) == 1;
-	int last_lead = found && strcmp(PQgetvalue(r, 0, 0), "lead") == 0 &&
-	                strcmp(PQgetvalue(r, 0, 1), "0") == 0;
+	int last_lead = found &&
+	                strcmp(PQgetvalue(r, 0, STMT_ASSIGNMENT_DELETE_COL_ROLE),
+	                       domain_roles[DOMAIN_ROLE_LEAD]) == 0 &&
+	                strcmp(PQgetvalue(r, 0, STMT_ASSIGNMENT_DELETE_COL_LEADS_LEFT), "0") == 0;
 	PQclear(r);
 	if (!found) {
 		tx_fail(&tx, SVC_NOT_FOUND, "the unit is not assigned to this measure");

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../domain.h"
+
 /* --- rows --- */
 
 /* PQfnumber compares every column name; a report asks the same few thousands of times. */
@@ -134,9 +136,10 @@ static enum svc_error reports_actuals(struct db_conn *conn, struct reports_set *
 	if (err == SVC_OK && found == NULL)
 		err = SVC_INTERNAL;
 	for (int k = 0; err == SVC_OK && k < PQntuples(res); k++) {
-		long long ord = atoll(PQgetvalue(res, k, 0));
-		if (ord >= 1 && ord <= count && !PQgetisnull(res, k, 1) &&
-		    atoll(PQgetvalue(res, k, 1)) > 0)
+		long long ord = atoll(PQgetvalue(res, k, STMT_REPORT_ACTUALS_COL_ORD));
+		if (ord >= 1 && ord <= count &&
+		    !PQgetisnull(res, k, STMT_REPORT_ACTUALS_COL_COUNT) &&
+		    atoll(PQgetvalue(res, k, STMT_REPORT_ACTUALS_COL_COUNT)) > 0)
 			found[ord - 1] = k + 1;
 	}
 	for (int i = 0; err == SVC_OK && i < s->n; i++) {
@@ -144,12 +147,14 @@ static enum svc_error reports_actuals(struct db_conn *conn, struct reports_set *
 		int k = own[i] > 0 ? found[own[i] - 1] : 0;
 		if (k > 0) {
 			r->input.has_own = 1;
-			r->input.own = strtod(PQgetvalue(res, k - 1, 2), NULL);
+			r->input.own =
+			        strtod(PQgetvalue(res, k - 1, STMT_REPORT_ACTUALS_COL_VALUE), NULL);
 		}
 		k = base[i] > 0 ? found[base[i] - 1] : 0;
 		if (k > 0) {
 			r->input.has_base = 1;
-			r->input.base = strtod(PQgetvalue(res, k - 1, 2), NULL);
+			r->input.base =
+			        strtod(PQgetvalue(res, k - 1, STMT_REPORT_ACTUALS_COL_VALUE), NULL);
 		}
 	}
 	free(found);
@@ -216,14 +221,18 @@ enum svc_error reports_plan_load(struct db_conn *conn, const char *id_text,
 		err = SVC_NOT_FOUND;
 	if (err == SVC_OK && PQntuples(r) > 1)
 		err = SVC_BAD_REQUEST;
-	if (err == SVC_OK) {
+	if (err == SVC_OK) { /* STMT_REPORT_PLAN_ONLY has STMT_REPORT_PLAN's columns */
 		memset(out, 0, sizeof(*out));
-		out->id = atoll(PQgetvalue(r, 0, 0));
-		snprintf(out->code, sizeof(out->code), "%s", PQgetvalue(r, 0, 1));
-		snprintf(out->title, sizeof(out->title), "%s", PQgetvalue(r, 0, 2));
-		out->due_days = atoi(PQgetvalue(r, 0, 5));
-		if (report_date_parse(PQgetvalue(r, 0, 3), &out->start) != 0 ||
-		    report_cadence_parse(PQgetvalue(r, 0, 4), &out->cadence) != 0)
+		out->id = atoll(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_ID));
+		snprintf(out->code, sizeof(out->code), "%s",
+		         PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_CODE));
+		snprintf(out->title, sizeof(out->title), "%s",
+		         PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_TITLE));
+		out->due_days = atoi(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_REPORT_DUE_DAYS));
+		if (report_date_parse(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_START_DATE),
+		                      &out->start) != 0 ||
+		    report_cadence_parse(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_CADENCE),
+		                         &out->cadence) != 0)
 			err = SVC_INTERNAL;
 	}
 	PQclear(r);
@@ -239,10 +248,9 @@ static json_t *reports_day_json(report_day d)
 
 json_t *reports_plan_json(const struct reports_plan *p)
 {
-	static const char *const cadences[] = {"month", "quarter", "half", "year"};
 	return json_pack("{sIsssssosssi}", "id", (json_int_t)p->id, "code", p->code, "title",
 	                 p->title, "start_date", reports_day_json(p->start), "cadence",
-	                 cadences[p->cadence], "report_due_days", p->due_days);
+	                 domain_cadences[p->cadence], "report_due_days", p->due_days);
 }
 
 json_t *reports_period_json(const struct report_period *p)
@@ -330,7 +338,7 @@ enum svc_error reports_unit_by_code(struct db_conn *conn, const char *code, char
 	enum svc_error err = db_result_error(conn, r);
 	id[0] = '\0';
 	if (err == SVC_OK && PQntuples(r) == 1)
-		snprintf(id, 24, "%s", PQgetvalue(r, 0, 0));
+		snprintf(id, 24, "%s", PQgetvalue(r, 0, STMT_REPORT_UNIT_CODE_COL_ID));
 	PQclear(r);
 	return err;
 }
@@ -415,7 +423,9 @@ enum svc_error reports_measure_get(struct db_conn *conn, const char *measure_id,
 	enum svc_error err = db_result_error(conn, r);
 	if (err == SVC_OK && PQntuples(r) == 0)
 		err = SVC_NOT_FOUND;
-	json_t *measure = err == SVC_OK ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+	json_t *measure = err == SVC_OK
+	                          ? json_loads(PQgetvalue(r, 0, STMT_MEASURE_GET_COL_JSON), 0, NULL)
+	                          : NULL;
 	PQclear(r);
 	if (err != SVC_OK || measure == NULL)
 		return err != SVC_OK ? err : SVC_INTERNAL;
