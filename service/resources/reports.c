@@ -14,66 +14,6 @@
 
 #define REPORTS_MAX_PERIODS 240 /* timeliness rows per plan in a scorecard: 20 years monthly */
 
-#define REPORTS_STATUS_NONE DOMAIN_STATUS_COUNT
-
-/* Measures and targets of a scope (a plan, a task, a unit), counted. */
-struct reports_tally {
-	int measures;
-	int measure_colour[REPORT_COLOUR_COUNT];
-	int measure_uncoloured; /* measures without targets */
-	int status[REPORTS_STATUS_NONE + 1];
-	struct report_counts targets;
-};
-
-static int reports_status_index(const char *status)
-{
-	for (int i = 0; status != NULL && domain_statuses[i] != NULL; i++)
-		if (strcmp(status, domain_statuses[i]) == 0)
-			return i;
-	return REPORTS_STATUS_NONE;
-}
-
-/* Adds one measure whose targets are counted in c. */
-static void reports_tally_measure(struct reports_tally *t, const struct report_counts *c,
-                                  const char *status)
-{
-	enum report_colour worst;
-	t->measures++;
-	if (report_counts_worst(c, &worst))
-		t->measure_colour[worst]++;
-	else
-		t->measure_uncoloured++;
-	t->status[reports_status_index(status)]++;
-	t->targets.total += c->total;
-	t->targets.met += c->met;
-	t->targets.overdue += c->overdue;
-	t->targets.no_data += c->no_data;
-	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
-		t->targets.colour[i] += c->colour[i];
-}
-
-static json_t *reports_tally_measures_json(const struct reports_tally *t)
-{
-	json_t *colours = json_object(), *statuses = json_object();
-	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
-		json_object_set_new(colours, report_colour_name((enum report_colour)i),
-		                    json_integer(t->measure_colour[i]));
-	json_object_set_new(colours, "none", json_integer(t->measure_uncoloured));
-	for (int i = 0; i < REPORTS_STATUS_NONE; i++)
-		json_object_set_new(statuses, domain_statuses[i], json_integer(t->status[i]));
-	json_object_set_new(statuses, "none", json_integer(t->status[REPORTS_STATUS_NONE]));
-	return json_pack("{sisoso}", "total", t->measures, "by_colour", colours, "by_status",
-	                 statuses);
-}
-
-/* The colour of a measure whose targets are counted in c, or JSON null. */
-static json_t *reports_colour_json(const struct report_counts *c)
-{
-	enum report_colour worst;
-	return report_counts_worst(c, &worst) ? json_string(report_colour_name(worst))
-	                                      : json_null();
-}
-
 static json_t *reports_nullable_string(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
@@ -142,17 +82,6 @@ static json_t *reports_not_reported(const PGresult *t, long long task_id)
 		                                      "reported", reported, "missing", missing));
 	}
 	return list;
-}
-
-/* Counts the targets of the measure starting at row i; returns the row after it. */
-static int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c)
-{
-	long long measure = s->rows[i].measure_id;
-	memset(c, 0, sizeof(*c));
-	for (; i < s->n && s->rows[i].measure_id == measure; i++)
-		if (s->rows[i].has_target)
-			report_counts_add(c, &s->rows[i].result);
-	return i;
 }
 
 /* The counts of the plan and of each task (tasks: STMT_REPORT_PLAN_TASKS, in the order of

@@ -1,5 +1,6 @@
 /* reports_repo.c — report statements run and mapped: targets in scope, their actuals for
- * the windows report.c computes, timeliness; and the measure progress of GET /v1/measures. */
+ * the windows report.c computes, timeliness, the tallies of evaluated rows; and the measure
+ * progress of GET /v1/measures. */
 #include "reports_repo.h"
 
 #include <stdio.h>
@@ -299,6 +300,66 @@ enum svc_error reports_timeliness(struct db_conn *conn, const long long *plan_id
 	}
 	free(plans), free(labels), free(dues);
 	return err;
+}
+
+/* --- tallies --- */
+
+static int reports_status_index(const char *status)
+{
+	int i = domain_lookup(domain_statuses, status);
+	return i >= 0 ? i : REPORTS_STATUS_NONE;
+}
+
+/* Adds one measure whose targets are counted in c. */
+void reports_tally_measure(struct reports_tally *t, const struct report_counts *c,
+                           const char *status)
+{
+	enum report_colour worst;
+	t->measures++;
+	if (report_counts_worst(c, &worst))
+		t->measure_colour[worst]++;
+	else
+		t->measure_uncoloured++;
+	t->status[reports_status_index(status)]++;
+	t->targets.total += c->total;
+	t->targets.met += c->met;
+	t->targets.overdue += c->overdue;
+	t->targets.no_data += c->no_data;
+	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
+		t->targets.colour[i] += c->colour[i];
+}
+
+json_t *reports_tally_measures_json(const struct reports_tally *t)
+{
+	json_t *colours = json_object(), *statuses = json_object();
+	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
+		json_object_set_new(colours, report_colour_name((enum report_colour)i),
+		                    json_integer(t->measure_colour[i]));
+	json_object_set_new(colours, "none", json_integer(t->measure_uncoloured));
+	for (int i = 0; i < REPORTS_STATUS_NONE; i++)
+		json_object_set_new(statuses, domain_statuses[i], json_integer(t->status[i]));
+	json_object_set_new(statuses, "none", json_integer(t->status[REPORTS_STATUS_NONE]));
+	return json_pack("{sisoso}", "total", t->measures, "by_colour", colours, "by_status",
+	                 statuses);
+}
+
+/* The colour of a measure whose targets are counted in c, or JSON null. */
+json_t *reports_colour_json(const struct report_counts *c)
+{
+	enum report_colour worst;
+	return report_counts_worst(c, &worst) ? json_string(report_colour_name(worst))
+	                                      : json_null();
+}
+
+/* Counts the targets of the measure starting at row i; returns the row after it. */
+int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c)
+{
+	long long measure = s->rows[i].measure_id;
+	memset(c, 0, sizeof(*c));
+	for (; i < s->n && s->rows[i].measure_id == measure; i++)
+		if (s->rows[i].has_target)
+			report_counts_add(c, &s->rows[i].result);
+	return i;
 }
 
 /* --- serializing --- */
