@@ -188,6 +188,18 @@ static int progress_lock(struct tx *tx, const char *id, const char *if_match,
 	return 0;
 }
 
+/* Begins a write on record rid and locks it: id gets rid as text, *lock the locked row (caller
+ * PQclears; left NULL on failure). */
+static int progress_open(struct tx *tx, const struct tx_env *env, json_t *errors, long long rid,
+                         const char *if_match, enum progress_if_match rule, char id[TX_ID_SIZE],
+                         PGresult **lock)
+{
+	snprintf(id, TX_ID_SIZE, "%lld", rid);
+	if (progress_begin(tx, env, errors) != 0)
+		return -1;
+	return progress_lock(tx, id, if_match, rule, lock);
+}
+
 /* Field of a JSON object as text, or NULL. */
 static const char *progress_current(json_t *cur, const char *key)
 {
@@ -263,13 +275,13 @@ void progress_repo_amend(const struct tx_env *env, const struct principal *who, 
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
 	char id[TX_ID_SIZE];
-	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL;
-	if (progress_begin(&tx, env, errors) != 0 ||
-	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_REQUIRED, &lock) != 0)
+	int opened = progress_open(&tx, env, errors, rid, if_match, PROGRESS_IF_MATCH_REQUIRED, id,
+	                           &lock);
+	if (opened != 0)
 		goto cleanup;
-	const char *before = PQgetvalue(
-	        lock, 0, STMT_PROGRESS_LOCK_COL_JSON); /* the record as locked, borrowed */
+	/* the record as locked, borrowed from lock */
+	const char *before = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_JSON);
 	if (progress_amend_allowed(&tx, who, lock) != 0 ||
 	    (in->has_values && progress_amend_values_check(&tx, lock, in) != 0) ||
 	    progress_amend_write(&tx, id, before, in) != 0)
@@ -287,13 +299,12 @@ void progress_repo_review(const struct tx_env *env, const struct principal *who,
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
 	char id[TX_ID_SIZE];
-	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL;
-	if (progress_begin(&tx, env, NULL) != 0 ||
-	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_OPTIONAL, &lock) != 0)
+	if (progress_open(&tx, env, NULL, rid, if_match, PROGRESS_IF_MATCH_OPTIONAL, id, &lock) !=
+	    0)
 		goto cleanup;
-	const char *before = PQgetvalue(
-	        lock, 0, STMT_PROGRESS_LOCK_COL_JSON); /* the record as locked, borrowed */
+	/* the record as locked, borrowed from lock */
+	const char *before = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_JSON);
 	const char *leads = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_LEADS);
 	const char *state = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_REVIEW_STATE);
 	struct policy_scope s = {.lead = strcmp(leads, "t") == 0};
