@@ -39,7 +39,7 @@ rm -f "$ZEREN_TEST_CONTRACT_LOG"
 
 failed=0
 passed=0
-for suite in unit_tests integration_tests; do
+for suite in unit_tests http_tests integration_tests; do
 	echo "== $suite"
 	if "$ZEREN_ROOT/build-asan/$suite"; then
 		passed=$((passed + 1))

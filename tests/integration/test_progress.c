@@ -129,7 +129,7 @@ START_TEST(create_returns_201_with_location_version_and_audit)
 	struct http_resp *h = http_get(path, tok);
 	ck_assert_msg(h->status == 200, "%s", h->body);
 	json_t *items = json_object_get(h->json, "items");
-	ck_assert_int_eq(json_array_size(items), 1);
+	ck_assert_uint_eq(json_array_size(items), 1);
 	json_t *v1 = json_array_get(items, 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(v1, "version")), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(v1, "created_by")), "finance-clerk");
@@ -366,18 +366,18 @@ START_TEST(reads_list_filter_and_404)
 	ck_assert_int_eq(r->status, 200);
 	http_resp_free(r);
 	r = http_get("/v1/progress?unit=finance&limit=1", reader);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(r->json, "next_cursor")));
 	http_resp_free(r);
 	r = http_get("/v1/progress?period=2022-Q1&review_state=submitted", reader);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 2);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/v1/progress?measure_id=%lld", measure_id(1));
 	r = http_get(path, reader);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
 	http_resp_free(r);
 	r = http_get("/v1/progress?since=2000-01-01T00:00:00Z", reader);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 3);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 3);
 	http_resp_free(r);
 	static const char *const bad[][2] = {
 	        {"/v1/progress?since=yesterday", "?since"},
@@ -457,7 +457,7 @@ START_TEST(amend_needs_if_match_and_keeps_history)
 	snprintf(path, sizeof(path), "/v1/progress/%lld/history", id);
 	r = http_get(path, tok);
 	json_t *items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 2);
+	ck_assert_uint_eq(json_array_size(items), 2);
 	json_t *first = json_object_get(json_array_get(items, 0), "record");
 	ck_assert_str_eq(json_string_value(json_object_get(first, "summary")), "已组织培训");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 1), "version")),
@@ -510,7 +510,7 @@ START_TEST(history_pages_through_versions)
 	struct http_resp *r = http_get(path, tok);
 	ck_assert_msg(r->status == 200, "%s", r->body);
 	json_t *items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 2);
+	ck_assert_uint_eq(json_array_size(items), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 0), "version")),
 	                 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 1), "version")),
@@ -522,7 +522,7 @@ START_TEST(history_pages_through_versions)
 	r = http_get(path, tok);
 	ck_assert_msg(r->status == 200, "%s", r->body);
 	items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 1);
+	ck_assert_uint_eq(json_array_size(items), 1);
 	json_t *last = json_array_get(items, 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(last, "version")), 3);
 	ck_assert_str_eq(
@@ -590,19 +590,19 @@ START_TEST(review_by_lead_or_supervisor_only)
 	snprintf(path, sizeof(path), "/v1/progress/%lld/history", id);
 	r = http_get(path, reader);
 	json_t *items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 2);
+	ck_assert_uint_eq(json_array_size(items), 2);
 	json_t *v1 = json_array_get(items, 0), *v2 = json_array_get(items, 1);
 	json_t *rec1 = json_object_get(v1, "record"), *rec2 = json_object_get(v2, "record");
 	ck_assert_str_eq(json_string_value(json_object_get(rec1, "review_state")), "returned");
 	ck_assert_str_eq(json_string_value(json_object_get(rec1, "review_comment")),
 	                 "缺少佐证材料");
-	ck_assert_int_eq(json_array_size(json_object_get(rec1, "evidence")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(rec1, "evidence")), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(
 	                         json_array_get(json_object_get(v1, "reviews"), 0), "decision")),
 	                 "return");
 	ck_assert_str_eq(json_string_value(json_object_get(rec2, "review_state")), "approved");
-	ck_assert_int_eq(json_array_size(json_object_get(rec2, "evidence")), 1);
-	ck_assert_int_eq(json_array_size(json_object_get(v2, "reviews")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(rec2, "evidence")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(v2, "reviews")), 1);
 	http_resp_free(r);
 	/* the lead unit reviews its own unit's records too, as the plan makes it lead */
 	long long mine = create_record("hrss", 3, "2022-Q4", etag);
@@ -787,7 +787,7 @@ START_TEST(batch_json_all_or_nothing)
 	r = http_post_json("/v1/progress/batch", tok, body);
 	ck_assert_msg(r->status == 201, "%s", r->body);
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "created")), 2);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "ids")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "ids")), 2);
 	http_resp_free(r);
 	ck_assert_int_eq(harness_count(COUNT_RECORDS), 2);
 	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_values"), 1);
@@ -852,7 +852,7 @@ START_TEST(batch_csv_10000_rows_one_bad_row_writes_nothing)
 	struct http_resp *r =
 	        http_call("POST", "/v1/progress/batch", tok, "text/csv", csv, strlen(csv), NULL);
 	assert_problem(r, 400, "/9999/period");
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "errors")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "errors")), 1);
 	http_resp_free(r);
 	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
 	free(csv);
@@ -908,7 +908,7 @@ START_TEST(batch_json_shapes_refused_whole)
 		assert_problem(r, 400, cases[i].pointer);
 		if (cases[i].pointer[0] !=
 		    '\0') /* the row before it was checked once, and passed */
-			ck_assert_int_eq(json_array_size(json_object_get(r->json, "errors")), 1);
+			ck_assert_uint_eq(json_array_size(json_object_get(r->json, "errors")), 1);
 		http_resp_free(r);
 	}
 	struct http_resp *r = http_post_json("/v1/progress/batch", tok, "[]");
@@ -1078,7 +1078,7 @@ START_TEST(batch_database_checks_name_every_row)
 	assert_problem(r, 422, "/3/unit");
 	assert_problem(r, 422, "/4/values");
 	assert_problem(r, 422, "/5/values");
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "errors")), 5);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "errors")), 5);
 	http_resp_free(r);
 	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
 	ck_assert_int_eq(harness_count(COUNT_AUDIT), 0);
