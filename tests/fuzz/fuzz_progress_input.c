@@ -12,6 +12,14 @@ static void check_json_text(const char *text)
 	json_decref(v);
 }
 
+/* Refused exactly when something was said about why, each error a pointer and a message. */
+static void checked(int rc, json_t *errors)
+{
+	FUZZ_CHECK((rc != 0) == (json_array_size(errors) > 0));
+	fuzz_check_errors(errors);
+	json_array_clear(errors);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *body = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
@@ -21,30 +29,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct progress_input in;
 	int rc = progress_input_create(body, "", &in, errors);
 	if (rc == 0) {
-		FUZZ_CHECK(json_array_size(errors) == 0);
 		FUZZ_CHECK(in.period != NULL && strcmp(in.period_start, in.period_end) <= 0);
 		check_json_text(in.values);
 		check_json_text(in.evidence);
 	}
 	progress_input_free(&in);
-	json_array_clear(errors);
-	/* as a batch row, with its pointers under the row's index */
-	if (progress_input_create(body, "/7", &in, errors) != 0)
-		FUZZ_CHECK(json_array_size(errors) > 0);
+	checked(rc, errors);
+	/* as a batch row: every pointer names the row */
+	rc = progress_input_create(body, "/7", &in, errors);
+	size_t i;
+	json_t *e;
+	json_array_foreach(errors, i, e)
+	{
+		const char *p = json_string_value(json_object_get(e, "pointer"));
+		FUZZ_CHECK(p != NULL && strncmp(p, "/7", 2) == 0 && (p[2] == '\0' || p[2] == '/'));
+	}
+	checked(rc, errors);
 	progress_input_free(&in);
-	fuzz_check_errors(errors);
-	json_array_clear(errors);
-	if (progress_input_patch(body, &in, errors) == 0) {
-		FUZZ_CHECK(json_array_size(errors) == 0);
+	rc = progress_input_patch(body, &in, errors);
+	if (rc == 0) {
 		check_json_text(in.values);
 		check_json_text(in.evidence);
 	}
 	progress_input_free(&in);
-	fuzz_check_errors(errors);
-	json_array_clear(errors);
+	checked(rc, errors);
 	const char *decision, *comment;
-	(void)progress_input_review(body, &decision, &comment, errors);
-	fuzz_check_errors(errors);
+	checked(progress_input_review(body, &decision, &comment, errors), errors);
 	json_decref(errors);
 	json_decref(body);
 	return 0;
