@@ -60,5 +60,16 @@ if node "$ZEREN_ROOT/tests/contract/check.mjs" --modules "$tools/node_modules" \
 else
 	failed=$((failed + 1))
 fi
+
+# ---- deploy/: Compose, HAProxy, Kubernetes and CloudNativePG manifests, the Dockerfile's
+# HEALTHCHECK (run against the test binary). Offline: Debian and npm packages only.
+echo "== deploy: manifests and HEALTHCHECK (deploy/validate.sh)"
+if bash "$ZEREN_ROOT/deploy/validate.sh" "$ZEREN_ROOT/build-asan/zeren"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+# ---- end deploy/
+
 echo "test programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
