@@ -138,6 +138,9 @@ mutate() { # mutate NAME SED-EXPRESSION: the k8s check must refuse the changed c
 	refuses "$1" k8s_check "$work/k"
 }
 mutate "k8s check refuses a wrong type (replicas: three)" 's/replicas: 3/replicas: three/'
+mutate "k8s check refuses a misspelt field (readinesProbe)" 's/readinessProbe:/readinesProbe:/'
+mutate "k8s check refuses a misspelt nested field (Service targetport)" 's/      targetPort: http/      targetport: http/'
+mutate "k8s check refuses an autoscaling/v2 field under the wrong version" 's#apiVersion: autoscaling/v2#apiVersion: autoscaling/v1#'
 mutate "k8s check refuses an unknown enum value (imagePullPolicy)" 's/imagePullPolicy: IfNotPresent/imagePullPolicy: Sometimes/'
 mutate "k8s check refuses an unknown pool mode" 's/poolMode: transaction/poolMode: statement-ish/'
 mutate "k8s check refuses an unknown Cluster field" 's/^  instances: 3/  instanceCount: 3/'

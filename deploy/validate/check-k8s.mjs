@@ -2,8 +2,10 @@
 //   node check-k8s.mjs --modules DIR/node_modules --dir deploy/k8s --config service/config.c \
 //        --readme deploy/README.md
 // 1. Every built-in object against the Kubernetes JSON schemas that the npm package
-//    kubernetes-models ships (compiled validators: types, enums, required fields, formats;
-//    like the API server's schema, they do not reject unknown fields).
+//    kubernetes-models ships (compiled validators: types, enums, required fields, formats).
+//    Those schemas, like the API server's, let unknown fields through, so a second pass walks
+//    each object along the package's type declarations (.d.ts: every field of every type) and
+//    refuses any field the type does not have — a misspelt `readinesProbe` fails.
 // 2. CloudNativePG objects (no npm package ships their CRD schemas): a hand-written structural
 //    check of the fields these manifests use, from the postgresql.cnpg.io/v1 API reference —
 //    required fields, types, enums, and no unknown keys where we write them.
@@ -68,6 +70,55 @@ for (const { obj, where } of docs) {
 	if (!obj.metadata?.name && !obj.metadata?.generateName) fail(where, 'metadata.name is required');
 	if (obj.kind !== 'Namespace' && obj.metadata?.namespace !== 'zeren') fail(where, 'metadata.namespace must be zeren');
 }
+
+// Strict pass: field names per type, read from the package's declarations. Each file declares
+// `export interface IName { "field"?: Type; ... }` and `export type { IName as IIoK8s...Alias }`.
+const ifaces = new Map(); // alias -> { field: typeText }
+function indexDeclarations(dir) {
+	for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+		const f = path.join(dir, ent.name);
+		if (ent.isDirectory()) { if (ent.name !== '_schemas' && ent.name !== 'node_modules') indexDeclarations(f); continue; }
+		if (!ent.name.endsWith('.d.ts')) continue;
+		const text = fs.readFileSync(f, 'utf8').replace(/\/\*\*[\s\S]*?\*\//g, '');
+		const local = new Map();
+		for (const m of text.matchAll(/export interface (\w+)(?: extends [\w, ]+)? \{\n([\s\S]*?)\n\}/g)) {
+			const fields = {};
+			let stmt = '', depth = 0;
+			for (const line of m[2].split('\n')) {
+				stmt += ' ' + line.trim();
+				depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
+				if (depth !== 0 || !stmt.trim().endsWith(';')) continue;
+				const fm = /^"([^"]+)"\??: (.*);$/.exec(stmt.trim());
+				if (fm) fields[fm[1]] = fm[2];
+				stmt = '';
+			}
+			local.set(m[1], fields);
+		}
+		for (const m of text.matchAll(/export type \{ (\w+) as (\w+)/g)) if (local.has(m[1])) ifaces.set(m[2], local.get(m[1]));
+	}
+}
+indexDeclarations(pkgDir);
+indexDeclarations(path.join(modules, '@kubernetes-models', 'apimachinery'));
+function strict(where, v, typeText, p) {
+	if (v === null || typeof v !== 'object') return;
+	const arr = /^Array<(\w+)>$/.exec(typeText);
+	if (arr) { if (Array.isArray(v)) v.forEach((x, i) => strict(where, x, arr[1], `${p}/${i}`)); return; }
+	const fields = ifaces.get(typeText);
+	if (!fields || Array.isArray(v)) return; // a map, a primitive alias (IntOrString, Quantity…)
+	for (const [k, x] of Object.entries(v)) {
+		if (!(k in fields)) fail(where, `${p}/${k} is not a field of ${typeText.replace(/^I(IoK8s)?/, '')}`);
+		else strict(where, x, fields[k], `${p}/${k}`);
+	}
+}
+for (const { obj, where } of docs) {
+	if (isCnpg(obj) || typeof obj.kind !== 'string') continue;
+	const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : [null, obj.apiVersion];
+	const file = path.join(pkgDir, group ? `${group}/${version}` : version, `${obj.kind}.d.ts`);
+	const top = fs.existsSync(file) && /export type \{ \w+ as (\w+)/.exec(fs.readFileSync(file, 'utf8'))?.[1];
+	if (!top || !ifaces.has(top)) fail(where, `no type declarations for ${obj.apiVersion} ${obj.kind}`);
+	else strict(where, obj, top, '');
+}
+if (ifaces.size < 500) fail(pkgDir, `read only ${ifaces.size} type declarations`);
 
 // --- 2. CloudNativePG, structurally -------------------------------------------------------
 // A tiny schema language: {type, required, props, enum, items, min, any: true (free map)}.
@@ -243,7 +294,7 @@ else {
 	const served = [...fs.readFileSync(args.config, 'utf8').matchAll(/\{"(ZEREN_[A-Z0-9_]+)"/g)].map((m) => m[1]);
 	const readme = fs.readFileSync(args.readme, 'utf8');
 	const block = readme.split('<!-- planned-settings -->')[1]?.split('<!-- /planned-settings -->')[0] ?? '';
-	const planned = [...new Set([...block.matchAll(/`(ZEREN_[A-Z0-9_]+)`/g)].map((m) => m[1]))];
+	const planned = [...new Set([...block.matchAll(/^\| `(ZEREN_[A-Z0-9_]+)`/gm)].map((m) => m[1]))];
 	if (served.length < 10) fail(args.config, 'could not read the settings table');
 	if (planned.length === 0) fail(args.readme, 'no planned-settings block');
 	const named = new Set([...Object.keys(cm?.data ?? {}), ...Object.keys(env)].filter((k) => k.startsWith('ZEREN_')));
