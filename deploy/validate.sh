@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # validate.sh — offline checks of deploy/ and the Dockerfile's HEALTHCHECK; run by scripts/test.sh.
-# Installs what it needs from Debian (docker-compose 1.29, haproxy, shellcheck) and from npm
+# Installs what it needs from Debian (docker-compose 1.29, haproxy, pgbouncer, shellcheck) and from npm
 # (into $ZEREN_LOCAL/node-deploy); fetches nothing else, starts no container, needs no cluster.
 #   bash deploy/validate.sh [path/to/zeren]   # with a binary, the HEALTHCHECK is run against it
+# With PGHOST/PGPORT (scripts/test.sh's throwaway cluster, a role zeren), PgBouncer is started
+# on loopback with compose's pgbouncer.ini and entrypoint, and each of its databases is used.
 # Prints "deploy checks: N passed, M failed"; non-zero when any failed.
 # shellcheck disable=SC1091 # lib.sh is checked where it lives
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -11,7 +13,7 @@ deploy=$ZEREN_ROOT/deploy
 binary=${1:-}
 
 pkgs=()
-for p in docker-compose haproxy shellcheck; do
+for p in docker-compose haproxy pgbouncer shellcheck; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || pkgs+=("$p")
 done
 if [ ${#pkgs[@]} -gt 0 ]; then
@@ -56,8 +58,10 @@ refuses() {
 }
 work=$(mktemp -d)
 server_pid=
+pgb_pidfile=
 cleanup() {
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+	pgbouncer_stop
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -81,25 +85,9 @@ refuses "the schema refuses an unknown service key" \
 # Every zeren instance waits for the one-shot migration, which runs as the owner.
 compose_shape() {
 	docker-compose --project-directory "$deploy/compose" -f "$compose" config >"$work/resolved.yaml" &&
-		node --input-type=module -e "
-			import { createRequire } from 'node:module';
-			const require = createRequire('$modules/noop.js');
-			const c = require('yaml').parse(require('fs').readFileSync('$work/resolved.yaml', 'utf8'));
-			const s = c.services, bad = [];
-			const zeren = Object.keys(s).filter((n) => /^zeren-\d+$/.test(n));
-			if (zeren.length !== 3) bad.push('want 3 zeren instances, have ' + zeren.length);
-			for (const n of zeren) {
-				if (s[n].depends_on?.migrate?.condition !== 'service_completed_successfully') bad.push(n + ' does not wait for migrate');
-				if (!s[n].read_only || !(s[n].cap_drop ?? []).includes('ALL')) bad.push(n + ' must be read_only with all capabilities dropped');
-			}
-			if (!/user=zeren_owner/.test(s.migrate.environment.ZEREN_DATABASE_URL)) bad.push('migrate must connect as zeren_owner');
-			if (JSON.stringify(s.migrate.command) !== '[\"migrate\"]') bad.push('migrate must run zeren migrate');
-			if (!/pg_basebackup/.test(require('fs').readFileSync('$deploy/compose/postgres/replica-entrypoint.sh', 'utf8'))) bad.push('replica must start from pg_basebackup');
-			for (const k of ['haproxy', 'pgbouncer', 'postgres-primary', 'postgres-replica']) if (!s[k]) bad.push('missing service ' + k);
-			for (const [k, v] of Object.entries(c.secrets ?? {})) if (!v.file) bad.push('secret ' + k + ' must come from a file');
-			if (bad.length) { console.log(bad.join('\n')); process.exit(1); }"
+		node "$deploy/validate/check-compose-shape.mjs" --modules "$modules" --resolved "$work/resolved.yaml" --root "$ZEREN_ROOT"
 }
-check "compose shape: 3 instances after migrate (owner), balancer, pooler, primary, replica, file secrets" compose_shape
+check "compose shape: 3 instances after migrate (owner), balancer, pooler, primary, replica, file secrets, settings" compose_shape
 
 haproxy_check() {
 	local out
@@ -124,6 +112,57 @@ secret_env() {
 	fi
 }
 check "secret-env.sh turns NAME_FILE into NAME, refuses a missing file" secret_env
+
+# PgBouncer 1.18 (Debian's, as in the image) with compose's config and entrypoint, on loopback:
+# only the backend addresses, the listening port and the file paths are changed for the run.
+# Started here, not inside check (whose command substitution would wait on it).
+pgb_dir=$work/pgbouncer
+pgb_pw='pw with "quotes" and spaces'
+pgbouncer_start() {
+	mkdir -p "$pgb_dir/secrets" "$pgb_dir/auth"
+	printf '%s\n' "$pgb_pw" >"$pgb_dir/secrets/db_app_password"
+	pgb_port=$(free_port 16432)
+	sed -e "s#host=postgres-primary port=5432 dbname=zeren #host=$PGHOST port=$PGPORT dbname=postgres #" \
+		-e "s#host=postgres-replica port=5432 dbname=zeren #host=$PGHOST port=$PGPORT dbname=postgres #" \
+		-e "s#^listen_addr = .*#listen_addr = 127.0.0.1#" -e "s#^listen_port = .*#listen_port = $pgb_port#" \
+		-e "s#^auth_file = .*#auth_file = $pgb_dir/auth/userlist.txt\npidfile = $pgb_dir/pgbouncer.pid#" \
+		"$deploy/compose/pgbouncer/pgbouncer.ini" >"$pgb_dir/pgbouncer.ini"
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 711 "$work"
+		chown -R postgres "$pgb_dir"
+	fi
+	pgb_pidfile=$pgb_dir/pgbouncer.pid
+	as_pg env SECRETS_DIR="$pgb_dir/secrets" PGBOUNCER_AUTH_DIR="$pgb_dir/auth" \
+		PGBOUNCER_INI="$pgb_dir/pgbouncer.ini" sh "$deploy/compose/pgbouncer/entrypoint.sh" \
+		</dev/null >"$pgb_dir/log" 2>&1 &
+	for _ in $(seq 100); do
+		[ -s "$pgb_pidfile" ] && (echo >"/dev/tcp/127.0.0.1/$pgb_port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+pgbouncer_stop() {
+	[ -n "$pgb_pidfile" ] && [ -s "$pgb_pidfile" ] && kill "$(cat "$pgb_pidfile")" 2>/dev/null
+	for _ in $(seq 50); do [ -s "$pgb_pidfile" ] || break; sleep 0.1; done
+	pgb_pidfile=
+}
+pgbouncer_live() {
+	local db out
+	for db in zeren zeren_session zeren_replica; do
+		out=$(PGPASSWORD=$pgb_pw PGCONNECT_TIMEOUT=5 psql -X "host=127.0.0.1 port=$pgb_port dbname=$db user=zeren" -Atc "SELECT current_user" 2>&1)
+		[ "$out" = zeren ] || { echo "$db: $out"; cat "$pgb_dir/log"; return 1; }
+	done
+	if PGPASSWORD=wrong PGCONNECT_TIMEOUT=5 psql -X "host=127.0.0.1 port=$pgb_port dbname=zeren user=zeren" -Atc "SELECT 1" >/dev/null 2>&1; then
+		echo "a wrong password was accepted"
+		return 1
+	fi
+}
+if [ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ]; then
+	pgbouncer_start
+	check "pgbouncer $(pgbouncer --version 2>/dev/null | sed -n '1s/PgBouncer //p'): compose's config and auth file, SCRAM login to each database" pgbouncer_live
+	pgbouncer_stop
+else
+	echo "skip PgBouncer run (no PGHOST/PGPORT)"
+fi
 
 # --- Kubernetes -----------------------------------------------------------------------------
 k8s_check() {
