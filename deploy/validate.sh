@@ -62,6 +62,7 @@ pgb_pidfile=
 cleanup() {
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
 	pgbouncer_stop
+	db_stop
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -162,6 +163,83 @@ if [ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ]; then
 	pgbouncer_stop
 else
 	echo "skip PgBouncer run (no PGHOST/PGPORT)"
+fi
+
+# The database scripts for real, on loopback: a PostgreSQL 15 primary set up by primary-init.sh
+# (roles and passwords from secret files, pg_hba line, slot), a replica made by
+# replica-entrypoint.sh (pg_basebackup over the slot, then a hot standby), a row written on the
+# primary by the owner read back on the replica. Ports and paths are the only changes.
+db_dir=$work/dbpair
+db_started=
+db_start() {
+	mkdir -p "$db_dir/secrets"
+	for n in db_owner_password db_app_password db_replication_password; do
+		printf '%s "pw" %s\n' "$n" "$RANDOM" >"$db_dir/secrets/$n"
+	done
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 711 "$work"
+		chown -R postgres "$db_dir"
+	fi
+	db_pp=$(free_port 15432)
+	db_rp=$(free_port $((db_pp + 1)))
+	as_pg "$PG_BIN/initdb" -D "$db_dir/primary" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+		-E UTF8 --locale=C.UTF-8 >"$db_dir/initdb.log" 2>&1 || return 1
+	as_pg "$PG_BIN/pg_ctl" -D "$db_dir/primary" -l "$db_dir/primary.log" -w -t 60 \
+		-o "-p $db_pp -k $db_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null || return 1
+	db_started=1
+	as_pg env PATH="$PG_BIN:$PATH" PGHOST="$db_dir" PGPORT="$db_pp" POSTGRES_USER=postgres \
+		PGDATA="$db_dir/primary" SECRETS_DIR="$db_dir/secrets" \
+		sh "$deploy/compose/postgres/primary-init.sh" >"$db_dir/init.log" 2>&1 || return 1
+	as_pg "$PG_BIN/pg_ctl" -D "$db_dir/primary" reload >/dev/null || return 1
+	as_pg env PATH="$PG_BIN:$PATH" PGDATA="$db_dir/replica" PRIMARY_HOST=127.0.0.1 PRIMARY_PORT="$db_pp" \
+		SECRETS_DIR="$db_dir/secrets" sh "$deploy/compose/postgres/replica-entrypoint.sh" \
+		-p "$db_rp" -k "$db_dir" -c listen_addresses=127.0.0.1 </dev/null >"$db_dir/replica.log" 2>&1 &
+	for _ in $(seq 300); do
+		"$PG_BIN/pg_isready" -q -h "$db_dir" -p "$db_rp" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+db_stop() {
+	[ -n "$db_started" ] || return 0
+	for n in replica primary; do
+		[ -f "$db_dir/$n/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$db_dir/$n" -m fast -w stop >/dev/null 2>&1
+	done
+	db_started=
+}
+db_pair() {
+	local owner app out
+	owner=$(cat "$db_dir/secrets/db_owner_password")
+	app=$(cat "$db_dir/secrets/db_app_password")
+	out=$(psql -X -h "$db_dir" -p "$db_rp" -U postgres -d postgres -Atc "SELECT pg_is_in_recovery()" 2>&1)
+	[ "$out" = t ] || { echo "replica not in recovery: $out"; cat "$db_dir/replica.log"; return 1; }
+	PGPASSWORD=$owner psql -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$db_pp dbname=zeren user=zeren_owner" \
+		-c "CREATE TABLE deploy_check (x int); INSERT INTO deploy_check VALUES (42)" || return 1
+	out=$(PGPASSWORD=$app psql -X "host=127.0.0.1 port=$db_pp dbname=zeren user=zeren" \
+		-Atc "SELECT pg_has_role('zeren', 'zeren_app', 'MEMBER') AND NOT pg_has_role('zeren', 'zeren_owner', 'MEMBER')" 2>&1)
+	[ "$out" = t ] || { echo "service role: $out"; return 1; }
+	out=$(psql -X -h "$db_dir" -p "$db_pp" -U postgres -d postgres -Atc \
+		"SELECT active FROM pg_replication_slots WHERE slot_name = 'replica_1'" 2>&1)
+	[ "$out" = t ] || { echo "slot replica_1 not active: $out"; return 1; }
+	for _ in $(seq 100); do
+		out=$(psql -X -h "$db_dir" -p "$db_rp" -U postgres -d zeren -Atc "SELECT x FROM deploy_check" 2>/dev/null)
+		[ "$out" = 42 ] && return 0
+		sleep 0.1
+	done
+	echo "the row written on the primary did not reach the replica"
+	return 1
+}
+if [ -x "$PG_BIN/initdb" ]; then
+	if db_start; then
+		check "postgres: primary-init.sh roles/slot, replica-entrypoint.sh pg_basebackup, a write streamed to the replica" db_pair
+	else
+		failed=$((failed + 1))
+		echo "FAIL postgres: primary and replica did not start"
+		tail -n 20 "$db_dir"/*.log 2>/dev/null | sed 's/^/     /'
+	fi
+	db_stop
+else
+	echo "skip PostgreSQL scripts run (no $PG_BIN/initdb)"
 fi
 
 # --- Kubernetes -----------------------------------------------------------------------------

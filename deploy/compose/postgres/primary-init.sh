@@ -9,9 +9,10 @@
 # and a physical replication slot for the one replica, so the primary keeps the WAL it needs.
 set -eu
 
-owner_pw=$(cat /run/secrets/db_owner_password)
-app_pw=$(cat /run/secrets/db_app_password)
-repl_pw=$(cat /run/secrets/db_replication_password)
+secrets=${SECRETS_DIR:-/run/secrets} # changed only for a test run
+owner_pw=$(cat "$secrets/db_owner_password")
+app_pw=$(cat "$secrets/db_app_password")
+repl_pw=$(cat "$secrets/db_replication_password")
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
 	-v owner_pw="$owner_pw" -v app_pw="$app_pw" -v repl_pw="$repl_pw" <<'SQL'
