@@ -73,5 +73,16 @@ for name in $(fuzz_names); do
 		failed=$((failed + 1))
 	fi
 done
+
+# ---- deploy/: Compose, HAProxy, Kubernetes and CloudNativePG manifests, the Dockerfile's
+# HEALTHCHECK (run against the test binary). Offline: Debian and npm packages only.
+echo "== deploy: manifests and HEALTHCHECK (deploy/validate.sh)"
+if bash "$ZEREN_ROOT/deploy/validate.sh" "$ZEREN_ROOT/build-asan/zeren"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+# ---- end deploy/
+
 echo "test programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
