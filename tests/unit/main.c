@@ -22,6 +22,8 @@ int main(void)
 	srunner_add_suite(sr, encoding_suite());
 	srunner_add_suite(sr, domain_suite());
 	srunner_add_suite(sr, app_suite());
+	srunner_add_suite(sr, db_suite());
+	srunner_add_suite(sr, metrics_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

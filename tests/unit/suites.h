@@ -20,5 +20,7 @@ Suite *reference_input_suite(void);
 Suite *encoding_suite(void);
 Suite *domain_suite(void);
 Suite *app_suite(void);
+Suite *db_suite(void);
+Suite *metrics_suite(void);
 
 #endif
