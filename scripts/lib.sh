@@ -11,7 +11,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ZEREN_PACKAGES=(build-essential cmake pkg-config clang-format
 	libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev liborcania-dev
 	libssl-dev libxlsxwriter-dev check libsubunit-dev libcurl4-gnutls-dev
-	postgresql-15 unzip)
+	postgresql-15 unzip pgbouncer haproxy)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -36,7 +36,7 @@ build() {
 	local dir=$1
 	shift
 	cmake -S "$ZEREN_ROOT" -B "$dir" "$@" >/dev/null
-	cmake --build "$dir" -j"$(nproc)"
+	cmake --build "$dir" -j2
 }
 
 free_port() {
@@ -74,9 +74,15 @@ pg_start() {
 	local user
 	user=$([ "$(id -u)" -eq 0 ] && echo postgres || id -un)
 	as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$user" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-	PGPORT=$(free_port)
-	as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-p $PGPORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+	# A port free a moment ago may be taken by the time the server binds it (a client's
+	# ephemeral port, another checkout's cluster): try a few.
+	local try
+	for try in 1 2 3 4 5; do
+		PGPORT=$(free_port $((54329 + RANDOM % 2000)))
+		as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+			-o "-p $PGPORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null && break
+		[ "$try" -lt 5 ] || return 1
+	done
 	export PGHOST=$dir PGPORT PGUSER=$user PGDATABASE=postgres
 	echo "== PostgreSQL 15 on port $PGPORT (socket $dir, log $dir/server.log)"
 }
@@ -84,9 +90,42 @@ pg_start() {
 pg_stop() {
 	local path
 	path=$(cat "$ZEREN_LOCAL/pg.path" 2>/dev/null || true)
-	if [ -n "$path" ] && [ -f "$path/data/postmaster.pid" ]; then
-		as_pg "$PG_BIN/pg_ctl" -D "$path/data" -m fast -w stop >/dev/null 2>&1 || true
-	fi
+	for d in replica data; do
+		if [ -n "$path" ] && [ -f "$path/$d/postmaster.pid" ]; then
+			as_pg "$PG_BIN/pg_ctl" -D "$path/$d" -m fast -w stop >/dev/null 2>&1 || true
+		fi
+	done
+}
+
+# pg_replica_start: a streaming replica of the pg_start cluster (pg_basebackup -R: standby.signal
+# and primary_conninfo), on its own free port and the same socket folder; its settings are in
+# its postgresql.auto.conf, so a plain `pg_ctl -D DIR start` brings it back. initdb's pg_hba
+# already trusts replication over the socket and 127.0.0.1; wal_level=replica and
+# max_wal_senders=10 are the defaults. Sets PG_REPLICA_PORT and PG_REPLICA_DATA.
+pg_replica_start() {
+	local dir
+	dir=$(cat "$ZEREN_LOCAL/pg.path")
+	PG_REPLICA_DATA=$dir/replica
+	rm -rf "$PG_REPLICA_DATA"
+	as_pg "$PG_BIN/pg_basebackup" -D "$PG_REPLICA_DATA" -R -X stream -c fast -h "$PGHOST" -p "$PGPORT" -U "$PGUSER"
+	as_pg tee -a "$PG_REPLICA_DATA/postgresql.auto.conf" >/dev/null <<CONF
+unix_socket_directories = '$dir'
+listen_addresses = '127.0.0.1'
+hot_standby = on
+hot_standby_feedback = on
+max_connections = 200
+fsync = off
+CONF
+	# the port goes last in postgresql.auto.conf, where the last setting wins (see pg_start)
+	local try
+	for try in 1 2 3 4 5; do
+		PG_REPLICA_PORT=$(free_port $((PGPORT + 1 + RANDOM % 500)))
+		echo "port = $PG_REPLICA_PORT" | as_pg tee -a "$PG_REPLICA_DATA/postgresql.auto.conf" >/dev/null
+		as_pg "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -l "$dir/replica.log" -w -t 60 start >/dev/null && break
+		[ "$try" -lt 5 ] || return 1
+	done
+	export PG_REPLICA_PORT PG_REPLICA_DATA
+	echo "== streaming replica on port $PG_REPLICA_PORT (log $dir/replica.log)"
 }
 
 # create_database NAME: owner-side database plus the login role the service uses.

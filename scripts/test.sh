@@ -24,8 +24,12 @@ build "$ZEREN_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DZEREN_SANITIZE=ON -DZE
 
 pg_start
 trap pg_stop EXIT
+pg_replica_start
 create_database zeren_template
 export ZEREN_TEST_PG="host=$PGHOST port=$PGPORT user=$PGUSER"
+# tests/integration/test_replica.c reads through the replica and stops and starts it
+export ZEREN_TEST_PG_REPLICA="host=$PGHOST port=$PG_REPLICA_PORT user=$PGUSER"
+export ZEREN_TEST_PG_REPLICA_CTL="$(if [ "$(id -u)" -eq 0 ]; then echo "runuser -u postgres --"; fi) $PG_BIN/pg_ctl -D $PG_REPLICA_DATA -l $(dirname "$PG_REPLICA_DATA")/replica.log"
 export ZEREN_TEST_SEED=$ZEREN_ROOT/db/seed/yunfu-gdjg.json
 export ZEREN_TEST_NODE_TOOLS=$tools/node_modules
 export ZEREN_TEST_OPENAPI=$ZEREN_ROOT/api/openapi.yaml

@@ -179,22 +179,36 @@ static int config_check_cors(const char *list, char *err, size_t errlen, size_t 
 	return bad;
 }
 
-/* libpq's reason with every quoted part blanked: it may quote a piece of a password. */
+/* 1 when the quoted text of libpq's reason may be repeated: "=" and such, or a keyword. */
+static int config_conninfo_quotable(const char *q, size_t n)
+{
+	if (n <= 2)
+		return 1;
+	PQconninfoOption *all = PQconndefaults();
+	int known = 0;
+	for (PQconninfoOption *o = all; o != NULL && o->keyword != NULL && !known; o++)
+		known = strlen(o->keyword) == n && strncmp(o->keyword, q, n) == 0;
+	PQconninfoFree(all);
+	return known;
+}
+
+/* libpq's reason with every quoted part that is not a keyword blanked: it may quote a piece
+ * of a password. */
 static void config_conninfo_reason(const char *why, char *out, size_t len)
 {
 	size_t o = 0;
-	int quoted = 0;
-	for (const char *p = why; *p != '\0' && *p != '\n' && o + 4 < len; p++) {
-		if (*p == '"') {
-			quoted = !quoted;
-			out[o++] = '"';
-			if (quoted) {
-				memcpy(out + o, "...", 3);
-				o += 3;
-			}
-		} else if (!quoted) {
+	for (const char *p = why; *p != '\0' && *p != '\n' && o + 8 < len; p++) {
+		const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+		if (end == NULL) {
 			out[o++] = *p;
+			continue;
 		}
+		size_t n = (size_t)(end - p - 1);
+		int keep = config_conninfo_quotable(p + 1, n) && o + n + 8 < len;
+		int w = snprintf(out + o, len - o, "\"%.*s\"", keep ? (int)n : 3,
+		                 keep ? p + 1 : "...");
+		o += w > 0 ? (size_t)w : 0;
+		p = end;
 	}
 	out[o] = '\0';
 }

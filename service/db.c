@@ -30,7 +30,7 @@ struct db_pool {
 	atomic_int columns_checked;
 	/* for metrics: threads in pthread_cond_timedwait now, waits so far and their total */
 	int waiting;
-	unsigned long long waits;
+	unsigned long long acquired, waits;
 	unsigned long long wait_ns;
 	/* a primary that has a replica notes each commit's LSN (db_commit) */
 	atomic_int capture_lsn;
@@ -263,6 +263,7 @@ static enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out
 		}
 	}
 	conn->in_use = 1;
+	pool->acquired++;
 	if (wait_start.tv_sec != 0 || wait_start.tv_nsec != 0)
 		pool->wait_ns += db_elapsed_ns(&wait_start);
 	pthread_mutex_unlock(&pool->lock);
@@ -446,6 +447,7 @@ void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out)
 			out->idle++;
 	}
 	out->waiting = pool->waiting;
+	out->acquired = pool->acquired;
 	out->waits = pool->waits;
 	out->wait_seconds = (double)pool->wait_ns / 1e9;
 	pthread_mutex_unlock(&pool->lock);

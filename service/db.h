@@ -116,6 +116,7 @@ db_lsn db_request_commit_lsn(void);
 /* --- numbers for /metrics --- */
 struct db_pool_stats {
 	int size, in_use, idle, waiting; /* idle: open and free */
+	unsigned long long acquired;     /* connections lent so far */
 	unsigned long long waits;        /* acquisitions that had to wait */
 	double wait_seconds;             /* total time spent waiting */
 };

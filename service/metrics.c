@@ -227,8 +227,10 @@ static void metrics_render_db(FILE *f)
 	        {"zeren_db_pool_idle", "Open connections free now."},
 	        {"zeren_db_pool_waiting", "Requests waiting for a connection now."},
 	        {"zeren_db_pool_waits_total", "Acquisitions that had to wait."},
+	        {"zeren_db_pool_acquired_total", "Connections lent to requests."},
 	        {"zeren_db_pool_wait_seconds_total", "Time spent waiting for a connection."},
 	};
+	/* the order above: 4 gauges, then counters */
 	struct db_pool_stats st[METRICS_POOLS];
 	const char *names[METRICS_POOLS];
 	int n = 0;
@@ -245,8 +247,10 @@ static void metrics_render_db(FILE *f)
 		        g < 4 ? "gauge" : "counter");
 		for (int i = 0; i < n; i++) {
 			fprintf(f, "%s{pool=\"%s\"} ", gauges[g][0], names[i]);
-			if (g == 5)
+			if (g == 6)
 				fprintf(f, "%.6f\n", st[i].wait_seconds);
+			else if (g == 5)
+				fprintf(f, "%llu\n", st[i].acquired);
 			else if (g == 4)
 				fprintf(f, "%llu\n", st[i].waits);
 			else

@@ -30,6 +30,10 @@ static void health_ready(struct http_ctx *ctx)
 		http_reply_problem(ctx, SVC_UNAVAILABLE, "the database is not answering");
 		return;
 	}
+	/* borrowing from the read pool looks at the replica when its view is due */
+	if (ctx->app->read_pool != ctx->app->pool &&
+	    db_acquire(ctx->app->read_pool, &conn) == SVC_OK)
+		db_release(ctx->app->read_pool, conn);
 	char body[64];
 	int n = snprintf(body, sizeof(body), "{\"status\":\"ready\",\"replica\":\"%s\"}",
 	                 db_replica_state(ctx->app->read_pool));

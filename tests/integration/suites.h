@@ -12,5 +12,7 @@ Suite *imports_suite(void);
 Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
+Suite *replica_suite(void);
+Suite *ops_suite(void);
 
 #endif
