@@ -36,7 +36,7 @@ build() {
 	local dir=$1
 	shift
 	cmake -S "$ZEREN_ROOT" -B "$dir" "$@" >/dev/null
-	cmake --build "$dir" -j2
+	cmake --build "$dir" -j"$(nproc)"
 }
 
 free_port() {

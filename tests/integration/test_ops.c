@@ -207,6 +207,41 @@ START_TEST(metrics_on_their_own_address_and_unknown_variables_named)
 }
 END_TEST
 
+/* Unnamed statements (for PgBouncer's transaction pooling) serve a write, reads and a report. */
+START_TEST(unnamed_statements_serve_reads_and_writes)
+{
+	const char *settings[] = {"ZEREN_DB_STATEMENTS=unnamed", NULL};
+	harness_restart_with(settings);
+	char *admin = harness_token("ops-admin", ROLE_ADMIN, NULL);
+	long long m = harness_count("SELECT id FROM measures WHERE number = 1");
+	long long t = harness_count("SELECT id FROM targets WHERE code = 'yunfu-gdjg-m01-t01'");
+	char body[512], path[64];
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"unit\":\"hrss\",\"period\":\"2023\",\"status\":"
+	         "\"on_track\",\"summary\":\"unnamed\",\"values\":[{\"target_id\":%lld,\"value\":1}"
+	         "]}",
+	         m, t);
+	struct http_resp *r = http_post_json("/v1/progress", admin, body);
+	ck_assert_int_eq(r->status, 201);
+	/* no replica: no token */
+	char token[64];
+	ck_assert_ptr_null(http_resp_header(r, "Zeren-Consistency", token, sizeof(token)));
+	snprintf(path, sizeof(path), "/v1/progress/%lld",
+	         json_integer_value(json_object_get(r->json, "id")));
+	http_resp_free(r);
+	const char *reads[] = {path, "/v1/measures?limit=5", "/v1/reports/summary", "/readyz"};
+	for (size_t i = 0; i < 4; i++) {
+		r = http_get(reads[i], admin);
+		ck_assert_msg(r->status == 200, "%s: %ld", reads[i], r->status);
+		http_resp_free(r);
+	}
+	r = http_get("/readyz", NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(r->json, "replica")), "none");
+	http_resp_free(r);
+	free(admin);
+}
+END_TEST
+
 Suite *ops_suite(void)
 {
 	Suite *s = suite_create("ops");
@@ -216,6 +251,7 @@ Suite *ops_suite(void)
 	tcase_add_test(tc, version_is_printed);
 	tcase_add_test(tc, a_malformed_setting_stops_the_start_with_one_line);
 	tcase_add_test(tc, metrics_on_their_own_address_and_unknown_variables_named);
+	tcase_add_test(tc, unnamed_statements_serve_reads_and_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }
