@@ -2,15 +2,15 @@
 # statements.sh — what ZEREN_DB_STATEMENTS=unnamed costs against prepared, by hand (never in CI).
 # Builds a Release binary, starts a throwaway PostgreSQL in /tmp with the seed and 20 generated
 # plans, and three servers on one database: prepared (direct), unnamed (direct) and unnamed
-# through PgBouncer in pool_mode=transaction. farm-bench then runs a fixed amount of work (wrk
-# stopping each thread after COUNT responses) against two of them in turn, A B A B ..., and
-# takes the wall-time ratio pair by pair, which stays meaningful on a machine whose load
-# drifts (bench/run.sh's wrk -d figures do not). Loopback only; every load is bounded.
+# through PgBouncer in pool_mode=transaction. farm-bench then runs a fixed amount of work (one
+# curl --parallel process, 8 connections, a list of requests made beforehand) against two of
+# them in turn, A B A B ..., and takes the wall-time ratio pair by pair, which stays meaningful
+# on a machine whose load drifts (bench/run.sh's wrk -d figures do not). Loopback only; every
+# load is bounded by its request count.
 # Usage: bench/statements.sh [RUNS]   (default 8 pairs per comparison)
 RUNS=${1:-8}
 source "$(dirname "$0")/../scripts/lib.sh"
 install_deps
-command -v wrk >/dev/null || as_root apt-get install -y -qq wrk >/dev/null
 command -v farm-bench >/dev/null || { echo "farm-bench is needed" >&2; exit 1; }
 build "$ZEREN_ROOT/build-rel" -DCMAKE_BUILD_TYPE=Release -DZEREN_TESTS=OFF >/dev/null
 BIN=$ZEREN_ROOT/build-rel/zeren
@@ -60,50 +60,87 @@ as_pg pgbouncer -d "$WORK/pgbouncer.ini"
 for i in $(seq 1 50); do [ -f "$WORK/pgbouncer.pid" ] && break; sleep 0.1; done
 PIDS+=("$(cat "$WORK/pgbouncer.pid")")
 
-serve() { # name mode url -> prints the port
-	local port
-	port=$(free_port $((18080 + RANDOM % 1000)))
-	ZEREN_PORT=$port ZEREN_DB_STATEMENTS=$2 ZEREN_DATABASE_URL=$3 ZEREN_DB_TIMEOUT_MS=120000 \
+serve() { # name mode url; sets PORT
+	PORT=$(free_port $((18080 + RANDOM % 1000)))
+	ZEREN_PORT=$PORT ZEREN_DB_STATEMENTS=$2 ZEREN_DATABASE_URL=$3 ZEREN_DB_TIMEOUT_MS=120000 \
 		ZEREN_DATABASE_LISTEN_URL="host=$PGHOST port=$PGPORT dbname=zeren user=zeren" \
 		$BIN serve >"$WORK/$1.out" 2>"$WORK/$1.log" &
 	PIDS+=($!)
 	until grep -q listening "$WORK/$1.out" 2>/dev/null; do sleep 0.1; done
-	echo "$port"
 }
 DIRECT="host=$PGHOST port=$PGPORT dbname=zeren user=zeren"
-P=$(serve prepared prepared "$DIRECT")
-U=$(serve unnamed unnamed "$DIRECT")
-B=$(serve bouncer unnamed "host=127.0.0.1 port=$BOUNCER_PORT dbname=zeren user=zeren")
+serve prepared prepared "$DIRECT"
+P=$PORT
+serve unnamed unnamed "$DIRECT"
+U=$PORT
+serve bouncer unnamed "host=127.0.0.1 port=$BOUNCER_PORT dbname=zeren user=zeren"
+B=$PORT
 
 READER=$($BIN token --sub bench-reader --role reader --ttl 3600)
 REPORTER=$($BIN token --sub bench-hrss --role reporter --unit hrss --ttl 3600)
 MEASURES=$(psql -qtA -d zeren -c "SELECT string_agg(id::text, ',') FROM measures WHERE code LIKE 'bench-p%'")
-# one record to read back (progress reads are never cached: every one runs its statement)
+# one record to read back (progress reads are never cached: every one runs its statement); the
+# write runs start at run 1, whose periods begin decades after 1900-01
+echo 1 >"$WORK/run"
 MID=${MEASURES%%,*}
 PID_=$(curl -s -H "Authorization: Bearer $REPORTER" -H "Content-Type: application/json" \
-	-d "{\"measure_id\":$MID,\"period\":\"1800-01\",\"status\":\"on_track\",\"summary\":\"read me\"}" \
+	-d "{\"measure_id\":$MID,\"period\":\"1900-01\",\"status\":\"on_track\",\"summary\":\"read me\"}" \
 	"http://127.0.0.1:$P/v1/progress" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 
-compare() { # title, lua, port A, port B, count
-	local title=$1 lua=$2 a=$3 b=$4 count=$5
-	echo "### $title"
-	farm-bench -n "$RUNS" --timeout 900 \
-		--vs "env COUNT=$count PATH_URL=/v1/progress/$PID_ TOKEN=$READER MEASURES=$MEASURES RUN_FILE=$WORK/run TOKEN_W=x wrk -t2 -c8 -d120s -s $lua http://127.0.0.1:$b" \
-		-- env COUNT=$count PATH_URL=/v1/progress/$PID_ TOKEN=$READER MEASURES=$MEASURES RUN_FILE=$WORK/run wrk -t2 -c8 -d120s -s "$lua" "http://127.0.0.1:$a"
-}
-compare_w() { # the same for writes (the reporter's token)
-	local title=$1 a=$2 b=$3 count=$4
-	echo "### $title"
-	farm-bench -n "$RUNS" --timeout 900 \
-		--vs "env COUNT=$count TOKEN=$REPORTER MEASURES=$MEASURES RUN_FILE=$WORK/run wrk -t2 -c8 -d120s -s $ZEREN_ROOT/bench/fixed_post.lua http://127.0.0.1:$b" \
-		-- env COUNT=$count TOKEN=$REPORTER MEASURES=$MEASURES RUN_FILE=$WORK/run wrk -t2 -c8 -d120s -s "$ZEREN_ROOT/bench/fixed_post.lua" "http://127.0.0.1:$a"
+# Request lists for curl -K: reads of one record; writes of a (measure, period) used once, one
+# list per run (a counter file picks the next), so that no write meets a conflict.
+READS=2000
+WRITES=400
+python3 - "$WORK" "$PID_" "$READER" "$REPORTER" "$MEASURES" "$READS" "$WRITES" "$((2 * (RUNS + 1) * 2))" <<'PY'
+import json, sys
+work, rid, reader, reporter, ids, reads, writes, lists = sys.argv[1:9]
+ids = ids.split(",")
+with open(f"{work}/reads.cfg", "w") as f:
+    f.write(f'header = "Authorization: Bearer {reader}"\n')
+    for _ in range(int(reads)):
+        f.write(f'url = "http://127.0.0.1:PORT/v1/progress/{rid}"\n')
+n = 0
+for run in range(int(lists)):
+    with open(f"{work}/writes.{run}.cfg", "w") as f:
+        for i in range(int(writes)):
+            n += 1
+            if i:
+                f.write("next\n")
+            k = n // len(ids)
+            body = json.dumps({"measure_id": int(ids[n % len(ids)]),
+                               "period": "%04d-%02d" % (1950 + k // 12, 1 + k % 12),
+                               "status": "on_track", "summary": "bench %d" % n})
+            f.write('url = "http://127.0.0.1:PORT/v1/progress"\n'
+                    f'header = "Authorization: Bearer {reporter}"\n'
+                    'header = "Content-Type: application/json"\n'
+                    'data = "%s"\n' % body.replace('"', '\\"'))
+PY
+echo 0 >"$WORK/run"
+# one run: curl over a request list with PORT filled in; prints nothing but its failures
+cat >"$WORK/one.sh" <<'SH'
+#!/bin/sh
+# one.sh reads|writes PORT WORK
+if [ "$1" = writes ]; then
+	n=$(cat "$3/run"); echo $((n + 1)) >"$3/run"
+	list="$3/writes.$n.cfg"
+else
+	list="$3/reads.cfg"
+fi
+sed "s/PORT/$2/" "$list" >"$3/now.$2.cfg"
+exec curl -s -o /dev/null --fail-early --parallel --parallel-max 8 -K "$3/now.$2.cfg"
+SH
+chmod +x "$WORK/one.sh"
+
+compare() { # title, reads|writes, port A, port B
+	echo "### $1"
+	farm-bench -n "$RUNS" --timeout 900 --vs "$WORK/one.sh $2 $4 $WORK" -- "$WORK/one.sh" "$2" "$3" "$WORK"
 }
 uptime
-compare "read GET /v1/progress/{id}, 2 x 2000: A unnamed, B prepared" "$ZEREN_ROOT/bench/fixed_get.lua" "$U" "$P" 2000
-compare_w "write POST /v1/progress, 2 x 500: A unnamed, B prepared" "$U" "$P" 500
-compare "read through PgBouncer (transaction, unnamed) A, direct prepared B" "$ZEREN_ROOT/bench/fixed_get.lua" "$B" "$P" 2000
-compare_w "write through PgBouncer (transaction, unnamed) A, direct prepared B" "$B" "$P" 500
+compare "read GET /v1/progress/{id} x $READS: A unnamed, B prepared" reads "$U" "$P"
+compare "write POST /v1/progress x $WRITES: A unnamed, B prepared" writes "$U" "$P"
+compare "read x $READS: A unnamed through PgBouncer (transaction), B prepared direct" reads "$B" "$P"
+compare "write x $WRITES: A unnamed through PgBouncer (transaction), B prepared direct" writes "$B" "$P"
 uptime
 for n in prepared unnamed bouncer; do
-	echo "$n: $(grep -c '"status":5' "$WORK/$n.log") responses 5xx"
+	echo "$n: $(grep -c '"request"' "$WORK/$n.log") requests, $(grep -c '"status":[45]' "$WORK/$n.log") answered 4xx/5xx"
 done

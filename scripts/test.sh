@@ -64,5 +64,13 @@ if node "$ZEREN_ROOT/tests/contract/check.mjs" --modules "$tools/node_modules" \
 else
 	failed=$((failed + 1))
 fi
+echo "== cluster: primary + replica, PgBouncer (transaction), 3 instances, HAProxy, under load"
+# its own clusters and ports, on loopback; ~30 s of load with a kill -9, a replica stop, a drain
+if ZEREN_BIN=$ZEREN_ROOT/build-asan/zeren ZEREN_CLUSTER_SECONDS=${ZEREN_CLUSTER_SECONDS:-24} \
+	bash "$ZEREN_ROOT/deploy/local/cluster-test.sh"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 echo "test programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

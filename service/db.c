@@ -342,8 +342,12 @@ static enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
 	int health = atomic_load(&rp->health);
 	if (!due && health != DB_REPLICA_OK)
 		return db_acquire_here(rp->fallback, out);
-	if (!due && db_tls_required <= atomic_load(&rp->replayed))
-		return db_acquire_here(rp, out);
+	if (!due && db_tls_required <= atomic_load(&rp->replayed)) {
+		if (db_acquire_here(rp, out) == SVC_OK)
+			return SVC_OK;
+		db_replica_note(rp, DB_REPLICA_DOWN);
+		return db_acquire_here(rp->fallback, out);
+	}
 	struct db_conn *c = NULL;
 	if (db_acquire_here(rp, &c) != SVC_OK) {
 		db_replica_note(rp, DB_REPLICA_DOWN);
@@ -484,23 +488,48 @@ static PGresult *db_send(struct db_conn *conn, enum db_stmt stmt, int nparams,
 	return PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL, 0);
 }
 
+/* The connection is gone or the server is going: the failure says nothing of the statement. */
+static int db_conn_lost(PGconn *pg, const PGresult *r)
+{
+	if (pg == NULL || PQstatus(pg) != CONNECTION_OK)
+		return 1;
+	const char *s = r != NULL ? db_sqlstate(r) : "";
+	return strncmp(s, "08", 2) == 0 || strncmp(s, "57P0", 4) == 0;
+}
+
 PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params)
 {
-	int idle = PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
+	/* no connection (a reconnect failed earlier): no transaction either */
+	int idle = conn->pg == NULL || PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
+	int retry_safe = (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) != 0;
 	PGresult *r = db_send(conn, stmt, nparams, params);
 	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	int failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
 	/* A read outside a transaction changed nothing, so after a lost connection (server
 	 * restart, terminated backend) a retry-safe one is run once more on a new one; a write
 	 * might have committed before the connection went. */
-	if (failed && idle && (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) &&
-	    PQstatus(conn->pg) != CONNECTION_OK) {
+	if (failed && idle && retry_safe && PQstatus(conn->pg) != CONNECTION_OK) {
 		PQclear(r);
 		PQfinish(conn->pg);
 		conn->pg = NULL;
-		if (db_conn_open(conn->pool, conn) != 0)
-			return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
-		r = db_send(conn, stmt, nparams, params);
+		r = NULL;
+		if (db_conn_open(conn->pool, conn) == 0)
+			r = db_send(conn, stmt, nparams, params);
+		st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+	}
+	/* A replica that went away in the middle of a read (stopped, restarted, or its pooler
+	 * lost it): the same read on the primary rather than a 503, and no more reads for it
+	 * until it is seen again. */
+	if (failed && idle && retry_safe && conn->pool->fallback != NULL &&
+	    db_conn_lost(conn->pg, r)) {
+		db_replica_note(conn->pool, DB_REPLICA_DOWN);
+		struct db_conn *p = NULL;
+		if (db_acquire_here(conn->pool->fallback, &p) == SVC_OK) {
+			PQclear(r);
+			r = db_exec(p, stmt, nparams, params);
+			db_release(p->pool, p);
+		}
 	}
 	if (r == NULL)
 		r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
