@@ -26,5 +26,9 @@ COPY db/seed /usr/share/zeren/seed
 USER zeren
 ENV ZEREN_BIND_ADDRESS=0.0.0.0 ZEREN_PORT=8080
 EXPOSE 8080
+# Liveness without curl in the image: bash's /dev/tcp, GET /healthz, a 200 status line. (Readiness,
+# which also needs the database, is /readyz: for balancers and orchestrators, not for restarts.)
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${ZEREN_PORT:-8080} && printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["/usr/local/bin/zeren"]
 CMD ["serve"]

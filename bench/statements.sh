@@ -91,7 +91,7 @@ PID_=$(curl -s -H "Authorization: Bearer $REPORTER" -H "Content-Type: applicatio
 # list per run (a counter file picks the next), so that no write meets a conflict.
 READS=2000
 WRITES=400
-python3 - "$WORK" "$PID_" "$READER" "$REPORTER" "$MEASURES" "$READS" "$WRITES" "$((2 * (RUNS + 1) * 2))" <<'PY'
+python3 - "$WORK" "$PID_" "$READER" "$REPORTER" "$MEASURES" "$READS" "$WRITES" "$((4 * (RUNS + 1) + 16))" <<'PY'
 import json, sys
 work, rid, reader, reporter, ids, reads, writes, lists = sys.argv[1:9]
 ids = ids.split(",")
@@ -127,7 +127,7 @@ else
 	list="$3/reads.cfg"
 fi
 sed "s/PORT/$2/" "$list" >"$3/now.$2.cfg"
-exec curl -s -o /dev/null --fail-early --parallel --parallel-max 8 -K "$3/now.$2.cfg"
+exec curl -s -S -o /dev/null --no-progress-meter --fail-early --parallel --parallel-max 8 -K "$3/now.$2.cfg"
 SH
 chmod +x "$WORK/one.sh"
 
@@ -141,6 +141,39 @@ compare "write POST /v1/progress x $WRITES: A unnamed, B prepared" writes "$U" "
 compare "read x $READS: A unnamed through PgBouncer (transaction), B prepared direct" reads "$B" "$P"
 compare "write x $WRITES: A unnamed through PgBouncer (transaction), B prepared direct" writes "$B" "$P"
 uptime
+# CPU rather than wall: what one run costs the server side (zeren, every PostgreSQL process,
+# PgBouncer), from /proc, which a busy machine disturbs far less than elapsed time. The three
+# set-ups take turns, five rounds; the median per request is printed.
+POSTMASTER=$(head -1 "$PGHOST/data/postmaster.pid")
+ticks() { # pids... -> user + system clock ticks
+	local t=0 p f
+	for p in "$@"; do
+		f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
+		t=$((t + $(echo "$f" | awk '{print $12 + $13}')))
+	done
+	echo "$t"
+}
+server_ticks() { # zeren pid
+	ticks "$1" "$POSTMASTER" $(ps -o pid= --ppid "$POSTMASTER") "$(cat "$WORK/pgbouncer.pid")"
+}
+HZ=$(getconf CLK_TCK)
+declare -A ZP=([prepared]=${PIDS[1]} [unnamed]=${PIDS[2]} [bouncer]=${PIDS[3]})
+declare -A PORTS=([prepared]=$P [unnamed]=$U [bouncer]=$B)
+for kind in reads writes; do
+	count=$([ "$kind" = reads ] && echo "$READS" || echo "$WRITES")
+	for setup in prepared unnamed bouncer; do : >"$WORK/cpu.$kind.$setup"; done
+	for round in 1 2 3 4 5; do
+		for setup in prepared unnamed bouncer; do
+			t0=$(server_ticks "${ZP[$setup]}")
+			"$WORK/one.sh" "$kind" "${PORTS[$setup]}" "$WORK" >/dev/null
+			t1=$(server_ticks "${ZP[$setup]}")
+			echo "$(( (t1 - t0) * 1000000 / HZ / count ))" >>"$WORK/cpu.$kind.$setup"
+		done
+	done
+	for setup in prepared unnamed bouncer; do
+		echo "server CPU per $kind request, $setup: median $(sort -n "$WORK/cpu.$kind.$setup" | sed -n 3p) us (runs: $(sort -n "$WORK/cpu.$kind.$setup" | tr '\n' ' '))"
+	done
+done
 for n in prepared unnamed bouncer; do
 	echo "$n: $(grep -c '"request"' "$WORK/$n.log") requests, $(grep -c '"status":[45]' "$WORK/$n.log") answered 4xx/5xx"
 done
