@@ -60,6 +60,27 @@ up AS (
 )
 {{import_counts(0)}}
 
+-- name: STMT_IMPORT_UNIT_ALIASES
+-- properties: writes
+-- columns: created, updated, total, deleted
+-- The aliases of the units that list them ($1: [{code, aliases}]); a unit without the member
+-- keeps its own. Runs only for a document that lists some (so a version-4 database still takes
+-- one that lists none). A unit counts as updated here only when the units statement before
+-- neither created nor updated it (its updated_at is then older than the transaction).
+WITH src AS (
+    SELECT s.code, ARRAY(SELECT jsonb_array_elements_text(s.aliases)) AS aliases
+    FROM jsonb_to_recordset($1::jsonb) AS s(code text, aliases jsonb)
+),
+up AS (
+    UPDATE units u
+    SET aliases = src.aliases, row_version = u.row_version + 1, updated_at = now()
+    FROM src, units o
+    WHERE u.code = src.code AND o.id = u.id AND u.aliases IS DISTINCT FROM src.aliases
+    RETURNING o.updated_at <> now() AS counted
+)
+SELECT 0, count(*) FILTER (WHERE counted), 0, 0
+FROM up
+
 -- name: STMT_IMPORT_MEMBERSHIPS
 -- properties: writes
 -- columns: created, updated, total, deleted
