@@ -8,8 +8,7 @@
 #include "../reference_input.h"
 #include "../validate.h"
 
-#define UNITS_CODE_TAKEN                                                                           \
-	"a unit with this code, or with one of these names, already exists"
+#define UNITS_CODE_TAKEN "a unit with this code, or with one of these names, already exists"
 
 /* Members that are unknown units or groups, as field errors. members may be NULL. */
 static int units_check_members(struct tx *tx, json_t *members)
