@@ -99,15 +99,16 @@ CREATE INDEX units_aliases_idx ON units USING gin (aliases);
 
 -- An alias names one unit only: it is no other unit's name or alias, and no unit's name is
 -- another unit's alias (names themselves may repeat, as two offices may share one). Checked
--- after each written row, so a statement may move an alias from one unit to another; the
--- advisory lock makes writers of unit names take turns, so two transactions cannot each take
--- the same alias unseen (in READ COMMITTED each query below sees what the last holder
--- committed).
+-- after each written row, so a statement may move an alias from one unit to another. The row
+-- first takes an advisory lock per name it carries (in name order), so two transactions that
+-- write the same name take turns and the second sees the first's commit (in READ COMMITTED
+-- each query below takes a new snapshot), while writers of other names never wait.
 CREATE FUNCTION units_names_unique() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	clash text;
 BEGIN
-	PERFORM pg_advisory_xact_lock(7301190733);
+	PERFORM pg_advisory_xact_lock(730119, hashtext(n))
+	FROM (SELECT DISTINCT n FROM unnest(NEW.aliases || NEW.name) n ORDER BY n) s;
 	SELECT a INTO clash
 	FROM unnest(NEW.aliases) a
 	GROUP BY a
