@@ -279,9 +279,35 @@ static const struct import_step_def import_steps[] = {
         {STMT_IMPORT_TARGET_SHARES, "targets", 1, {IMPORT_P_SHARES}, 0},
 };
 
+/* A unit name or alias of the document that another unit of the database has: -1 with a 409
+ * (the message, for the command line, names it). Only when the document lists aliases. */
+static int import_check_names(struct tx *tx, const struct import_params *p)
+{
+	if (strcmp(p->v[IMPORT_P_ALIASES], "[]") == 0)
+		return 0;
+	const char *values[] = {p->v[IMPORT_P_UNITS], p->v[IMPORT_P_ALIASES]};
+	PGresult *r = tx_exec_text(tx, db_stmt_table[STMT_IMPORT_NAME_CLASHES].sql, 2, values);
+	if (r == NULL)
+		return -1;
+	int clash = PQntuples(r) > 0;
+	if (clash && tx->opt.message != NULL)
+		snprintf(tx->opt.message, tx->opt.message_size,
+		         "units: unit \"%s\" names \"%s\", already a name or alias of unit \"%s\"",
+		         PQgetvalue(r, 0, STMT_IMPORT_NAME_CLASHES_COL_CODE),
+		         PQgetvalue(r, 0, STMT_IMPORT_NAME_CLASHES_COL_NAME),
+		         PQgetvalue(r, 0, STMT_IMPORT_NAME_CLASHES_COL_OTHER));
+	PQclear(r);
+	return clash ? tx_fail(tx, SVC_CONFLICT,
+	                       "a unit name or alias of the document is already another unit's "
+	                       "name or alias in the database; nothing was written")
+	             : 0;
+}
+
 /* Every table's statement, then the audit row with the counts; -1 with tx->err set. */
 static int import_run(struct tx *tx, const struct import_params *p, json_t *counts)
 {
+	if (import_check_names(tx, p) != 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(import_steps) / sizeof(import_steps[0]); i++) {
 		const struct import_step_def *s = &import_steps[i];
 		const char *values[6];

@@ -60,6 +60,41 @@ up AS (
 )
 {{import_counts(0)}}
 
+-- name: STMT_IMPORT_NAME_CLASHES
+-- properties: read-only, retry-safe
+-- columns: code, name, other
+-- The first name a unit of the document ($1 units, $2 [{code, aliases}] of those that list
+-- aliases) would take from another unit as it will stand after the import: its name as the
+-- other's alias, an alias as the other's name or alias. Another unit of the document keeps
+-- its aliases from the database when it lists none; its name is checked in C. Run with the
+-- aliases step only (units_names_unique checks every case at the write).
+WITH doc AS (
+    SELECT s.code, s.name
+    FROM jsonb_to_recordset($1::jsonb) AS s(code text, name text)
+),
+listed AS (
+    SELECT s.code, s.aliases
+    FROM jsonb_to_recordset($2::jsonb) AS s(code text, aliases jsonb)
+),
+al AS (
+    SELECT l.code, a.alias
+    FROM listed l, jsonb_array_elements_text(l.aliases) AS a(alias)
+),
+others AS (
+    SELECT u.code,
+           CASE WHEN u.code IN (SELECT code FROM doc) THEN NULL ELSE u.name END AS name,
+           CASE WHEN u.code IN (SELECT code FROM listed) THEN '{}' ELSE u.aliases END AS aliases
+    FROM units u
+)
+(SELECT d.code, d.name, o.code
+ FROM doc d
+ JOIN others o ON o.code <> d.code AND o.aliases @> ARRAY[d.name]
+ UNION ALL
+ SELECT a.code, a.alias, o.code
+ FROM al a
+ JOIN others o ON o.code <> a.code AND (o.name = a.alias OR o.aliases @> ARRAY[a.alias]))
+LIMIT 1
+
 -- name: STMT_IMPORT_UNIT_ALIASES
 -- properties: writes
 -- columns: created, updated, total, deleted

@@ -272,6 +272,48 @@ START_TEST(unit_aliases)
 }
 END_TEST
 
+/* A document whose unit takes an alias another unit keeps in the database: 409, nothing
+ * written; the alias moved within the document: imported. */
+START_TEST(import_checks_aliases_against_the_database)
+{
+	char *admin = harness_token("admin", ROLE_ADMIN, NULL);
+	json_t *doc = json_load_file(getenv("ZEREN_TEST_SEED"), 0, NULL);
+	json_t *units = json_object_get(doc, "units");
+	size_t i;
+	json_t *u;
+	json_array_foreach(units, i, u)
+	{
+		if (strcmp(json_string_value(json_object_get(u, "code")), "commerce") == 0)
+			json_object_del(u, "aliases"); /* keeps 市商务 from the database */
+	}
+	json_array_append_new(units,
+	                      json_pack("{s:s, s:s, s:s, s:[s]}", "code", "trade", "name", "商务办",
+	                                "kind", "department", "aliases", "市商务"));
+	char *text = json_dumps(doc, JSON_COMPACT);
+	long long before = rows_everywhere();
+	struct http_resp *r = http_post_json("/v1/imports", admin, text);
+	assert_problem(r, 409, NULL);
+	http_resp_free(r);
+	free(text);
+	ck_assert_int_eq(rows_everywhere(), before);
+	json_array_foreach(units, i, u)
+	{
+		if (strcmp(json_string_value(json_object_get(u, "code")), "commerce") == 0)
+			json_object_set_new(u, "aliases", json_array()); /* moved to trade */
+	}
+	text = json_dumps(doc, JSON_COMPACT);
+	r = http_post_json("/v1/imports", admin, text);
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM units WHERE code = 'trade' AND "
+	                               "aliases = '{市商务}'"),
+	                 1);
+	free(text);
+	json_decref(doc);
+	free(admin);
+}
+END_TEST
+
 Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -286,6 +328,7 @@ Suite *parse_suite(void)
 	tcase_add_test(tc, query_is_checked);
 	tcase_add_test(tc, over_the_body_limit_is_413);
 	tcase_add_test(tc, unit_aliases);
+	tcase_add_test(tc, import_checks_aliases_against_the_database);
 	suite_add_tcase(s, tc);
 	return s;
 }
