@@ -13,5 +13,6 @@ Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
+Suite *sheets_suite(void);
 
 #endif
