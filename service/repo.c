@@ -124,6 +124,35 @@ static void repo_write_item(FILE *out, const char *text, size_t len, repo_item_m
 	free(mapped);
 }
 
+/* ?count=true: the list statement itself, all pages of it (no cursor, LIMIT NULL), counted.
+ * The text wraps a registered statement's text and nothing else: no request data is in it. */
+static const char repo_count_sql[] = "SELECT count(*) FROM (%s) AS list";
+
+/* The rows of every page of stmt with these filters: 0 and *total, or the error. */
+static enum svc_error repo_count(struct db_conn *conn, enum db_stmt stmt, const char **params,
+                                 int nfilters, int nkeys, long long *total)
+{
+	const char *sql = db_stmt_table[stmt].sql;
+	size_t len = strlen(sql) + sizeof(repo_count_sql);
+	char *text = malloc(len);
+	if (text == NULL)
+		return SVC_INTERNAL;
+	snprintf(text, len, repo_count_sql, sql);
+	const char *all[16];
+	int n = 0;
+	for (int i = 0; i < nfilters; i++)
+		all[n++] = params[i];
+	for (int i = 0; i <= nkeys; i++)
+		all[n++] = NULL; /* no cursor keys, no limit */
+	PGresult *r = db_exec_text(conn, text, n, all);
+	free(text);
+	enum svc_error err = db_result_error(conn, r);
+	if (err == SVC_OK)
+		*total = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return err;
+}
+
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
                      int nfilters, const char *kind, int nkeys)
 {
@@ -133,8 +162,8 @@ void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const 
 void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
                          int nfilters, const char *kind, int nkeys, repo_item_map map, void *data)
 {
-	int limit = 0;
-	if (http_query_limit(ctx, &limit) != 0)
+	int limit = 0, count = 0;
+	if (http_query_limit(ctx, &limit) != 0 || http_query_bool(ctx, "count", &count) < 0)
 		return;
 	long long keys[CURSOR_MAX_KEYS] = {0};
 	const char *cursor = http_query(ctx, "cursor");
@@ -161,8 +190,12 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
 		repo_reply_error(ctx, err);
 		return;
 	}
-	PGresult *r = db_exec(conn, stmt, n, params);
-	err = db_result_error(conn, r);
+	long long total = -1;
+	if (count)
+		err = repo_count(conn, stmt, params, nfilters, nkeys, &total);
+	PGresult *r = err == SVC_OK ? db_exec(conn, stmt, n, params) : NULL;
+	if (err == SVC_OK)
+		err = db_result_error(conn, r);
 	if (err != SVC_OK) {
 		PQclear(r);
 		db_release(ctx->app->read_pool, conn);
@@ -194,10 +227,13 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
 		for (int k = 0; k < nkeys; k++)
 			last[k] = atoll(PQgetvalue(r, shown - 1, k));
 		cursor_encode(kind, last, nkeys, next);
-		fprintf(out, "\"%s\"}", next);
+		fprintf(out, "\"%s\"", next);
 	} else {
-		fputs("null}", out);
+		fputs("null", out);
 	}
+	if (total >= 0)
+		fprintf(out, ",\"total\":%lld", total);
+	fputc('}', out);
 	fclose(out);
 	PQclear(r);
 	db_release(ctx->app->read_pool, conn);

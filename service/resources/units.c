@@ -13,7 +13,7 @@
 
 static void units_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "kind", "q", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", "kind", "q", NULL};
 	static const char *const kinds[] = {
 	        "department", "county_government", "school", "organisation", "group", NULL};
 	const char *kind = NULL;
@@ -39,7 +39,7 @@ static void units_get(struct http_ctx *ctx)
 
 static void units_measures(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "role", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", "role", NULL};
 	static const char *const roles[] = {"lead", "related", NULL};
 	long long id;
 	const char *role = NULL;
