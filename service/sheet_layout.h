@@ -9,7 +9,7 @@
 
 /* Points of one wrapped line of 11-point text in the fonts Excel, WPS and LibreOffice use
  * for Chinese (Noto/Source Han Sans CJK is taller than Calibri), and of a row's padding. */
-#define SHEET_LINE_POINTS 16.0
+#define SHEET_LINE_POINTS 15.0
 #define SHEET_ROW_PADDING 4.0
 /* The tallest row a spreadsheet allows. */
 #define SHEET_MAX_ROW_POINTS 409.0

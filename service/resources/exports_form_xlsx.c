@@ -46,8 +46,8 @@ static void form_formats_add(lxw_workbook *wb, struct form_formats *f)
 }
 
 /* Widths of the fixed columns, then of a slot's three. */
-static const double form_widths[EXPORT_FORM_FIXED_COLS] = {8, 12, 9, 30, 8, 10, 36, 24, 24};
-static const double form_slot_widths[EXPORT_FORM_SLOT_COLS] = {8, 28, 10};
+static const double form_widths[EXPORT_FORM_FIXED_COLS] = {8, 12, 9, 26, 6, 10, 30, 20, 20};
+static const double form_slot_widths[EXPORT_FORM_SLOT_COLS] = {8, 24, 9};
 
 static void form_columns(lxw_worksheet *ws, const struct export_form *f)
 {

@@ -312,11 +312,13 @@ static void export_units_sheet(lxw_workbook *wb, const struct export_data *d,
 	enum { NCOLS = sizeof(headers) / sizeof(headers[0]) };
 	lxw_worksheet *ws = workbook_add_worksheet(wb, "单位记分卡");
 	worksheet_set_column(ws, 0, 0, 28, NULL);
-	worksheet_set_column(ws, 1, NCOLS - 1, 9, NULL);
+	worksheet_set_column(ws, 1, 9, 9, NULL);
+	worksheet_set_column(ws, 10, 10, 16, NULL); /* "2026-Q3 未报送" on one line */
+	worksheet_set_column(ws, 11, NCOLS - 1, 9, NULL);
 	int header_lines = 1;
 	for (int c = 0; c < NCOLS; c++) {
 		worksheet_write_string(ws, 0, (lxw_col_t)c, headers[c], f->header);
-		int l = sheet_text_lines(headers[c], c == 0 ? 28 : 9);
+		int l = sheet_text_lines(headers[c], c == 0 ? 28 : c == 10 ? 16 : 9);
 		header_lines = l > header_lines ? l : header_lines;
 	}
 	worksheet_set_row(ws, 0, sheet_row_points(header_lines), NULL);
@@ -341,8 +343,9 @@ static void export_units_sheet(lxw_workbook *wb, const struct export_data *d,
 			snprintf(current, sizeof(current), "%s %s",
 			         d->periods[d->nperiods - 1].label,
 			         u.current[1] == 0 ? "已报送" : "未报送");
-		worksheet_set_row(
-		        ws, row, sheet_row_points(sheet_text_lines(PQgetvalue(l, i, 2), 28)), NULL);
+		int lines = sheet_text_lines(PQgetvalue(l, i, 2), 28),
+		    more = sheet_text_lines(current, 16);
+		worksheet_set_row(ws, row, sheet_row_points(lines > more ? lines : more), NULL);
 		worksheet_write_string(ws, row, 0, PQgetvalue(l, i, 2), f->text);
 		worksheet_write_string(ws, row, 1, kind, f->text);
 		const int numbers[] = {u.roles[0],   u.roles[1],   u.roles[2],   u.colours[0],
