@@ -2,12 +2,14 @@
  * heights, a unit's report form (who gets it, what is locked, the drop-down) and its round
  * trip through POST /v1/progress/batch after cells are filled as a person fills them. With
  * ZEREN_TEST_EXPORT_DIR set the workbooks are also saved there for scripts/print-export.sh. */
+#include <iconv.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "csv.h"
 #include "harness.h"
 #include "sheet_layout.h"
 #include "sheet_util.h"
@@ -319,6 +321,174 @@ START_TEST(filled_form_with_a_bad_row_writes_nothing)
 }
 END_TEST
 
+/* --- CSV in and out --- */
+
+/* text (UTF-8) in GB18030, as Excel on Chinese Windows saves it; owned, *len bytes. */
+static char *to_gb18030(const char *text, size_t *len)
+{
+	iconv_t cd = iconv_open("GB18030", "UTF-8");
+	ck_assert(cd != (iconv_t)-1);
+	size_t in_left = strlen(text), out_left = in_left * 2 + 4;
+	char *out = calloc(1, out_left), *dst = out, *in = (char *)text;
+	ck_assert_int_ne(iconv(cd, &in, &in_left, &dst, &out_left), (size_t)-1);
+	iconv_close(cd);
+	*len = (size_t)(dst - out);
+	return out;
+}
+
+START_TEST(csv_in_gb18030_when_the_charset_says_so)
+{
+	char csv[512];
+	snprintf(csv, sizeof(csv),
+	         "measure_id,period,status,summary\r\n%lld,2026-Q4,on_track,"
+	         "已组织“广东技工”培训\r\n",
+	         harness_count("SELECT id FROM measures WHERE number = 17"));
+	size_t len;
+	char *gb = to_gb18030(csv, &len);
+	ck_assert_ptr_null(strstr(gb, "已组织")); /* really another encoding */
+	/* no charset: UTF-8 required, 415 naming the line */
+	struct http_resp *r =
+	        http_call("POST", "/v1/progress/batch", hrss, "text/csv", gb, len, NULL);
+	assert_problem(r, 415, NULL);
+	const char *detail = json_string_value(json_object_get(r->json, "detail"));
+	ck_assert_ptr_nonnull(strstr(detail, "line 2"));
+	ck_assert_ptr_nonnull(strstr(detail, "charset=gb18030"));
+	http_resp_free(r);
+	r = http_call("POST", "/v1/progress/batch", hrss, "text/csv; charset=latin1", gb, len,
+	              NULL);
+	assert_problem(r, 415, NULL);
+	http_resp_free(r);
+	/* UTF-8 declared and not UTF-8: 415 as well */
+	r = http_call("POST", "/v1/progress/batch", hrss, "text/csv; charset=utf-8", gb, len, NULL);
+	assert_problem(r, 415, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	const char *types[] = {"text/csv; charset=GBK", "text/csv;charset=\"gb18030\""};
+	for (int i = 0; i < 2; i++) {
+		r = http_call("POST", "/v1/progress/batch?dry_run=true", hrss, types[i], gb, len,
+		              NULL);
+		ck_assert_msg(r->status == 200, "%s: %s", types[i], r->body);
+		http_resp_free(r);
+	}
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 0);
+	r = http_call("POST", "/v1/progress/batch", hrss, "text/csv; charset=gbk", gb, len, NULL);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_records WHERE summary = "
+	                               "'已组织“广东技工”培训'"),
+	                 1);
+	/* bytes that are not GB18030 either: 400 naming the line */
+	r = http_call("POST", "/v1/progress/batch", hrss, "text/csv; charset=gbk",
+	              "measure_id\n\x81", 12, NULL);
+	assert_problem(r, 400, NULL);
+	ck_assert_ptr_nonnull(strstr(r->body, "line 2"));
+	http_resp_free(r);
+	free(gb);
+}
+END_TEST
+
+/* Column name's index in the header row. */
+static size_t column(json_t *header, const char *name)
+{
+	for (size_t i = 0; i < json_array_size(header); i++)
+		if (strcmp(json_string_value(json_array_get(header, i)), name) == 0)
+			return i;
+	ck_abort_msg("no column %s", name);
+	return 0;
+}
+
+/* rows as RFC 4180 CSV with a BOM, every field quoted; owned. */
+static char *csv_write(json_t *rows, size_t *len)
+{
+	char *text = NULL;
+	FILE *f = open_memstream(&text, len);
+	fputs("\xEF\xBB\xBF", f);
+	size_t i, j;
+	json_t *row, *cell;
+	json_array_foreach(rows, i, row)
+	{
+		json_array_foreach(row, j, cell)
+		{
+			fputs(j > 0 ? ",\"" : "\"", f);
+			for (const char *p = json_string_value(cell); *p != '\0'; p++) {
+				if (*p == '"')
+					fputc('"', f); /* doubled */
+				fputc(*p, f);
+			}
+			fputc('"', f);
+		}
+		fputs("\r\n", f);
+	}
+	fclose(f);
+	return text;
+}
+
+START_TEST(csv_export_filled_in_is_a_batch)
+{
+	char url[160];
+	snprintf(url, sizeof(url), "/v1/exports/plans/%lld/responsibility.csv?as_of=2026-11-27",
+	         plan_id());
+	struct http_resp *r = http_get(url, supervisor);
+	ck_assert_int_eq(r->status, 200);
+	char err[160];
+	json_t *rows = csv_parse(r->body, r->len, 1000, err, sizeof(err));
+	ck_assert_msg(rows != NULL, "%s", err);
+	http_resp_free(r);
+	json_t *header = json_array_get(rows, 0);
+	size_t mc = column(header, "measure_id"), tc = column(header, "target_id"),
+	       pc = column(header, "period"), sc = column(header, "status"),
+	       yc = column(header, "summary"), vc = column(header, "value");
+	char m17[24], m2[24];
+	snprintf(m17, sizeof(m17), "%lld",
+	         harness_count("SELECT id FROM measures WHERE number = 17"));
+	snprintf(m2, sizeof(m2), "%lld", harness_count("SELECT id FROM measures WHERE number = 2"));
+	long long t17 =
+	        harness_count("SELECT t.id FROM targets t JOIN measures m ON m.id = "
+	                      "t.measure_id WHERE m.number = 17 ORDER BY t.position LIMIT 1");
+	int filled = 0;
+	for (size_t i = 1; i < json_array_size(rows); i++) {
+		json_t *row = json_array_get(rows, i);
+		const char *m = json_string_value(json_array_get(row, mc));
+		/* the period to report next is filled in on every measure's row */
+		if (m[0] != '\0')
+			ck_assert_str_eq(json_string_value(json_array_get(row, pc)), "2026-Q4");
+		if (strcmp(m, m17) == 0) {
+			json_array_set_new(row, sc, json_string("on_track"));
+			json_array_set_new(row, yc, json_string("已建成技能创业孵化基地"));
+			if (atoll(json_string_value(json_array_get(row, tc))) == t17)
+				json_array_set_new(row, vc, json_string("2"));
+			filled++;
+		} else if (strcmp(m, m2) == 0 && json_string_length(json_array_get(row, sc)) == 0) {
+			json_array_set_new(row, sc, json_string("at_risk"));
+			json_array_set_new(row, yc, json_string("合作办学协议待签"));
+			filled++;
+		}
+	}
+	ck_assert_int_ge(filled, 2);
+	size_t len;
+	char *csv = csv_write(rows, &len);
+	json_decref(rows);
+	r = http_call("POST", "/v1/progress/batch", hrss, "text/csv", csv, len, NULL);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "created")), 2);
+	http_resp_free(r);
+	free(csv);
+	char sql[512];
+	snprintf(
+	        sql, sizeof(sql),
+	        "SELECT count(*) FROM progress_records r JOIN progress_values v ON v.progress_id = "
+	        "r.id WHERE r.measure_id = %s AND r.period = '2026-Q4' AND r.status = 'on_track' "
+	        "AND v.target_id = %lld AND v.value = 2",
+	        m17, t17);
+	ck_assert_int_eq(harness_count(sql), 1);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM progress_records WHERE measure_id = %s AND status = "
+	         "'at_risk' AND period_start = '2026-10-01'",
+	         m2);
+	ck_assert_int_eq(harness_count(sql), 1);
+}
+END_TEST
+
 Suite *sheets_suite(void)
 {
 	Suite *s = suite_create("sheets");
@@ -330,6 +500,8 @@ Suite *sheets_suite(void)
 	tcase_add_test(tc, form_is_the_units_own);
 	tcase_add_test(tc, filled_form_round_trip);
 	tcase_add_test(tc, filled_form_with_a_bad_row_writes_nothing);
+	tcase_add_test(tc, csv_in_gb18030_when_the_charset_says_so);
+	tcase_add_test(tc, csv_export_filled_in_is_a_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }
