@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, admin_suite());
 	srunner_add_suite(sr, changes_suite());
 	srunner_add_suite(sr, sheets_suite());
+	srunner_add_suite(sr, frontend_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

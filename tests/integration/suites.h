@@ -14,5 +14,6 @@ Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
 Suite *sheets_suite(void);
+Suite *frontend_suite(void);
 
 #endif
