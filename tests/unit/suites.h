@@ -26,5 +26,6 @@ Suite *document_target_suite(void);
 Suite *document_units_suite(void);
 Suite *document_readers_suite(void);
 Suite *sheet_layout_suite(void);
+Suite *log_suite(void);
 
 #endif
