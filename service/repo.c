@@ -153,6 +153,49 @@ static enum svc_error repo_count(struct db_conn *conn, enum db_stmt stmt, const 
 	return err;
 }
 
+/* How a page is written: its cursor kind and keys, size, total (-1: none) and item map. */
+struct repo_page {
+	const char *kind;
+	int nkeys, limit;
+	long long total;
+	repo_item_map map;
+	void *data;
+};
+
+/* The page body of the rows r (one more than the limit tells that a next page exists) as a
+ * new string (NULL when out of memory); next gets the next cursor, "" on the last page. */
+static char *repo_page_body(PGresult *r, const struct repo_page *p, char *next, size_t *len)
+{
+	int rows = PQntuples(r), shown = rows > p->limit ? p->limit : rows;
+	int col = PQnfields(r) - 1;
+	char *body = NULL;
+	FILE *out = open_memstream(&body, len);
+	if (out == NULL)
+		return NULL;
+	fputs("{\"items\":[", out);
+	for (int i = 0; i < shown; i++) {
+		if (i > 0)
+			fputc(',', out);
+		repo_write_item(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col), p->map,
+		                p->data);
+	}
+	fputs("],\"next_cursor\":", out);
+	if (rows > p->limit && shown > 0) {
+		long long last[CURSOR_MAX_KEYS];
+		for (int k = 0; k < p->nkeys; k++)
+			last[k] = atoll(PQgetvalue(r, shown - 1, k));
+		cursor_encode(p->kind, last, p->nkeys, next);
+		fprintf(out, "\"%s\"", next);
+	} else {
+		fputs("null", out);
+	}
+	if (p->total >= 0)
+		fprintf(out, ",\"total\":%lld", p->total);
+	fputc('}', out);
+	fclose(out);
+	return body;
+}
+
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
                      int nfilters, const char *kind, int nkeys)
 {
@@ -202,41 +245,16 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
 		repo_reply_error(ctx, err);
 		return;
 	}
-	int rows = PQntuples(r), shown = rows > limit ? limit : rows;
-	int col = PQnfields(r) - 1;
-	char *body = NULL;
+	char next[CURSOR_TEXT_MAX] = "";
+	struct repo_page page = {kind, nkeys, limit, total, map, data};
 	size_t len = 0;
-	FILE *out = open_memstream(&body, &len);
-	if (out == NULL) {
-		PQclear(r);
-		db_release(ctx->app->read_pool, conn);
+	char *body = repo_page_body(r, &page, next, &len);
+	PQclear(r);
+	db_release(ctx->app->read_pool, conn);
+	if (body == NULL) {
 		http_reply_problem(ctx, SVC_INTERNAL, "out of memory");
 		return;
 	}
-	fputs("{\"items\":[", out);
-	for (int i = 0; i < shown; i++) {
-		if (i > 0)
-			fputc(',', out);
-		repo_write_item(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col), map,
-		                data);
-	}
-	fputs("],\"next_cursor\":", out);
-	char next[CURSOR_TEXT_MAX] = "";
-	if (rows > limit && shown > 0) {
-		long long last[CURSOR_MAX_KEYS];
-		for (int k = 0; k < nkeys; k++)
-			last[k] = atoll(PQgetvalue(r, shown - 1, k));
-		cursor_encode(kind, last, nkeys, next);
-		fprintf(out, "\"%s\"", next);
-	} else {
-		fputs("null", out);
-	}
-	if (total >= 0)
-		fprintf(out, ",\"total\":%lld", total);
-	fputc('}', out);
-	fclose(out);
-	PQclear(r);
-	db_release(ctx->app->read_pool, conn);
 	if (next[0] != '\0') {
 		char *link = repo_next_link(ctx, next);
 		if (link != NULL)
