@@ -5,7 +5,9 @@
 #   scripts/print-export.sh FILE.xlsx [OUTDIR]
 #   ZEREN_TOKEN=… scripts/print-export.sh 'http://localhost:8080/v1/exports/plans/1/responsibility.xlsx' [OUTDIR]
 #
-# Installs libreoffice-calc-nogui, fonts-noto-cjk and poppler-utils when missing (not part of
+# Installs libreoffice-calc-nogui, fonts-noto-cjk, fonts-crosextra-carlito (Calibri's metrics: without
+# it LibreOffice measures columns in DejaVu digits and draws them a third wider than Excel
+# does) and poppler-utils when missing (not part of
 # scripts/test.sh: the install alone takes minutes). Prints the page count and each page's size.
 source "$(dirname "$0")/lib.sh"
 
@@ -16,7 +18,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 missing=()
-for p in libreoffice-calc-nogui fonts-noto-cjk poppler-utils; do
+for p in libreoffice-calc-nogui fonts-noto-cjk fonts-crosextra-carlito poppler-utils; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

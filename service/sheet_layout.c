@@ -57,8 +57,9 @@ static int sheet_word_units(const unsigned char *p)
 
 int sheet_text_lines(const char *text, double width)
 {
-	/* a cell's padding takes about one unit; a line holds at least one wide character */
-	int room = (int)floor(width) - 1;
+	/* Excel's CJK glyphs (11-point 等线) are a little wider than two digits, and a cell keeps a
+	 * margin: 93% of the width less one unit; a line holds at least one wide character */
+	int room = (int)floor(width * 0.93) - 1;
 	room = room < 2 ? 2 : room;
 	int lines = 1, used = 0;
 	const unsigned char *p = (const unsigned char *)(text != NULL ? text : "");
@@ -104,4 +105,42 @@ void sheet_spread(double *heights, size_t n, double need)
 			if (heights[i] < SHEET_MAX_ROW_POINTS)
 				heights[i] = fmin(SHEET_MAX_ROW_POINTS, ceil(heights[i] + add));
 	}
+}
+
+double sheet_page_room(const double *widths, size_t ncols, double page_width, double page_height)
+{
+	double total = 0;
+	for (size_t c = 0; c < ncols; c++)
+		total += (widths[c] * 7 + 5) *
+		         0.75; /* Excel: 7 pixels a unit, 5 of padding, 96 dpi */
+	double scale = total > page_width ? page_width / total : 1.0;
+	return page_height / scale * 0.98;
+}
+
+size_t sheet_page_breaks(const double *heights, const unsigned char *starts, size_t n, double first,
+                         double room, size_t *out, size_t max)
+{
+	size_t count = 0;
+	double used = 0, page = first;
+	for (size_t i = 0; i < n;) {
+		size_t end = i + 1;
+		double block = heights[i];
+		for (; end < n && !starts[end]; end++)
+			block += heights[end];
+		if (used > 0 && used + block > page) {
+			if (count == max)
+				return count;
+			out[count++] = i;
+			used = 0;
+			page = room;
+		}
+		/* a block taller than a page runs over: count what spills onto the next pages */
+		used += block;
+		while (used > page) {
+			used -= page;
+			page = room;
+		}
+		i = end;
+	}
+	return count;
 }

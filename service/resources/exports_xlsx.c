@@ -95,6 +95,10 @@ static void export_target_cells(lxw_worksheet *ws, const struct export_data *d, 
 	}
 }
 
+/* The list's title and header rows, in points. */
+#define EXPORT_TITLE_POINTS  24.0
+#define EXPORT_HEADER_POINTS 20.0
+
 /* Column widths of the list, in character units: what A4 landscape holds at about 70%. */
 static const double export_widths[EXPORT_COLS] = {14, 16, 46, 12, 16, 20, 11, 7, 7, 5, 5, 26};
 
@@ -192,6 +196,35 @@ static void export_list_rows(lxw_worksheet *ws, const struct export_data *d,
 	}
 }
 
+/* Page breaks between measures, so that a measure that fits on a page is printed whole on
+ * one (a merged cell split by a page break shows half its lines on each page). */
+static int export_page_breaks(lxw_worksheet *ws, const struct export_data *d, const double *heights)
+{
+	size_t n = (size_t)d->set.n;
+	unsigned char *starts = calloc(n + 1, 1);
+	size_t *rows = calloc(LXW_BREAKS_MAX, sizeof(*rows));
+	lxw_row_t *breaks = calloc(LXW_BREAKS_MAX + 1, sizeof(*breaks));
+	int rc = starts != NULL && rows != NULL && breaks != NULL ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		starts[i] = i == 0 || d->set.rows[i].measure_id != d->set.rows[i - 1].measure_id;
+	if (rc == 0) {
+		/* A4 landscape less the margins of export_page_setup, in points */
+		double room = sheet_page_room(export_widths, EXPORT_COLS, 842 - 2 * 0.4 * 72,
+		                              595 - (0.7 + 0.6) * 72) -
+		              EXPORT_HEADER_POINTS;
+		size_t k = sheet_page_breaks(heights, starts, n, room - EXPORT_TITLE_POINTS, room,
+		                             rows, LXW_BREAKS_MAX);
+		for (size_t i = 0; i < k; i++)
+			breaks[i] = (lxw_row_t)(2 + rows[i]);
+		if (k > 0 && worksheet_set_h_pagebreaks(ws, breaks) != LXW_NO_ERROR)
+			rc = -1;
+	}
+	free(starts);
+	free(rows);
+	free(breaks);
+	return rc;
+}
+
 static int export_list_sheet(lxw_workbook *wb, const struct export_data *d,
                              const struct export_formats *f)
 {
@@ -201,7 +234,8 @@ static int export_list_sheet(lxw_workbook *wb, const struct export_data *d,
 	char title[700];
 	snprintf(title, sizeof(title), "%s（截至 %s）", d->plan.title, d->o.as_of_text);
 	worksheet_merge_range(ws, 0, 0, 0, EXPORT_COLS - 1, title, f->title);
-	worksheet_set_row(ws, 0, 24, NULL);
+	worksheet_set_row(ws, 0, EXPORT_TITLE_POINTS, NULL);
+	worksheet_set_row(ws, 1, EXPORT_HEADER_POINTS, NULL);
 	for (int c = 0; c < EXPORT_COLS; c++)
 		worksheet_write_string(ws, 1, (lxw_col_t)c, export_headers[c], f->header);
 	worksheet_freeze_panes(ws, 2, 0);
@@ -212,7 +246,10 @@ static int export_list_sheet(lxw_workbook *wb, const struct export_data *d,
 	export_heights(d, heights);
 	for (int i = 0; i < d->set.n; i++)
 		worksheet_set_row(ws, (lxw_row_t)(2 + i), heights[i], NULL);
+	int rc = export_page_breaks(ws, d, heights);
 	free(heights);
+	if (rc != 0)
+		return -1;
 	export_list_rows(ws, d, f);
 	return 0;
 }
@@ -313,12 +350,12 @@ static void export_units_sheet(lxw_workbook *wb, const struct export_data *d,
 	lxw_worksheet *ws = workbook_add_worksheet(wb, "单位记分卡");
 	worksheet_set_column(ws, 0, 0, 28, NULL);
 	worksheet_set_column(ws, 1, 9, 9, NULL);
-	worksheet_set_column(ws, 10, 10, 16, NULL); /* "2026-Q3 未报送" on one line */
+	worksheet_set_column(ws, 10, 10, 18, NULL); /* "2026-Q3 未报送" on one line */
 	worksheet_set_column(ws, 11, NCOLS - 1, 9, NULL);
 	int header_lines = 1;
 	for (int c = 0; c < NCOLS; c++) {
 		worksheet_write_string(ws, 0, (lxw_col_t)c, headers[c], f->header);
-		int l = sheet_text_lines(headers[c], c == 0 ? 28 : c == 10 ? 16 : 9);
+		int l = sheet_text_lines(headers[c], c == 0 ? 28 : c == 10 ? 18 : 9);
 		header_lines = l > header_lines ? l : header_lines;
 	}
 	worksheet_set_row(ws, 0, sheet_row_points(header_lines), NULL);
@@ -344,7 +381,7 @@ static void export_units_sheet(lxw_workbook *wb, const struct export_data *d,
 			         d->periods[d->nperiods - 1].label,
 			         u.current[1] == 0 ? "已报送" : "未报送");
 		int lines = sheet_text_lines(PQgetvalue(l, i, 2), 28),
-		    more = sheet_text_lines(current, 16);
+		    more = sheet_text_lines(current, 18);
 		worksheet_set_row(ws, row, sheet_row_points(lines > more ? lines : more), NULL);
 		worksheet_write_string(ws, row, 0, PQgetvalue(l, i, 2), f->text);
 		worksheet_write_string(ws, row, 1, kind, f->text);

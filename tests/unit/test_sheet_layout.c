@@ -19,34 +19,34 @@ END_TEST
 
 START_TEST(lines_wrap_by_column_width)
 {
-	/* width 11: 10 units of room, so 5 Chinese characters a line */
-	ck_assert_int_eq(sheet_text_lines("", 11), 1);
-	ck_assert_int_eq(sheet_text_lines(NULL, 11), 1);
-	ck_assert_int_eq(sheet_text_lines("一二三四五", 11), 1);
-	ck_assert_int_eq(sheet_text_lines("一二三四五六", 11), 2);
-	ck_assert_int_eq(sheet_text_lines("一二三四五六七八九十", 11), 2);
-	ck_assert_int_eq(sheet_text_lines("一二三四五六七八九十十", 11), 3);
+	/* width 12: 10 units of room (floor(12 × 0.93) − 1), so 5 Chinese characters a line */
+	ck_assert_int_eq(sheet_text_lines("", 12), 1);
+	ck_assert_int_eq(sheet_text_lines(NULL, 12), 1);
+	ck_assert_int_eq(sheet_text_lines("一二三四五", 12), 1);
+	ck_assert_int_eq(sheet_text_lines("一二三四五六", 12), 2);
+	ck_assert_int_eq(sheet_text_lines("一二三四五六七八九十", 12), 2);
+	ck_assert_int_eq(sheet_text_lines("一二三四五六七八九十十", 12), 3);
 	/* ten Latin letters fit where five Chinese characters do */
-	ck_assert_int_eq(sheet_text_lines("abcdefghij", 11), 1);
-	ck_assert_int_eq(sheet_text_lines("abcdefghijk", 11), 2);
+	ck_assert_int_eq(sheet_text_lines("abcdefghij", 12), 1);
+	ck_assert_int_eq(sheet_text_lines("abcdefghijk", 12), 2);
 	/* mixed: 4 + 2×3 = 10 units */
-	ck_assert_int_eq(sheet_text_lines("2022年度", 11), 1);
+	ck_assert_int_eq(sheet_text_lines("2022年度", 12), 1);
 }
 END_TEST
 
 START_TEST(line_breaks_and_words)
 {
 	/* every paragraph starts a line, empty ones too */
-	ck_assert_int_eq(sheet_text_lines("一\n二\n\n三", 11), 4);
-	ck_assert_int_eq(sheet_text_lines("一二三四五六\n七", 11), 3);
+	ck_assert_int_eq(sheet_text_lines("一\n二\n\n三", 12), 4);
+	ck_assert_int_eq(sheet_text_lines("一二三四五六\n七", 12), 3);
 	/* a word that does not fit the rest of the line moves whole */
-	ck_assert_int_eq(sheet_text_lines("abc defghij", 11), 2);
+	ck_assert_int_eq(sheet_text_lines("abc defghij", 12), 2);
 	/* a word longer than a line is broken */
-	ck_assert_int_eq(sheet_text_lines("abcdefghijabcdefghijab", 11), 3);
+	ck_assert_int_eq(sheet_text_lines("abcdefghijabcdefghijab", 12), 3);
 	/* a narrow column still holds a wide character a line */
 	ck_assert_int_eq(sheet_text_lines("一二三", 1), 3);
 	/* a stray byte counts as one unit and ends nothing */
-	ck_assert_int_eq(sheet_text_lines("\xE4\xB8", 11), 1);
+	ck_assert_int_eq(sheet_text_lines("\xE4\xB8", 12), 1);
 }
 END_TEST
 
@@ -57,7 +57,7 @@ START_TEST(measure_one_paragraphs)
 	                    "（2）推动技工院校与职业院校融合发展。\n"
 	                    "（3）建设高水平技工院校和优质专业。\n"
 	                    "（4）推动云浮技师学院新校区建设，争取年内投入使用。";
-	/* 57 and 51 units wrap to 2 lines in 45 units of room, 39 and 37 take 1 */
+	/* 57 and 51 units wrap to 2 lines in 41 units of room, 39 and 37 take 1 */
 	ck_assert_int_eq(sheet_text_lines(items, 46), 6);
 }
 END_TEST
@@ -83,6 +83,39 @@ START_TEST(heights_and_spreading)
 }
 END_TEST
 
+START_TEST(page_room_from_the_fitted_width)
+{
+	/* 100 units a column: 705 px, 528.75 pt; two columns on a page 705 pt wide scale by 2/3 */
+	const double widths[] = {100, 100};
+	double room = sheet_page_room(widths, 2, 705, 500);
+	ck_assert(room > 500 * 1.5 * 0.97 && room < 500 * 1.5 * 0.99);
+	/* narrow columns are not scaled up */
+	const double narrow[] = {10};
+	ck_assert(sheet_page_room(narrow, 1, 705, 500) == 500 * 0.98);
+}
+END_TEST
+
+START_TEST(pages_break_between_blocks)
+{
+	/* blocks: rows 0-1 (100), 2 (60), 3-4 (80), 5 (300: taller than a page), 6 (10) */
+	const double h[] = {50, 50, 60, 40, 40, 300, 10};
+	const unsigned char starts[] = {1, 0, 1, 1, 0, 1, 1};
+	size_t out[8];
+	size_t n = sheet_page_breaks(h, starts, 7, 200, 200, out, 8);
+	/* page 1: 100 + 60; block 3-4 would pass 200: a page from row 3; 80 + 300 passes: row 5
+	 * starts a page and runs 100 onto the next, where row 6 fits */
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(out[0], 3);
+	ck_assert_uint_eq(out[1], 5);
+	/* a smaller first page (the title) breaks earlier */
+	n = sheet_page_breaks(h, starts, 7, 120, 200, out, 8);
+	ck_assert_uint_eq(out[0], 2);
+	/* everything on one page: no breaks; room for at most one */
+	ck_assert_uint_eq(sheet_page_breaks(h, starts, 5, 1000, 1000, out, 8), 0);
+	ck_assert_uint_eq(sheet_page_breaks(h, starts, 7, 200, 200, out, 1), 1);
+}
+END_TEST
+
 Suite *sheet_layout_suite(void)
 {
 	Suite *s = suite_create("sheet_layout");
@@ -92,6 +125,8 @@ Suite *sheet_layout_suite(void)
 	tcase_add_test(tc, line_breaks_and_words);
 	tcase_add_test(tc, measure_one_paragraphs);
 	tcase_add_test(tc, heights_and_spreading);
+	tcase_add_test(tc, page_room_from_the_fitted_width);
+	tcase_add_test(tc, pages_break_between_blocks);
 	suite_add_tcase(s, tc);
 	return s;
 }
