@@ -56,7 +56,7 @@ char *sheet_read(const char *file, size_t *len)
 	long n = ftell(f);
 	fseek(f, 0, SEEK_SET);
 	char *buf = malloc((size_t)n + 1);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
 	*len = (size_t)n;
 	return buf;

@@ -111,7 +111,7 @@ START_TEST(lists_count_on_request)
 	ck_assert_int_eq(r->status, 200);
 	long long all = harness_count("SELECT count(*) FROM measures");
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "total")), all);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 5);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 5);
 	char next[256];
 	snprintf(next, sizeof(next), "/v1/measures?limit=5&count=true&cursor=%s",
 	         json_string_value(json_object_get(r->json, "next_cursor")));

@@ -330,7 +330,7 @@ static char *to_gb18030(const char *text, size_t *len)
 	ck_assert(cd != (iconv_t)-1);
 	size_t in_left = strlen(text), out_left = in_left * 2 + 4;
 	char *out = calloc(1, out_left), *dst = out, *in = (char *)text;
-	ck_assert_int_ne(iconv(cd, &in, &in_left, &dst, &out_left), (size_t)-1);
+	ck_assert_uint_ne(iconv(cd, &in, &in_left, &dst, &out_left), (size_t)-1);
 	iconv_close(cd);
 	*len = (size_t)(dst - out);
 	return out;
