@@ -467,7 +467,7 @@ static int http_cors(struct http_ctx *ctx)
 		http_set_header(
 		        ctx, "Access-Control-Expose-Headers",
 		        "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed, "
-		        "Zeren-Consistency");
+		        "Zeren-Consistency, Content-Disposition, Allow, WWW-Authenticate");
 	}
 	if (strcmp(ctx->method, "OPTIONS") != 0 ||
 	    http_header(ctx, "Access-Control-Request-Method") == NULL)
@@ -611,7 +611,7 @@ static void http_log_request(const struct http_ctx *ctx, int status, double seco
 	json_t *f =
 	        json_pack("{sssssisfss}", "method", ctx->method, "path",
 	                  ctx->req->url_path != NULL ? ctx->req->url_path : "", "status", status,
-	                  "duration_ms", seconds * 1000.0, "request_id", ctx->request_id);
+	                  "duration_ms", log_duration_ms(seconds), "request_id", ctx->request_id);
 	if (f == NULL)
 		return;
 	if (ctx->route != NULL)

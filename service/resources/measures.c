@@ -63,7 +63,7 @@ static const char *const measures_expand[] = {"members", NULL};
 static void measures_list(struct http_ctx *ctx)
 {
 	static const char *const allowed[] = {"limit", "cursor", "plan_id", "task_id", "unit",
-	                                      "role",  "q",      "expand",  NULL};
+	                                      "role",  "q",      "expand",  "count",   NULL};
 	long long id;
 	const char *role = NULL, *expand = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
@@ -105,7 +105,7 @@ static void measures_get(struct http_ctx *ctx)
 
 static void measures_targets(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "as_of", "include", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", "as_of", "include", NULL};
 	long long id;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_param_id(ctx, 0, &id) != 0)

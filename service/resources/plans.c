@@ -12,7 +12,7 @@
 
 static void plans_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", NULL};
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0)
 		return;
 	repo_reply_page(ctx, STMT_PLAN_LIST, NULL, 0, "plans", 1);

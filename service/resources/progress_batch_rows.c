@@ -15,6 +15,9 @@
 #include "../policy.h"
 #include "../progress_input.h"
 #include "../validate.h"
+#include "progress_batch_sheet.h"
+
+#define BATCH_XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 /* Reading state: the result being filled, plus what is needed across rows. */
 struct batch_reader {
@@ -25,16 +28,37 @@ struct batch_reader {
 	json_t *header;      /* CSV: the header row's cells */
 	size_t count;        /* rows read so far */
 	int too_many;        /* a JSON array longer than BATCH_MAX_ROWS */
+	int long_form;       /* CSV with target_id and value columns: a row per target */
+	json_t *pending;     /* long form: the record being collected, owned */
+	size_t pending_index;
 };
 
 static const char *const batch_text_columns[] = {"unit",     "period",     "status", "summary",
                                                  "problems", "next_steps", NULL};
 
-/* A CSV row as the JSON object the validator expects; cell problems go to errors. */
+/* Appends {target_id, value} to values, or an error at ptr when cell is not a number. */
+static void batch_csv_value(json_t *values, long long target, const char *cell, const char *ptr,
+                            json_t *errors)
+{
+	char *end = NULL;
+	double v = strtod(cell, &end);
+	if (end == cell || *end != '\0' || !isfinite(v)) {
+		verr_add(errors, ptr, "must be a number");
+		return;
+	}
+	/* whole numbers stay integers; others keep 15 significant digits */
+	json_t *num = v == (double)(long long)v && fabs(v) < 1e15 ? json_integer((json_int_t)v)
+	                                                          : json_real(v);
+	json_array_append_new(values,
+	                      json_pack("{sIso}", "target_id", (json_int_t)target, "value", num));
+}
+
+/* A CSV row as the JSON object the validator expects; cell problems go to errors. Columns
+ * other than the batch's are ignored (an export's list columns, codes). */
 static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t *errors)
 {
 	json_t *o = json_object(), *values = json_array();
-	const char *etitle = NULL, *eurl = NULL;
+	const char *etitle = NULL, *eurl = NULL, *target = NULL, *value = NULL;
 	char ptr[96];
 	snprintf(ptr, sizeof(ptr), "/%zu", i);
 	if (json_array_size(cells) != json_array_size(header))
@@ -48,35 +72,33 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 		const char *cell = json_string_value(json_array_get(cells, c));
 		if (cell == NULL || cell[0] == '\0' || col == NULL)
 			continue;
-		if (strncmp(col, "target_", 7) == 0) {
-			char *end = NULL;
-			double v = strtod(cell, &end);
-			long long target = atoll(col + 7);
-			if (end == cell || *end != '\0' || !isfinite(v)) {
-				snprintf(ptr, sizeof(ptr), "/%zu/%s", i, col);
-				verr_add(errors, ptr, "must be a number");
-				continue;
-			}
-			/* whole numbers stay integers; others keep 15 significant digits */
-			json_t *num = v == (double)(long long)v && fabs(v) < 1e15
-			                      ? json_integer((json_int_t)v)
-			                      : json_real(v);
-			json_array_append_new(values, json_pack("{sIso}", "target_id",
-			                                        (json_int_t)target, "value", num));
+		snprintf(ptr, sizeof(ptr), "/%zu/%s", i, col);
+		if (strncmp(col, "target_", 7) == 0 && col[7] >= '1' && col[7] <= '9' &&
+		    strspn(col + 7, "0123456789") == strlen(col + 7)) {
+			batch_csv_value(values, atoll(col + 7), cell, ptr, errors);
 		} else if (strcmp(col, "measure_id") == 0) {
 			char *end = NULL;
 			long long id = strtoll(cell, &end, 10);
 			json_object_set_new(o, col,
 			                    *end == '\0' && end != cell ? json_integer(id)
 			                                                : json_string(cell));
+		} else if (strcmp(col, "target_id") == 0) {
+			target = cell;
+		} else if (strcmp(col, "value") == 0) {
+			value = cell;
 		} else if (strcmp(col, "evidence_title") == 0) {
 			etitle = cell;
 		} else if (strcmp(col, "evidence_url") == 0) {
 			eurl = cell;
 		} else if (validate_enum(col, batch_text_columns)) {
 			json_object_set_new(o, col, json_string(cell));
-		} /* other columns were reported once, against the header */
+		}
 	}
+	snprintf(ptr, sizeof(ptr), "/%zu/value", i);
+	if (value != NULL && target == NULL)
+		verr_add(errors, ptr, "a value needs its target_id");
+	else if (value != NULL)
+		batch_csv_value(values, atoll(target), value, ptr, errors);
 	if (json_array_size(values) > 0)
 		json_object_set(o, "values", values);
 	json_decref(values);
@@ -163,30 +185,73 @@ static void batch_row(struct batch_reader *r, json_t *row, size_t i)
 	progress_input_free(&in);
 }
 
-/* The CSV header: every column must be known. */
+/* The CSV header. Unknown columns are ignored, so that an export with its list columns is a
+ * batch; a target_id column makes it the export's long form: a row per target. */
 static void batch_csv_header(struct batch_reader *r, json_t *header)
 {
-	static const char *const known[] = {
-	        "measure_id", "unit",       "period",         "status",       "summary",
-	        "problems",   "next_steps", "evidence_title", "evidence_url", NULL};
 	size_t c;
 	json_t *name;
 	json_array_foreach(header, c, name)
 	{
-		const char *col = json_string_value(name);
-		char p[96];
-		snprintf(p, sizeof(p), "/header/%zu", c);
-		if (!validate_enum(col, known) &&
-		    !(strncmp(col, "target_", 7) == 0 && col[7] >= '1' && col[7] <= '9' &&
-		      strspn(col + 7, "0123456789") == strlen(col + 7)))
-			verr_add(
-			        r->out->errors, p,
-			        "unknown column \"%s\"; expected measure_id, unit, period, status, "
-			        "summary, problems, next_steps, evidence_title, evidence_url or "
-			        "target_<id>",
-			        col);
+		if (strcmp(json_string_value(name), "target_id") == 0)
+			r->long_form = 1;
 	}
 	r->header = json_incref(header);
+}
+
+/* Checks and writes the long form's record collected so far. */
+static void batch_csv_flush(struct batch_reader *r)
+{
+	if (r->pending == NULL)
+		return;
+	r->count++;
+	if (!batch_errors_full(r))
+		batch_row(r, r->pending, r->pending_index);
+	json_decref(r->pending);
+	r->pending = NULL;
+}
+
+/* Whether row has nothing filled in: a template row left alone. */
+static int batch_csv_untouched(json_t *row)
+{
+	static const char *const filled[] = {"status",     "summary", "problems",
+	                                     "next_steps", "values",  "evidence"};
+	for (size_t k = 0; k < sizeof(filled) / sizeof(filled[0]); k++)
+		if (json_object_get(row, filled[k]) != NULL)
+			return 0;
+	return 1;
+}
+
+/* The long form: consecutive rows of one measure, unit and period are one record (its texts
+ * from the first row that has them, a value from each); untouched rows are skipped. */
+static void batch_csv_long_row(struct batch_reader *r, json_t *row, size_t i)
+{
+	if (batch_csv_untouched(row)) {
+		json_decref(row);
+		return;
+	}
+	json_t *p = r->pending;
+	static const char *const keys[] = {"measure_id", "unit", "period"};
+	int same = p != NULL;
+	for (size_t k = 0; same && k < 3; k++) {
+		json_t *a = json_object_get(p, keys[k]), *b = json_object_get(row, keys[k]);
+		same = (a == NULL && b == NULL) || (a != NULL && b != NULL && json_equal(a, b));
+	}
+	if (!same) {
+		batch_csv_flush(r);
+		r->pending = row;
+		r->pending_index = i;
+		return;
+	}
+	json_t *values = json_object_get(p, "values"), *more = json_object_get(row, "values");
+	if (values == NULL) {
+		values = json_array();
+		json_object_set_new(p, "values", values);
+	}
+	if (more != NULL)
+		json_array_extend(values, more);
+	json_object_update_missing(p, row);
+	json_decref(row);
 }
 
 static int batch_json_row(json_t *row, size_t index, void *arg)
@@ -209,18 +274,94 @@ static int batch_csv_row(json_t *cells, size_t index, void *arg)
 		batch_csv_header(r, cells);
 		return 0;
 	}
-	r->count++;
-	if (batch_errors_full(r))
-		return 0;
 	json_t *row = batch_csv_object(r->header, cells, index - 1, r->out->errors);
-	batch_row(r, row, index - 1);
+	if (r->long_form) {
+		batch_csv_long_row(r, row, index - 1);
+		return 0;
+	}
+	r->count++;
+	if (!batch_errors_full(r))
+		batch_row(r, row, index - 1);
 	json_decref(row);
+	return 0;
+}
+
+static int batch_sheet_row(json_t *row, size_t index, void *arg)
+{
+	struct batch_reader *r = arg;
+	r->count++;
+	if (!batch_errors_full(r))
+		batch_row(r, row, index);
+	return 0;
+}
+
+/* A filled report form; 0, or -1 after replying. */
+static int batch_read_sheet(struct http_ctx *ctx, struct batch_reader *r)
+{
+	size_t len = 0;
+	const char *body = http_body(ctx, &len), *message = NULL;
+	enum batch_sheet_error e = batch_sheet_each(body, len, batch_sheet_row, r, &message);
+	if (e == BATCH_SHEET_OK)
+		return 0;
+	if (e == BATCH_SHEET_TOO_LARGE)
+		http_reply_problem(ctx, SVC_TOO_LARGE, message);
+	else if (e == BATCH_SHEET_NOMEM)
+		http_reply_problem(ctx, SVC_INTERNAL, "out of memory");
+	else
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", message);
+	return -1;
+}
+
+/* CSV in UTF-8 (a BOM or not), or in GB18030/GBK when the charset says so; 0, or -1 after
+ * replying. */
+static int batch_read_csv(struct http_ctx *ctx, struct batch_reader *r, enum csv_charset cs)
+{
+	char err[200];
+	size_t len = 0;
+	const char *body = http_body(ctx, &len);
+	char *converted = NULL;
+	if (cs == CSV_CHARSET_OTHER) {
+		http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,
+		                   "a CSV batch is UTF-8 or GB18030 (charset=gb18030 or gbk)");
+		return -1;
+	}
+	if (cs == CSV_CHARSET_GB18030) {
+		converted = csv_gb18030_to_utf8(body, len, &len, err, sizeof(err));
+		if (converted == NULL) {
+			http_reply_invalid(ctx, SVC_BAD_REQUEST, "", err);
+			return -1;
+		}
+		body = converted;
+	} else {
+		size_t line = csv_utf8_bad_line(body, len);
+		if (line > 0) {
+			snprintf(
+			        err, sizeof(err),
+			        "line %zu is not UTF-8: save the file as UTF-8 (CSV UTF-8) or "
+			        "declare its charset, e.g. Content-Type: text/csv; charset=gb18030",
+			        line);
+			http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA, err);
+			return -1;
+		}
+	}
+	int rc = csv_each(body, len, BATCH_MAX_ROWS + 1, batch_csv_row, r, err, sizeof(err));
+	free(converted);
+	if (rc == 0)
+		batch_csv_flush(r);
+	if (rc != 0) {
+		if (strncmp(err, "more than", 9) == 0)
+			http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
+		else
+			http_reply_invalid(ctx, SVC_BAD_REQUEST, "", err);
+		return -1;
+	}
 	return 0;
 }
 
 /* Reads the body into r; 0, or -1 after replying. */
 static int batch_read_body(struct http_ctx *ctx, struct batch_reader *r)
 {
+	enum csv_charset cs;
 	if (http_body_content_type(ctx, "application/json")) {
 		int rc = http_json_array_each(ctx, batch_json_row, r);
 		if (rc == -2)
@@ -230,22 +371,14 @@ static int batch_read_body(struct http_ctx *ctx, struct batch_reader *r)
 			http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
 		return rc == 0 && !r->too_many ? 0 : -1;
 	}
-	if (!http_body_content_type(ctx, "text/csv")) {
-		http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,
-		                   "a batch is application/json or text/csv in UTF-8");
-		return -1;
-	}
-	char err[160];
-	size_t len = 0;
-	const char *body = http_body(ctx, &len);
-	if (csv_each(body, len, BATCH_MAX_ROWS + 1, batch_csv_row, r, err, sizeof(err)) != 0) {
-		if (strncmp(err, "more than", 9) == 0)
-			http_reply_problem(ctx, SVC_TOO_LARGE, "at most 100000 rows per batch");
-		else
-			http_reply_invalid(ctx, SVC_BAD_REQUEST, "", err);
-		return -1;
-	}
-	return 0;
+	if (csv_media_type(http_header(ctx, "Content-Type"), &cs))
+		return batch_read_csv(ctx, r, cs);
+	if (http_body_content_type(ctx, BATCH_XLSX_TYPE))
+		return batch_read_sheet(ctx, r);
+	http_reply_problem(ctx, SVC_UNSUPPORTED_MEDIA,
+	                   "a batch is application/json, text/csv (UTF-8 or GB18030) or a filled "
+	                   "report form (" BATCH_XLSX_TYPE ")");
+	return -1;
 }
 
 int batch_rows_read(struct http_ctx *ctx, struct batch_rows *rows)
@@ -270,6 +403,7 @@ int batch_rows_read(struct http_ctx *ctx, struct batch_rows *rows)
 		fclose(r.values);
 	json_decref(r.seen);
 	json_decref(r.header);
+	json_decref(r.pending);
 	if (rc == 0 && r.count == 0) {
 		http_reply_invalid(ctx, SVC_BAD_REQUEST, "", "the batch has no rows");
 		rc = -1;

@@ -12,7 +12,7 @@
 
 static void tasks_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "plan_id", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", "plan_id", NULL};
 	long long plan_id;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_id(ctx, "plan_id", &plan_id) < 0)

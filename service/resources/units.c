@@ -14,7 +14,7 @@
 
 static void units_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "kind", "q", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", "kind", "q", NULL};
 	const char *kind = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_enum(ctx, "kind", domain_unit_kinds, &kind) < 0)
@@ -38,7 +38,7 @@ static void units_get(struct http_ctx *ctx)
 
 static void units_measures(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "role", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", "role", NULL};
 	long long id;
 	const char *role = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||

@@ -180,12 +180,12 @@ SELECT t.id AS task_id, m.id AS measure_id, ls.status,
 
 -- name: STMT_EXPORT_PLAN_TARGETS
 -- properties: read-only, retry-safe
--- columns: task_id, measure_id, status, task_label, task_title, measure_number, measure_title, status_period, status_summary, metric, unit_of_measure, target_id, kind, comparator, value, deadline, recurrence, recurrence_start, share_of_id, accountable_unit_id, plan_start
+-- columns: task_id, measure_id, status, task_label, task_title, measure_number, measure_title, status_period, status_summary, metric, unit_of_measure, measure_code, target_code, target_id, kind, comparator, value, deadline, recurrence, recurrence_start, share_of_id, accountable_unit_id, plan_start
 -- STMT_REPORT_PLAN_TARGETS with what the export prints.
 SELECT t.id AS task_id, m.id AS measure_id, ls.status,
        t.label AS task_label, t.title AS task_title, m.number AS measure_number,
        m.title AS measure_title, ls.period AS status_period, ls.summary AS status_summary,
-       tg.metric, tg.unit_of_measure,
+       tg.metric, tg.unit_of_measure, m.code AS measure_code, tg.code AS target_code,
        {{report_target_cols}}
 {{report_plan_targets_from}}
 

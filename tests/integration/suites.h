@@ -21,5 +21,7 @@ Suite *changes_suite(void);
 Suite *replica_suite(void);
 Suite *ops_suite(void);
 Suite *parse_suite(void);
+Suite *sheets_suite(void);
+Suite *frontend_suite(void);
 
 #endif

@@ -27,5 +27,7 @@ Suite *document_units_suite(void);
 Suite *document_readers_suite(void);
 Suite *db_suite(void);
 Suite *metrics_suite(void);
+Suite *sheet_layout_suite(void);
+Suite *log_suite(void);
 
 #endif
