@@ -18,5 +18,7 @@ Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
+Suite *progress_codes_suite(void);
+Suite *me_suite(void);
 
 #endif
