@@ -263,6 +263,28 @@ START_TEST(me_measures_follow_the_scope)
 	}
 	json_decref(me);
 	free(tok);
+	/* 云浮技师学院 may also report on measure 1, whose target it is accountable for without
+	 * being assigned to it: counted, though its list of assignments does not show it */
+	tok = harness_token("me-college", ROLE_REPORTER, "yunfu-technician-college");
+	me = me_get(tok);
+	m = json_object_get(me, "measures");
+	snprintf(path, sizeof(path), "%s?limit=500", json_string_value(json_object_get(m, "href")));
+	r = http_get(path, tok);
+	ck_assert_int_eq(r->status, 200);
+	long long only_accountable = harness_count(
+	        "SELECT count(*) FROM zeren_unit_measures((SELECT id FROM units WHERE code = "
+	        "'yunfu-technician-college')) x(mid) WHERE NOT EXISTS (SELECT 1 FROM assignments a "
+	        "WHERE a.measure_id = x.mid AND (a.unit_id = (SELECT id FROM units WHERE code = "
+	        "'yunfu-technician-college') OR a.unit_id IN (SELECT group_id FROM "
+	        "unit_memberships g JOIN units u ON u.id = g.member_id WHERE u.code = "
+	        "'yunfu-technician-college')))");
+	ck_assert_int_ge(only_accountable, 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "count")),
+	                 (long long)json_array_size(json_object_get(r->json, "items")) +
+	                         only_accountable);
+	http_resp_free(r);
+	json_decref(me);
+	free(tok);
 	tok = harness_token("me-admin", ROLE_ADMIN, NULL);
 	me = me_get(tok);
 	m = json_object_get(me, "measures");
