@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../db.h"
+#include "../domain.h"
 #include "../policy.h"
 #include "../tx.h"
 #include "../validate.h"
@@ -90,7 +91,8 @@ static void progress_done(struct tx *tx, const char *id, const char *action, con
 	PGresult *r = tx_exec(tx, STMT_PROGRESS_SNAPSHOT, 7, p, NULL);
 	if (r == NULL)
 		return;
-	out->json = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+	out->json = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, STMT_PROGRESS_SNAPSHOT_COL_JSON))
+	                              : NULL;
 	PQclear(r);
 	if (out->json == NULL) {
 		tx_fail(tx, SVC_INTERNAL, NULL);
@@ -207,13 +209,26 @@ static int progress_lock(struct tx *tx, const char *id, const char *if_match,
 		return tx_fail(tx, SVC_NOT_FOUND, "no such progress record");
 	}
 	if ((if_match != NULL || if_match_rule == PROGRESS_IF_MATCH_REQUIRED) &&
-	    tx_precondition(tx, if_match, PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2),
+	    tx_precondition(tx, if_match, PQgetvalue(r, 0, STMT_PROGRESS_LOCK_COL_JSON),
+	                    (size_t)PQgetlength(r, 0, STMT_PROGRESS_LOCK_COL_JSON),
 	                    "the record changed since it was read; GET it again") != 0) {
 		PQclear(r);
 		return -1;
 	}
 	*lock = r;
 	return 0;
+}
+
+/* Begins a write on record rid and locks it: id gets rid as text, *lock the locked row (caller
+ * PQclears; left NULL on failure). */
+static int progress_open(struct tx *tx, const struct tx_env *env, json_t *errors, long long rid,
+                         const char *if_match, enum progress_if_match rule, char id[TX_ID_SIZE],
+                         PGresult **lock)
+{
+	snprintf(id, TX_ID_SIZE, "%lld", rid);
+	if (progress_begin(tx, env, errors) != 0)
+		return -1;
+	return progress_lock(tx, id, if_match, rule, lock);
 }
 
 /* Field of a JSON object as text, or NULL. */
@@ -225,12 +240,15 @@ static const char *progress_current(json_t *cur, const char *key)
 /* The amend's policy and state checks on the locked row. */
 static int progress_amend_allowed(struct tx *tx, const struct principal *who, PGresult *lock)
 {
-	struct policy_scope s = {.assigned = strcmp(PQgetvalue(lock, 0, 5), "t") == 0,
-	                         .record_unit = PQgetvalue(lock, 0, 3)};
+	const char *assigned = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_ASSIGNED);
+	const char *state = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_REVIEW_STATE);
+	struct policy_scope s = {.assigned = strcmp(assigned, "t") == 0,
+	                         .record_unit =
+	                                 PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_UNIT_CODE)};
 	const char *reason = NULL;
 	if (!policy_allows(who, POLICY_AMEND, &s, &reason))
 		return tx_fail(tx, SVC_FORBIDDEN, reason);
-	if (strcmp(PQgetvalue(lock, 0, 4), "approved") == 0)
+	if (strcmp(state, domain_review_states[DOMAIN_REVIEW_APPROVED]) == 0)
 		return tx_fail(tx, SVC_CONFLICT, "an approved record cannot be changed");
 	return 0;
 }
@@ -290,12 +308,13 @@ void progress_repo_amend(const struct tx_env *env, const struct principal *who, 
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
 	char id[TX_ID_SIZE];
-	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL;
-	if (progress_begin(&tx, env, errors) != 0 ||
-	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_REQUIRED, &lock) != 0)
+	int opened = progress_open(&tx, env, errors, rid, if_match, PROGRESS_IF_MATCH_REQUIRED, id,
+	                           &lock);
+	if (opened != 0)
 		goto cleanup;
-	const char *before = PQgetvalue(lock, 0, 2); /* the record as locked, borrowed */
+	/* the record as locked, borrowed from lock */
+	const char *before = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_JSON);
 	if (progress_amend_allowed(&tx, who, lock) != 0 ||
 	    (in->has_values && progress_amend_values_check(&tx, lock, in) != 0) ||
 	    progress_amend_write(&tx, id, before, in) != 0)
@@ -313,25 +332,31 @@ void progress_repo_review(const struct tx_env *env, const struct principal *who,
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
 	char id[TX_ID_SIZE];
-	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL;
-	if (progress_begin(&tx, env, NULL) != 0 ||
-	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_OPTIONAL, &lock) != 0)
+	if (progress_open(&tx, env, NULL, rid, if_match, PROGRESS_IF_MATCH_OPTIONAL, id, &lock) !=
+	    0)
 		goto cleanup;
-	const char *before = PQgetvalue(lock, 0, 2); /* the record as locked, borrowed */
-	struct policy_scope s = {.lead = strcmp(PQgetvalue(lock, 0, 6), "t") == 0};
+	/* the record as locked, borrowed from lock */
+	const char *before = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_JSON);
+	const char *leads = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_LEADS);
+	const char *state = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_REVIEW_STATE);
+	struct policy_scope s = {.lead = strcmp(leads, "t") == 0};
 	const char *reason = NULL;
 	if (!policy_allows(who, POLICY_REVIEW, &s, &reason)) {
 		tx_fail(&tx, SVC_FORBIDDEN, reason);
 		goto cleanup;
 	}
-	if (strcmp(PQgetvalue(lock, 0, 4), "submitted") != 0) {
+	if (strcmp(state, domain_review_states[DOMAIN_REVIEW_SUBMITTED]) != 0) {
 		tx_fail(&tx, SVC_CONFLICT,
 		        "only a submitted record can be reviewed; this one is already reviewed");
 		goto cleanup;
 	}
-	const char *rp[] = {
-	        id, decision, comment, env->actor.sub, env->actor.unit, PQgetvalue(lock, 0, 8)};
+	const char *rp[] = {id,
+	                    decision,
+	                    comment,
+	                    env->actor.sub,
+	                    env->actor.unit,
+	                    PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_VERSION)};
 	if (tx_run(&tx, STMT_PROGRESS_REVIEW, 6, rp, NULL) == 0)
 		progress_done(&tx, id,
 		              strcmp(decision, "approve") == 0 ? "progress.approve"
