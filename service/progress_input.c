@@ -53,6 +53,13 @@ static int progress_array(json_t *a, const char *ptr, const char *shape, int max
 	return 0;
 }
 
+/* 1 when obj has key with a value other than null (a null member counts as absent). */
+static int progress_has(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return v != NULL && !json_is_null(v);
+}
+
 /* Reads a reference given as an id member, a code member or both (at least one): *id 0 and
  * *code NULL for the one absent. 0 when what is there is well formed. */
 static int progress_ref(json_t *obj, const char *id_key, const char *code_key, const char *base,
@@ -61,17 +68,17 @@ static int progress_ref(json_t *obj, const char *id_key, const char *code_key, c
 	char p[320];
 	*id = 0;
 	*code = NULL;
-	json_t *given_code = json_object_get(obj, code_key);
-	if (json_object_get(obj, id_key) == NULL && given_code == NULL) {
+	int has_id = progress_has(obj, id_key), has_code = progress_has(obj, code_key);
+	if (!has_id && !has_code) {
 		snprintf(p, sizeof(p), "%s/%s", base, id_key);
 		verr_add(errors, p, "is required (or %s)", code_key);
 		return -1;
 	}
 	int ok = 1;
-	if (json_object_get(obj, id_key) != NULL)
+	if (has_id)
 		ok = validate_integer_member(obj, id_key, VALIDATE_REQUIRED, 1, INT64_MAX, id, base,
 		                             errors) == 0;
-	if (given_code == NULL)
+	if (!has_code)
 		return ok ? 0 : -1;
 	*code = validate_string_member(obj, code_key, VALIDATE_REQUIRED, 64, base, errors);
 	if (*code != NULL && !validate_code(*code)) {

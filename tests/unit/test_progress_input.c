@@ -131,6 +131,16 @@ START_TEST(codes_name_the_measure_and_targets)
 	ck_assert_ptr_nonnull(strstr(in.values, "\"target_code\":\"yunfu-gdjg-m03-t02\""));
 	progress_input_free(&in);
 	json_decref(b);
+	/* a null member is absent: a null id beside a code is the code alone */
+	b = json_loads("{\"measure_id\":null,\"measure_code\":\"m\",\"period\":\"2022\","
+	               "\"status\":\"on_track\",\"summary\":\"s\",\"values\":[{\"target_id\":"
+	               "null,\"target_code\":\"t\",\"value\":1}]}",
+	               0, NULL);
+	ck_assert_int_eq(progress_input_create(b, "", &in, errors), 0);
+	ck_assert_int_eq(in.measure_id, 0);
+	ck_assert_ptr_null(json_object_get(json_array_get(in.value_list, 0), "target_id"));
+	progress_input_free(&in);
+	json_decref(b);
 }
 END_TEST
 
