@@ -65,6 +65,7 @@ static const char *const policy_administer_endpoints[] = {
         "PATCH /v1/units/{id}",
         "DELETE /v1/units/{id}",
         "POST /v1/imports",
+        "POST /v1/imports/parse",
         NULL,
 };
 

@@ -109,11 +109,12 @@ WHERE u.id = $1
 -- name: STMT_UNIT_LIST
 -- properties: read-only, retry-safe
 -- columns: id, json
--- $1 kind, $2 text in the name or code, $3 code, $4 after this id, $5 limit.
+-- $1 kind, $2 text in the name or code (or a whole alias), $3 code, $4 after this id, $5 limit.
 SELECT u.id, {{unit_json}}
 FROM units u
 WHERE ($1::text IS NULL OR u.kind = $1)
-  AND ($2::text IS NULL OR strpos(u.name, $2) > 0 OR strpos(u.code, lower($2)) > 0)
+  AND ($2::text IS NULL OR strpos(u.name, $2) > 0 OR strpos(u.code, lower($2)) > 0
+       OR u.aliases @> ARRAY[$2::text])
   AND ($3::text IS NULL OR u.code = $3)
   AND ($4::bigint IS NULL OR u.id > $4)
 ORDER BY u.id

@@ -20,6 +20,7 @@ Suite *admin_suite(void);
 Suite *changes_suite(void);
 Suite *replica_suite(void);
 Suite *ops_suite(void);
+Suite *parse_suite(void);
 Suite *progress_codes_suite(void);
 Suite *me_suite(void);
 

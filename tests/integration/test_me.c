@@ -82,6 +82,7 @@ static const struct me_request me_requests[] = {
         {"PATCH /v1/units/{id}", "/v1/units/%lld", ME_MISSING, "{}", 0},
         {"DELETE /v1/units/{id}", "/v1/units/%lld", ME_MISSING, NULL, 0},
         {"POST /v1/imports", "/v1/imports", ME_NONE, "{}", 0},
+        {"POST /v1/imports/parse", "/v1/imports/parse", ME_NONE, "{}", 0},
 };
 
 static const struct me_request *me_request_for(const char *endpoint)
