@@ -312,6 +312,26 @@ int http_query_bool(struct http_ctx *ctx, const char *name, int *out)
 	return rc;
 }
 
+int http_query_code(struct http_ctx *ctx, const char *name, const char **out)
+{
+	const char *v = http_query(ctx, name);
+	if (v == NULL)
+		return 0;
+	if (!validate_code(v)) {
+		char ptr[80], msg[160];
+		snprintf(ptr, sizeof(ptr), "?%s", name);
+		snprintf(
+		        msg, sizeof(msg),
+		        "%s must be a code: 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a "
+		        "letter or digit",
+		        name);
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
 int http_authorize(struct http_ctx *ctx, enum policy_action action,
                    const struct policy_scope *scope)
 {

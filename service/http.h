@@ -87,6 +87,9 @@ int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *c
 int http_query_text(struct http_ctx *ctx, const char *name, size_t max_chars, const char **out);
 /* Reads an optional boolean ?name=true|false: 0 absent, 1 present, -1 replied 400. */
 int http_query_bool(struct http_ctx *ctx, const char *name, int *out);
+/* Reads an optional code (?code=, ?unit=; see validate_code): 0 absent, 1 present (*out set,
+ * borrowed from the request), -1 replied 400. */
+int http_query_code(struct http_ctx *ctx, const char *name, const char **out);
 
 /* --- replying --- */
 void http_set_header(struct http_ctx *ctx, const char *name, const char *value);

@@ -16,6 +16,7 @@ const struct route *const route_tables[] = {
 	reports_routes,
 	exports_routes,
 	changes_routes,
+	me_routes,
 	NULL,
 };
 /* clang-format on */

@@ -33,12 +33,35 @@ struct batch_reader {
 	size_t pending_index;
 };
 
-static const char *const batch_text_columns[] = {"unit",     "period",     "status", "summary",
-                                                 "problems", "next_steps", NULL};
+static const char *const batch_text_columns[] = {"measure_code", "unit",     "period",     "status",
+                                                 "summary",      "problems", "next_steps", NULL};
 
-/* Appends {target_id, value} to values, or an error at ptr when cell is not a number. */
-static void batch_csv_value(json_t *values, long long target, const char *cell, const char *ptr,
-                            json_t *errors)
+/* A CSV value column names its target: target_<id> or target:<code> (':' is in no code). */
+#define BATCH_TARGET_ID_PREFIX   "target_"
+#define BATCH_TARGET_CODE_PREFIX "target:"
+#define BATCH_TARGET_PREFIX_LEN  7
+
+/* 1 when col is target_<id>: an id without leading zeros. */
+static int batch_target_id_column(const char *col)
+{
+	const char *id = col + BATCH_TARGET_PREFIX_LEN;
+	return strncmp(col, BATCH_TARGET_ID_PREFIX, BATCH_TARGET_PREFIX_LEN) == 0 && id[0] >= '1' &&
+	       id[0] <= '9' && strspn(id, "0123456789") == strlen(id);
+}
+
+/* 1 when col is target:<code>. */
+static int batch_target_code_column(const char *col)
+{
+	return strncmp(col, BATCH_TARGET_CODE_PREFIX, BATCH_TARGET_PREFIX_LEN) == 0 &&
+	       validate_code(col + BATCH_TARGET_PREFIX_LEN);
+}
+
+enum batch_target_by { BATCH_BY_ID, BATCH_BY_CODE };
+
+/* Appends {target_id or target_code, value} to values, or an error at ptr when cell is not a
+ * number. target is the id's digits or the code. */
+static void batch_csv_value(json_t *values, const char *target, enum batch_target_by by,
+                            const char *cell, const char *ptr, json_t *errors)
 {
 	char *end = NULL;
 	double v = strtod(cell, &end);
@@ -49,8 +72,12 @@ static void batch_csv_value(json_t *values, long long target, const char *cell, 
 	/* whole numbers stay integers; others keep 15 significant digits */
 	json_t *num = v == (double)(long long)v && fabs(v) < 1e15 ? json_integer((json_int_t)v)
 	                                                          : json_real(v);
-	json_array_append_new(values,
-	                      json_pack("{sIso}", "target_id", (json_int_t)target, "value", num));
+	json_t *value = json_pack("{so}", "value", num);
+	if (by == BATCH_BY_CODE)
+		json_object_set_new(value, "target_code", json_string(target));
+	else
+		json_object_set_new(value, "target_id", json_integer(atoll(target)));
+	json_array_append_new(values, value);
 }
 
 /* A CSV row as the JSON object the validator expects; cell problems go to errors. Columns
@@ -73,9 +100,10 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 		if (cell == NULL || cell[0] == '\0' || col == NULL)
 			continue;
 		snprintf(ptr, sizeof(ptr), "/%zu/%s", i, col);
-		if (strncmp(col, "target_", 7) == 0 && col[7] >= '1' && col[7] <= '9' &&
-		    strspn(col + 7, "0123456789") == strlen(col + 7)) {
-			batch_csv_value(values, atoll(col + 7), cell, ptr, errors);
+		if (batch_target_id_column(col) || batch_target_code_column(col)) {
+			batch_csv_value(values, col + BATCH_TARGET_PREFIX_LEN,
+			                batch_target_code_column(col) ? BATCH_BY_CODE : BATCH_BY_ID,
+			                cell, ptr, errors);
 		} else if (strcmp(col, "measure_id") == 0) {
 			char *end = NULL;
 			long long id = strtoll(cell, &end, 10);
@@ -98,7 +126,7 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 	if (value != NULL && target == NULL)
 		verr_add(errors, ptr, "a value needs its target_id");
 	else if (value != NULL)
-		batch_csv_value(values, atoll(target), value, ptr, errors);
+		batch_csv_value(values, target, BATCH_BY_ID, value, ptr, errors);
 	if (json_array_size(values) > 0)
 		json_object_set(o, "values", values);
 	json_decref(values);
@@ -109,12 +137,22 @@ static json_t *batch_csv_object(json_t *header, json_t *cells, size_t i, json_t 
 	return o;
 }
 
+/* An id field, or NULL for 0 (the row gave a code instead). */
+static void batch_copy_id(FILE *out, long long id)
+{
+	if (id != 0)
+		pgcopy_int(out, id, PGCOPY_NEXT);
+	else
+		pgcopy_field(out, NULL, PGCOPY_NEXT);
+}
+
 /* One valid row: a batch_rows line and a batch_values line per value. */
 static void batch_copy_add(struct batch_reader *r, size_t i, const struct progress_input *in,
                            const char *unit)
 {
 	pgcopy_int(r->rows, (long long)i, PGCOPY_NEXT);
-	pgcopy_int(r->rows, in->measure_id, PGCOPY_NEXT);
+	batch_copy_id(r->rows, in->measure_id);
+	pgcopy_field(r->rows, in->measure_code, PGCOPY_NEXT);
 	pgcopy_field(r->rows, unit, PGCOPY_NEXT);
 	pgcopy_field(r->rows, in->period, PGCOPY_NEXT);
 	pgcopy_field(r->rows, in->period_start, PGCOPY_NEXT);
@@ -125,20 +163,25 @@ static void batch_copy_add(struct batch_reader *r, size_t i, const struct progre
 	pgcopy_field(r->rows, in->next_steps, PGCOPY_NEXT);
 	pgcopy_field(r->rows, in->evidence, PGCOPY_LAST);
 	r->out->n++;
+	int by_code = in->measure_id == 0;
 	size_t k;
 	json_t *v;
 	json_array_foreach(in->value_list, k, v)
 	{
+		json_t *target = json_object_get(v, "target_id");
+		by_code |= target == NULL;
 		/* the client's digits, printed as progress_input prints them */
 		char *num = json_dumps(json_object_get(v, "value"),
 		                       JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		pgcopy_int(r->values, (long long)i, PGCOPY_NEXT);
-		pgcopy_int(r->values, json_integer_value(json_object_get(v, "target_id")),
-		           PGCOPY_NEXT);
+		batch_copy_id(r->values, target != NULL ? json_integer_value(target) : 0);
+		pgcopy_field(r->values, json_string_value(json_object_get(v, "target_code")),
+		             PGCOPY_NEXT);
 		pgcopy_field(r->values, num, PGCOPY_LAST);
 		free(num);
 		r->out->n_values++;
 	}
+	r->out->n_by_code += (size_t)by_code;
 }
 
 /* 1 when the errors already fill a reply: later rows are only counted, so that a batch too
@@ -169,7 +212,14 @@ static void batch_row(struct batch_reader *r, json_t *row, size_t i)
 			verr_add(errors, p, "an admin must name the unit of every row");
 		} else {
 			char key[320];
-			snprintf(key, sizeof(key), "%lld|%s|%s", in.measure_id, unit, in.period);
+			/* by id, or by code (a row naming its measure the other way is the
+			 * database's conflict) */
+			if (in.measure_id != 0)
+				snprintf(key, sizeof(key), "%lld|%s|%s", in.measure_id, unit,
+				         in.period);
+			else
+				snprintf(key, sizeof(key), "c%s|%s|%s", in.measure_code, unit,
+				         in.period);
 			json_t *first = json_object_get(r->seen, key);
 			if (first != NULL)
 				verr_add(
@@ -193,8 +243,21 @@ static void batch_csv_header(struct batch_reader *r, json_t *header)
 	json_t *name;
 	json_array_foreach(header, c, name)
 	{
-		if (strcmp(json_string_value(name), "target_id") == 0)
+		const char *col = json_string_value(name);
+		if (strcmp(col, "target_id") == 0)
 			r->long_form = 1;
+		/* a column meant as a target's value column that names no target is a mistake to
+		 * report, not a column to ignore (target_id and target_code are the long form's) */
+		else if (strcmp(col, "target_code") != 0 &&
+		         (strncmp(col, BATCH_TARGET_ID_PREFIX, BATCH_TARGET_PREFIX_LEN) == 0 ||
+		          strncmp(col, BATCH_TARGET_CODE_PREFIX, BATCH_TARGET_PREFIX_LEN) == 0) &&
+		         !batch_target_id_column(col) && !batch_target_code_column(col)) {
+			char p[96];
+			snprintf(p, sizeof(p), "/header/%zu", c);
+			verr_add(r->out->errors, p,
+			         "column \"%s\" names no target: use target_<id> or target:<code>",
+			         col);
+		}
 	}
 	r->header = json_incref(header);
 }

@@ -23,5 +23,7 @@ Suite *ops_suite(void);
 Suite *parse_suite(void);
 Suite *sheets_suite(void);
 Suite *frontend_suite(void);
+Suite *progress_codes_suite(void);
+Suite *me_suite(void);
 
 #endif
