@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cursor.h"
 #include "db.h"
 #include "refcache.h"
 
@@ -70,6 +71,9 @@ static int app_pools(struct app *app, struct app_cache_size cache)
 		                                cfg->db_timeout_ms);
 	if (app->read_pool == NULL)
 		return -1;
+	int lock = cfg->db_lock_timeout_ms > 0 ? cfg->db_lock_timeout_ms : cfg->db_timeout_ms;
+	db_pool_set_lock_timeout(app->pool, lock);
+	db_pool_set_lock_timeout(app->read_pool, lock);
 	/* A replica may lag behind the notices the primary sends, so no cache with one. */
 	if (app->read_pool == app->pool)
 		app->refcache = refcache_create(cfg->database_url, cache.slots, cache.max_bytes);
@@ -87,6 +91,10 @@ struct app *app_create(struct config *cfg, struct app_cache_size cache, char *er
 	}
 	app->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
+	/* the cursor key: its own secret, else one derived from the JWT secret, else random */
+	cursor_key_derive(app->cfg.cursor_secret != NULL && app->cfg.cursor_secret[0] != '\0'
+	                          ? app->cfg.cursor_secret
+	                          : app->cfg.jwt_hs256_secret);
 	if (app_verifier_create(&app->cfg, &app->verifier, err, errlen) != 0)
 		goto fail;
 	if (app_cors_parse(app, app->cfg.cors_origins) != 0 || app_pools(app, cache) != 0) {

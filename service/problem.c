@@ -21,11 +21,13 @@ static const struct problem_kind problem_kinds[SVC_ERROR_COUNT] = {
         [SVC_PRECONDITION_FAILED] = {412, "urn:zeren:problem:precondition-failed",
                                      "Precondition failed"},
         [SVC_TOO_LARGE] = {413, "urn:zeren:problem:payload-too-large", "Payload too large"},
+        [SVC_URI_TOO_LONG] = {414, "urn:zeren:problem:uri-too-long", "Request target too long"},
         [SVC_UNSUPPORTED_MEDIA] = {415, "urn:zeren:problem:unsupported-media-type",
                                    "Unsupported media type"},
         [SVC_UNPROCESSABLE] = {422, "urn:zeren:problem:unprocessable", "Unprocessable request"},
         [SVC_PRECONDITION_REQUIRED] = {428, "urn:zeren:problem:precondition-required",
                                        "If-Match required"},
+        [SVC_TOO_MANY_REQUESTS] = {429, "urn:zeren:problem:too-many-requests", "Too many requests"},
         [SVC_UNAVAILABLE] = {503, "urn:zeren:problem:unavailable", "Service unavailable"},
         [SVC_INTERNAL] = {500, "urn:zeren:problem:internal", "Internal error"},
 };

@@ -16,6 +16,7 @@ int main(void)
 	srunner_add_suite(sr, refcache_suite());
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, admin_suite());
+	srunner_add_suite(sr, limits_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

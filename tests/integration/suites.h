@@ -12,5 +12,6 @@ Suite *imports_suite(void);
 Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
+Suite *limits_suite(void);
 
 #endif

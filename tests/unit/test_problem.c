@@ -22,9 +22,11 @@ static const struct {
         {SVC_CONFLICT, 409},
         {SVC_PRECONDITION_FAILED, 412},
         {SVC_TOO_LARGE, 413},
+        {SVC_URI_TOO_LONG, 414},
         {SVC_UNSUPPORTED_MEDIA, 415},
         {SVC_UNPROCESSABLE, 422},
         {SVC_PRECONDITION_REQUIRED, 428},
+        {SVC_TOO_MANY_REQUESTS, 429},
         {SVC_UNAVAILABLE, 503},
         {SVC_INTERNAL, 500},
 };
