@@ -161,9 +161,10 @@ static void batch_row(struct batch_reader *r, json_t *row, size_t i)
 	progress_input_free(&in);
 }
 
-/* The CSV header: every column must be known. */
+/* The CSV header: every column must be known, and named once (else the last would win). */
 static void batch_csv_header(struct batch_reader *r, json_t *header)
 {
+	json_t *seen = json_object(); /* column name -> its first index */
 	static const char *const known[] = {
 	        "measure_id", "unit",       "period",         "status",       "summary",
 	        "problems",   "next_steps", "evidence_title", "evidence_url", NULL};
@@ -174,6 +175,12 @@ static void batch_csv_header(struct batch_reader *r, json_t *header)
 		const char *col = json_string_value(name);
 		char p[96];
 		snprintf(p, sizeof(p), "/header/%zu", c);
+		json_t *first = json_object_get(seen, col);
+		if (first != NULL)
+			verr_add(r->out->errors, p, "column \"%s\" appears twice (also at %lld)",
+			         col, (long long)json_integer_value(first));
+		else
+			json_object_set_new(seen, col, json_integer((json_int_t)c));
 		if (!validate_enum(col, known) &&
 		    !(strncmp(col, "target_", 7) == 0 && col[7] >= '1' && col[7] <= '9' &&
 		      strspn(col + 7, "0123456789") == strlen(col + 7)))
@@ -184,6 +191,7 @@ static void batch_csv_header(struct batch_reader *r, json_t *header)
 			        "target_<id>",
 			        col);
 	}
+	json_decref(seen);
 	r->header = json_incref(header);
 }
 
