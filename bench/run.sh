@@ -49,6 +49,8 @@ done
 
 export ZEREN_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=zeren user=zeren"
 export ZEREN_PORT=$(free_port 18080) ZEREN_DB_TIMEOUT_MS=120000 ZEREN_MAX_BODY_BYTES=67108864
+# throughput, not limits, is measured here: one token drives every connection
+export ZEREN_RATE_PER_SECOND=0 ZEREN_EXPENSIVE_CONCURRENCY=64 ZEREN_BODY_BUDGET_BYTES=1073741824
 $BIN serve >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER=$!
 until grep -q listening "$WORK/serve.out" 2>/dev/null; do sleep 0.1; done

@@ -924,7 +924,13 @@ static int http_admit(void *cls, const struct _u_request *req, struct _u_respons
 	const char *path = req->url_path != NULL ? req->url_path : "/";
 	const struct route *r =
 	        http_route_find(server->tables, &ctx, path, &path_known, allow, sizeof(allow));
-	if (r == NULL || (r->flags & ROUTE_PUBLIC))
+	if (r == NULL) {
+		/* 404 or 405 needs no body: answered now, so none is read for nothing */
+		http_route_and_run(server->tables, &ctx);
+		http_finish(&ctx, started);
+		return 1;
+	}
+	if (r->flags & ROUTE_PUBLIC)
 		return 0;
 	ctx.route = r->pattern;
 	if (http_authenticate(&ctx) == 0 && http_rate_take(&ctx) == 0)

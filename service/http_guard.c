@@ -322,6 +322,12 @@ static void *guard_request_begin(void *cls, const char *uri, struct MHD_Connecti
 		r->req.http_verb = strdup("GET"); /* not known yet; for the log line */
 		g->handlers.refuse(g->handlers.cls, &r->req, &r->res, HTTP_GUARD_URI);
 		guard_reply_raw(r, connection);
+		/* MHD parses the arguments after this call, from the '?' it has already found, in
+		 * its own (writable) read buffer: end them there, so that the thousands it would
+		 * store never reach its pool. The target was copied above. */
+		char *args = strchr((char *)(uintptr_t)uri, '?');
+		if (args != NULL)
+			args[1] = '\0';
 	}
 	return r;
 }

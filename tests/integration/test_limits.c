@@ -468,6 +468,23 @@ START_TEST(unauthenticated_body_is_refused_from_its_head)
 }
 END_TEST
 
+/* An unknown path is answered from its head too: no body is read for a 404. */
+START_TEST(unknown_path_with_a_body_is_answered_from_its_head)
+{
+	static const char head[] =
+	        "POST /v1/nope HTTP/1.1\r\nHost: x\r\n"
+	        "Content-Type: application/json\r\nContent-Length: 4000000\r\n\r\n";
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, head, sizeof(head) - 1), 0);
+	int closed = 0;
+	char *got = raw_read_all(fd, 3.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 404", 12) == 0, "%s", got);
+	ck_assert(closed);
+	free(got);
+}
+END_TEST
+
 /* Bodies held at once have a budget: past it 503 with Retry-After, from the head. A method
  * that takes no body may send only a small one. */
 START_TEST(body_budget_and_bodiless_methods)
@@ -859,6 +876,8 @@ Suite *limits_suite(void)
 	limits_case(s, "anonymous_bodies_do_not_pin_memory", anonymous_bodies_do_not_pin_memory);
 	limits_case(s, "unauthenticated_body_is_refused_from_its_head",
 	            unauthenticated_body_is_refused_from_its_head);
+	limits_case(s, "unknown_path_with_a_body_is_answered_from_its_head",
+	            unknown_path_with_a_body_is_answered_from_its_head);
 	limits_case(s, "body_budget_and_bodiless_methods", body_budget_and_bodiless_methods);
 	limits_case(s, "locked_table_stalls_neither_health_nor_cache",
 	            locked_table_stalls_neither_health_nor_cache);
