@@ -52,6 +52,8 @@ done
 for mode in ${BENCH_STATEMENTS:-prepared}; do
 export ZEREN_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=zeren user=zeren"
 export ZEREN_PORT=$(free_port 18080) ZEREN_DB_TIMEOUT_MS=120000 ZEREN_MAX_BODY_BYTES=67108864
+# throughput, not limits, is measured here: one token drives every connection
+export ZEREN_RATE_PER_SECOND=0 ZEREN_EXPENSIVE_CONCURRENCY=64 ZEREN_BODY_BUDGET_BYTES=1073741824
 if [ -n "${SERVER:-}" ]; then kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; fi
 rm -f "$WORK/serve.out"
 ZEREN_DB_STATEMENTS=$mode $BIN serve >"$WORK/serve.out" 2>"$WORK/serve.log" &

@@ -76,6 +76,40 @@ static const struct config_entry config_table[] = {
          "how often the replica's state is looked at, in milliseconds"},
         {"ZEREN_METRICS_ADDRESS", CONFIG_STRING, FIELD(metrics_address), 0, 0, NULL, 0, 0,
          "IPv4 HOST:PORT serving /metrics apart from the API (then the API port has none)"},
+        {"ZEREN_MAX_CONNECTIONS_PER_CLIENT", CONFIG_INT, FIELD(max_connections_per_client), 0,
+         100000, "128", 0, 0,
+         "concurrent connections from one IP address; more are refused (0: no cap; behind a "
+         "balancer, its address is the client)"},
+        {"ZEREN_HEADER_TIMEOUT", CONFIG_INT, FIELD(header_timeout_s), 1, 3600, "10", 0, 0,
+         "seconds for a whole request head (line and headers), however it trickles"},
+        {"ZEREN_BODY_TIMEOUT", CONFIG_INT, FIELD(body_timeout_s), 1, 3600, "10", 0, 0,
+         "seconds a request body may take before ZEREN_BODY_MIN_RATE applies"},
+        {"ZEREN_BODY_MIN_RATE", CONFIG_LONG, FIELD(body_min_rate), 1, 1LL << 30, "16384", 0, 0,
+         "bytes per second a request body must average after ZEREN_BODY_TIMEOUT"},
+        {"ZEREN_BODY_BUDGET_BYTES", CONFIG_LONG, FIELD(body_budget_bytes), 1024, 1LL << 40,
+         "134217728", 0, 0,
+         "request body bytes held in memory by all requests together, past it 503 (at least "
+         "ZEREN_MAX_BODY_BYTES is used)"},
+        {"ZEREN_SHUTDOWN_SECONDS", CONFIG_INT, FIELD(shutdown_seconds), 0, 3600, "30", 0, 0,
+         "on SIGTERM, how long requests in flight may take to finish and be answered"},
+        {"ZEREN_EXPENSIVE_CONCURRENCY", CONFIG_INT, FIELD(expensive_concurrency), 1, 256, "2", 0, 0,
+         "reports, exports, batches and imports running at once; more queue, then 429"},
+        {"ZEREN_EXPENSIVE_QUEUE_MS", CONFIG_INT, FIELD(expensive_queue_ms), 0, 60000, "250", 0, 0,
+         "how long one expensive request may wait for a turn before 429"},
+        {"ZEREN_RATE_PER_SECOND", CONFIG_INT, FIELD(rate_per_second), 0, 1000000, "100", 0, 0,
+         "requests per second per token, refilled continuously (0: no rate limit)"},
+        {"ZEREN_RATE_BURST", CONFIG_INT, FIELD(rate_burst), 1, 1000000, "200", 0, 0,
+         "requests one token may make at once before ZEREN_RATE_PER_SECOND applies"},
+        {"ZEREN_DB_WORKERS", CONFIG_INT, FIELD(db_workers), 0, 256, "0", 0, 0,
+         "worker threads that run requests needing the database, apart from the HTTP threads "
+         "so that health checks and cache hits never wait behind them (0: ZEREN_DB_POOL_SIZE "
+         "- 1)"},
+        {"ZEREN_DB_LOCK_TIMEOUT_MS", CONFIG_INT, FIELD(db_lock_timeout_ms), 0, 600000, "0", 0, 0,
+         "longest wait for a row or table lock, in milliseconds, past it 503 (0: "
+         "ZEREN_DB_TIMEOUT_MS)"},
+        {"ZEREN_CURSOR_SECRET", CONFIG_STRING, FIELD(cursor_secret), 0, 0, NULL, 1, 0,
+         "key for the MAC of pagination cursors (unset: derived from ZEREN_JWT_HS256_SECRET, "
+         "else random per process)"},
 };
 
 #define CONFIG_ENTRIES (sizeof(config_table) / sizeof(config_table[0]))
@@ -359,7 +393,7 @@ void config_print_help(FILE *out)
 	fprintf(out, "Environment variables:\n");
 	for (size_t i = 0; i < CONFIG_ENTRIES; i++) {
 		const struct config_entry *e = &config_table[i];
-		fprintf(out, "  %-26s %s", e->env, e->help);
+		fprintf(out, "  %-32s %s", e->env, e->help);
 		if (e->required)
 			fprintf(out, " [required]");
 		else if (e->default_value != NULL)

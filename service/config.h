@@ -31,6 +31,20 @@ struct config {
 	int replica_max_lag_ms;
 	int replica_check_ms;
 	char *metrics_address; /* "HOST:PORT" for a separate /metrics listener; NULL or "": none */
+	/* limits (README "Limits") */
+	int max_connections_per_client;
+	int header_timeout_s;
+	int body_timeout_s;
+	long long body_min_rate;
+	long long body_budget_bytes;
+	int shutdown_seconds;
+	int expensive_concurrency;
+	int expensive_queue_ms;
+	int rate_per_second;
+	int rate_burst;
+	int db_workers;
+	int db_lock_timeout_ms;
+	char *cursor_secret;
 };
 
 /* Looks one variable up; the default reads the process environment. */

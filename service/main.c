@@ -142,6 +142,10 @@ static int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	log_msg("info", "shutdown", "signal %d: finishing requests in flight", sig);
+	int left = http_server_drain(server, app->cfg.shutdown_seconds);
+	if (left > 0)
+		log_msg("warn", "shutdown", "%d requests still running after %d s are cut", left,
+		        app->cfg.shutdown_seconds);
 	http_server_stop(server);
 	metrics_http_stop(metrics);
 	app_destroy(app);

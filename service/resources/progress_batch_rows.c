@@ -236,14 +236,24 @@ static void batch_row(struct batch_reader *r, json_t *row, size_t i)
 }
 
 /* The CSV header. Unknown columns are ignored, so that an export with its list columns is a
- * batch; a target_id column makes it the export's long form: a row per target. */
+ * batch, but a column named twice is refused (else the last would win); a target_id column
+ * makes it the export's long form: a row per target. */
 static void batch_csv_header(struct batch_reader *r, json_t *header)
 {
+	json_t *seen = json_object(); /* column name -> its first index */
 	size_t c;
 	json_t *name;
 	json_array_foreach(header, c, name)
 	{
 		const char *col = json_string_value(name);
+		char p[96];
+		snprintf(p, sizeof(p), "/header/%zu", c);
+		json_t *first = json_object_get(seen, col);
+		if (first != NULL)
+			verr_add(r->out->errors, p, "column \"%s\" appears twice (also at %lld)",
+			         col, (long long)json_integer_value(first));
+		else
+			json_object_set_new(seen, col, json_integer((json_int_t)c));
 		if (strcmp(col, "target_id") == 0)
 			r->long_form = 1;
 		/* a column meant as a target's value column that names no target is a mistake to
@@ -251,14 +261,12 @@ static void batch_csv_header(struct batch_reader *r, json_t *header)
 		else if (strcmp(col, "target_code") != 0 &&
 		         (strncmp(col, BATCH_TARGET_ID_PREFIX, BATCH_TARGET_PREFIX_LEN) == 0 ||
 		          strncmp(col, BATCH_TARGET_CODE_PREFIX, BATCH_TARGET_PREFIX_LEN) == 0) &&
-		         !batch_target_id_column(col) && !batch_target_code_column(col)) {
-			char p[96];
-			snprintf(p, sizeof(p), "/header/%zu", c);
+		         !batch_target_id_column(col) && !batch_target_code_column(col))
 			verr_add(r->out->errors, p,
 			         "column \"%s\" names no target: use target_<id> or target:<code>",
 			         col);
-		}
 	}
+	json_decref(seen);
 	r->header = json_incref(header);
 }
 

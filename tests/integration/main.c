@@ -29,6 +29,7 @@ int main(void)
 	srunner_add_suite(sr, frontend_suite());
 	srunner_add_suite(sr, progress_codes_suite());
 	srunner_add_suite(sr, me_suite());
+	srunner_add_suite(sr, limits_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

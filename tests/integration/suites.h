@@ -25,5 +25,6 @@ Suite *sheets_suite(void);
 Suite *frontend_suite(void);
 Suite *progress_codes_suite(void);
 Suite *me_suite(void);
+Suite *limits_suite(void);
 
 #endif
