@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "harness.h"
+#include "progress_fixtures.h"
 #include "suites.h"
 
 /* --- raw sockets --- */
@@ -562,7 +563,7 @@ START_TEST(locked_table_stalls_neither_health_nor_cache)
 	const char *const settings[] = {"ZEREN_DB_LOCK_TIMEOUT_MS=2500", NULL};
 	harness_restart_with(settings);
 	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
-	long long m = harness_count("SELECT id FROM measures WHERE number = 3");
+	long long m = measure_id(3);
 	char path[64];
 	snprintf(path, sizeof(path), "/v1/measures/%lld", m);
 	struct http_resp *r = http_get(path, tok); /* now in the cache */
@@ -681,7 +682,7 @@ START_TEST(export_flood_keeps_cheap_reads_fast)
 	harness_restart_with(settings);
 	char *tok = harness_token("reader", ROLE_READER, NULL);
 	long long plan = harness_count("SELECT min(id) FROM plans");
-	long long m = harness_count("SELECT id FROM measures WHERE number = 3");
+	long long m = measure_id(3);
 	char export_path[96], path[64];
 	snprintf(export_path, sizeof(export_path), "/v1/exports/plans/%lld.csv", plan);
 	snprintf(path, sizeof(path), "/v1/measures/%lld", m);
@@ -761,7 +762,7 @@ END_TEST
 START_TEST(csv_batch_with_a_column_twice_is_400)
 {
 	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
-	long long m = harness_count("SELECT id FROM measures WHERE number = 3");
+	long long m = measure_id(3);
 	char csv[256];
 	snprintf(csv, sizeof(csv),
 	         "measure_id,measure_id,period,status,summary\n%lld,%lld,2031,"
@@ -786,7 +787,7 @@ END_TEST
 START_TEST(charset_is_matched_exactly)
 {
 	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
-	long long m = harness_count("SELECT id FROM measures WHERE number = 3");
+	long long m = measure_id(3);
 	char body[256];
 	snprintf(body, sizeof(body),
 	         "{\"measure_id\":%lld,\"period\":\"2031\",\"status\":\"on_track\","
@@ -815,7 +816,7 @@ END_TEST
 START_TEST(idempotency_key_is_taken_over_after_60_seconds)
 {
 	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
-	long long m = harness_count("SELECT id FROM measures WHERE number = 3");
+	long long m = measure_id(3);
 	char body[256];
 	snprintf(body, sizeof(body),
 	         "{\"measure_id\":%lld,\"period\":\"2031\",\"status\":\"on_track\","
