@@ -155,7 +155,7 @@ def xlsx_sheets():
 def write(name, files, where=CORPUS):
     d = os.path.join(where, name)
     os.makedirs(d, exist_ok=True)
-    for f in os.listdir(d):
+    for f in os.listdir(d) if where == CORPUS else []:  # crashes/ also keeps inputs found
         os.remove(os.path.join(d, f))
     for key, data in files.items():
         with open(os.path.join(d, key), "wb") as f:
