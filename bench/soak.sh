@@ -21,8 +21,18 @@ chmod 755 "$WORK"
 ZEREN_LOCAL=$WORK/local
 mkdir -p "$ZEREN_LOCAL"
 PIDS=()
+pause() { # SECONDS, in steps of one, cut short by $WORK/stop
+	local i
+	for ((i = 0; i < $1; i++)); do
+		[ -e "$WORK/stop" ] && return 1
+		sleep 1
+	done
+}
+# The sampler and the periodic client stop by themselves when $WORK/stop exists (so that no
+# sleep of theirs is left behind); wrk and the server are stopped by PID.
 cleanup() {
 	local p
+	touch "$WORK/stop"
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	pg_stop
@@ -63,23 +73,24 @@ echo "soak: ${seconds} s on $URL, server PID $SERVER, samples every ${sample} s 
 echo "t,rss_kb,fds,threads" >"$WORK/samples.csv"
 start=$(date +%s)
 sampler() {
-	while kill -0 "$SERVER" 2>/dev/null; do
+	while kill -0 "$SERVER" 2>/dev/null && [ ! -e "$WORK/stop" ]; do
 		local rss threads fds
 		rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER/status")
 		threads=$(awk '/^Threads/ {print $2}' "/proc/$SERVER/status")
 		fds=$(find "/proc/$SERVER/fd" -mindepth 1 -maxdepth 1 | wc -l)
 		echo "$(($(date +%s) - start)),$rss,$fds,$threads" >>"$WORK/samples.csv"
-		sleep "$sample"
+		pause "$sample" || break
 	done
 }
 sampler &
-PIDS+=($!)
+SAMPLER=$!
+PIDS+=("$SAMPLER")
 
 # Every 15 s: a CSV batch of 200 new rows (and a dry run of it), both exports, a unit report.
 periodic() {
 	local round=0 code
 	IFS=, read -r -a ids <<<"$MEASURES"
-	while :; do
+	while [ ! -e "$WORK/stop" ]; do
 		round=$((round + 1))
 		{
 			echo "measure_id,period,status,summary"
@@ -101,7 +112,7 @@ periodic() {
 			-H "Content-Type: application/json" --data-binary @"$WORK/plan.json" "$URL/v1/imports")"
 		echo "report $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $READER" \
 			"$URL/v1/reports/summary?plan_id=$PLAN")"
-		sleep 15
+		pause 15 || break
 	done >>"$WORK/periodic.log" 2>&1
 }
 periodic &
@@ -117,9 +128,9 @@ for spec in "read 2 4" "write 2 2" "bad 1 2"; do
 	PIDS+=($!)
 done
 for p in "${WRKS[@]}"; do wait "$p" || true; done
-kill "$PERIODIC" 2>/dev/null || true
-wait "$PERIODIC" 2>/dev/null || true
 sleep "$sample" # one more sample after the load
+touch "$WORK/stop"
+wait "$PERIODIC" "$SAMPLER" 2>/dev/null || true
 
 grep -h '^soak ' "$WORK"/wrk-*.out || { cat "$WORK"/wrk-*.out; exit 1; }
 echo "periodic: $(sort "$WORK/periodic.log" | uniq -c | awk '{printf "%s %s×%s, ", $2, $3, $1}')"
