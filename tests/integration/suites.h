@@ -20,5 +20,6 @@ Suite *admin_suite(void);
 Suite *changes_suite(void);
 Suite *replica_suite(void);
 Suite *ops_suite(void);
+Suite *parse_suite(void);
 
 #endif
