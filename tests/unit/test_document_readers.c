@@ -1,6 +1,7 @@
 /* test_document_readers.c — text decoding, docx / xlsx readers, merged cells, bad files. */
 #include <check.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "document/doc_parse.h"
 #include "document/doc_text.h"
+#include "document/doc_zip.h"
 #include "suites.h"
 
 /* A zip of the given entries (name, text pairs, NULL-terminated) as new bytes; aes encrypts
@@ -312,6 +314,46 @@ START_TEST(zip_bomb)
 }
 END_TEST
 
+/* Sets the 32-bit little-endian field at local_field of every local header (PK\3\4) and at
+ * central_field of every central directory header (PK\1\2) of a zip to value. */
+static void zip_patch(char *zip, size_t len, size_t local_field, size_t central_field,
+                      uint32_t value)
+{
+	for (size_t i = 0; i + 46 <= len; i++) {
+		size_t at = memcmp(zip + i, "PK\3\4", 4) == 0   ? i + local_field
+		            : memcmp(zip + i, "PK\1\2", 4) == 0 ? i + central_field
+		                                                : 0;
+		for (size_t k = 0; at != 0 && k < 4; k++)
+			zip[at + k] = (char)((value >> (8 * k)) & 0xFF);
+	}
+}
+
+/* The same bomb, its headers claiming a hundred times its real compressed size, so that the
+ * claim gives a ratio of about 10: still refused, the archive being only a few KiB (found by
+ * fuzzing; the ratio was taken from the claim, and 8 MiB expanded). */
+START_TEST(zip_bomb_claiming_more_compressed_bytes)
+{
+	size_t n = 8 * 1024 * 1024, len;
+	char *big = malloc(n + 1);
+	memset(big, ' ', n);
+	big[n] = '\0';
+	const char *entries[] = {"word/document.xml", big, NULL};
+	char *zip = make_zip(entries, 0, &len);
+	free(big);
+	ck_assert_uint_lt(len, 64 * 1024);
+	zip_patch(zip, len, 18, 20, (uint32_t)len * 100);
+	struct doc_zip *z;
+	ck_assert_int_eq(doc_zip_open(zip, len, &z), DOC_OK);
+	char *out = NULL;
+	size_t out_len = 0;
+	ck_assert_int_eq(doc_zip_read(z, "word/document.xml", &out, &out_len), DOC_TOO_LARGE);
+	ck_assert_ptr_null(out);
+	free(out);
+	doc_zip_close(z);
+	free(zip);
+}
+END_TEST
+
 Suite *document_readers_suite(void)
 {
 	Suite *s = suite_create("document_readers");
@@ -325,6 +367,7 @@ Suite *document_readers_suite(void)
 	tcase_add_test(tc, paragraph_list);
 	tcase_add_test(tc, bad_files);
 	tcase_add_test(tc, zip_bomb);
+	tcase_add_test(tc, zip_bomb_claiming_more_compressed_bytes);
 	tcase_add_test(tc, docx_span_past_the_cell_limit);
 	suite_add_tcase(s, tc);
 	return s;
