@@ -237,6 +237,62 @@ START_TEST(xlsx_merged_ranges)
 }
 END_TEST
 
+/* A workbook whose first sheet is a note and whose list is on its second sheet, the sheets
+ * named through the relationships (one target absolute, one not named sheetN.xml): the list
+ * is read (only sheet1.xml was, which is not the list). */
+START_TEST(xlsx_list_on_sheet_two)
+{
+	const char *workbook =
+	        "<workbook xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+	        "relationships\"><sheets><sheet name=\"说明\" sheetId=\"1\" r:id=\"rId2\"/>"
+	        "<sheet name=\"清单\" sheetId=\"2\" r:id=\"rId1\"/></sheets></workbook>";
+	const char *rels =
+	        "<Relationships><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/"
+	        "officeDocument/2006/relationships/worksheet\" Target=\"/xl/worksheets/list.xml\"/>"
+	        "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/"
+	        "2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
+	        "<Relationship Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/"
+	        "2006/relationships/styles\" Target=\"styles.xml\"/></Relationships>";
+	const char *note = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is>"
+	                   "<t>填表说明：按任务填写。</t></is></c></row></sheetData></worksheet>";
+	const char *strings =
+	        "<sst><si><t>工作措施</t></si><si><t>牵头单位</t></si><si><t>1.措施一。"
+	        "</t></si><si><t>市财政局</t></si></sst>";
+	const char *list = "<worksheet><sheetData><row r=\"1\">" XC("A1", "0")
+	        XC("B1", "1") "</row><row r=\"2\">" XC("A2", "2")
+	                XC("B2", "3") "</row></sheetData></worksheet>";
+	const char *entries[] = {"xl/workbook.xml",
+	                         workbook,
+	                         "xl/_rels/workbook.xml.rels",
+	                         rels,
+	                         "xl/sharedStrings.xml",
+	                         strings,
+	                         "xl/worksheets/sheet1.xml",
+	                         note,
+	                         "xl/worksheets/list.xml",
+	                         list,
+	                         NULL};
+	size_t len;
+	char *zip = make_zip(entries, 0, &len);
+	struct doc_body b;
+	enum doc_kind kind;
+	doc_body_init(&b);
+	ck_assert_int_eq(doc_parse_body(zip, len, &b, &kind), DOC_OK);
+	ck_assert_int_eq(kind, DOC_KIND_XLSX);
+	ck_assert_uint_eq(b.nrows, 2);
+	ck_assert_str_eq(b.rows[1].cells[0], "1.措施一。");
+	doc_body_free(&b);
+	struct doc_result r;
+	ck_assert_int_eq(parse(zip, len, &r), DOC_OK);
+	json_t *ms = json_object_get(r.document, "measures");
+	ck_assert_uint_eq(json_array_size(ms), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ms, 0), "title")),
+	                 "措施一。");
+	doc_result_free(&r);
+	free(zip);
+}
+END_TEST
+
 START_TEST(paragraph_list)
 {
 	const char *text =
@@ -364,6 +420,7 @@ Suite *document_readers_suite(void)
 	tcase_add_test(tc, six_columns);
 	tcase_add_test(tc, docx_merged_cells);
 	tcase_add_test(tc, xlsx_merged_ranges);
+	tcase_add_test(tc, xlsx_list_on_sheet_two);
 	tcase_add_test(tc, paragraph_list);
 	tcase_add_test(tc, bad_files);
 	tcase_add_test(tc, zip_bomb);
