@@ -178,6 +178,7 @@ enum import_param {
 	IMPORT_P_START,
 	IMPORT_P_CADENCE,
 	IMPORT_P_DAYS,
+	IMPORT_P_WARN,        /* NULL when the document leaves it to the default */
 	IMPORT_P_ASSUMPTIONS, /* the first text owned by import_params */
 	IMPORT_P_UNITS,
 	IMPORT_P_MEMBERSHIPS,
@@ -195,6 +196,7 @@ enum import_param {
 struct import_params {
 	const char *v[IMPORT_P_COUNT]; /* from IMPORT_P_ASSUMPTIONS on owned, else borrowed */
 	char days[24];
+	char warn[24];
 };
 
 /* Fills p from the document; -1 when a text could not be built (out of memory). */
@@ -211,6 +213,9 @@ static int import_params_fill(struct import_params *p, json_t *doc)
 	p->v[IMPORT_P_START] = json_string_value(json_object_get(plan, "start_date"));
 	p->v[IMPORT_P_CADENCE] = json_string_value(json_object_get(plan, "cadence"));
 	p->v[IMPORT_P_DAYS] = p->days;
+	json_t *warn = json_object_get(plan, "warn_days");
+	snprintf(p->warn, sizeof(p->warn), "%lld", json_integer_value(warn));
+	p->v[IMPORT_P_WARN] = warn != NULL ? p->warn : NULL;
 	json_t *empty = json_array();
 	json_t *assumptions = json_object_get(plan, "assumptions");
 	json_t *texts[] = {assumptions != NULL ? assumptions : empty,
@@ -244,16 +249,16 @@ struct import_step_def {
 	enum db_stmt stmt;
 	const char *name; /* what it counts under; NULL for none */
 	int n;
-	enum import_param p[6];
+	enum import_param p[7];
 };
 
 static const struct import_step_def import_steps[] = {
         {STMT_IMPORT_LOCK, NULL, 0, {0}},
         {STMT_IMPORT_PLAN,
          "plans",
-         6,
+         7,
          {IMPORT_P_CODE, IMPORT_P_TITLE, IMPORT_P_START, IMPORT_P_CADENCE, IMPORT_P_DAYS,
-          IMPORT_P_ASSUMPTIONS}},
+          IMPORT_P_ASSUMPTIONS, IMPORT_P_WARN}},
         {STMT_IMPORT_UNITS, "units", 1, {IMPORT_P_UNITS}},
         {STMT_IMPORT_MEMBERSHIPS, "memberships", 2, {IMPORT_P_MEMBERSHIPS, IMPORT_P_GROUPS}},
         {STMT_IMPORT_TASKS, "tasks", 2, {IMPORT_P_CODE, IMPORT_P_TASKS}},

@@ -22,18 +22,19 @@ WITH src AS (
     SELECT $1::text AS code
 ),
 up AS (
-    INSERT INTO plans (code, title, start_date, cadence, report_due_days, assumptions)
-    VALUES ($1, $2, $3::date, $4, $5::int, $6::jsonb)
+    INSERT INTO plans (code, title, start_date, cadence, report_due_days, assumptions, warn_days)
+    VALUES ($1, $2, $3::date, $4, $5::int, $6::jsonb, coalesce($7::int, 7))
     ON CONFLICT (code) DO UPDATE
     SET title = EXCLUDED.title, start_date = EXCLUDED.start_date,
         cadence = EXCLUDED.cadence, report_due_days = EXCLUDED.report_due_days,
-        assumptions = EXCLUDED.assumptions, row_version = plans.row_version + 1,
+        assumptions = EXCLUDED.assumptions, warn_days = EXCLUDED.warn_days,
+        row_version = plans.row_version + 1,
         updated_at = now()
     WHERE (plans.title, plans.start_date, plans.cadence, plans.report_due_days,
-           plans.assumptions)
+           plans.assumptions, plans.warn_days)
           IS DISTINCT FROM
           (EXCLUDED.title, EXCLUDED.start_date, EXCLUDED.cadence, EXCLUDED.report_due_days,
-           EXCLUDED.assumptions)
+           EXCLUDED.assumptions, EXCLUDED.warn_days)
     RETURNING (xmax = 0) AS created
 )
 {{import_counts(0)}}
