@@ -871,6 +871,9 @@ CREATE TABLE deliveries (
 	body text NOT NULL, -- the exact bytes sent (and signed) on every attempt
 	state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
 	attempts integer NOT NULL DEFAULT 0,
+	-- a manual retry starts a new round of retries: attempts before it, and when
+	round_start integer NOT NULL DEFAULT 0,
+	round_at timestamptz NOT NULL DEFAULT now(),
 	next_attempt_at timestamptz NOT NULL DEFAULT now(),
 	claimed_until timestamptz,
 	claim text,

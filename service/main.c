@@ -17,6 +17,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "routes.h"
+#include "webhook_worker.h"
 
 static void usage(FILE *out)
 {
@@ -94,9 +95,18 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 
+	/* the webhook and reminder worker: its own thread, stopped before the app is freed */
+	struct webhook_worker *worker = NULL;
+	if (app->cfg.webhook_worker &&
+	    (worker = webhook_worker_start(app, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "zeren: %s\n", err);
+		app_destroy(app);
+		return 1;
+	}
 	int port = 0;
 	struct http_server *server = http_server_start(app, route_tables, &port);
 	if (server == NULL) {
+		webhook_worker_stop(worker);
 		app_destroy(app);
 		return 1;
 	}
@@ -110,6 +120,7 @@ static int cmd_serve(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	log_msg("info", "shutdown", "signal %d: finishing requests in flight", sig);
 	http_server_stop(server);
+	webhook_worker_stop(worker);
 	app_destroy(app);
 	log_msg("info", "stopped", "bye");
 	return 0;

@@ -357,8 +357,8 @@ int reference_input_measure_patch(json_t *body, json_t *errors)
 static const char *const reference_task_known[] = {"plan",  "code",  "number",
                                                    "label", "title", NULL};
 static const char *const reference_plan_known[] = {
-        "code", "title", "start_date", "cadence", "report_due_days", "assumptions", "warn_days",
-        NULL};
+        "code",        "title",     "start_date", "cadence", "report_due_days",
+        "assumptions", "warn_days", NULL};
 
 int reference_input_task(json_t *body, enum reference_body merged, json_t *errors)
 {

@@ -15,6 +15,8 @@ const struct route *const route_tables[] = {
 	reports_routes,
 	exports_routes,
 	changes_routes,
+	subscriptions_routes,
+	timeliness_routes,
 	NULL,
 };
 /* clang-format on */
