@@ -249,16 +249,18 @@ struct import_step_def {
 	enum db_stmt stmt;
 	const char *name; /* what it counts under; NULL for none */
 	int n;
-	enum import_param p[7];
+	enum import_param p[6];
 };
 
 static const struct import_step_def import_steps[] = {
         {STMT_IMPORT_LOCK, NULL, 0, {0}},
         {STMT_IMPORT_PLAN,
          "plans",
-         7,
+         6,
          {IMPORT_P_CODE, IMPORT_P_TITLE, IMPORT_P_START, IMPORT_P_CADENCE, IMPORT_P_DAYS,
-          IMPORT_P_ASSUMPTIONS, IMPORT_P_WARN}},
+          IMPORT_P_ASSUMPTIONS}},
+        /* only when the document gives warn_days (so older schemas import as before) */
+        {STMT_IMPORT_PLAN_WARN_DAYS, NULL, 2, {IMPORT_P_CODE, IMPORT_P_WARN}},
         {STMT_IMPORT_UNITS, "units", 1, {IMPORT_P_UNITS}},
         {STMT_IMPORT_MEMBERSHIPS, "memberships", 2, {IMPORT_P_MEMBERSHIPS, IMPORT_P_GROUPS}},
         {STMT_IMPORT_TASKS, "tasks", 2, {IMPORT_P_CODE, IMPORT_P_TASKS}},
@@ -275,6 +277,8 @@ static int import_run(struct tx *tx, const struct import_params *p, json_t *coun
 {
 	for (size_t i = 0; i < sizeof(import_steps) / sizeof(import_steps[0]); i++) {
 		const struct import_step_def *s = &import_steps[i];
+		if (s->stmt == STMT_IMPORT_PLAN_WARN_DAYS && p->v[IMPORT_P_WARN] == NULL)
+			continue;
 		const char *values[6];
 		for (int k = 0; k < s->n; k++)
 			values[k] = p->v[s->p[k]];

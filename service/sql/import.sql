@@ -22,22 +22,28 @@ WITH src AS (
     SELECT $1::text AS code
 ),
 up AS (
-    INSERT INTO plans (code, title, start_date, cadence, report_due_days, assumptions, warn_days)
-    VALUES ($1, $2, $3::date, $4, $5::int, $6::jsonb, coalesce($7::int, 7))
+    INSERT INTO plans (code, title, start_date, cadence, report_due_days, assumptions)
+    VALUES ($1, $2, $3::date, $4, $5::int, $6::jsonb)
     ON CONFLICT (code) DO UPDATE
     SET title = EXCLUDED.title, start_date = EXCLUDED.start_date,
         cadence = EXCLUDED.cadence, report_due_days = EXCLUDED.report_due_days,
-        assumptions = EXCLUDED.assumptions, warn_days = EXCLUDED.warn_days,
-        row_version = plans.row_version + 1,
+        assumptions = EXCLUDED.assumptions, row_version = plans.row_version + 1,
         updated_at = now()
     WHERE (plans.title, plans.start_date, plans.cadence, plans.report_due_days,
-           plans.assumptions, plans.warn_days)
+           plans.assumptions)
           IS DISTINCT FROM
           (EXCLUDED.title, EXCLUDED.start_date, EXCLUDED.cadence, EXCLUDED.report_due_days,
-           EXCLUDED.assumptions, EXCLUDED.warn_days)
+           EXCLUDED.assumptions)
     RETURNING (xmax = 0) AS created
 )
 {{import_counts(0)}}
+
+-- name: STMT_IMPORT_PLAN_WARN_DAYS
+-- properties: writes
+-- Plan $1's warn_days from the document ($2), run only when the document gives it.
+UPDATE plans
+SET warn_days = $2::int, row_version = row_version + 1, updated_at = now()
+WHERE code = $1 AND warn_days <> $2::int
 
 -- name: STMT_IMPORT_UNITS
 -- properties: writes
