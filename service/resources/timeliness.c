@@ -25,9 +25,10 @@ static int timeliness_period(struct http_ctx *ctx, const struct reports_plan *pl
 	}
 	char start[11], end[11];
 	report_day s = 0;
-	if (validate_period(label, start, end) == 0 && report_date_parse(start, &s) == 0)
+	int found = validate_period(label, start, end) && report_date_parse(start, &s) == 0;
+	if (found) /* the plan's period starting that day; another cadence's label names none */
 		report_period_containing(plan->cadence, s, plan->due_days, out);
-	if (s == 0 || strcmp(out->label, label) != 0) {
+	if (!found || strcmp(out->label, label) != 0) {
 		http_reply_invalid(
 		        ctx, SVC_BAD_REQUEST, "?period",
 		        "period must be one of the plan's reporting periods, e.g. 2024-Q1 "

@@ -13,5 +13,7 @@ Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
+Suite *webhooks_suite(void);
+Suite *reminders_suite(void);
 
 #endif
