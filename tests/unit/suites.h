@@ -25,5 +25,6 @@ Suite *document_shared_suite(void);
 Suite *document_target_suite(void);
 Suite *document_units_suite(void);
 Suite *document_readers_suite(void);
+Suite *webhook_suite(void);
 
 #endif
