@@ -33,7 +33,15 @@ struct webhook_worker {
 	unsigned long long claims;
 	unsigned int seed; /* jitter */
 	time_t next_housekeeping;
+	long long next_fanout_ms; /* monotonic: while busy, fan out once a poll interval */
 };
+
+static long long webhook_now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static pthread_once_t webhook_curl_once = PTHREAD_ONCE_INIT;
 
@@ -153,7 +161,13 @@ static long long webhook_round(struct webhook_worker *w)
 	if (db_acquire(pool, &c) != SVC_OK)
 		return -1;
 	char claim[128];
-	long long made = webhook_fanout(w, c);
+	long long made = 0;
+	if (webhook_now_ms() >= w->next_fanout_ms) {
+		made = webhook_fanout(w, c);
+		/* more may be waiting when it made a full page; else look again a poll later */
+		if (made < WEBHOOK_FANOUT_LIMIT)
+			w->next_fanout_ms = webhook_now_ms() + w->cfg->webhook_poll_ms;
+	}
 	PGresult *claimed = made >= 0 ? webhook_claim(w, c, claim) : NULL;
 	db_release(pool, c);
 	if (claimed == NULL)
