@@ -25,7 +25,7 @@ struct receiver {
 	struct MHD_Daemon *d;
 	int port;
 	pthread_mutex_t mu;
-	int fail_first; /* answer 500 to the first n requests */
+	int fail_first;            /* answer 500 to the first n requests */
 	int hang_from, hang_first; /* hold requests hang_from..hang_first-1 hang_ms */
 	int hang_ms;
 	int status; /* the answer otherwise */
@@ -364,7 +364,7 @@ END_TEST
 START_TEST(a_500_and_a_timeout_are_retried)
 {
 	rx.fail_first = 1; /* the first request gets a 500 */
-	rx.hang_from = 1; /* the second outlasts the 300 ms timeout */
+	rx.hang_from = 1;  /* the second outlasts the 300 ms timeout */
 	rx.hang_first = 2;
 	rx.hang_ms = 1200;
 	long long sid = subscribe("[\"*\"]");
