@@ -26,5 +26,10 @@ COPY db/seed /usr/share/zeren/seed
 USER zeren
 ENV ZEREN_BIND_ADDRESS=0.0.0.0 ZEREN_PORT=8080
 EXPOSE 8080
+# Liveness only (/healthz: the process answers), never /readyz: a database outage must not get
+# containers restarted; balancers check /readyz themselves. bash's /dev/tcp, so the image needs
+# no HTTP client. Checked by deploy/validate.sh against a running zeren.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${ZEREN_PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && IFS= read -r -t 2 status <&3 && [[ $status == 'HTTP/1.'[01]' 200 '* ]]"]
 ENTRYPOINT ["/usr/local/bin/zeren"]
 CMD ["serve"]

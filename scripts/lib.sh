@@ -11,7 +11,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ZEREN_PACKAGES=(build-essential cmake pkg-config clang-format
 	libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev liborcania-dev
 	libssl-dev libxlsxwriter-dev check libsubunit-dev libcurl4-gnutls-dev
-	libzip-dev libxml2-dev postgresql-15 unzip)
+	libzip-dev libxml2-dev postgresql-15 unzip clang-14 libclang-rt-14-dev)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -37,6 +37,47 @@ build() {
 	shift
 	cmake -S "$ZEREN_ROOT" -B "$dir" "$@" >/dev/null
 	cmake --build "$dir" -j"$(nproc)"
+}
+
+# fuzz_build: the libFuzzer harnesses of tests/fuzz/ with clang, ASan and UBSan, in build-fuzz/.
+# The service sources get coverage instrumentation (-fsanitize=fuzzer-no-link) through the
+# ZEREN_FUZZ option; -O1 keeps the service's own checks and makes the runs fast enough.
+fuzz_build() {
+	cmake -S "$ZEREN_ROOT" -B "$ZEREN_ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang-14 \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
+		-DZEREN_SANITIZE=ON -DZEREN_FUZZ=ON -DZEREN_TESTS=OFF >/dev/null
+	cmake --build "$ZEREN_ROOT/build-fuzz" --target fuzzers -j"$(nproc)"
+}
+
+# fuzz_names: every harness, one name a line (fuzz_csv.c -> csv).
+fuzz_names() {
+	local f
+	for f in "$ZEREN_ROOT"/tests/fuzz/fuzz_*.c; do
+		f=${f##*/fuzz_}
+		echo "${f%.c}"
+	done
+}
+
+# fuzz_run NAME SECONDS: runs harness NAME for SECONDS from its committed seeds
+# (tests/fuzz/corpus/NAME, read only) and the inputs earlier runs found ($ZEREN_LOCAL/fuzz/NAME).
+# A crash, a leak, a broken property or one input taking over 10 s fails it; the input is left
+# as $ZEREN_LOCAL/fuzz/NAME-crash-* (or -leak-, -timeout-): copy it into the seeds so that every
+# later run replays it.
+fuzz_run() {
+	local name=$1 seconds=$2 work=$ZEREN_LOCAL/fuzz
+	mkdir -p "$work/$name"
+	if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LSAN_OPTIONS=suppressions=$ZEREN_ROOT/tests/lsan.supp:print_suppressions=0 \
+		"$ZEREN_ROOT/build-fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 \
+		-rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$work/$name-" \
+		"$work/$name" "$ZEREN_ROOT/tests/fuzz/corpus/$name" >"$work/$name.log" 2>&1; then
+		echo "fuzz $name: $(grep -m1 -o 'Done [0-9]* runs in [0-9]* second(s)' "$work/$name.log"), no crash"
+		return 0
+	fi
+	echo "fuzz $name: FAILED (log $work/$name.log)"
+	grep -E -m1 -A12 '^==[0-9]+== ?ERROR|runtime error|property failed' "$work/$name.log" || tail -20 "$work/$name.log"
+	grep -E 'Test unit written' "$work/$name.log" || true
+	return 1
 }
 
 free_port() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh — install, check formatting, lint the OpenAPI document, build with ASan + UBSan,
-# start a throwaway PostgreSQL and run every unit and integration test. Non-zero on failure.
+# start a throwaway PostgreSQL and run every unit and integration test, then fuzz each parser
+# for a few seconds (libFuzzer, clang-14). Non-zero on failure.
 source "$(dirname "$0")/lib.sh"
 
 install_deps
@@ -21,6 +22,8 @@ fi
 
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 build "$ZEREN_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DZEREN_SANITIZE=ON -DZEREN_TESTS=ON
+echo "== build: fuzz harnesses (clang-14, libFuzzer + ASan + UBSan)"
+fuzz_build
 
 pg_start
 trap pg_stop EXIT
@@ -39,7 +42,7 @@ rm -f "$ZEREN_TEST_CONTRACT_LOG"
 
 failed=0
 passed=0
-for suite in unit_tests integration_tests; do
+for suite in unit_tests http_tests integration_tests; do
 	echo "== $suite"
 	if "$ZEREN_ROOT/build-asan/$suite"; then
 		passed=$((passed + 1))
@@ -60,5 +63,26 @@ if node "$ZEREN_ROOT/tests/contract/check.mjs" --modules "$tools/node_modules" \
 else
 	failed=$((failed + 1))
 fi
+# Each harness is a test program; scripts/fuzz.sh 600 runs them longer.
+fuzz_seconds=${ZEREN_FUZZ_SECONDS:-10}
+echo "== fuzz: each harness ${fuzz_seconds} s from tests/fuzz/corpus/"
+for name in $(fuzz_names); do
+	if fuzz_run "$name" "$fuzz_seconds"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done
+
+# ---- deploy/: Compose, HAProxy, Kubernetes and CloudNativePG manifests, the Dockerfile's
+# HEALTHCHECK (run against the test binary). Offline: Debian and npm packages only.
+echo "== deploy: manifests and HEALTHCHECK (deploy/validate.sh)"
+if bash "$ZEREN_ROOT/deploy/validate.sh" "$ZEREN_ROOT/build-asan/zeren"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+# ---- end deploy/
+
 echo "test programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -37,11 +37,9 @@ static int import_array(json_t *doc, const char *key, const char *ptr, json_t *e
 static int import_element(json_t *el, const char *parent, const char *name, size_t i, char *out,
                           size_t len, json_t *errors)
 {
-	snprintf(out, len, "%s%s/%zu", parent, name, i);
-	if (json_is_object(el))
-		return 0;
-	verr_add(errors, out, "must be an object");
-	return -1;
+	char list[128];
+	snprintf(list, sizeof(list), "%s%s", parent, name);
+	return validate_element(el, list, i, NULL, out, len, errors);
 }
 
 /* The admin API's code rule, and no code twice in the document (seen, when not NULL). */

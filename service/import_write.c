@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "domain.h"
 #include "import.h"
 #include "tx.h"
 
@@ -37,11 +38,11 @@ static void import_flatten_measure(json_t *m, struct import_rows *r)
 	                                                  json_object_get(x, "number"), "text",
 	                                                  json_object_get(x, "text")));
 	int pos = 0;
-	const char *roles[] = {"lead", "related"};
-	for (int k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(m, roles[k]), j, x) json_array_append_new(
+	/* each role's list is the member of that name, leads first */
+	for (int k = 0; k < DOMAIN_ROLE_COUNT; k++)
+		json_array_foreach(json_object_get(m, domain_roles[k]), j, x) json_array_append_new(
 		        r->assignments, json_pack("{sOsOsssi}", "measure", code, "unit", x, "role",
-		                                  roles[k], "position", pos++));
+		                                  domain_roles[k], "position", pos++));
 	json_array_foreach(json_object_get(m, "targets"), j, x)
 	{
 		json_t *row = json_pack(
@@ -118,8 +119,15 @@ static void import_rows_free(struct import_rows *r)
 	}
 }
 
+/* Column col of the first row as a number; 0 when the result has no such column. */
+static long long import_column(const PGresult *r, int col)
+{
+	return col < PQnfields(r) ? atoll(PQgetvalue(r, 0, col)) : 0;
+}
+
 /* Adds one counting statement's created / updated / unchanged / deleted numbers (its
- * columns, as many as it has) to report under name. */
+ * columns, as many as it has) to report under name. Every counting statement of import.sql
+ * has STMT_IMPORT_PLAN's columns. */
 static void import_count(PGresult *r, const char *name, json_t *report)
 {
 	json_t *c = json_object_get(report, name);
@@ -128,10 +136,10 @@ static void import_count(PGresult *r, const char *name, json_t *report)
 		              0);
 		json_object_set_new(report, name, c);
 	}
-	long long created = atoll(PQgetvalue(r, 0, 0));
-	long long updated = PQnfields(r) > 1 ? atoll(PQgetvalue(r, 0, 1)) : 0;
-	long long total = PQnfields(r) > 2 ? atoll(PQgetvalue(r, 0, 2)) : 0;
-	long long deleted = PQnfields(r) > 3 ? atoll(PQgetvalue(r, 0, 3)) : 0;
+	long long created = import_column(r, STMT_IMPORT_PLAN_COL_CREATED);
+	long long updated = import_column(r, STMT_IMPORT_PLAN_COL_UPDATED);
+	long long total = import_column(r, STMT_IMPORT_PLAN_COL_TOTAL);
+	long long deleted = import_column(r, STMT_IMPORT_PLAN_COL_DELETED);
 	const char *keys[] = {"created", "updated", "deleted"};
 	long long adds[] = {created, updated, deleted};
 	for (int i = 0; i < 3; i++)

@@ -242,11 +242,8 @@ void reference_input_items(json_t *list, const char *base, json_t *texts, json_t
 	{
 		static const char *const item_known[] = {"number", "text", NULL};
 		char ib[160], np[176];
-		snprintf(ib, sizeof(ib), "%s/%zu", ptr, j);
-		if (!json_is_object(it)) {
-			verr_add(errors, ib, "must be an object");
+		if (validate_element(it, ptr, j, NULL, ib, sizeof(ib), errors) != 0)
 			continue;
-		}
 		validate_known_members(it, item_known, ib, errors);
 		const char *text = validate_string_member(it, "text", VALIDATE_REQUIRED,
 		                                          REFERENCE_TEXT_MAX, ib, errors);
@@ -398,11 +395,8 @@ static void reference_check_assumptions(json_t *as, const char *base, json_t *er
 	{
 		static const char *const assumption_known[] = {"field", "note", NULL};
 		char ab[128];
-		snprintf(ab, sizeof(ab), "%s/%zu", ptr, i);
-		if (!json_is_object(a)) {
-			verr_add(errors, ab, "must be an object");
+		if (validate_element(a, ptr, i, NULL, ab, sizeof(ab), errors) != 0)
 			continue;
-		}
 		validate_known_members(a, assumption_known, ab, errors);
 		validate_string_member(a, "field", VALIDATE_REQUIRED, 64, ab, errors);
 		validate_string_member(a, "note", VALIDATE_REQUIRED, REFERENCE_TEXT_MAX, ab,

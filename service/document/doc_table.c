@@ -179,7 +179,7 @@ static enum doc_error measure_row(struct table *t, const struct doc_row *r, size
 	if (num <= 0)
 		num = (int)t->m->nmeasures + 1;
 	char *title = measure_title(src + sp + ml, content_col && mt != NULL);
-	size_t mi;
+	size_t mi = 0;
 	enum doc_error e = title ? doc_model_measure(t->m, num, t->task, title, &mi) : DOC_NOMEM;
 	free(title);
 	if (e == DOC_OK)

@@ -24,9 +24,11 @@ static int units_check_members(struct tx *tx, json_t *members)
 	int rows = PQntuples(r);
 	for (int i = 0; i < rows; i++) {
 		char ptr[48];
-		snprintf(ptr, sizeof(ptr), "/members/%s", PQgetvalue(r, i, 0));
-		if (PQgetisnull(r, i, 2))
-			verr_add(tx->opt.errors, ptr, "unknown unit \"%s\"", PQgetvalue(r, i, 1));
+		snprintf(ptr, sizeof(ptr), "/members/%s",
+		         PQgetvalue(r, i, STMT_UNIT_MEMBER_PROBLEMS_COL_INDEX));
+		if (PQgetisnull(r, i, STMT_UNIT_MEMBER_PROBLEMS_COL_KIND))
+			verr_add(tx->opt.errors, ptr, "unknown unit \"%s\"",
+			         PQgetvalue(r, i, STMT_UNIT_MEMBER_PROBLEMS_COL_CODE));
 		else
 			verr_add(tx->opt.errors, ptr, "a group cannot be a member");
 	}
@@ -131,7 +133,7 @@ void units_repo_update(const struct tx_env *env, long long uid, const char *if_m
 		tx_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
 		goto cleanup;
 	}
-	if (reference_input_unit(merged, 0, errors) != 0) {
+	if (reference_input_unit(merged, REFERENCE_WHOLE, errors) != 0) {
 		tx_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
 		goto cleanup;
 	}

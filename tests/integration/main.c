@@ -11,7 +11,12 @@ int main(void)
 	SRunner *sr = srunner_create(health_suite());
 	srunner_add_suite(sr, seed_suite());
 	srunner_add_suite(sr, reference_suite());
-	srunner_add_suite(sr, progress_suite());
+	srunner_add_suite(sr, progress_writes_suite());
+	srunner_add_suite(sr, progress_amend_suite());
+	srunner_add_suite(sr, progress_races_suite());
+	srunner_add_suite(sr, progress_batch_json_suite());
+	srunner_add_suite(sr, progress_batch_csv_suite());
+	srunner_add_suite(sr, progress_scope_suite());
 	srunner_add_suite(sr, imports_suite());
 	srunner_add_suite(sr, refcache_suite());
 	srunner_add_suite(sr, reports_suite());

@@ -7,7 +7,12 @@
 Suite *health_suite(void);
 Suite *seed_suite(void);
 Suite *reference_suite(void);
-Suite *progress_suite(void);
+Suite *progress_writes_suite(void);
+Suite *progress_amend_suite(void);
+Suite *progress_races_suite(void);
+Suite *progress_batch_json_suite(void);
+Suite *progress_batch_csv_suite(void);
+Suite *progress_scope_suite(void);
 Suite *imports_suite(void);
 Suite *refcache_suite(void);
 Suite *reports_suite(void);

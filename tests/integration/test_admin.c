@@ -92,7 +92,7 @@ START_TEST(unit_create_update_delete)
 {
 	/* warm the cache with the list and let every later read prove it was dropped */
 	struct http_resp *r = get_ok("/v1/units?q=test-dept", NULL);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
 	http_resp_free(r);
 
 	r = send_req("POST", "/v1/units", admin,
@@ -117,7 +117,7 @@ START_TEST(unit_create_update_delete)
 	ck_assert_str_eq(got, etag);
 	http_resp_free(r);
 	r = get_ok("/v1/units?q=test-dept", NULL);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
 	http_resp_free(r);
 
 	r = send_req("PATCH", want, admin, "{\"name\":\"市测试管理局\",\"note\":\"改名\"}", etag);
@@ -156,7 +156,7 @@ START_TEST(group_members_are_checked_and_replaced)
 	ck_assert_int_eq(r->status, 201);
 	long long id = json_integer_value(json_object_get(r->json, "id"));
 	json_t *members = json_object_get(r->json, "members");
-	ck_assert_int_eq(json_array_size(members), 2);
+	ck_assert_uint_eq(json_array_size(members), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(members, 1), "code")),
 	                 "finance");
 	char path[64], etag[40];
@@ -180,7 +180,7 @@ START_TEST(group_members_are_checked_and_replaced)
 	http_resp_free(r);
 	r = get_ok(path, NULL);
 	members = json_object_get(r->json, "members");
-	ck_assert_int_eq(json_array_size(members), 1);
+	ck_assert_uint_eq(json_array_size(members), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(members, 0), "code")),
 	                 "education");
 	http_resp_free(r);
@@ -198,7 +198,7 @@ START_TEST(group_members_are_checked_and_replaced)
 	char mpath[64];
 	snprintf(mpath, sizeof(mpath), "/v1/units/%lld", unit_id("education"));
 	r = get_ok(mpath, NULL);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "groups")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "groups")), 1);
 	http_resp_free(r);
 }
 END_TEST
@@ -573,7 +573,7 @@ START_TEST(measure_create_update_delete)
 	ck_assert_ptr_nonnull(http_resp_header(r, "ETag", etag, sizeof(etag)));
 	role_codes(r->json, "related", codes, sizeof(codes));
 	ck_assert_str_eq(codes, "finance vocational-schools");
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 2);
 	http_resp_free(r);
 	r = get_ok(path, got);
 	ck_assert_str_eq(got, etag);
@@ -609,10 +609,10 @@ START_TEST(measure_create_update_delete)
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "title")), "改过的措施。");
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "number")), 98);
 	json_t *items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 3);
+	ck_assert_uint_eq(json_array_size(items), 3);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "text")),
 	                 "改写的第一段。");
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "targets")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "targets")), 1);
 	http_resp_free(r);
 	ck_assert_int_eq(audit_count("measure.update"), 1);
 
@@ -727,7 +727,7 @@ START_TEST(task_and_plan_create_update_delete)
 	long long pid = json_integer_value(json_object_get(r->json, "id"));
 	snprintf(ppath, sizeof(ppath), "/v1/plans/%lld", pid);
 	ck_assert_str_eq(http_resp_header(r, "Location", loc, sizeof(loc)), ppath);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "assumptions")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "assumptions")), 0);
 	http_resp_header(r, "ETag", etag, sizeof(etag));
 	http_resp_free(r);
 	r = get_ok(ppath, got);
@@ -777,7 +777,7 @@ START_TEST(task_and_plan_create_update_delete)
 	r = get_ok(ppath, got);
 	ck_assert_str_eq(got, etag);
 	ck_assert_str_eq(json_string_value(json_object_get(r->json, "cadence")), "quarter");
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "assumptions")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "assumptions")), 1);
 	http_resp_free(r);
 
 	r = send_req("DELETE", tpath, admin, NULL, tetag);

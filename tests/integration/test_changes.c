@@ -217,8 +217,8 @@ START_TEST(every_write_path_is_in_the_feed_with_its_actor)
 		/* at is RFC 3339 UTC */
 		ck_assert_int_eq((int)strlen(json_string_value(json_object_get(it, "at"))), 20);
 	}
-	ck_assert_int_eq(reviews, 1);
-	ck_assert_int_eq(batch, 1);
+	ck_assert_uint_eq(reviews, 1);
+	ck_assert_uint_eq(batch, 1);
 	ck_assert_int_eq((int)json_array_size(items), 8);
 	json_decref(items);
 	/* every write path wrote its audit row, so every change has its actor */

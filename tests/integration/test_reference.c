@@ -78,13 +78,13 @@ START_TEST(plans_list_and_get)
 {
 	struct http_resp *r = get_ok("/v1/plans");
 	json_t *items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 1);
+	ck_assert_uint_eq(json_array_size(items), 1);
 	json_t *p = json_array_get(items, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(p, "code")), "yunfu-gdjg");
 	ck_assert_str_eq(json_string_value(json_object_get(p, "title")),
 	                 "云浮市推进“广东技工”工程实施方案责任清单");
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "measure_count")), 17);
-	ck_assert_int_eq(json_array_size(json_object_get(p, "assumptions")), 3);
+	ck_assert_uint_eq(json_array_size(json_object_get(p, "assumptions")), 3);
 	ck_assert(json_is_null(json_object_get(r->json, "next_cursor")));
 	char path[64];
 	snprintf(path, sizeof(path), "/v1/plans/%lld",
@@ -159,10 +159,10 @@ START_TEST(measure_detail_carries_everything)
 	                 "实施“联合办学”培养机制。");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "task"), "number")),
 	                 1);
-	ck_assert_int_eq(json_array_size(json_object_get(m, "items")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(m, "items")), 2);
 	json_t *as = json_object_get(m, "assignments");
 	json_t *lead = json_object_get(as, "lead"), *related = json_object_get(as, "related");
-	ck_assert_int_eq(json_array_size(lead), 2);
+	ck_assert_uint_eq(json_array_size(lead), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(lead, 0), "name")),
 	                 "市人力资源社会保障局");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(lead, 1), "code")),
@@ -197,7 +197,7 @@ START_TEST(measure_detail_carries_everything)
 	json_t *g = json_array_get(
 	        json_object_get(json_object_get(r->json, "assignments"), "related"), 0);
 	json_t *members = json_object_get(g, "members");
-	ck_assert_int_eq(json_array_size(members), 2);
+	ck_assert_uint_eq(json_array_size(members), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(members, 0), "name")),
 	                 "云浮技师学院");
 	http_resp_free(r);
@@ -233,11 +233,11 @@ START_TEST(units_list_get_and_measures)
 	char got[512];
 	ck_assert_int_eq(walk("/v1/units?limit=10", "id", got, sizeof(got)), 4);
 	struct http_resp *r = get_ok("/v1/units?kind=group");
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 2);
 	http_resp_free(r);
 	r = get_ok("/v1/units?q=%E8%B4%A2%E6%94%BF"); /* 财政 */
 	json_t *items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 1);
+	ck_assert_uint_eq(json_array_size(items), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "code")),
 	                 "finance");
 	http_resp_free(r);
@@ -247,7 +247,7 @@ START_TEST(units_list_get_and_measures)
 	snprintf(path, sizeof(path), "/v1/units/%lld", college);
 	r = get_ok(path);
 	json_t *groups = json_object_get(r->json, "groups");
-	ck_assert_int_eq(json_array_size(groups), 1);
+	ck_assert_uint_eq(json_array_size(groups), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(groups, 0), "code")),
 	                 "vocational-schools");
 	http_resp_free(r);
@@ -255,7 +255,7 @@ START_TEST(units_list_get_and_measures)
 	snprintf(path, sizeof(path), "/v1/units/%lld/measures", college);
 	r = get_ok(path);
 	items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 9);
+	ck_assert_uint_eq(json_array_size(items), 9);
 	json_t *m2 = json_array_get(items, 0);
 	json_t *how = json_object_get(m2, "assignment");
 	ck_assert_str_eq(json_string_value(json_object_get(how, "role")), "related");
@@ -268,7 +268,7 @@ START_TEST(units_list_get_and_measures)
 	long long hrss = id_of("SELECT id FROM units WHERE code = 'hrss'");
 	snprintf(path, sizeof(path), "/v1/units/%lld/measures?role=lead&limit=100", hrss);
 	r = get_ok(path);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 17);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 17);
 	http_resp_free(r);
 }
 END_TEST

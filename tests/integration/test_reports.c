@@ -173,18 +173,18 @@ START_TEST(no_reports_every_past_deadline_is_overdue_and_red)
 	                                                    "tolerance_points")),
 	                 10);
 	json_t *tasks = json_object_get(r->json, "tasks");
-	ck_assert_int_eq(json_array_size(tasks), 5);
+	ck_assert_uint_eq(json_array_size(tasks), 5);
 	json_t *t5 = json_array_get(tasks, 4);
 	ck_assert_str_eq(str(json_object_get(t5, "task"), "label"), "（五）");
 	ck_assert_int_eq(
 	        json_integer_value(json_object_get(json_object_get(t5, "measures"), "total")), 4);
 	/* nobody has reported: every expected unit is listed, hrss for all 17 measures */
 	json_t *missing = json_object_get(r->json, "units_not_reported");
-	ck_assert_int_gt(json_array_size(missing), 20);
+	ck_assert_uint_gt(json_array_size(missing), 20);
 	json_t *first = json_array_get(missing, 0);
 	ck_assert_str_eq(str(json_object_get(first, "unit"), "code"), "hrss");
 	ck_assert_int_eq(json_integer_value(json_object_get(first, "missing")), 17);
-	ck_assert_int_gt(json_array_size(json_object_get(t5, "units_not_reported")), 0);
+	ck_assert_uint_gt(json_array_size(json_object_get(t5, "units_not_reported")), 0);
 	http_resp_free(r);
 
 	/* without plan_id the only plan is used */
@@ -206,7 +206,7 @@ START_TEST(no_reports_every_past_deadline_is_overdue_and_red)
 
 	/* before the deadline nothing is overdue */
 	r = get_ok("/v1/reports/overdue?as_of=2022-12-31");
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
 	http_resp_free(r);
 }
 END_TEST
@@ -465,12 +465,12 @@ START_TEST(unit_scorecard)
 	}
 	ck_assert_int_gt(via_group, 0);
 	ck_assert(m4_green);
-	ck_assert_int_gt(json_array_size(json_object_get(r->json, "overdue")), 0);
+	ck_assert_uint_gt(json_array_size(json_object_get(r->json, "overdue")), 0);
 	json_t *rep = json_array_get(json_object_get(r->json, "reporting"), 0);
 	ck_assert_str_eq(str(json_object_get(rep, "current_period"), "period"), "2026-Q3");
 	ck_assert(json_is_false(json_object_get(rep, "current_period_reported")));
 	json_t *periods = json_object_get(rep, "periods");
-	ck_assert_int_eq(json_array_size(periods), 23);
+	ck_assert_uint_eq(json_array_size(periods), 23);
 	json_t *q4 = json_array_get(periods, 7);
 	ck_assert_str_eq(str(q4, "period"), "2022-Q4");
 	ck_assert_int_eq(json_integer_value(json_object_get(q4, "on_time")), 1);
@@ -497,7 +497,7 @@ START_TEST(measure_targets_gain_progress_with_as_of)
 	snprintf(path, sizeof(path), "/v1/measures/%lld/targets?as_of=2026-11-27&limit=3", m4);
 	struct http_resp *r = get_ok(path);
 	json_t *items = json_object_get(r->json, "items");
-	ck_assert_int_eq(json_array_size(items), 3);
+	ck_assert_uint_eq(json_array_size(items), 3);
 	ck_assert_str_eq(str(json_object_get(json_array_get(items, 0), "progress"), "colour"),
 	                 "red");
 	ck_assert(json_is_string(json_object_get(r->json, "next_cursor")));

@@ -200,7 +200,7 @@ START_TEST(bad_document_writes_nothing_and_names_the_row)
 	json_object_set_new(t0, "comparator", json_string("ge"));
 	json_object_set_new(json_object_get(doc, "plan"), "title", json_string("changed"));
 	json_t *errors = import_validate(doc);
-	ck_assert_int_eq(json_array_size(errors), 1);
+	ck_assert_uint_eq(json_array_size(errors), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "pointer")),
 	                 "/measures/9/targets/0/comparator");
 	json_decref(errors);
@@ -235,7 +235,7 @@ START_TEST(group_turned_department_loses_members)
 		}
 	}
 	json_t *errors = import_validate(doc);
-	ck_assert_int_eq(json_array_size(errors), 0);
+	ck_assert_uint_eq(json_array_size(errors), 0);
 	json_decref(errors);
 	ck_assert_int_eq(seed_import(doc, 0, &report), SVC_OK);
 	ck_assert_int_eq(harness_count("SELECT count(*) FROM unit_memberships um JOIN units g ON "

@@ -23,7 +23,7 @@ START_TEST(quoted_fields_line_ends_and_bom)
 	                     "a,b,c\r\n1,\"x, \"\"y\"\"\",\r\n\n2,\"line\nbreak\",z",
 	                     10, err);
 	ck_assert_ptr_nonnull(rows);
-	ck_assert_int_eq(json_array_size(rows), 3);
+	ck_assert_uint_eq(json_array_size(rows), 3);
 	ck_assert_str_eq(cell(rows, 0, 0), "a");
 	ck_assert_str_eq(cell(rows, 1, 1), "x, \"y\"");
 	ck_assert_str_eq(cell(rows, 1, 2), "");
@@ -67,7 +67,7 @@ START_TEST(row_limit_and_empty_input)
 	ck_assert_ptr_nonnull(strstr(err, "more than 3"));
 	json_t *rows = parse("", 3, err);
 	ck_assert_ptr_nonnull(rows);
-	ck_assert_int_eq(json_array_size(rows), 0);
+	ck_assert_uint_eq(json_array_size(rows), 0);
 	json_decref(rows);
 }
 END_TEST
@@ -81,7 +81,7 @@ struct tally {
 static int tally_row(json_t *cells, size_t index, void *arg)
 {
 	struct tally *t = arg;
-	ck_assert_int_eq(index, t->rows);
+	ck_assert_uint_eq(index, t->rows);
 	t->rows++;
 	snprintf(t->first, sizeof(t->first), "%s", json_string_value(json_array_get(cells, 0)));
 	return t->rows == t->stop_after;
@@ -93,16 +93,16 @@ START_TEST(rows_are_handed_over_one_by_one)
 	struct tally t = {0, 100, ""};
 	ck_assert_int_eq(csv_each("a,b\n1,x\n\n2,\"y\"\r\n3,z", 19, 10, tally_row, &t, err, 160),
 	                 0);
-	ck_assert_int_eq(t.rows, 4);
+	ck_assert_uint_eq(t.rows, 4);
 	ck_assert_str_eq(t.first, "3");
 	/* the callee stops the reading */
 	t = (struct tally){0, 2, ""};
 	ck_assert_int_eq(csv_each("a\n1\n2\n3\n", 8, 10, tally_row, &t, err, 160), 0);
-	ck_assert_int_eq(t.rows, 2);
+	ck_assert_uint_eq(t.rows, 2);
 	/* a fault: the rows before it were handed over, then -1 saying what is wrong */
 	t = (struct tally){0, 100, ""};
 	ck_assert_int_eq(csv_each("a\n1\n\"2\n", 7, 10, tally_row, &t, err, 160), -1);
-	ck_assert_int_eq(t.rows, 2);
+	ck_assert_uint_eq(t.rows, 2);
 	ck_assert_ptr_nonnull(strstr(err, "not closed"));
 }
 END_TEST

@@ -15,7 +15,7 @@ struct seen {
 static int keep(json_t *element, size_t index, void *arg)
 {
 	struct seen *s = arg;
-	ck_assert_int_eq(index, json_array_size(s->all));
+	ck_assert_uint_eq(index, json_array_size(s->all));
 	json_array_append(s->all, element);
 	return json_array_size(s->all) == s->stop_after;
 }
@@ -35,22 +35,22 @@ START_TEST(objects_one_by_one)
 	ck_assert_int_eq(
 	        run(" [ {\"a\":1} ,\n{\"s\":\"}]\\\"{\",\"b\":[1,{}]} ]\r\n", 0, &all, &handled),
 	        0);
-	ck_assert_int_eq(handled, 2);
+	ck_assert_uint_eq(handled, 2);
 	json_t *want = json_loads("[{\"a\":1},{\"s\":\"}]\\\"{\",\"b\":[1,{}]}]", 0, NULL);
 	ck_assert(json_equal(all, want));
 	json_decref(want);
 	json_decref(all);
 	/* positions are bytes: multibyte text before the next element */
 	ck_assert_int_eq(run("[{\"下一步\":\"é€😀\"},{\"b\":1}]", 0, &all, &handled), 0);
-	ck_assert_int_eq(handled, 2);
+	ck_assert_uint_eq(handled, 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(all, 1), "b")), 1);
 	json_decref(all);
 	ck_assert_int_eq(run("[]", 0, &all, &handled), 0);
-	ck_assert_int_eq(handled, 0);
+	ck_assert_uint_eq(handled, 0);
 	json_decref(all);
 	/* the callee stops the reading */
 	ck_assert_int_eq(run("[{\"a\":1},{\"a\":2},{\"a\":3}]", 2, &all, &handled), 0);
-	ck_assert_int_eq(handled, 2);
+	ck_assert_uint_eq(handled, 2);
 	json_decref(all);
 }
 END_TEST

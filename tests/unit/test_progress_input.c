@@ -43,7 +43,7 @@ START_TEST(valid_body_is_normalised)
 	ck_assert_str_eq(in.period_end, "2022-09-30");
 	ck_assert_ptr_null(in.problems);
 	ck_assert_ptr_nonnull(strstr(in.values, "\"target_id\":9"));
-	ck_assert_int_eq(json_array_size(in.value_list), 1);
+	ck_assert_uint_eq(json_array_size(in.value_list), 1);
 	progress_input_free(&in);
 	json_decref(b);
 }

@@ -50,7 +50,7 @@ START_TEST(valid_units_pass)
 	                            0),
 	                 0);
 	ck_assert_int_eq(unit_check("{\"name\":\"新名\"}", 1), 0);
-	ck_assert_int_eq(json_array_size(errors), 0);
+	ck_assert_uint_eq(json_array_size(errors), 0);
 	ck_assert_int_eq(unit_check("{}", 1), -1); /* nothing to change */
 	ck_assert(has_pointer(""));
 }
@@ -135,7 +135,7 @@ START_TEST(valid_targets_pass)
 	                              "\"recurrence_start\":\"2021-01-01\"}"),
 	                 0);
 	ck_assert_int_eq(target_check("{\"kind\":\"percentage\",\"value\":65.5}"), 0);
-	ck_assert_int_eq(json_array_size(errors), 0);
+	ck_assert_uint_eq(json_array_size(errors), 0);
 }
 END_TEST
 
@@ -194,7 +194,7 @@ START_TEST(target_patch_checks_shape_only)
 	ck_assert_int_eq(reference_input_measure_patch(b, errors), -1);
 	ck_assert_int_eq(reference_input_task_patch(b, errors), -1);
 	ck_assert_int_eq(reference_input_plan_patch(b, errors), -1);
-	ck_assert_int_eq(json_array_size(errors), 4);
+	ck_assert_uint_eq(json_array_size(errors), 4);
 	json_decref(b);
 }
 END_TEST
