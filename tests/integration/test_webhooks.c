@@ -287,7 +287,7 @@ START_TEST(admin_api_creates_lists_and_refuses)
 	http_resp_free(r);
 	r = http_get("/v1/subscriptions", admin);
 	ck_assert_int_eq(r->status, 200);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
 	http_resp_free(r);
 	const char *refused[][2] = {
 	        {"{\"url\":\"https://internal.example.org/x\",\"events\":[\"*\"]}", "422"},
@@ -421,7 +421,7 @@ START_TEST(a_delivery_failing_every_attempt_is_parked_then_retried_by_hand)
 	webhook_worker_stop(w);
 	snprintf(path, sizeof(path), "/v1/subscriptions/%lld/deliveries?state=failed", sid);
 	r = http_get(path, admin);
-	ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
 	http_resp_free(r);
 	snprintf(path, sizeof(path), "/v1/subscriptions/%lld/deliveries/999999/retry", sid);
 	r = http_call("POST", path, admin, NULL, NULL, 0, NULL);
