@@ -3,6 +3,8 @@
 # throwaway PostgreSQL in /tmp, generates data, and prints a Markdown table for the README.
 # Traffic goes only to 127.0.0.1; every load is bounded by wrk's -d.
 # Usage: bench/run.sh [import] [read] [write] [batch]   (no argument: all of them)
+# BENCH_STATEMENTS="prepared unnamed" runs the read and write sections once per statement mode
+# (ZEREN_DB_STATEMENTS), back to back on the same data; the default is the service's default.
 SECTIONS=" ${*:-import read write batch} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -47,9 +49,12 @@ for p in $(seq 1 100); do
 	$BIN import "$WORK/p.json" >/dev/null
 done
 
+for mode in ${BENCH_STATEMENTS:-prepared}; do
 export ZEREN_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=zeren user=zeren"
 export ZEREN_PORT=$(free_port 18080) ZEREN_DB_TIMEOUT_MS=120000 ZEREN_MAX_BODY_BYTES=67108864
-$BIN serve >"$WORK/serve.out" 2>"$WORK/serve.log" &
+if [ -n "${SERVER:-}" ]; then kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; fi
+rm -f "$WORK/serve.out"
+ZEREN_DB_STATEMENTS=$mode $BIN serve >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER=$!
 until grep -q listening "$WORK/serve.out" 2>/dev/null; do sleep 0.1; done
 URL=http://127.0.0.1:$ZEREN_PORT
@@ -57,6 +62,7 @@ READER=$($BIN token --sub bench-reader --role reader --ttl 3600)
 REPORTER=$($BIN token --sub bench-hrss --role reporter --unit hrss --ttl 3600)
 MID=$(psql -qtA -d zeren -c "SELECT id FROM measures WHERE code = 'bench-p50-m10'")
 
+[ "${BENCH_STATEMENTS:-}" != "" ] && row "**ZEREN_DB_STATEMENTS=$mode**" ""
 rss() { awk '/VmRSS/ {print $2 / 1024 " MB"}' /proc/$SERVER/status; }
 load() { # name, wrk args...
 	local name=$1
@@ -91,6 +97,8 @@ MEASURES=$MEASURES TOKEN=$REPORTER load "POST /v1/progress (wrk -t2 -c16 -d10s)"
 records=$(psql -qtA -d zeren -c "SELECT count(*) FROM progress_records")
 row "progress records written by that run" "$records"
 fi
+
+done
 
 # Batch: 100,000 CSV rows through the API, beside psql \copy of the same rows.
 if want batch; then

@@ -20,5 +20,7 @@ Suite *admin_suite(void);
 Suite *changes_suite(void);
 Suite *webhooks_suite(void);
 Suite *reminders_suite(void);
+Suite *replica_suite(void);
+Suite *ops_suite(void);
 
 #endif
