@@ -277,6 +277,16 @@ static int config_address_valid(const char *a)
 	       config_parse_number(colon + 1, 0, 65535, &port) == 0;
 }
 
+/* A delivery's lease must outlast its request, or a slow receiver would get it twice. */
+static int config_check_webhooks(const struct config *cfg, char *err, size_t errlen, size_t *used)
+{
+	if ((long long)cfg->webhook_lease_s * 1000 > cfg->webhook_timeout_ms)
+		return 0;
+	config_append(err, errlen, used, "ZEREN_WEBHOOK_LEASE_S",
+	              "must be longer than ZEREN_WEBHOOK_TIMEOUT_MS");
+	return 1;
+}
+
 int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen)
 {
 	size_t used = 0;
@@ -349,11 +359,7 @@ int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *er
 		config_append(err, errlen, &used, "ZEREN_JWT_AUDIENCE", "must not be empty");
 		bad = 1;
 	}
-	if ((long long)cfg->webhook_lease_s * 1000 <= cfg->webhook_timeout_ms) {
-		config_append(err, errlen, &used, "ZEREN_WEBHOOK_LEASE_S",
-		              "must be longer than ZEREN_WEBHOOK_TIMEOUT_MS");
-		bad = 1;
-	}
+	bad |= config_check_webhooks(cfg, err, errlen, &used);
 	bad |= config_check_conninfo("ZEREN_DATABASE_URL", cfg->database_url, err, errlen, &used);
 	bad |= config_check_conninfo("ZEREN_DATABASE_READ_URL", cfg->database_read_url, err, errlen,
 	                             &used);
