@@ -15,6 +15,7 @@ extern const struct route reports_routes[];
 extern const struct route exports_routes[];
 extern const struct route progress_routes[];
 extern const struct route imports_routes[];
+extern const struct route imports_parse_routes[];
 extern const struct route changes_routes[];
 extern const struct route subscriptions_routes[];
 extern const struct route timeliness_routes[];

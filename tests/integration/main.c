@@ -26,6 +26,7 @@ int main(void)
 	srunner_add_suite(sr, reminders_suite());
 	srunner_add_suite(sr, replica_suite());
 	srunner_add_suite(sr, ops_suite());
+	srunner_add_suite(sr, parse_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -22,5 +22,6 @@ Suite *webhooks_suite(void);
 Suite *reminders_suite(void);
 Suite *replica_suite(void);
 Suite *ops_suite(void);
+Suite *parse_suite(void);
 
 #endif
