@@ -1,5 +1,6 @@
-/* http_guard.c — libmicrohttpd under http.c: per-client caps, head and body deadlines kept by
- * a watchdog, refusal from the head, a budget for bodies in memory, and a graceful drain. */
+/* http_guard.c — libmicrohttpd under the http_*.c files: per-client caps, head and body deadlines
+ * kept by a watchdog, refusal from the head, a budget for bodies in memory, and a graceful drain.
+ */
 #include "http_guard.h"
 
 #include <errno.h>
