@@ -261,6 +261,10 @@ void http_refuse(void *cls, const struct _u_request *req, struct _u_response *re
 		http_reply_problem(&ctx, SVC_URI_TOO_LONG,
 		                   "the request target is too long or has too many query "
 		                   "parameters");
+	else if (why == HTTP_GUARD_HEAD)
+		http_reply_problem(&ctx, SVC_HEAD_TOO_LARGE,
+		                   "the request head is over 32 KiB or has more than 256 header "
+		                   "fields");
 	else if (why == HTTP_GUARD_TOO_LARGE)
 		http_reply_problem(&ctx, SVC_TOO_LARGE, "the request body exceeds the size limit");
 	else

@@ -130,8 +130,12 @@ struct http_guard *http_guard_start(const struct sockaddr *addr,
 	pthread_cond_init(&g->job, NULL);
 	atomic_init(&g->draining, 0);
 	atomic_init(&g->body_used, 0);
-	/* MHD's own idle timer stays as a backstop; the memory limit bounds one connection's
-	 * head (MHD answers 431 past it). ITC is what MHD_quiesce_daemon needs. */
+	/* MHD's own idle timer stays as a backstop. The memory limit bounds one connection's
+	 * head: past it MHD answers 431 (414 while the request line is still incomplete) itself,
+	 * with its HTML page, from inside its parser and with no callback to the service. So the
+	 * service's own head limits (max_head, max_head_fields) sit well inside it, and a head
+	 * over them is answered as problem+json from guard_head. ITC is what MHD_quiesce_daemon
+	 * needs. */
 	g->daemon = MHD_start_daemon(
 	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
 	        NULL, guard_access, g, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)limits->threads,

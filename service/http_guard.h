@@ -25,6 +25,8 @@ struct http_guard_limits {
 	size_t max_body;          /* largest body any route takes */
 	size_t max_target;        /* longest request target (path and query) */
 	unsigned max_params;      /* most query parameters in one request target */
+	size_t max_head;          /* bytes of request line and header fields (under MHD's pool) */
+	unsigned max_head_fields; /* header fields in one head */
 	unsigned workers;         /* threads for work that may block (the database) */
 };
 
@@ -43,6 +45,7 @@ enum http_guard_refusal {
 	HTTP_GUARD_TOO_LARGE, /* the declared length is over the route's limit: 413 */
 	HTTP_GUARD_BUDGET,    /* the memory budget for bodies is spent: 503 */
 	HTTP_GUARD_URI,       /* the request target is too long or has too many parameters: 414 */
+	HTTP_GUARD_HEAD,      /* the head is over max_head bytes or max_head_fields fields: 431 */
 };
 
 /* What http_server.c supplies (the callbacks are in http_dispatch.c). req and res are the ulfius

@@ -166,9 +166,10 @@ void guard_request_end(void *cls, struct MHD_Connection *connection, void **con_
 /* --- the head, the body and the reply --- */
 
 /* Header and argument values into a ulfius map; repeated names are joined with commas, as
- * ulfius does. Counts the framing headers on the way. */
+ * ulfius does. Counts the fields and the framing headers on the way. */
 struct guard_fill {
 	struct _u_map *map;
+	unsigned fields;
 	int content_lengths, transfer_encodings;
 };
 
@@ -179,6 +180,7 @@ static enum MHD_Result guard_fill_map(void *cls, enum MHD_ValueKind kind, const 
 	struct guard_fill *f = cls;
 	if (key == NULL)
 		return MHD_YES;
+	f->fields++;
 	if (strcasecmp(key, "Content-Length") == 0)
 		f->content_lengths++;
 	if (strcasecmp(key, "Transfer-Encoding") == 0)
@@ -253,10 +255,21 @@ enum MHD_Result guard_head(struct guard_req *r, struct MHD_Connection *connectio
 		return MHD_NO;
 	if (ci != NULL)
 		memcpy(r->req.client_address, ci->client_addr, sizeof(struct sockaddr));
-	struct guard_fill headers = {r->req.map_header, 0, 0};
-	struct guard_fill args = {r->req.map_url, 0, 0};
+	struct guard_fill headers = {r->req.map_header, 0, 0, 0};
+	struct guard_fill args = {r->req.map_url, 0, 0, 0};
 	MHD_get_connection_values(connection, MHD_HEADER_KIND, guard_fill_map, &headers);
 	MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, guard_fill_map, &args);
+
+	/* The service's own head limit, below what MHD's memory pool holds: a head over it is
+	 * answered here as problem+json. A head over the pool never reaches this callback (see
+	 * MHD_OPTION_CONNECTION_MEMORY_LIMIT in http_guard.c). */
+	const union MHD_ConnectionInfo *size =
+	        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if ((size != NULL && size->header_size > g->limits.max_head) ||
+	    headers.fields > g->limits.max_head_fields) {
+		g->handlers.refuse(g->handlers.cls, &r->req, &r->res, HTTP_GUARD_HEAD);
+		return guard_queue(r, connection, 1);
+	}
 
 	/* RFC 9112 6.3: a length with a transfer coding (or two lengths) is how requests are
 	 * smuggled past a proxy; answer and close, reading nothing after the head. */

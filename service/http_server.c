@@ -9,8 +9,10 @@
 #include "log.h"
 #include "request_limits.h"
 
-#define HTTP_MAX_TARGET       8192 /* bytes of path and query in one request */
-#define HTTP_MAX_QUERY_PARAMS 256  /* query parameters in one request */
+#define HTTP_MAX_TARGET       8192  /* bytes of path and query in one request */
+#define HTTP_MAX_QUERY_PARAMS 256   /* query parameters in one request */
+#define HTTP_MAX_HEAD         32768 /* bytes of request line and header fields */
+#define HTTP_MAX_HEAD_FIELDS  256   /* header fields in one request */
 
 static void http_server_free(struct http_server *s)
 {
@@ -58,6 +60,8 @@ struct http_server *http_server_start(struct app *app, const struct route *const
 	        .max_body = (size_t)cfg->max_body_bytes,
 	        .max_target = HTTP_MAX_TARGET,
 	        .max_params = HTTP_MAX_QUERY_PARAMS,
+	        .max_head = HTTP_MAX_HEAD,
+	        .max_head_fields = HTTP_MAX_HEAD_FIELDS,
 	        .workers = (unsigned)(workers > 0 ? workers : 1),
 	};
 	struct http_guard_handlers handlers = {http_admit, http_refuse, http_dispatch, s};

@@ -248,6 +248,68 @@ START_TEST(thousands_of_query_parameters_get_414_at_once)
 }
 END_TEST
 
+/* A head of one GET /healthz with a header field of fill bytes and fields more of a few bytes
+ * each; *len is its length and the caller frees it. */
+static char *big_head(size_t fill, int fields, size_t *len)
+{
+	size_t cap = fill + (size_t)fields * 16 + 256;
+	char *req = malloc(cap);
+	size_t n = (size_t)snprintf(req, cap, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	if (fill > 0) {
+		n += (size_t)snprintf(req + n, cap - n, "X-Fill: ");
+		memset(req + n, 'a', fill);
+		n += fill;
+		n += (size_t)snprintf(req + n, cap - n, "\r\n");
+	}
+	for (int i = 0; i < fields; i++)
+		n += (size_t)snprintf(req + n, cap - n, "X-F%d: 1\r\n", i);
+	n += (size_t)snprintf(req + n, cap - n, "\r\n");
+	*len = n;
+	return req;
+}
+
+/* The reply to head on a new connection: a 431 problem+json and the connection closed. */
+static void assert_head_refused(const char *head, size_t len)
+{
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, head, len), 0);
+	int closed = 0;
+	char *got = raw_read_all(fd, 5.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 431", 12) == 0, "%.300s", got);
+	ck_assert_msg(strstr(got, "Content-Type: application/problem+json") != NULL, "%.600s", got);
+	ck_assert_ptr_nonnull(
+	        strstr(got, "\"type\":\"urn:zeren:problem:header-fields-too-large\""));
+	ck_assert_ptr_nonnull(strstr(got, "\"status\":431"));
+	ck_assert_ptr_nonnull(strstr(got, "\"detail\":"));
+	ck_assert_msg(closed, "the connection stayed open");
+	free(got);
+}
+
+/* A head over the service's limit (32 KiB, 256 fields) is refused by the service itself with
+ * problem+json, not by libmicrohttpd with its HTML page; one within it is served. */
+START_TEST(oversized_head_is_431_problem_json)
+{
+	size_t len = 0;
+	char *head = big_head(40000, 0, &len);
+	assert_head_refused(head, len);
+	free(head);
+	head = big_head(0, 300, &len);
+	assert_head_refused(head, len);
+	free(head);
+
+	head = big_head(20000, 200, &len);
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, head, len), 0);
+	int closed = 0;
+	char *got = raw_read_all(fd, 1.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%.300s", got);
+	free(got);
+	free(head);
+}
+END_TEST
+
 /* --- the real binary --- */
 
 struct child {
@@ -872,6 +934,7 @@ Suite *limits_suite(void)
 	            length_with_transfer_encoding_is_400_and_closed);
 	limits_case(s, "thousands_of_query_parameters_get_414_at_once",
 	            thousands_of_query_parameters_get_414_at_once);
+	limits_case(s, "oversized_head_is_431_problem_json", oversized_head_is_431_problem_json);
 	limits_case(s, "sigterm_delivers_the_reply_of_a_write_in_flight",
 	            sigterm_delivers_the_reply_of_a_write_in_flight);
 	limits_case(s, "anonymous_bodies_do_not_pin_memory", anonymous_bodies_do_not_pin_memory);
