@@ -36,6 +36,10 @@ static enum MHD_Result guard_access(void *cls, struct MHD_Connection *connection
 	struct guard_req *r = *con_cls;
 	if (r == NULL || r->req.http_url == NULL)
 		return MHD_NO; /* out of memory when the request began */
+	if (r->answered && r->refused && *upload_data_size != 0) {
+		*upload_data_size = 0; /* the reply is out: dropped until the client stops */
+		return MHD_YES;
+	}
 	if (r->answered)
 		return r->mhd_queued ? MHD_YES : MHD_NO;
 	if (!r->head_seen) {
@@ -43,12 +47,8 @@ static enum MHD_Result guard_access(void *cls, struct MHD_Connection *connection
 		return guard_head(r, connection, method, version);
 	}
 	if (*upload_data_size != 0)
-		return guard_body(r, upload_data, upload_data_size);
+		return guard_body(r, connection, upload_data, upload_data_size);
 	guard_phase_set(r->conn, GUARD_SERVING);
-	if (r->overflow) {
-		r->g->handlers.refuse(r->g->handlers.cls, &r->req, &r->res, HTTP_GUARD_TOO_LARGE);
-		return guard_queue(r, connection, 1);
-	}
 	if (r->ready)
 		return guard_queue(r, connection, 0);
 	struct http_guard *g = r->g;

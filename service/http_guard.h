@@ -39,13 +39,15 @@ struct http_guard_call {
 	unsigned marks;      /* the caller's own bits, kept between calls of one request */
 };
 
-/* Why the guard refused a request from its head; http_dispatch.c turns it into a problem body. */
+/* Why the guard refused a request from its head (or midway through its body); http_dispatch.c
+ * turns it into a problem body. */
 enum http_guard_refusal {
 	HTTP_GUARD_FRAMING,   /* Content-Length with Transfer-Encoding, or two lengths: 400 */
-	HTTP_GUARD_TOO_LARGE, /* the declared length is over the route's limit: 413 */
-	HTTP_GUARD_BUDGET,    /* the memory budget for bodies is spent: 503 */
-	HTTP_GUARD_URI,       /* the request target is too long or has too many parameters: 414 */
-	HTTP_GUARD_HEAD,      /* the head is over max_head bytes or max_head_fields fields: 431 */
+	HTTP_GUARD_TOO_LARGE, /* the declared length, or a chunked body so far, is over the limit:
+	                         413 */
+	HTTP_GUARD_BUDGET, /* the memory budget for bodies is spent (at the head or midway): 503 */
+	HTTP_GUARD_URI,    /* the request target is too long or has too many parameters: 414 */
+	HTTP_GUARD_HEAD,   /* the head is over max_head bytes or max_head_fields fields: 431 */
 };
 
 /* What http_server.c supplies (the callbacks are in http_dispatch.c). req and res are the ulfius

@@ -10,6 +10,9 @@
 #include "log.h"
 
 #define GUARD_TICK_MS 50 /* how often the watchdog looks at every connection */
+/* How long the sender of a refused body may go on sending (dropped) before the connection is
+ * cut: closing a socket with unread input resets it, and the client could lose the reply. */
+#define GUARD_LINGER_MS 2000
 
 /* --- the watchdog --- */
 
@@ -30,6 +33,9 @@ static int guard_overdue(const struct http_guard_limits *l, struct guard_conn *c
 		*why = "request body slower than the minimum rate";
 		return late > 0 && atomic_load(&c->body_bytes) < l->body_min_rate * late / 1000;
 	}
+	case GUARD_LINGER:
+		*why = "refused body lingered";
+		return elapsed > GUARD_LINGER_MS;
 	case GUARD_SERVING:
 		break;
 	}
@@ -68,7 +74,7 @@ void *guard_watchdog(void *arg)
 			 * socket stays open (and listed) until MHD's close notification. */
 			c->cut = 1;
 			shutdown(c->fd, SHUT_RDWR);
-			if (strcmp(why, "idle") != 0)
+			if (strcmp(why, "idle") != 0 && strcmp(why, "refused body lingered") != 0)
 				log_msg("warn", "connection_cut", "%s", why);
 		}
 	}

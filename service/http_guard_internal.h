@@ -19,6 +19,7 @@ enum guard_phase {
 	GUARD_BODY,    /* body arriving: minimum rate after the grace */
 	GUARD_SERVING, /* the request is in; the handler or the reply is running */
 	GUARD_IDLE,    /* between requests on a kept-alive connection */
+	GUARD_LINGER,  /* a body refused midway: its reply is out, the rest is dropped a moment */
 };
 
 /* One accepted socket (MHD's socket context), listed in g->conns while it is open. */
@@ -39,14 +40,14 @@ struct guard_req {
 	struct guard_conn *conn; /* NULL if the socket context was not made */
 	struct _u_request req;
 	struct _u_response res;
-	int head_seen;  /* the access handler has had the head */
-	int counted;    /* in g->in_flight: from a complete head to the end */
-	int answered;   /* a response is queued, or was written directly */
-	int mhd_queued; /* ...through MHD */
-	int overflow;   /* a chunked body went past limit: the rest is read and dropped */
-	size_t limit;   /* most body bytes this request may send */
-	size_t cap;     /* bytes allocated for req.binary_body */
-	size_t held;    /* bytes of the body budget this request holds */
+	int head_seen;               /* the access handler has had the head */
+	int counted;                 /* in g->in_flight: from a complete head to the end */
+	int answered;                /* a response is queued, or was written directly */
+	int mhd_queued;              /* ...through MHD */
+	int refused;                 /* answered midway through the body: what follows is dropped */
+	size_t limit;                /* most body bytes this request may send */
+	size_t cap;                  /* bytes allocated for req.binary_body */
+	size_t held;                 /* bytes of the body budget this request holds */
 	struct MHD_Connection *mhd;  /* set while suspended */
 	struct guard_req *next_wait; /* in g->waiting or g->jobs (under g->lock) */
 	long long wait_since_ms;     /* first HTTP_GUARD_WAIT or OFFLOAD; 0 before */
@@ -119,8 +120,10 @@ void guard_req_free(struct guard_req *r);
 /* The head is in: copied for the handlers, then refused (answered, to be closed) or admitted. */
 enum MHD_Result guard_head(struct guard_req *r, struct MHD_Connection *connection,
                            const char *method, const char *version);
-/* A piece of the body, kept within the request's limit and the budget; *size set to 0. */
-enum MHD_Result guard_body(struct guard_req *r, const char *data, size_t *size);
+/* A piece of the body, kept within the request's limit and the budget (past either the
+ * request is answered at once and the connection closed soon after); *size set to 0. */
+enum MHD_Result guard_body(struct guard_req *r, struct MHD_Connection *connection, const char *data,
+                           size_t *size);
 /* Turns r->res into an MHD response and queues it, with Connection: close when close_after
  * or draining. */
 enum MHD_Result guard_queue(struct guard_req *r, struct MHD_Connection *connection,

@@ -300,19 +300,38 @@ enum MHD_Result guard_head(struct guard_req *r, struct MHD_Connection *connectio
 	return MHD_YES;
 }
 
+/* A body past its limit or the budget is answered now, not when it ends (a chunked one may
+ * never end). MHD queues a reply only once the body is in, so the reply is written to the
+ * socket directly, as for a target too big: nothing has been written for this request but
+ * perhaps a 100 Continue. What the body held goes back to the budget at once; the rest of it
+ * is read and dropped until the client stops or GUARD_LINGER ends, then the connection
+ * closes. */
+static enum MHD_Result guard_body_refuse(struct guard_req *r, struct MHD_Connection *connection,
+                                         enum http_guard_refusal why)
+{
+	free(r->req.binary_body);
+	r->req.binary_body = NULL;
+	r->req.binary_body_length = 0;
+	r->cap = 0;
+	guard_budget_return(r);
+	r->g->handlers.refuse(r->g->handlers.cls, &r->req, &r->res, why);
+	guard_reply_raw(r, connection);
+	r->refused = 1;
+	guard_phase_set(r->conn, GUARD_LINGER);
+	return MHD_YES;
+}
+
 /* A piece of the body: kept within the request's limit and the budget. */
-enum MHD_Result guard_body(struct guard_req *r, const char *data, size_t *size)
+enum MHD_Result guard_body(struct guard_req *r, struct MHD_Connection *connection, const char *data,
+                           size_t *size)
 {
 	size_t have = r->req.binary_body_length, n = *size;
 	if (r->conn != NULL)
 		atomic_fetch_add(&r->conn->body_bytes, (long long)n);
 	*size = 0;
-	/* Only a chunked body gets past its limit (a declared length was checked at the head);
-	 * MHD cannot answer before the body ends, so the rest is dropped and 413 sent then. */
-	if (r->overflow || n > r->limit - have) {
-		r->overflow = 1;
-		return MHD_YES;
-	}
+	/* only a chunked body gets past its limit: a declared length was checked at the head */
+	if (n > r->limit - have)
+		return guard_body_refuse(r, connection, HTTP_GUARD_TOO_LARGE);
 	if (have + n > r->cap) {
 		size_t cap = r->cap > 0 ? r->cap : 16384;
 		while (cap < have + n)
@@ -320,9 +339,9 @@ enum MHD_Result guard_body(struct guard_req *r, const char *data, size_t *size)
 		if (cap > r->limit)
 			cap = r->limit;
 		/* a declared length was taken from the budget at the head; growth beyond it is
-		 * taken here, and a body that outgrows the budget is cut */
+		 * taken here */
 		if (cap > r->held && guard_budget_take(r, cap - r->held) != 0)
-			return MHD_NO;
+			return guard_body_refuse(r, connection, HTTP_GUARD_BUDGET);
 		void *grown = realloc(r->req.binary_body, cap);
 		if (grown == NULL)
 			return MHD_NO;
