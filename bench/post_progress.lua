@@ -1,9 +1,10 @@
 -- wrk script: POST /v1/progress with a fresh (measure, period) on every request.
--- MEASURES (comma-separated ids) and TOKEN come from the environment.
+-- MEASURES (comma-separated ids) and TOKEN come from the environment; OFFSET (default 0) moves
+-- the keys along, so that runs on the same data write new ones.
 local ids = {}
 for id in string.gmatch(os.getenv("MEASURES"), "[^,]+") do ids[#ids + 1] = id end
 local token = os.getenv("TOKEN")
-local counter = 0
+local counter = tonumber(os.getenv("OFFSET") or "0")
 thread_no = 0 -- global: setup() gives each thread its own number
 
 function setup(thread)

@@ -4,6 +4,8 @@
 # share the subscriptions), then 1 subscription × 1,000 changes (one at a time, in order).
 # Prints the time from the changes' commit until the last delivery is recorded, and what the
 # receiver counted (requests, distinct deliveries, bad signatures). Run by hand, not in CI.
+# BASELINE=/path/to/an/older/zeren (same schema) runs every case with it too, in turns with this
+# build (baseline, this, baseline, this), so the two compare under the same load.
 set -euo pipefail
 export ZEREN_LOCAL=${ZEREN_BENCH_LOCAL:-$(cd "$(dirname "$0")/.." && pwd)/.local/bench-hooks}
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -60,22 +62,32 @@ http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
 PIDS+=($!)
 
-start_instance() { # PORT
-	ZEREN_DATABASE_URL=$APPDB ZEREN_JWT_HS256_SECRET=$SECRET ZEREN_PORT=$1 \
+INSTANCES=()
+start_instance() { # BINARY PORT
+	ZEREN_DATABASE_URL=$APPDB ZEREN_JWT_HS256_SECRET=$SECRET ZEREN_PORT=$2 \
 		ZEREN_WEBHOOK_ALLOWED_HOSTS="http://127.0.0.1:*" ZEREN_WEBHOOK_POLL_MS=50 \
-		ZEREN_REMINDER_INTERVAL_S=0 "$BUILD/zeren" serve >"$ZEREN_LOCAL/serve-$1.log" 2>&1 &
+		ZEREN_REMINDER_INTERVAL_S=0 "$1" serve >"$ZEREN_LOCAL/serve-$2.log" 2>&1 &
 	PIDS+=($!)
+	INSTANCES+=($!)
 }
-P1=$(free_port 18200)
-start_instance "$P1"
-P2=$(free_port $((P1 + 1)))
-start_instance "$P2"
-for url in "http://127.0.0.1:$RPORT/" "http://127.0.0.1:$P1/healthz" "http://127.0.0.1:$P2/healthz"; do
+wait_up() { # URL
 	for _ in $(seq 100); do
-		curl -fs "$url" -o /dev/null && break
+		curl -fs "$1" -o /dev/null && return
 		sleep 0.1
 	done
-done
+}
+# instances BINARY: stops the running pair, starts two of BINARY.
+instances() {
+	for p in "${INSTANCES[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+	INSTANCES=()
+	P1=$(free_port 18200)
+	start_instance "$1" "$P1"
+	P2=$(free_port $((P1 + 1)))
+	start_instance "$1" "$P2"
+	wait_up "http://127.0.0.1:$P1/healthz"
+	wait_up "http://127.0.0.1:$P2/healthz"
+}
+wait_up "http://127.0.0.1:$RPORT/"
 TOKEN=$(ZEREN_JWT_HS256_SECRET=$SECRET "$BUILD/zeren" token --sub bench --role admin)
 
 # run SUBSCRIPTIONS CHANGES: subscribe, commit CHANGES new units, time until all delivered.
@@ -100,9 +112,14 @@ run() {
 		sleep 0.05
 	done
 	t1=$(date +%s.%N)
-	printf '%s subscriptions x %s changes: %s of %s delivered in %.2f s; receiver before %s, after %s\n' \
-		"$subs" "$changes" "$n" "$want" "$(echo "$t1 - $t0" | bc)" "$before" "$(curl -fsS "http://127.0.0.1:$RPORT/")"
+	printf '%s: %s subscriptions x %s changes: %s of %s delivered in %.2f s; receiver before %s, after %s\n' \
+		"$LABEL" "$subs" "$changes" "$n" "$want" "$(echo "$t1 - $t0" | bc)" "$before" "$(curl -fsS "http://127.0.0.1:$RPORT/")"
 }
-echo "== 2 instances on :$P1 and :$P2, receiver on :$RPORT"
-run 10 100
-run 1 1000
+for round in ${BASELINE:+1 2}; do
+	LABEL="baseline $round" && instances "$BASELINE" && run 10 100 && run 1 1000
+	LABEL="this build $round" && instances "$BUILD/zeren" && run 10 100 && run 1 1000
+done
+if [ -z "${BASELINE:-}" ]; then
+	LABEL="this build" && instances "$BUILD/zeren" && run 10 100 && run 1 1000
+fi
+echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"

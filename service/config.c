@@ -73,7 +73,10 @@ static const struct config_entry config_table[] = {
         {"ZEREN_WEBHOOK_POLL_MS", CONFIG_INT, FIELD(webhook_poll_ms), 10, 600000, "1000", 0, 0,
          "how often an idle worker looks for changes and due deliveries, in milliseconds"},
         {"ZEREN_WEBHOOK_BATCH", CONFIG_INT, FIELD(webhook_batch), 1, 1000, "32", 0, 0,
-         "deliveries a worker claims at a time"},
+         "subscriptions a worker claims deliveries of at a time (sent in parallel)"},
+        {"ZEREN_WEBHOOK_RUN", CONFIG_INT, FIELD(webhook_run), 1, 1000, "50", 0, 0,
+         "a subscription's consecutive deliveries claimed at once, sent one after another on "
+         "one connection"},
         {"ZEREN_WEBHOOK_TIMEOUT_MS", CONFIG_INT, FIELD(webhook_timeout_ms), 100, 300000, "10000", 0,
          0, "longest wait for a receiver's answer (connect and transfer), in milliseconds"},
         {"ZEREN_WEBHOOK_LEASE_S", CONFIG_INT, FIELD(webhook_lease_s), 1, 3600, "60", 0, 0,

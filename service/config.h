@@ -30,6 +30,7 @@ struct config {
 	int webhook_worker;
 	int webhook_poll_ms;
 	int webhook_batch;
+	int webhook_run;
 	int webhook_timeout_ms;
 	int webhook_lease_s;
 	int webhook_retry_base_ms;

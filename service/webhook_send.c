@@ -1,4 +1,5 @@
-/* webhook_send.c — the HTTP side of deliveries, on libcurl's multi interface. */
+/* webhook_send.c — the HTTP side of deliveries, on libcurl's multi interface: runs in
+ * parallel, each run's requests one after another on its own easy handle. */
 #include "webhook_send.h"
 
 #include <stdio.h>
@@ -8,10 +9,17 @@
 
 #include <curl/curl.h>
 
+/* A run being sent: reqs[next..end) are still to go, the one before next is in flight. */
+struct webhook_lane {
+	int next, end;
+	int busy; /* a request of the run is in flight */
+};
+
 struct webhook_sender {
 	CURLM *multi;
-	CURL **easy; /* max handles, reused so their connections stay open */
+	CURL **easy; /* max handles, one per run, reused so their connections stay open */
 	struct curl_slist **headers;
+	struct webhook_lane *lanes;
 	int max;
 	int timeout_ms;
 };
@@ -26,7 +34,8 @@ struct webhook_sender *webhook_sender_create(int max, int timeout_ms)
 	s->multi = curl_multi_init();
 	s->easy = calloc((size_t)max, sizeof(*s->easy));
 	s->headers = calloc((size_t)max, sizeof(*s->headers));
-	int ok = s->multi != NULL && s->easy != NULL && s->headers != NULL;
+	s->lanes = calloc((size_t)max, sizeof(*s->lanes));
+	int ok = s->multi != NULL && s->easy != NULL && s->headers != NULL && s->lanes != NULL;
 	for (int i = 0; ok && i < max; i++)
 		ok = (s->easy[i] = curl_easy_init()) != NULL;
 	if (!ok) {
@@ -46,6 +55,7 @@ void webhook_sender_destroy(struct webhook_sender *s)
 	}
 	free(s->easy);
 	free(s->headers);
+	free(s->lanes);
 	curl_multi_cleanup(s->multi);
 	free(s);
 }
@@ -110,13 +120,9 @@ static int webhook_prepare(struct webhook_sender *s, int i, struct webhook_send 
 	return curl_multi_add_handle(s->multi, e) == CURLM_OK ? 0 : -1;
 }
 
-/* Records the outcome of a finished transfer. */
-static void webhook_finish(CURL *e, CURLcode code)
+/* Records the outcome of a finished transfer of r. */
+static void webhook_finish(CURL *e, CURLcode code, struct webhook_send *r)
 {
-	struct webhook_send *r = NULL;
-	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)(void *)&r);
-	if (r == NULL)
-		return;
 	curl_off_t us = 0;
 	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &us);
 	r->duration_ms = (int)(us / 1000);
@@ -130,35 +136,90 @@ static void webhook_finish(CURL *e, CURLcode code)
 		snprintf(r->error, sizeof(r->error), "the receiver answered %ld", r->status);
 }
 
-int webhook_sender_run(struct webhook_sender *s, struct webhook_send *reqs, int n,
-                       const atomic_int *stop)
+static long long webhook_clock_ms(void)
 {
-	long long t = (long long)time(NULL);
-	int added = 0, rc = 0;
-	for (int i = 0; rc == 0 && i < n && added < s->max; i++) {
-		if (reqs[i].refused)
-			reqs[i].done = 1;
-		else if (webhook_prepare(s, added, &reqs[i], t) == 0)
-			added++;
-		else
-			rc = -1;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Starts lane k's next request, unless its run has ended (a failure set next to end) or the
+ * request could not finish by deadline. A refused request is done at once and ends the run.
+ * -1 when a request could not be set up. */
+static int webhook_lane_next(struct webhook_sender *s, int k, struct webhook_send *reqs,
+                             long long deadline)
+{
+	struct webhook_lane *l = &s->lanes[k];
+	l->busy = 0;
+	if (l->next >= l->end || webhook_clock_ms() + s->timeout_ms > deadline)
+		return 0;
+	struct webhook_send *r = &reqs[l->next++];
+	if (r->refused) {
+		r->done = 1;
+		l->next = l->end;
+		return 0;
 	}
-	int running = added;
-	while (rc == 0 && running > 0) {
+	if (webhook_prepare(s, k, r, (long long)time(NULL)) != 0)
+		return -1;
+	l->busy = 1;
+	return 0;
+}
+
+int webhook_sender_run(struct webhook_sender *s, struct webhook_send *reqs, int n,
+                       long long budget_ms, const atomic_int *stop)
+{
+	long long deadline = webhook_clock_ms() + budget_ms;
+	int lanes = 0, rc = 0;
+	for (int i = 0; i < n; i++) {
+		reqs[i].done = 0;
+		if (i == 0 || reqs[i].run != reqs[i - 1].run) {
+			if (lanes == s->max)
+				break; /* more runs than lanes: the rest are not sent */
+			s->lanes[lanes++] = (struct webhook_lane){.next = i, .end = i + 1};
+		} else {
+			s->lanes[lanes - 1].end = i + 1;
+		}
+	}
+	int busy = 0;
+	for (int k = 0; rc == 0 && k < lanes; k++) {
+		rc = webhook_lane_next(s, k, reqs, deadline);
+		busy += s->lanes[k].busy;
+	}
+	while (rc == 0 && busy > 0) {
+		int running = 0;
 		if (atomic_load(stop) || curl_multi_perform(s->multi, &running) != CURLM_OK) {
 			rc = -1;
 			break;
 		}
 		CURLMsg *m;
 		int left;
-		while ((m = curl_multi_info_read(s->multi, &left)) != NULL)
-			if (m->msg == CURLMSG_DONE)
-				webhook_finish(m->easy_handle, m->data.result);
+		while (rc == 0 && (m = curl_multi_info_read(s->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			CURL *e = m->easy_handle;
+			CURLcode code = m->data.result;
+			struct webhook_send *r = NULL;
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)(void *)&r);
+			curl_multi_remove_handle(s->multi, e);
+			int k = 0;
+			while (k < lanes && s->easy[k] != e)
+				k++;
+			if (r == NULL || k == lanes)
+				continue;
+			webhook_finish(e, code, r);
+			if (r->error[0] != '\0')
+				s->lanes[k].next = s->lanes[k].end; /* failed: the rest wait */
+			busy--;
+			rc = webhook_lane_next(s, k, reqs, deadline);
+			busy += s->lanes[k].busy;
+		}
 		/* wakes on activity, or after 100 ms to look at the stop flag */
-		if (running > 0 && curl_multi_poll(s->multi, NULL, 0, 100, NULL) != CURLM_OK)
+		if (rc == 0 && busy > 0 &&
+		    curl_multi_poll(s->multi, NULL, 0, 100, NULL) != CURLM_OK)
 			rc = -1;
 	}
-	for (int i = 0; i < added; i++)
-		curl_multi_remove_handle(s->multi, s->easy[i]);
+	for (int k = 0; k < lanes; k++)
+		if (s->lanes[k].busy)
+			curl_multi_remove_handle(s->multi, s->easy[k]);
 	return rc;
 }

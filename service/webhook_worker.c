@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "db.h"
 #include "log.h"
@@ -28,7 +29,7 @@ struct webhook_worker {
 	pthread_cond_t wake;
 	atomic_int stop;
 	struct webhook_sender *sender;
-	struct webhook_send *reqs; /* cfg->webhook_batch of them */
+	struct webhook_send *reqs; /* cfg->webhook_batch runs of cfg->webhook_run */
 	char claim_prefix[96];     /* host, process and worker: whose claim a delivery is under */
 	unsigned long long claims;
 	unsigned int seed; /* jitter */
@@ -75,16 +76,17 @@ static long long webhook_fanout(struct webhook_worker *w, struct db_conn *c)
 	return made;
 }
 
-/* Claims up to a batch of due deliveries under a new claim token (written into claim); the
- * result (caller PQclears) or NULL on a database error. */
+/* Claims runs of due deliveries (up to a batch of subscriptions, a run of each) under a new
+ * claim token (written into claim); the result (caller PQclears) or NULL on a database error. */
 static PGresult *webhook_claim(struct webhook_worker *w, struct db_conn *c, char claim[128])
 {
 	snprintf(claim, 128, "%s-%llu", w->claim_prefix, ++w->claims);
-	char batch[16], lease[16];
+	char batch[16], lease[16], run[16];
 	snprintf(batch, sizeof(batch), "%d", w->cfg->webhook_batch);
 	snprintf(lease, sizeof(lease), "%d", w->cfg->webhook_lease_s);
-	const char *p[] = {batch, claim, lease};
-	PGresult *r = db_exec(c, STMT_WEBHOOK_CLAIM, 3, p);
+	snprintf(run, sizeof(run), "%d", w->cfg->webhook_run);
+	const char *p[] = {batch, claim, lease, run};
+	PGresult *r = db_exec(c, STMT_WEBHOOK_CLAIM, 4, p);
 	if (db_result_error(c, r) != SVC_OK) {
 		PQclear(r);
 		return NULL;
@@ -92,20 +94,25 @@ static PGresult *webhook_claim(struct webhook_worker *w, struct db_conn *c, char
 	return r;
 }
 
-/* Records the outcome of request i (row i of claimed) under claim. */
-static void webhook_record(struct webhook_worker *w, struct db_conn *c, const PGresult *claimed,
-                           int i, const char *claim)
+/* The outcome of request i (row i of claimed) as a STMT_WEBHOOK_OUTCOMES element; NULL when
+ * out of memory. A failure is retried after a backoff, or parked once its attempts or its
+ * round's window are spent. */
+static json_t *webhook_outcome(struct webhook_worker *w, const PGresult *claimed, int i)
 {
 	const struct webhook_send *q = &w->reqs[i];
 	const struct config *cfg = w->cfg;
-	char status[16], ms[16], delay[24], deactivate[16];
-	snprintf(status, sizeof(status), "%ld", q->status);
-	snprintf(ms, sizeof(ms), "%d", q->duration_ms);
-	const char *id = PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_ID);
+	json_t *o = json_pack("{sI}", "id", (json_int_t)q->delivery_id);
+	if (o == NULL)
+		return NULL;
+	if (!q->done) {
+		json_object_set_new(o, "outcome", json_string("unsent"));
+		return o;
+	}
+	json_object_set_new(o, "status", q->status > 0 ? json_integer(q->status) : json_null());
+	json_object_set_new(o, "ms", json_integer(q->duration_ms));
 	if (q->error[0] == '\0') {
-		const char *p[] = {id, claim, status, ms};
-		PQclear(db_exec(c, STMT_WEBHOOK_DELIVERED, 4, p));
-		return;
+		json_object_set_new(o, "outcome", json_string("delivered"));
+		return o;
 	}
 	int attempt = atoi(PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_ATTEMPT));
 	long long age_s = atoll(PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_ROUND_AGE_S));
@@ -114,22 +121,44 @@ static void webhook_record(struct webhook_worker *w, struct db_conn *c, const PG
 	                                    cfg->webhook_retry_max_ms, r);
 	int park = attempt >= cfg->webhook_max_attempts ||
 	           age_s + next / 1000 > cfg->webhook_retry_window_s;
-	snprintf(delay, sizeof(delay), "%lld", next);
-	snprintf(deactivate, sizeof(deactivate), "%d", cfg->webhook_deactivate_s);
-	const char *p[] = {id,        claim, q->status > 0 ? status : NULL,
-	                   q->error,  ms,    park ? NULL : delay,
-	                   deactivate};
-	PGresult *res = db_exec(c, STMT_WEBHOOK_FAILED, 7, p);
-	if (db_result_error(c, res) == SVC_OK && PQntuples(res) == 1 &&
-	    strcmp(PQgetvalue(res, 0, STMT_WEBHOOK_FAILED_COL_ACTIVE), "f") == 0)
-		log_msg("warn", "webhook_deactivated",
-		        "subscription %s failed for %d s: deactivated",
-		        PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_SUBSCRIPTION_ID),
-		        cfg->webhook_deactivate_s);
-	PQclear(res);
+	json_object_set_new(o, "outcome", json_string("failed"));
+	json_object_set_new(o, "error", json_string(q->error));
+	json_object_set_new(o, "delay_ms", park ? json_null() : json_integer(next));
+	return o;
 }
 
-/* Fills the requests from the claimed rows. */
+/* Records the outcomes of the n claimed requests under claim in one statement. */
+static void webhook_record(struct webhook_worker *w, struct db_conn *c, const PGresult *claimed,
+                           int n, const char *claim)
+{
+	json_t *all = json_array();
+	for (int i = 0; all != NULL && i < n; i++)
+		if (json_array_append_new(all, webhook_outcome(w, claimed, i)) != 0) {
+			json_decref(all);
+			all = NULL;
+		}
+	char *outcomes = all != NULL ? json_dumps(all, JSON_COMPACT) : NULL;
+	json_decref(all);
+	if (outcomes == NULL) {
+		/* the leases run out and the deliveries are sent again */
+		log_msg("error", "webhook_outcomes", "out of memory recording %d outcomes", n);
+		return;
+	}
+	char deactivate[16];
+	snprintf(deactivate, sizeof(deactivate), "%d", w->cfg->webhook_deactivate_s);
+	const char *p[] = {claim, outcomes, deactivate};
+	PGresult *res = db_exec(c, STMT_WEBHOOK_OUTCOMES, 3, p);
+	if (db_result_error(c, res) == SVC_OK)
+		for (int i = 0; i < PQntuples(res); i++)
+			log_msg("warn", "webhook_deactivated",
+			        "subscription %s failed for %d s: deactivated",
+			        PQgetvalue(res, i, STMT_WEBHOOK_OUTCOMES_COL_SUBSCRIPTION_ID),
+			        w->cfg->webhook_deactivate_s);
+	PQclear(res);
+	free(outcomes);
+}
+
+/* Fills the requests from the claimed rows (a run per subscription, in feed order). */
 static int webhook_requests(struct webhook_worker *w, const PGresult *r)
 {
 	int n = PQntuples(r);
@@ -137,6 +166,7 @@ static int webhook_requests(struct webhook_worker *w, const PGresult *r)
 		struct webhook_send *q = &w->reqs[i];
 		memset(q, 0, sizeof(*q));
 		q->delivery_id = atoll(PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_ID));
+		q->run = atoll(PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_SUBSCRIPTION_ID));
 		q->url = PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_URL);
 		q->secret = PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_SECRET);
 		q->event = PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_EVENT);
@@ -174,13 +204,15 @@ static long long webhook_round(struct webhook_worker *w)
 		return -1;
 	int n = webhook_requests(w, claimed);
 	if (n > 0) {
+		/* requests start only while they can finish, with a tenth of the lease to spare for
+		 * the outcome, before the lease runs out */
+		long long lease_ms = (long long)w->cfg->webhook_lease_s * 1000;
+		int rc = webhook_sender_run(w->sender, w->reqs, n, lease_ms - lease_ms / 10,
+		                            &w->stop);
 		/* stopped: abandon the batch as a dead instance would (the leases run out) */
-		int stopped = webhook_sender_run(w->sender, w->reqs, n, &w->stop) != 0 &&
-		              atomic_load(&w->stop);
+		int stopped = rc != 0 && atomic_load(&w->stop);
 		if (!stopped && db_acquire(pool, &c) == SVC_OK) {
-			for (int i = 0; i < n; i++)
-				if (w->reqs[i].done)
-					webhook_record(w, c, claimed, i, claim);
+			webhook_record(w, c, claimed, n, claim);
 			db_release(pool, c);
 		}
 	}
@@ -265,7 +297,8 @@ struct webhook_worker *webhook_worker_start(struct app *app, char *err, size_t e
 	         (void *)w);
 	w->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid() ^ (unsigned int)(size_t)w;
 	w->sender = webhook_sender_create(w->cfg->webhook_batch, w->cfg->webhook_timeout_ms);
-	w->reqs = calloc((size_t)w->cfg->webhook_batch, sizeof(*w->reqs));
+	w->reqs = calloc((size_t)w->cfg->webhook_batch * (size_t)w->cfg->webhook_run,
+	                 sizeof(*w->reqs));
 	if (w->sender == NULL || w->reqs == NULL ||
 	    pthread_create(&w->thread, NULL, webhook_run, w) != 0) {
 		snprintf(err, errlen, "webhook worker: could not start");

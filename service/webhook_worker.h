@@ -1,8 +1,9 @@
 /* webhook_worker.h — the background worker of an instance: turns committed changes into
- * deliveries, claims due deliveries (FOR UPDATE SKIP LOCKED and a lease, so any number of
- * instances share the work and none sends a delivery another holds), sends them, records
- * each attempt, retries with exponential backoff and jitter, parks what keeps failing, runs
- * the reminders check and retention. See README, "Webhooks". */
+ * deliveries, claims runs of due deliveries (FOR UPDATE SKIP LOCKED and a lease, so any number
+ * of instances share the work and none sends a delivery another holds), sends each run in
+ * order on one connection, records a batch's outcomes at once, retries with exponential
+ * backoff and jitter, parks what keeps failing, runs the reminders check and retention. See
+ * README, "Webhooks". */
 #ifndef ZEREN_WEBHOOK_WORKER_H
 #define ZEREN_WEBHOOK_WORKER_H
 

@@ -127,18 +127,25 @@ SELECT 1
 FROM units
 WHERE id = $1
 
+-- fragment: unit_assigned(a)
+-- Assignment a is unit $1's own: made to it, or to a group it belongs to.
+(a.unit_id = $1 OR a.unit_id IN (SELECT group_id FROM unit_memberships WHERE member_id = $1))
+
 -- name: STMT_UNIT_MEASURES
 -- properties: read-only, retry-safe
 -- columns: plan_id, number, json
--- A unit's measures, directly or through a group, with how it is assigned. $1 unit, $2 role,
--- $3 measure code, $4 $5 after this plan and number, $6 limit.
+-- A unit's measures: assigned directly or through a group, or accountable for one of its
+-- targets (what it may report on, as zeren_unit_measures and GET /v1/me count them), with how:
+-- its own assignment (direct first), else role 'accountable' and no via. $1 unit, $2 role
+-- (which leaves out accountable-only measures), $3 measure code, $4 $5 after this plan and
+-- number, $6 limit.
 SELECT DISTINCT ON (m.plan_id, m.number)
        m.plan_id,
        m.number,
        ({{measure_json(false)}}::jsonb
         || jsonb_build_object('assignment', jsonb_build_object(
-               'role', a.role,
-               'via', CASE WHEN a.unit_id = $1 THEN NULL
+               'role', CASE WHEN {{unit_assigned(a)}} THEN a.role ELSE 'accountable' END,
+               'via', CASE WHEN a.unit_id = $1 OR NOT {{unit_assigned(a)}} THEN NULL
                            ELSE (SELECT jsonb_build_object('id', g.id, 'code', g.code,
                                                            'name', g.name)
                                  FROM units g
@@ -146,9 +153,12 @@ SELECT DISTINCT ON (m.plan_id, m.number)
                       END)))::text
 FROM assignments a
 JOIN measures m ON m.id = a.measure_id
-WHERE (a.unit_id = $1 OR a.unit_id IN (SELECT group_id FROM unit_memberships WHERE member_id = $1))
+WHERE ((a.unit_id = $1 OR a.unit_id IN (SELECT group_id FROM unit_memberships WHERE member_id = $1))
+       OR ($2::text IS NULL
+           AND m.id IN (SELECT t.measure_id FROM targets t WHERE t.accountable_unit_id = $1)))
   AND ($2::text IS NULL OR a.role = $2)
   AND ($3::text IS NULL OR m.code = $3)
   AND ($4::bigint IS NULL OR (m.plan_id, m.number) > ($4, $5))
-ORDER BY m.plan_id, m.number, (a.unit_id = $1) DESC, (a.role = 'lead') DESC, a.unit_id
+ORDER BY m.plan_id, m.number, {{unit_assigned(a)}} DESC, (a.unit_id = $1) DESC,
+         (a.role = 'lead') DESC, a.unit_id
 LIMIT $6

@@ -62,11 +62,17 @@ SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM adv)
 -- name: STMT_WEBHOOK_CLAIM
 -- properties: writes
 -- columns: id, subscription_id, url, secret, event, body, attempt, round_age_s
--- Up to $1 deliveries due now, each the oldest pending one of its active subscription (so a
--- subscription's deliveries go in feed order, one at a time), not held by another sender:
--- held for $3 seconds under claim $2. attempt counts this round's attempts, this one included.
-WITH due AS (
-    SELECT d.id
+-- Runs of deliveries to send: for up to $1 active subscriptions whose oldest pending delivery
+-- (the head) is due and held by no other sender, the head and the pending ones after it in
+-- feed order, up to $4 in all, as long as each is due and free (a run has no gaps, so sent in
+-- order it keeps the subscription's order): held for $3 seconds under claim $2, each attempt
+-- counted. Rows come a run at a time, in feed order. attempt counts this round's attempts,
+-- this one included.
+WITH lease AS (
+    SELECT clock_timestamp() + make_interval(secs => $3::int) AS until
+),
+heads AS (
+    SELECT d.id, d.subscription_id, d.change_xid, d.change_id
     FROM deliveries d
     JOIN subscriptions s ON s.id = d.subscription_id
     WHERE d.state = 'pending'
@@ -81,80 +87,126 @@ WITH due AS (
     ORDER BY d.next_attempt_at, d.id
     LIMIT $1
     FOR UPDATE OF d SKIP LOCKED
-)
-UPDATE deliveries d
-SET claimed_until = clock_timestamp() + make_interval(secs => $3::int), claim = $2,
-    attempts = d.attempts + 1
-FROM due, subscriptions s
-WHERE d.id = due.id AND s.id = d.subscription_id
-RETURNING d.id, d.subscription_id, s.url, s.secret, d.event, d.body,
-          d.attempts - d.round_start,
-          extract(epoch FROM now() - d.round_at)::bigint
-
--- name: STMT_WEBHOOK_DELIVERED
--- properties: writes
--- columns: id
--- Delivery $1 under claim $2 was answered $3 (2xx) in $4 ms: done, and its subscription is no
--- longer failing. Nothing when the claim was lost (its lease ran out and another took it).
-WITH d AS (
-    UPDATE deliveries d
-    SET state = 'delivered', claimed_until = NULL, claim = NULL, last_status = $3::int,
-        last_error = NULL, finished_at = now()
-    WHERE d.id = $1 AND d.claim = $2
-    RETURNING d.id, d.subscription_id, d.attempts
 ),
-a AS (
-    INSERT INTO delivery_attempts (delivery_id, attempt, status, duration_ms)
-    SELECT d.id, d.attempts, $3::int, $4::int
-    FROM d
+-- each head's run as read: the pending deliveries from the head on, numbered in feed order
+cand AS (
+    SELECT h.subscription_id, r.id, r.n
+    FROM heads h
+    CROSS JOIN LATERAL (
+        SELECT e.id, row_number() OVER (ORDER BY e.change_xid, e.change_id) AS n
+        FROM deliveries e
+        WHERE e.subscription_id = h.subscription_id
+          AND e.state = 'pending'
+          AND (e.change_xid, e.change_id) >= (h.change_xid, h.change_id)
+        ORDER BY e.change_xid, e.change_id
+        LIMIT $4
+    ) r
 ),
-s AS (
-    UPDATE subscriptions s
-    SET failing_since = NULL
-    FROM d
-    WHERE s.id = d.subscription_id AND s.failing_since IS NOT NULL
-)
-SELECT d.id
-FROM d
-
--- name: STMT_WEBHOOK_FAILED
--- properties: writes
--- columns: id, active
--- Delivery $1 under claim $2 failed: status $3 (NULL without a response), error $4, in $5 ms.
--- Tried again in $6 ms, or parked as failed when $6 is NULL. Its subscription, failing since
--- its first failure after a success, is deactivated once that is $7 seconds ago.
-WITH d AS (
+-- those still due and free once locked (a lock another holds is skipped, not waited for)
+free AS (
+    SELECT e.id
+    FROM deliveries e
+    WHERE e.id IN (SELECT c.id FROM cand c)
+      AND e.state = 'pending'
+      AND e.next_attempt_at <= now()
+      AND (e.claimed_until IS NULL OR e.claimed_until < now())
+    FOR UPDATE SKIP LOCKED
+),
+-- a run ends before its first delivery that is not free
+run AS (
+    SELECT c.id
+    FROM cand c
+    WHERE c.n < coalesce((SELECT min(k.n)
+                          FROM cand k
+                          WHERE k.subscription_id = c.subscription_id
+                            AND k.id NOT IN (SELECT f.id FROM free f)),
+                         $4::bigint + 1)
+),
+claimed AS (
     UPDATE deliveries d
-    SET state = CASE WHEN $6::bigint IS NULL THEN 'failed' ELSE 'pending' END,
-        next_attempt_at = CASE WHEN $6::bigint IS NULL THEN d.next_attempt_at
-                               ELSE now() + $6::bigint * interval '1 millisecond' END,
-        finished_at = CASE WHEN $6::bigint IS NULL THEN now() END,
-        claimed_until = NULL, claim = NULL, last_status = $3::int, last_error = $4
-    WHERE d.id = $1 AND d.claim = $2
-    RETURNING d.id, d.subscription_id, d.attempts
+    SET claimed_until = lease.until, claim = $2, attempts = d.attempts + 1
+    FROM run, lease
+    WHERE d.id = run.id
+    RETURNING d.id, d.subscription_id, d.change_xid, d.change_id, d.event, d.body,
+              d.attempts - d.round_start AS attempt,
+              extract(epoch FROM now() - d.round_at)::bigint AS round_age_s
+)
+SELECT c.id, c.subscription_id, s.url, s.secret, c.event, c.body, c.attempt, c.round_age_s
+FROM claimed c
+JOIN subscriptions s ON s.id = c.subscription_id
+ORDER BY c.subscription_id, c.change_xid, c.change_id
+
+-- name: STMT_WEBHOOK_OUTCOMES
+-- properties: writes
+-- columns: subscription_id
+-- The outcomes of a claim's runs, all at once: $2 a JSON array of {id, outcome, status,
+-- error, ms, delay_ms}: delivery id under claim $1 was 'delivered' (a 2xx), 'failed' (tried
+-- again in delay_ms, or parked as failed when that is null) or 'unsent' (a run stopped
+-- before it: its attempt is taken back and it is free again), with status (null without a
+-- response), error and ms. A sent delivery gets its attempt row. Per subscription: a success
+-- clears failing; a failure (the last sent of its run) makes it failing since now when the
+-- run also had a success, else since its first failure, and deactivates it once that is $3
+-- seconds ago. Nothing for a
+-- delivery whose claim was lost (its lease ran out and another took it). Returns the
+-- subscriptions deactivated.
+WITH o AS (
+    SELECT *
+    FROM jsonb_to_recordset($2::jsonb)
+         AS o(id bigint, outcome text, status int, error text, ms int, delay_ms bigint)
+),
+d AS (
+    UPDATE deliveries d
+    SET state = CASE WHEN o.outcome = 'delivered' THEN 'delivered'
+                     WHEN o.outcome = 'failed' AND o.delay_ms IS NULL THEN 'failed'
+                     ELSE 'pending' END,
+        attempts = d.attempts - CASE WHEN o.outcome = 'unsent' THEN 1 ELSE 0 END,
+        next_attempt_at = CASE WHEN o.outcome = 'failed' AND o.delay_ms IS NOT NULL
+                               THEN now() + o.delay_ms * interval '1 millisecond'
+                               ELSE d.next_attempt_at END,
+        finished_at = CASE WHEN o.outcome = 'delivered'
+                                OR (o.outcome = 'failed' AND o.delay_ms IS NULL)
+                           THEN now() END,
+        claimed_until = NULL, claim = NULL,
+        last_status = CASE WHEN o.outcome = 'unsent' THEN d.last_status ELSE o.status END,
+        last_error = CASE WHEN o.outcome = 'unsent' THEN d.last_error ELSE o.error END
+    FROM o
+    WHERE d.id = o.id AND d.claim = $1
+    RETURNING d.id, d.subscription_id, d.attempts, o.outcome, o.status, o.error, o.ms
 ),
 a AS (
     INSERT INTO delivery_attempts (delivery_id, attempt, status, error, duration_ms)
-    SELECT d.id, d.attempts, $3::int, $4, $5::int
+    SELECT d.id, d.attempts, d.status, d.error, d.ms
     FROM d
+    WHERE d.outcome <> 'unsent'
+),
+per AS (
+    SELECT d.subscription_id, bool_or(d.outcome = 'delivered') AS ok,
+           bool_or(d.outcome = 'failed') AS failed
+    FROM d
+    GROUP BY d.subscription_id
 ),
 s AS (
     UPDATE subscriptions s
-    SET failing_since = coalesce(s.failing_since, now()),
+    SET failing_since = CASE WHEN NOT per.failed THEN NULL
+                             WHEN per.ok THEN now()
+                             ELSE coalesce(s.failing_since, now()) END,
         active = s.active
-                 AND NOT coalesce(s.failing_since < now() - make_interval(secs => $7::int),
-                                  false),
-        deactivated_at = CASE WHEN s.active
-                                   AND s.failing_since < now() - make_interval(secs => $7::int)
+                 AND NOT (per.failed AND NOT per.ok
+                          AND coalesce(s.failing_since < now() - make_interval(secs => $3::int),
+                                       false)),
+        deactivated_at = CASE WHEN s.active AND per.failed AND NOT per.ok
+                                   AND s.failing_since < now() - make_interval(secs => $3::int)
                               THEN now()
                               ELSE s.deactivated_at
                          END
-    FROM d
-    WHERE s.id = d.subscription_id
-    RETURNING s.active
+    FROM per
+    WHERE s.id = per.subscription_id
+      AND (per.failed OR s.failing_since IS NOT NULL)
+    RETURNING s.id, s.active, s.deactivated_at
 )
-SELECT d.id, (SELECT bool_and(s.active) FROM s)
-FROM d
+SELECT s.id
+FROM s
+WHERE NOT s.active AND s.deactivated_at = now()
 
 -- name: STMT_WEBHOOK_PURGE
 -- properties: writes

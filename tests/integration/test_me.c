@@ -265,7 +265,7 @@ START_TEST(me_measures_follow_the_scope)
 	json_decref(me);
 	free(tok);
 	/* 云浮技师学院 may also report on measure 1, whose target it is accountable for without
-	 * being assigned to it: counted, though its list of assignments does not show it */
+	 * being assigned to it: counted, and listed as accountable */
 	tok = harness_token("me-college", ROLE_REPORTER, "yunfu-technician-college");
 	me = me_get(tok);
 	m = json_object_get(me, "measures");
@@ -280,9 +280,18 @@ START_TEST(me_measures_follow_the_scope)
 	        "unit_memberships g JOIN units u ON u.id = g.member_id WHERE u.code = "
 	        "'yunfu-technician-college')))");
 	ck_assert_int_ge(only_accountable, 1);
+	json_t *items = json_object_get(r->json, "items");
 	ck_assert_int_eq(json_integer_value(json_object_get(m, "count")),
-	                 (long long)json_array_size(json_object_get(r->json, "items")) +
-	                         only_accountable);
+	                 (long long)json_array_size(items));
+	long long listed_accountable = 0;
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		json_t *as = json_object_get(json_array_get(items, i), "assignment");
+		if (strcmp(json_string_value(json_object_get(as, "role")), "accountable") != 0)
+			continue;
+		listed_accountable++;
+		ck_assert(json_is_null(json_object_get(as, "via")));
+	}
+	ck_assert_int_eq(listed_accountable, only_accountable);
 	http_resp_free(r);
 	json_decref(me);
 	free(tok);
@@ -302,6 +311,60 @@ START_TEST(me_measures_follow_the_scope)
 	/* a reader may carry a unit claim: it is shown, and changes nothing it may do */
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(me, "unit"), "name")),
 	                 "市财政局");
+	json_decref(me);
+	free(tok);
+}
+END_TEST
+
+/* A unit assigned to nothing and accountable for one target: /v1/me counts the one measure, its
+ * list shows it (not with ?role=), and the policy lets it report on it and on no other. */
+START_TEST(me_accountable_only_unit_agrees_with_its_list)
+{
+	harness_exec("INSERT INTO units (code, name, kind) VALUES ('acc-only', '只负责指标', "
+	             "'department')");
+	harness_exec("UPDATE targets SET accountable_unit_id = (SELECT id FROM units WHERE code = "
+	             "'acc-only') WHERE id = (SELECT min(id) FROM targets)");
+	long long measure = harness_count("SELECT measure_id FROM targets WHERE id = "
+	                                  "(SELECT min(id) FROM targets)");
+	char *tok = harness_token("me-acc", ROLE_REPORTER, "acc-only");
+	json_t *me = me_get(tok);
+	json_t *m = json_object_get(me, "measures");
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "count")), 1);
+	char path[128];
+	snprintf(path, sizeof(path), "%s?limit=500", json_string_value(json_object_get(m, "href")));
+	struct http_resp *r = http_get(path, tok);
+	ck_assert_int_eq(r->status, 200);
+	json_t *items = json_object_get(r->json, "items");
+	ck_assert_uint_eq(json_array_size(items), 1);
+	json_t *item = json_array_get(items, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(item, "id")), measure);
+	json_t *as = json_object_get(item, "assignment");
+	ck_assert_str_eq(json_string_value(json_object_get(as, "role")), "accountable");
+	ck_assert(json_is_null(json_object_get(as, "via")));
+	http_resp_free(r);
+	snprintf(path, sizeof(path), "%s?role=lead", json_string_value(json_object_get(m, "href")));
+	r = http_get(path, tok);
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+	http_resp_free(r);
+	char body[256];
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\","
+	         "\"summary\":\"s\"}",
+	         measure);
+	r = http_post_json("/v1/progress", tok, body);
+	ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
+	http_resp_free(r);
+	long long other = harness_count("SELECT min(id) FROM measures WHERE id <> (SELECT "
+	                                "measure_id FROM targets WHERE id = (SELECT min(id) FROM "
+	                                "targets))");
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"period\":\"2022\",\"status\":\"on_track\","
+	         "\"summary\":\"s\"}",
+	         other);
+	r = http_post_json("/v1/progress", tok, body);
+	assert_problem(r, 403, NULL);
+	http_resp_free(r);
 	json_decref(me);
 	free(tok);
 }
@@ -338,6 +401,7 @@ Suite *me_suite(void)
 	tcase_add_loop_test(tc, me_agrees_with_every_endpoint, 0,
 	                    (int)(sizeof(me_roles) / sizeof(me_roles[0])));
 	tcase_add_test(tc, me_measures_follow_the_scope);
+	tcase_add_test(tc, me_accountable_only_unit_agrees_with_its_list);
 	tcase_add_test(tc, me_unknown_unit_and_no_token);
 	suite_add_tcase(s, tc);
 	return s;

@@ -256,13 +256,17 @@ START_TEST(units_list_get_and_measures)
 	snprintf(path, sizeof(path), "/v1/units/%lld/measures", college);
 	r = get_ok(path);
 	items = json_object_get(r->json, "items");
-	ck_assert_uint_eq(json_array_size(items), 9);
-	json_t *m2 = json_array_get(items, 0);
+	ck_assert_uint_eq(json_array_size(items), 10);
+	/* measure 1: only accountable for one of its targets, listed as such */
+	json_t *m1 = json_object_get(json_array_get(items, 0), "assignment");
+	ck_assert_str_eq(json_string_value(json_object_get(m1, "role")), "accountable");
+	ck_assert(json_is_null(json_object_get(m1, "via")));
+	json_t *m2 = json_array_get(items, 1);
 	json_t *how = json_object_get(m2, "assignment");
 	ck_assert_str_eq(json_string_value(json_object_get(how, "role")), "related");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(how, "via"), "code")),
 	                 "vocational-schools");
-	json_t *m3 = json_array_get(items, 1);
+	json_t *m3 = json_array_get(items, 2);
 	ck_assert(json_is_null(json_object_get(json_object_get(m3, "assignment"), "via")));
 	http_resp_free(r);
 

@@ -1,7 +1,8 @@
 /* test_webhooks.c — webhooks end to end with a real receiver on 127.0.0.1 (libmicrohttpd in
  * this process): the admin API and its refusals, signed deliveries in feed order, retries after
  * a 500 and a timeout, dead letters and a manual retry, deactivation, two workers without
- * duplicates, a worker stopped mid-delivery, and reminders reaching a subscription. */
+ * duplicates, a worker stopped mid-delivery, reminders reaching a subscription, and runs: a run
+ * stopping at a failure, kept-alive connections shared by subscriptions with their own secrets. */
 #include <microhttpd.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -25,16 +26,21 @@ struct receiver {
 	struct MHD_Daemon *d;
 	int port;
 	pthread_mutex_t mu;
-	int fail_first;            /* answer 500 to the first n requests */
+	int fail_from, fail_first; /* answer 500 to requests fail_from..fail_first-1 */
 	int hang_from, hang_first; /* hold requests hang_from..hang_first-1 hang_ms */
 	int hang_ms;
 	int status; /* the answer otherwise */
 	int count;
-	int verified; /* requests whose signature checked out */
+	int verified;     /* requests whose signature checked out */
+	int verified_own; /* ... with the secret of the subscription named in the body */
+	int connections;  /* TCP connections accepted */
 	long long delivery[RECEIVER_MAX];
 	long long change[RECEIVER_MAX];
+	long long sub[RECEIVER_MAX];
 	char event[RECEIVER_MAX][32];
 	const char *secret;
+	long long sub_id[4]; /* subscriptions with their own secrets (subscribe_with) */
+	const char *sub_secret[4];
 };
 
 static struct receiver rx;
@@ -47,7 +53,7 @@ struct rx_body {
 };
 
 /* 1 when header "t=…,v1=…" is HMAC-SHA256(secret, t "." body), computed here independently. */
-static int rx_signature_ok(const char *header, const char *body, size_t len)
+static int rx_signature_ok(const char *secret, const char *header, const char *body, size_t len)
 {
 	long long t = 0;
 	char v1[80] = "";
@@ -62,8 +68,9 @@ static int rx_signature_ok(const char *header, const char *body, size_t len)
 	fclose(f);
 	unsigned char mac[32];
 	unsigned int maclen = 0;
-	HMAC(EVP_sha256(), rx.secret, (int)strlen(rx.secret), (unsigned char *)msg, n, mac,
-	     &maclen);
+	if (secret == NULL)
+		secret = "";
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, n, mac, &maclen);
 	free(msg);
 	char hex[65];
 	for (unsigned i = 0; i < 32; i++)
@@ -79,15 +86,23 @@ static void rx_record(struct MHD_Connection *c, const struct rx_body *b, int *ha
 	json_t *body = json_loadb(b->data != NULL ? b->data : "", b->len, 0, NULL);
 	pthread_mutex_lock(&rx.mu);
 	int i = rx.count++;
+	long long sub = json_integer_value(json_object_get(body, "subscription_id"));
+	const char *own = NULL;
+	for (int k = 0; k < 4; k++)
+		if (rx.sub_id[k] == sub && sub != 0)
+			own = rx.sub_secret[k];
 	if (i < RECEIVER_MAX) {
+		rx.sub[i] = sub;
 		rx.delivery[i] = did != NULL ? atoll(did) : 0;
 		rx.change[i] =
 		        json_integer_value(json_object_get(json_object_get(body, "change"), "id"));
 		snprintf(rx.event[i], sizeof(rx.event[i]), "%s", ev != NULL ? ev : "");
 	}
-	rx.verified += rx_signature_ok(sig, b->data != NULL ? b->data : "", b->len);
+	rx.verified += rx_signature_ok(rx.secret, sig, b->data != NULL ? b->data : "", b->len);
+	rx.verified_own +=
+	        own != NULL && rx_signature_ok(own, sig, b->data != NULL ? b->data : "", b->len);
 	*hang = i >= rx.hang_from && i < rx.hang_first ? rx.hang_ms : 0;
-	*status = i < rx.fail_first ? 500 : rx.status;
+	*status = i >= rx.fail_from && i < rx.fail_first ? 500 : rx.status;
 	pthread_mutex_unlock(&rx.mu);
 	json_decref(body);
 }
@@ -132,6 +147,17 @@ static void rx_done(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
+static void rx_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls, (void)c, (void)socket_context;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	pthread_mutex_lock(&rx.mu);
+	rx.connections++;
+	pthread_mutex_unlock(&rx.mu);
+}
+
 static void rx_start(void)
 {
 	pthread_mutex_destroy(&rx.mu);
@@ -140,7 +166,8 @@ static void rx_start(void)
 	rx.status = 200;
 	rx.d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
 	                        NULL, NULL, rx_handle, NULL, MHD_OPTION_NOTIFY_COMPLETED, rx_done,
-	                        NULL, MHD_OPTION_END);
+	                        NULL, MHD_OPTION_NOTIFY_CONNECTION, rx_connection, NULL,
+	                        MHD_OPTION_END);
 	ck_assert_ptr_nonnull(rx.d);
 	rx.port = MHD_get_daemon_info(rx.d, MHD_DAEMON_INFO_BIND_PORT)->port;
 }
@@ -200,6 +227,16 @@ static void webhooks_setup_lease(void)
 	webhooks_setup_with(extra);
 }
 
+/* Runs: a lease long enough for a run of 10, a first retry 1 to 2 s after a failure (time to
+ * look at what the failure left). */
+static void webhooks_setup_runs(void)
+{
+	static const char *const extra[] = {
+	        "ZEREN_WEBHOOK_TIMEOUT_MS=2000", "ZEREN_WEBHOOK_LEASE_S=10",
+	        "ZEREN_WEBHOOK_RETRY_BASE_MS=2000", "ZEREN_WEBHOOK_RETRY_MAX_MS=4000", NULL};
+	webhooks_setup_with(extra);
+}
+
 static void webhooks_teardown(void)
 {
 	MHD_stop_daemon(rx.d);
@@ -209,10 +246,10 @@ static void webhooks_teardown(void)
 	harness_teardown();
 }
 
-/* Subscribes the receiver to events (a JSON list) with a known secret; returns the id. */
-static long long subscribe(const char *events)
+/* Subscribes the receiver to events (a JSON list) with secret (borrowed: it must outlive the
+ * test); returns the id. */
+static long long subscribe_with(const char *events, const char *secret)
 {
-	static const char *secret = "test-secret-0123456789";
 	char body[512];
 	snprintf(body, sizeof(body),
 	         "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":%s,\"secret\":\"%s\"}", rx.port,
@@ -222,7 +259,19 @@ static long long subscribe(const char *events)
 	ck_assert_msg(r->status == 201, "subscribe: %ld %s", r->status, r->body);
 	long long id = json_integer_value(json_object_get(r->json, "id"));
 	http_resp_free(r);
+	for (int k = 0; k < 4; k++)
+		if (rx.sub_id[k] == 0) {
+			rx.sub_id[k] = id;
+			rx.sub_secret[k] = secret;
+			break;
+		}
 	return id;
+}
+
+/* Subscribes the receiver to events (a JSON list) with a known secret; returns the id. */
+static long long subscribe(const char *events)
+{
+	return subscribe_with(events, "test-secret-0123456789");
 }
 
 /* Makes n units, one transaction each when separate, else all in one. */
@@ -509,6 +558,78 @@ START_TEST(reminders_reach_a_subscription)
 }
 END_TEST
 
+START_TEST(a_run_stopping_at_a_failure_keeps_later_ones_pending_in_order)
+{
+	rx.fail_from = 2; /* the third request of the run gets a 500 */
+	rx.fail_first = 3;
+	subscribe("[\"unit.created\"]");
+	make_units(10, 0, "run");
+	struct webhook_worker *w = worker();
+	ck_assert_int_eq(
+	        wait_count("SELECT count(*) FROM delivery_attempts WHERE status = 500", 1, 10000),
+	        1);
+	/* before the retry (1 to 2 s later): the two before it delivered, it pending with its
+	 * attempt, the seven after it pending, free and with no attempt counted, none sent */
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM deliveries WHERE state = 'delivered'"),
+	                 2);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM (SELECT d.*, row_number() OVER "
+	                               "(ORDER BY change_xid, change_id) AS n FROM deliveries d) x "
+	                               "WHERE n = 3 AND state = 'pending' AND attempts = 1 AND "
+	                               "last_status = 500 AND next_attempt_at > now()"),
+	                 1);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM (SELECT d.*, row_number() OVER "
+	                               "(ORDER BY change_xid, change_id) AS n FROM deliveries d) x "
+	                               "WHERE n > 3 AND state = 'pending' AND attempts = 0 AND "
+	                               "claim IS NULL AND claimed_until IS NULL"),
+	                 7);
+	ck_assert_int_eq(rx_count(), 3);
+	ck_assert_int_eq(
+	        wait_count("SELECT count(*) FROM deliveries WHERE state = 'delivered'", 10, 15000),
+	        10);
+	webhook_worker_stop(w);
+	/* received: 1, 2, 3 (500), 3 again, then 4..10 in order */
+	ck_assert_int_eq(rx_count(), 11);
+	ck_assert_int_eq(rx.change[3], rx.change[2]);
+	for (int i = 1; i < 11; i++)
+		if (i != 3)
+			ck_assert_int_gt(rx.change[i], rx.change[i - 1]);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM delivery_attempts"), 11);
+	ck_assert_int_eq(harness_count("SELECT sum(attempts) FROM deliveries"), 11);
+}
+END_TEST
+
+START_TEST(kept_alive_connections_keep_each_subscriptions_secret)
+{
+	static const char *const a_secret = "secret-of-a-0123456789",
+	                         *b_secret = "secret-of-b-9876543210";
+	long long a = subscribe_with("[\"unit.created\"]", a_secret);
+	long long b = subscribe_with("[\"unit.created\"]", b_secret);
+	make_units(30, 0, "pairs");
+	struct webhook_worker *w = worker();
+	ck_assert_int_eq(
+	        wait_count("SELECT count(*) FROM deliveries WHERE state = 'delivered'", 60, 20000),
+	        60);
+	webhook_worker_stop(w);
+	pthread_mutex_lock(&rx.mu);
+	int count = rx.count, own = rx.verified_own, connections = rx.connections;
+	pthread_mutex_unlock(&rx.mu);
+	ck_assert_int_eq(count, 60);
+	ck_assert_int_eq(own, 60); /* each signed with its own subscription's secret */
+	/* the runs went over kept-alive connections, not one each */
+	ck_assert_msg(connections <= 6, "%d connections for 60 requests", connections);
+	long long last_a = 0, last_b = 0;
+	int of_a = 0;
+	for (int i = 0; i < 60; i++) {
+		ck_assert(rx.sub[i] == a || rx.sub[i] == b);
+		long long *last = rx.sub[i] == a ? &last_a : &last_b;
+		of_a += rx.sub[i] == a;
+		ck_assert_int_gt(rx.change[i], *last); /* in order per subscription */
+		*last = rx.change[i];
+	}
+	ck_assert_int_eq(of_a, 30);
+}
+END_TEST
+
 Suite *webhooks_suite(void)
 {
 	Suite *s = suite_create("webhooks");
@@ -532,5 +653,11 @@ Suite *webhooks_suite(void)
 	tcase_set_timeout(lease, 60);
 	tcase_add_test(lease, a_worker_stopped_mid_delivery_leaves_it_to_another);
 	suite_add_tcase(s, lease);
+	TCase *runs = tcase_create("runs");
+	tcase_add_checked_fixture(runs, webhooks_setup_runs, webhooks_teardown);
+	tcase_set_timeout(runs, 60);
+	tcase_add_test(runs, a_run_stopping_at_a_failure_keeps_later_ones_pending_in_order);
+	tcase_add_test(runs, kept_alive_connections_keep_each_subscriptions_secret);
+	suite_add_tcase(s, runs);
 	return s;
 }
