@@ -70,8 +70,9 @@ static int app_pools(struct app *app, struct app_cache_size cache)
 		                                cfg->db_timeout_ms);
 	if (app->read_pool == NULL)
 		return -1;
-	/* A replica may lag behind the notices the primary sends, so no cache with one. */
-	if (app->read_pool == app->pool)
+	/* A replica may lag behind the notices the primary sends, so no cache with one; none
+	 * either when asked for no entries. */
+	if (app->read_pool == app->pool && cache.slots > 0)
 		app->refcache = refcache_create(cfg->database_url, cache.slots, cache.max_bytes);
 	return 0;
 }

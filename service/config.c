@@ -62,6 +62,8 @@ static const struct config_entry config_table[] = {
          "percentage points below expected progress that are still yellow, not red"},
         {"ZEREN_CHANGES_RETENTION_DAYS", CONFIG_INT, FIELD(changes_retention_days), 1, 3650, "30",
          0, 0, "days GET /v1/changes keeps a change; an older cursor gets 410 Gone"},
+        {"ZEREN_REFCACHE_ENTRIES", CONFIG_INT, FIELD(refcache_entries), 0, 1000000, "8192", 0, 0,
+         "responses the reference cache keeps (0: no cache, every read goes to the database)"},
 };
 
 #define CONFIG_ENTRIES (sizeof(config_table) / sizeof(config_table[0]))

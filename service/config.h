@@ -25,6 +25,7 @@ struct config {
 	int max_connections;
 	int report_tolerance_points;
 	int changes_retention_days;
+	int refcache_entries; /* 0: no reference cache */
 };
 
 /* Looks one variable up; the default reads the process environment. */

@@ -88,7 +88,9 @@ static int cmd_serve(int argc, char **argv)
 	}
 	config_log(&cfg);
 	char err[600];
-	struct app *app = app_create(&cfg, APP_CACHE_SERVE, err, sizeof(err));
+	struct app_cache_size cache = APP_CACHE_SERVE;
+	cache.slots = (size_t)cfg.refcache_entries;
+	struct app *app = app_create(&cfg, cache, err, sizeof(err));
 	if (app == NULL) {
 		fprintf(stderr, "zeren: %s\n", err);
 		return 1;

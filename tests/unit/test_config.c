@@ -99,6 +99,7 @@ static const char *const all_vars[] = {
         "ZEREN_CORS_ORIGINS",       "ZEREN_MAX_BODY_BYTES",
         "ZEREN_CONNECTION_TIMEOUT", "ZEREN_MAX_CONNECTIONS",
         "ZEREN_REPORT_TOLERANCE",   "ZEREN_CHANGES_RETENTION_DAYS",
+        "ZEREN_REFCACHE_ENTRIES",
 };
 
 /* The numeric variables with their documented bounds and where they land in the struct. */
@@ -120,6 +121,7 @@ static const struct numeric_var numeric_vars[] = {
         {"ZEREN_MAX_CONNECTIONS", "1", "100000", "0", "100001", 1, 100000},
         {"ZEREN_REPORT_TOLERANCE", "0", "100", "-1", "101", 0, 100},
         {"ZEREN_CHANGES_RETENTION_DAYS", "1", "3650", "0", "3651", 1, 3650},
+        {"ZEREN_REFCACHE_ENTRIES", "0", "1000000", "-1", "1000001", 0, 1000000},
 };
 
 #define NUMERIC_VARS (sizeof(numeric_vars) / sizeof(numeric_vars[0]))
@@ -146,6 +148,8 @@ static long long numeric_field(const struct config *cfg, const char *name)
 		return cfg->report_tolerance_points;
 	if (strcmp(name, "ZEREN_CHANGES_RETENTION_DAYS") == 0)
 		return cfg->changes_retention_days;
+	if (strcmp(name, "ZEREN_REFCACHE_ENTRIES") == 0)
+		return cfg->refcache_entries;
 	ck_abort_msg("no field for %s", name);
 	return 0;
 }
@@ -177,6 +181,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.max_connections, 1024);
 	ck_assert_int_eq(cfg.report_tolerance_points, 10);
 	ck_assert_int_eq(cfg.changes_retention_days, 30);
+	ck_assert_int_eq(cfg.refcache_entries, 8192);
 	config_free(&cfg);
 }
 END_TEST
