@@ -22,6 +22,8 @@ int main(void)
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, admin_suite());
 	srunner_add_suite(sr, changes_suite());
+	srunner_add_suite(sr, measure_documents_suite());
+	srunner_add_suite(sr, idempotency_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -18,5 +18,7 @@ Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
+Suite *measure_documents_suite(void);
+Suite *idempotency_suite(void);
 
 #endif
