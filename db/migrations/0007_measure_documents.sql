@@ -6,7 +6,9 @@
 
 -- A measure's JSON as GET /v1/measures/{id} serves it, without (json) and with
 -- (json_expanded) groups' members: the text of service/sql/json.sql's measure_json(false) and
--- measure_json(true) for the row as committed. Written only by measure_documents_refresh(),
+-- measure_json(true) for the row as committed. Kept in the row uncompressed (STORAGE MAIN, a
+-- tuple target of a whole page): a page of 50 measures reads 50 rows, with no decompression
+-- and no TOAST look-ups (a document is about 4 kB). Written only by measure_documents_refresh(),
 -- which the triggers below call at the end of every statement that changes what a document
 -- shows, so a write's own transaction already reads its new documents. A change to this
 -- expression must change json.sql's fragment the same way (test_measure_documents.c compares
@@ -14,8 +16,9 @@
 CREATE TABLE measure_documents (
 	measure_id bigint PRIMARY KEY REFERENCES measures (id) ON DELETE CASCADE,
 	json text NOT NULL,
-	json_expanded text NOT NULL
-);
+	json_expanded text -- NULL when it would equal json (no group among the measure's units)
+) WITH (toast_tuple_target = 8160);
+ALTER TABLE measure_documents ALTER COLUMN json SET STORAGE MAIN;
 
 -- The document of measure m: json.sql's measure_json(expand) word for word, with the measure as
 -- a row and expand a parameter (inlined into the statement that calls it).
@@ -116,8 +119,10 @@ BEGIN
 	END IF;
 	PERFORM 1 FROM measures WHERE id = ANY (p_ids) ORDER BY id FOR NO KEY UPDATE;
 	INSERT INTO measure_documents AS d (measure_id, json, json_expanded)
-	SELECT m.id, measure_document(m, false), measure_document(m, true)
+	SELECT m.id, doc.json, nullif(doc.json_expanded, doc.json)
 	FROM measures m
+	CROSS JOIN LATERAL (SELECT measure_document(m, false) AS json,
+	                           measure_document(m, true) AS json_expanded) doc
 	WHERE m.id = ANY (p_ids)
 	ON CONFLICT (measure_id) DO UPDATE
 	SET json = EXCLUDED.json, json_expanded = EXCLUDED.json_expanded

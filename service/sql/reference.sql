@@ -39,7 +39,7 @@ LIMIT $4
 -- properties: read-only, retry-safe
 -- columns: json
 -- $1 id, $2 expand groups. The document kept by db/schema.sql's triggers (measure_json).
-SELECT CASE WHEN $2::boolean THEN d.json_expanded ELSE d.json END
+SELECT CASE WHEN $2::boolean THEN coalesce(d.json_expanded, d.json) ELSE d.json END
 FROM measure_documents d
 WHERE d.measure_id = $1
 
@@ -48,7 +48,8 @@ WHERE d.measure_id = $1
 -- columns: plan_id, number, json
 -- $1 plan, $2 task, $3 unit code (directly or through a group), $4 role, $5 text in the title
 -- or an item, $6 expand groups, $7 $8 after this plan and number, $9 limit.
-SELECT m.plan_id, m.number, CASE WHEN $6::boolean THEN d.json_expanded ELSE d.json END
+SELECT m.plan_id, m.number,
+       CASE WHEN $6::boolean THEN coalesce(d.json_expanded, d.json) ELSE d.json END
 FROM measures m
 JOIN measure_documents d ON d.measure_id = m.id
 WHERE ($1::bigint IS NULL OR m.plan_id = $1)
@@ -151,5 +152,5 @@ SELECT m.id
 FROM measures m
 LEFT JOIN measure_documents d ON d.measure_id = m.id
 WHERE d.json IS DISTINCT FROM {{measure_json(false)}}::text
-   OR d.json_expanded IS DISTINCT FROM {{measure_json(true)}}::text
+   OR coalesce(d.json_expanded, d.json) IS DISTINCT FROM {{measure_json(true)}}::text
 ORDER BY m.id
