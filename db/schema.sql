@@ -859,13 +859,12 @@ GRANT SELECT ON changes, change_actors, changes_purged TO zeren_app;
 
 -- A measure's JSON as GET /v1/measures/{id} serves it, without (json) and with
 -- (json_expanded) groups' members: the text of service/sql/json.sql's measure_json(false) and
--- measure_json(true) for the row as committed. Kept in the row uncompressed (STORAGE MAIN, a
--- tuple target of a whole page): a page of 50 measures reads 50 rows, with no decompression
--- and no TOAST look-ups (a document is about 4 kB). Written only by measure_documents_refresh(),
--- which the triggers below call at the end of every statement that changes what a document
--- shows, so a write's own transaction already reads its new documents. A change to this
--- expression must change json.sql's fragment the same way (test_measure_documents.c compares
--- every document with the fragment).
+-- measure_json(true) for the row as committed, written only by measure_documents_refresh() at
+-- the commit of each transaction that changed what it shows (measure_documents_touch below).
+-- Kept in the row uncompressed (STORAGE MAIN, a tuple target of a whole page): a page of 50
+-- measures reads 50 rows, with no decompression and no TOAST look-ups (a document is about
+-- 4 kB). A change to measure_document() must change json.sql's fragment the same way
+-- (test_measure_documents.c compares every document with the fragment).
 CREATE TABLE measure_documents (
 	measure_id bigint PRIMARY KEY REFERENCES measures (id) ON DELETE CASCADE,
 	json text NOT NULL,
@@ -974,8 +973,15 @@ BEGIN
 	INSERT INTO measure_documents AS d (measure_id, json, json_expanded)
 	SELECT m.id, doc.json, nullif(doc.json_expanded, doc.json)
 	FROM measures m
-	CROSS JOIN LATERAL (SELECT measure_document(m, false) AS json,
-	                           measure_document(m, true) AS json_expanded) doc
+	CROSS JOIN LATERAL (
+		SELECT measure_document(m, false) AS json,
+		       CASE WHEN EXISTS (SELECT 1
+		                         FROM assignments a
+		                         JOIN units u ON u.id = a.unit_id
+		                         WHERE a.measure_id = m.id AND u.kind = 'group')
+		            THEN measure_document(m, true)
+		       END AS json_expanded
+	) doc
 	WHERE m.id = ANY (p_ids)
 	ON CONFLICT (measure_id) DO UPDATE
 	SET json = EXCLUDED.json, json_expanded = EXCLUDED.json_expanded
@@ -983,13 +989,24 @@ BEGIN
 END
 $$;
 
+-- A transaction with documents to refresh at its commit: one row while it runs, whose
+-- deferred trigger (measure_documents_flush) refreshes them once, however many statements
+-- touched them (an import touches each measure in several statements). The measures wait in
+-- the transaction-local setting zeren.measure_documents as "id,id,...,".
+CREATE TABLE measure_documents_pending (
+	xid xid8 PRIMARY KEY DEFAULT pg_current_xact_id()
+);
+
 -- Which measures' documents a statement on a table they read has changed: the rows it wrote
 -- (new_rows, old_rows: both for an UPDATE, which counts only rows that changed), mapped to
--- the measures that show them. Deleting a measure deletes its document by the foreign key.
+-- the measures that show them, are queued for the transaction's commit. Deleting a measure
+-- deletes its document by the foreign key. Reads in the writing transaction itself see the
+-- documents as they were before it (the writes return JSON built by json.sql, not these).
 CREATE FUNCTION measure_documents_touch() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
 	ids bigint[];
+	pending text;
 BEGIN
 	IF TG_TABLE_NAME = 'measures' THEN
 		IF TG_OP = 'INSERT' THEN
@@ -1061,10 +1078,37 @@ BEGIN
 			                    UNION SELECT o.group_id FROM old_rows o);
 		END IF;
 	END IF;
-	PERFORM measure_documents_refresh(ids);
+	IF cardinality(ids) > 0 THEN
+		pending := coalesce(current_setting('zeren.measure_documents', true), '');
+		IF pending = '' THEN
+			INSERT INTO measure_documents_pending DEFAULT VALUES;
+		END IF;
+		PERFORM set_config('zeren.measure_documents', pending || array_to_string(ids, ',') || ',',
+		                   true);
+	END IF;
 	RETURN NULL;
 END
 $$;
+
+-- At commit (deferred): refreshes the documents the transaction's statements queued.
+CREATE FUNCTION measure_documents_flush() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	pending text := coalesce(current_setting('zeren.measure_documents', true), '');
+BEGIN
+	PERFORM set_config('zeren.measure_documents', '', true);
+	DELETE FROM measure_documents_pending WHERE xid = NEW.xid;
+	PERFORM measure_documents_refresh(
+		(SELECT array_agg(DISTINCT x::bigint)
+		 FROM unnest(string_to_array(pending, ',')) AS x
+		 WHERE x <> ''));
+	RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER measure_documents_flush AFTER INSERT ON measure_documents_pending
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION measure_documents_flush();
 
 CREATE TRIGGER measure_documents_insert AFTER INSERT ON measures
 	REFERENCING NEW TABLE AS new_rows
