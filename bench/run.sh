@@ -14,6 +14,8 @@
 #                   in the same rounds — the "before" of a change
 #   BENCH_KEYS      idempotency keys in the table for the last idem rounds (1000000)
 #   BENCH_PLANS     generated plans of 20 measures for the reads and writes (100)
+#   BENCH_STATEMENTS  ZEREN_DB_STATEMENTS of this build's instances (prepared or unnamed; the
+#                   service's default when unset); pgbench then uses -M prepared or -M extended
 SECTIONS=" ${*:-import read write idem batch} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 D=${BENCH_SECONDS:-10}
@@ -89,6 +91,7 @@ serve() {
 	local port
 	port=$(free_port $((18080 + RANDOM % 2000)))
 	env ZEREN_DATABASE_URL="$(app_url "$db")" ZEREN_PORT="$port" ZEREN_DB_TIMEOUT_MS=120000 \
+		${BENCH_STATEMENTS:+ZEREN_DB_STATEMENTS=$BENCH_STATEMENTS} \
 		ZEREN_MAX_BODY_BYTES=67108864 "$@" "$bin" serve >"$WORK/$name.out" 2>"$WORK/$name.log" &
 	local pid=$!
 	PIDS+=("$pid")
@@ -96,6 +99,8 @@ serve() {
 	printf -v "URL_$name" 'http://127.0.0.1:%s' "$port"
 	printf -v "PID_$name" '%s' "$pid"
 }
+PGB_MODE=prepared
+[ "${BENCH_STATEMENTS:-prepared}" = prepared ] || PGB_MODE=extended
 serve cached zeren "$BIN"
 serve nocache zeren "$BIN" ZEREN_REFCACHE_ENTRIES=0
 if [ -n "$BASE" ]; then
@@ -139,13 +144,13 @@ PGB_MEASURES=$(q zeren "SELECT string_agg(id::text, ',' ORDER BY id) FROM measur
 mkdir -p "$WORK/pgbench" "$WORK/pgbench-base"
 python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$ZEREN_ROOT/build-rel" "$WORK/pgbench"
 [ -z "$BASE" ] || python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$BASE" "$WORK/pgbench-base"
-# pgb NAME DB SCRIPT DIR [-D ...]: pgbench as the service's role (row-level security and
-# triggers apply), prepared statements, 8 clients = the service's pool.
+# pgb NAME DB SCRIPT [-D ...]: pgbench as the service's role (row-level security and
+# triggers apply), statements as the service sends them, 8 clients = the service's pool.
 pgb() {
 	local name=$1 db=$2 script=$3
 	shift 3
 	local out
-	out=$(pgbench -n -M prepared -T "$D" -c 8 -j 2 -U zeren -d "$db" -f "$script" "$@" 2>&1) || true
+	out=$(pgbench -n -M "$PGB_MODE" -T "$D" -c 8 -j 2 -U zeren -d "$db" -f "$script" "$@" 2>&1) || true
 	local tps
 	tps=$(awk '/^tps = / {printf "%d", $3}' <<<"$out")
 	[ -n "$tps" ] || { echo "pgbench $name failed: $(tail -3 <<<"$out")" >&2; tps=0; }

@@ -85,12 +85,56 @@ CREATE TABLE units (
 	note text,
 	row_version bigint NOT NULL DEFAULT 1,
 	created_at timestamptz NOT NULL DEFAULT now(),
-	updated_at timestamptz NOT NULL DEFAULT now()
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	-- other names the unit goes by in documents (市商务 for 市商务局); see units_names_unique
+	aliases text[] NOT NULL DEFAULT '{}',
+	CONSTRAINT units_aliases_valid CHECK (array_position(aliases, NULL) IS NULL
+					      AND array_position(aliases, '') IS NULL
+					      AND NOT name = ANY (aliases))
 );
 CREATE INDEX units_kind_idx ON units (kind, id);
 CREATE INDEX units_parent_idx ON units (parent_id);
 CREATE INDEX units_name_trgm_idx ON units USING gin (name gin_trgm_ops);
+CREATE INDEX units_aliases_idx ON units USING gin (aliases);
 
+-- An alias names one unit only: it is no other unit's name or alias, and no unit's name is
+-- another unit's alias (names themselves may repeat, as two offices may share one). Checked
+-- after each written row, so a statement may move an alias from one unit to another. The row
+-- first takes an advisory lock per name it carries (in name order), so two transactions that
+-- write the same name take turns and the second sees the first's commit (in READ COMMITTED
+-- each query below takes a new snapshot), while writers of other names never wait.
+CREATE FUNCTION units_names_unique() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	clash text;
+BEGIN
+	PERFORM pg_advisory_xact_lock(730119, hashtext(n))
+	FROM (SELECT DISTINCT n FROM unnest(NEW.aliases || NEW.name) n ORDER BY n) s;
+	SELECT a INTO clash
+	FROM unnest(NEW.aliases) a
+	GROUP BY a
+	HAVING count(*) > 1
+	LIMIT 1;
+	IF clash IS NULL THEN
+		SELECT a INTO clash
+		FROM units u, unnest(NEW.aliases) a
+		WHERE u.id <> NEW.id AND (u.name = a OR u.aliases @> ARRAY[a])
+		LIMIT 1;
+	END IF;
+	IF clash IS NULL THEN
+		SELECT NEW.name INTO clash
+		FROM units u
+		WHERE u.id <> NEW.id AND u.aliases @> ARRAY[NEW.name]
+		LIMIT 1;
+	END IF;
+	IF clash IS NOT NULL THEN
+		RAISE EXCEPTION 'the unit name or alias "%" is already taken', clash
+			USING ERRCODE = 'unique_violation', CONSTRAINT = 'units_names_unique';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER units_names_unique AFTER INSERT OR UPDATE OF name, aliases ON units
+	FOR EACH ROW EXECUTE FUNCTION units_names_unique();
 CREATE TABLE unit_memberships (
 	group_id bigint NOT NULL REFERENCES units (id) ON DELETE CASCADE,
 	member_id bigint NOT NULL REFERENCES units (id) ON DELETE CASCADE,

@@ -11,7 +11,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ZEREN_PACKAGES=(build-essential cmake pkg-config clang-format
 	libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev liborcania-dev
 	libssl-dev libxlsxwriter-dev check libsubunit-dev libcurl4-gnutls-dev
-	libzip-dev libxml2-dev postgresql-15 unzip clang-14 libclang-rt-14-dev)
+	libzip-dev libxml2-dev postgresql-15 unzip clang-14 libclang-rt-14-dev pgbouncer haproxy)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -133,9 +133,42 @@ pg_start() {
 pg_stop() {
 	local path
 	path=$(cat "$ZEREN_LOCAL/pg.path" 2>/dev/null || true)
-	if [ -n "$path" ] && [ -f "$path/data/postmaster.pid" ]; then
-		as_pg "$PG_BIN/pg_ctl" -D "$path/data" -m fast -w stop >/dev/null 2>&1 || true
-	fi
+	for d in replica data; do
+		if [ -n "$path" ] && [ -f "$path/$d/postmaster.pid" ]; then
+			as_pg "$PG_BIN/pg_ctl" -D "$path/$d" -m fast -w stop >/dev/null 2>&1 || true
+		fi
+	done
+}
+
+# pg_replica_start: a streaming replica of the pg_start cluster (pg_basebackup -R: standby.signal
+# and primary_conninfo), on its own free port and the same socket folder; its settings are in
+# its postgresql.auto.conf, so a plain `pg_ctl -D DIR start` brings it back. initdb's pg_hba
+# already trusts replication over the socket and 127.0.0.1; wal_level=replica and
+# max_wal_senders=10 are the defaults. Sets PG_REPLICA_PORT and PG_REPLICA_DATA.
+pg_replica_start() {
+	local dir
+	dir=$(cat "$ZEREN_LOCAL/pg.path")
+	PG_REPLICA_DATA=$dir/replica
+	rm -rf "$PG_REPLICA_DATA"
+	as_pg "$PG_BIN/pg_basebackup" -D "$PG_REPLICA_DATA" -R -X stream -c fast -h "$PGHOST" -p "$PGPORT" -U "$PGUSER"
+	as_pg tee -a "$PG_REPLICA_DATA/postgresql.auto.conf" >/dev/null <<CONF
+unix_socket_directories = '$dir'
+listen_addresses = '127.0.0.1'
+hot_standby = on
+hot_standby_feedback = on
+max_connections = 200
+fsync = off
+CONF
+	# the port goes last in postgresql.auto.conf, where the last setting wins (see pg_start)
+	local try
+	for try in 1 2 3 4 5; do
+		PG_REPLICA_PORT=$(free_port $((PGPORT + 1 + RANDOM % 500)))
+		echo "port = $PG_REPLICA_PORT" | as_pg tee -a "$PG_REPLICA_DATA/postgresql.auto.conf" >/dev/null
+		as_pg "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -l "$dir/replica.log" -w -t 60 start >/dev/null && break
+		[ "$try" -lt 5 ] || return 1
+	done
+	export PG_REPLICA_PORT PG_REPLICA_DATA
+	echo "== streaming replica on port $PG_REPLICA_PORT (log $dir/replica.log)"
 }
 
 # create_database NAME: owner-side database plus the login role the service uses.

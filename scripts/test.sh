@@ -27,8 +27,12 @@ fuzz_build
 
 pg_start
 trap pg_stop EXIT
+pg_replica_start
 create_database zeren_template
 export ZEREN_TEST_PG="host=$PGHOST port=$PGPORT user=$PGUSER"
+# tests/integration/test_replica.c reads through the replica and stops and starts it
+export ZEREN_TEST_PG_REPLICA="host=$PGHOST port=$PG_REPLICA_PORT user=$PGUSER"
+export ZEREN_TEST_PG_REPLICA_CTL="$(if [ "$(id -u)" -eq 0 ]; then echo "runuser -u postgres --"; fi) $PG_BIN/pg_ctl -D $PG_REPLICA_DATA -l $(dirname "$PG_REPLICA_DATA")/replica.log"
 export ZEREN_TEST_SEED=$ZEREN_ROOT/db/seed/yunfu-gdjg.json
 export ZEREN_TEST_NODE_TOOLS=$tools/node_modules
 export ZEREN_TEST_OPENAPI=$ZEREN_ROOT/api/openapi.yaml
@@ -84,5 +88,13 @@ else
 fi
 # ---- end deploy/
 
+echo "== cluster: primary + replica, PgBouncer (transaction), 3 instances, HAProxy, under load"
+# its own clusters and ports, on loopback; ~30 s of load with a kill -9, a replica stop, a drain
+if ZEREN_BIN=$ZEREN_ROOT/build-asan/zeren ZEREN_CLUSTER_SECONDS=${ZEREN_CLUSTER_SECONDS:-24} \
+	bash "$ZEREN_ROOT/deploy/local/cluster-test.sh"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 echo "test programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

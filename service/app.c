@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "metrics.h"
 #include "refcache.h"
 
 int app_cors_parse(struct app *app, const char *list)
@@ -61,19 +62,33 @@ int app_verifier_create(const struct config *cfg, struct auth_verifier **out, ch
 static int app_pools(struct app *app, struct app_cache_size cache)
 {
 	const struct config *cfg = &app->cfg;
-	app->pool = db_pool_create(cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms);
+	enum db_statements mode = DB_STATEMENTS_PREPARED;
+	if (db_statements_parse(cfg->db_statements, &mode) != 0)
+		mode = DB_STATEMENTS_PREPARED; /* config_load has refused anything else */
+	app->pool = db_pool_create(cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, mode);
 	if (app->pool == NULL)
 		return -1;
 	app->read_pool = app->pool;
-	if (cfg->database_read_url != NULL && cfg->database_read_url[0] != '\0')
+	if (cfg->database_read_url != NULL && cfg->database_read_url[0] != '\0') {
 		app->read_pool = db_pool_create(cfg->database_read_url, cfg->db_pool_size,
-		                                cfg->db_timeout_ms);
-	if (app->read_pool == NULL)
-		return -1;
-	/* A replica may lag behind the notices the primary sends, so no cache with one; none
-	 * either when asked for no entries. */
-	if (app->read_pool == app->pool && cache.slots > 0)
-		app->refcache = refcache_create(cfg->database_url, cache.slots, cache.max_bytes);
+		                                cfg->db_timeout_ms, mode);
+		if (app->read_pool == NULL)
+			return -1;
+		db_pool_set_replica(app->read_pool, app->pool, cfg->replica_max_lag_ms,
+		                    cfg->replica_check_ms);
+		(void)metrics_register_pool("replica", app->read_pool);
+	}
+	(void)metrics_register_pool("primary", app->pool);
+	/* LISTEN holds a session: through a transaction pooler it would land on a server
+	 * connection others use next and hear nothing, hence a URL of its own. With a replica,
+	 * refills are held to the floor the primary's notices set (refcache.h). No cache when
+	 * asked for no entries (ZEREN_REFCACHE_ENTRIES=0). */
+	if (cache.slots == 0)
+		return 0;
+	const char *listen = cfg->database_listen_url != NULL && cfg->database_listen_url[0]
+	                             ? cfg->database_listen_url
+	                             : cfg->database_url;
+	app->refcache = refcache_create(listen, cache.slots, cache.max_bytes);
 	return 0;
 }
 
@@ -108,8 +123,11 @@ void app_destroy(struct app *app)
 		free(app->cors_origins[i]);
 	free(app->cors_origins);
 	refcache_destroy(app->refcache);
-	if (app->read_pool != app->pool)
+	metrics_unregister_pool(app->pool);
+	if (app->read_pool != app->pool) {
+		metrics_unregister_pool(app->read_pool);
 		db_pool_destroy(app->read_pool);
+	}
 	db_pool_destroy(app->pool);
 	auth_verifier_destroy(app->verifier);
 	config_free(&app->cfg);

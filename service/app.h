@@ -18,7 +18,7 @@ struct app {
 	struct db_pool *pool;      /* primary: every write */
 	struct db_pool *read_pool; /* replica for reads, or the primary (then not a second pool) */
 	struct auth_verifier *verifier;
-	struct refcache *refcache; /* NULL when reads go to a replica (see refcache.h) */
+	struct refcache *refcache; /* reference-data cache (see refcache.h) */
 	char **cors_origins;       /* parsed ZEREN_CORS_ORIGINS, owned */
 	size_t cors_count;
 	int cors_any; /* "*" was listed: every origin is allowed */
@@ -35,8 +35,9 @@ struct app_cache_size {
 
 /* Builds the app from cfg, which it takes over: the app frees it and *cfg is left zeroed,
  * whatever the outcome. Creates the JWT verifier, the CORS list (app_cors_parse), the primary
- * pool, the read pool when cfg names a replica, and a refcache of cache's size unless reads go
- * to a replica. Returns the app (free with app_destroy), or NULL with the reason in err. */
+ * pool, the read pool when cfg names a replica (db_pool_set_replica), and a refcache of
+ * cache's size listening on ZEREN_DATABASE_LISTEN_URL (default the primary's URL). Returns the app
+ * (free with app_destroy), or NULL with the reason in err. */
 struct app *app_create(struct config *cfg, struct app_cache_size cache, char *err, size_t errlen)
         __attribute__((warn_unused_result));
 /* Frees everything app_create built, in reverse; NULL is a no-op. Stop the HTTP server first. */

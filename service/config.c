@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "log.h"
 
@@ -62,6 +65,17 @@ static const struct config_entry config_table[] = {
          "percentage points below expected progress that are still yellow, not red"},
         {"ZEREN_CHANGES_RETENTION_DAYS", CONFIG_INT, FIELD(changes_retention_days), 1, 3650, "30",
          0, 0, "days GET /v1/changes keeps a change; an older cursor gets 410 Gone"},
+        {"ZEREN_DATABASE_LISTEN_URL", CONFIG_STRING, FIELD(database_listen_url), 0, 0, NULL, 1, 0,
+         "conninfo of the primary for the cache's LISTEN session; never through a "
+         "transaction pooler (unset: ZEREN_DATABASE_URL)"},
+        {"ZEREN_DB_STATEMENTS", CONFIG_STRING, FIELD(db_statements), 0, 0, "prepared", 0, 0,
+         "prepared (once per connection) or unnamed (for PgBouncer pool_mode=transaction)"},
+        {"ZEREN_REPLICA_MAX_LAG_MS", CONFIG_INT, FIELD(replica_max_lag_ms), 0, 3600000, "5000", 0,
+         0, "replica lag beyond which reads go to the primary"},
+        {"ZEREN_REPLICA_CHECK_MS", CONFIG_INT, FIELD(replica_check_ms), 10, 60000, "250", 0, 0,
+         "how often the replica's state is looked at, in milliseconds"},
+        {"ZEREN_METRICS_ADDRESS", CONFIG_STRING, FIELD(metrics_address), 0, 0, NULL, 0, 0,
+         "IPv4 HOST:PORT serving /metrics apart from the API (then the API port has none)"},
         {"ZEREN_REFCACHE_ENTRIES", CONFIG_INT, FIELD(refcache_entries), 0, 1000000, "8192", 0, 0,
          "responses the reference cache keeps (0: no cache, every read goes to the database)"},
 };
@@ -94,6 +108,148 @@ static int config_parse_number(const char *text, long long min, long long max, l
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int config_is_known(const char *name)
+{
+	for (size_t i = 0; i < CONFIG_ENTRIES; i++)
+		if (strcmp(config_table[i].env, name) == 0)
+			return 1;
+	return 0;
+}
+
+int config_warn_unknown(char *const *envp)
+{
+	int n = 0;
+	for (size_t i = 0; envp != NULL && envp[i] != NULL; i++) {
+		const char *eq = strchr(envp[i], '=');
+		size_t len = eq != NULL ? (size_t)(eq - envp[i]) : strlen(envp[i]);
+		char name[128];
+		if (strncmp(envp[i], "ZEREN_", 6) != 0 || len >= sizeof(name))
+			continue;
+		memcpy(name, envp[i], len);
+		name[len] = '\0';
+		if (config_is_known(name))
+			continue;
+		log_json("warn", "config_unknown",
+		         json_pack("{ssss}", "variable", name, "message",
+		                   "not a zeren setting; ignored (see zeren serve --help)"));
+		n++;
+	}
+	return n;
+}
+
+int config_cors_origin_valid(const char *o, size_t len)
+{
+	if (len == 1 && o[0] == '*')
+		return 1;
+	size_t skip = len > 8 && strncmp(o, "https://", 8) == 0  ? 8
+	              : len > 7 && strncmp(o, "http://", 7) == 0 ? 7
+	                                                         : 0;
+	if (skip == 0)
+		return 0;
+	size_t i = skip, colon = 0;
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)o[i];
+		if (c == ':' && colon == 0 && i > skip)
+			colon = i;
+		else if (colon != 0 && !isdigit(c))
+			return 0;
+		else if (colon == 0 && !isalnum(c) && c != '-' && c != '.')
+			return 0;
+	}
+	/* a port needs 1 to 5 digits */
+	return colon == 0 || (len - colon - 1 >= 1 && len - colon - 1 <= 5);
+}
+
+/* Each origin of the list (commas and/or spaces between) must be valid. */
+static int config_check_cors(const char *list, char *err, size_t errlen, size_t *used)
+{
+	int bad = 0;
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, ", ");
+		if (n > 0 && !config_cors_origin_valid(p, n)) {
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+			         "\"%.*s\" is not an origin (scheme://host[:port], http or https, "
+			         "or *)",
+			         (int)(n < 60 ? n : 60), p);
+			config_append(err, errlen, used, "ZEREN_CORS_ORIGINS", msg);
+			bad = 1;
+		}
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return bad;
+}
+
+/* 1 when the quoted text of libpq's reason may be repeated: "=" and such, or a keyword. */
+static int config_conninfo_quotable(const char *q, size_t n)
+{
+	if (n <= 2)
+		return 1;
+	PQconninfoOption *all = PQconndefaults();
+	int known = 0;
+	for (PQconninfoOption *o = all; o != NULL && o->keyword != NULL && !known; o++)
+		known = strlen(o->keyword) == n && strncmp(o->keyword, q, n) == 0;
+	PQconninfoFree(all);
+	return known;
+}
+
+/* libpq's reason with every quoted part that is not a keyword blanked: it may quote a piece
+ * of a password. */
+static void config_conninfo_reason(const char *why, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const char *p = why; *p != '\0' && *p != '\n' && o + 8 < len; p++) {
+		const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+		if (end == NULL) {
+			out[o++] = *p;
+			continue;
+		}
+		size_t n = (size_t)(end - p - 1);
+		int keep = config_conninfo_quotable(p + 1, n) && o + n + 8 < len;
+		int w = snprintf(out + o, len - o, "\"%.*s\"", keep ? (int)n : 3,
+		                 keep ? p + 1 : "...");
+		o += w > 0 ? (size_t)w : 0;
+		p = end;
+	}
+	out[o] = '\0';
+}
+
+/* A connection string PQconninfoParse refuses stops the start, not the first connection. */
+static int config_check_conninfo(const char *env, const char *value, char *err, size_t errlen,
+                                 size_t *used)
+{
+	if (value == NULL || value[0] == '\0')
+		return 0;
+	char *why = NULL;
+	PQconninfoOption *opts = PQconninfoParse(value, &why);
+	if (opts != NULL) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	char reason[200], msg[260];
+	config_conninfo_reason(why != NULL ? why : "out of memory", reason, sizeof(reason));
+	PQfreemem(why);
+	snprintf(msg, sizeof(msg), "is not a libpq connection string or URI: %s", reason);
+	config_append(err, errlen, used, env, msg);
+	return 1;
+}
+
+/* "A.B.C.D:PORT" with a port from 0 (any free one) to 65535. */
+static int config_address_valid(const char *a)
+{
+	const char *colon = strrchr(a, ':');
+	if (colon == NULL || colon == a || (size_t)(colon - a) >= 16)
+		return 0;
+	char host[16];
+	memcpy(host, a, (size_t)(colon - a));
+	host[colon - a] = '\0';
+	struct in_addr addr;
+	long long port = 0;
+	return inet_pton(AF_INET, host, &addr) == 1 &&
+	       config_parse_number(colon + 1, 0, 65535, &port) == 0;
 }
 
 int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen)
@@ -166,6 +322,24 @@ int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *er
 	}
 	if (cfg->jwt_audience == NULL || cfg->jwt_audience[0] == '\0') {
 		config_append(err, errlen, &used, "ZEREN_JWT_AUDIENCE", "must not be empty");
+		bad = 1;
+	}
+	bad |= config_check_conninfo("ZEREN_DATABASE_URL", cfg->database_url, err, errlen, &used);
+	bad |= config_check_conninfo("ZEREN_DATABASE_READ_URL", cfg->database_read_url, err, errlen,
+	                             &used);
+	bad |= config_check_conninfo("ZEREN_DATABASE_LISTEN_URL", cfg->database_listen_url, err,
+	                             errlen, &used);
+	bad |= config_check_cors(cfg->cors_origins, err, errlen, &used);
+	if (cfg->db_statements == NULL || (strcmp(cfg->db_statements, "prepared") != 0 &&
+	                                   strcmp(cfg->db_statements, "unnamed") != 0)) {
+		config_append(err, errlen, &used, "ZEREN_DB_STATEMENTS",
+		              "must be prepared or unnamed");
+		bad = 1;
+	}
+	if (cfg->metrics_address != NULL && cfg->metrics_address[0] != '\0' &&
+	    !config_address_valid(cfg->metrics_address)) {
+		config_append(err, errlen, &used, "ZEREN_METRICS_ADDRESS",
+		              "must be an IPv4 address and port, such as 127.0.0.1:9090");
 		bad = 1;
 	}
 	return bad ? -1 : 0;

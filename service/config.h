@@ -25,7 +25,13 @@ struct config {
 	int max_connections;
 	int report_tolerance_points;
 	int changes_retention_days;
-	int refcache_entries; /* 0: no reference cache */
+	/* running at scale (README "Running at scale") */
+	char *database_listen_url; /* the reference cache's LISTEN session; NULL: database_url */
+	char *db_statements;       /* "prepared" or "unnamed" (db.h enum db_statements) */
+	int replica_max_lag_ms;
+	int replica_check_ms;
+	char *metrics_address; /* "HOST:PORT" for a separate /metrics listener; NULL or "": none */
+	int refcache_entries;  /* 0: no reference cache */
 };
 
 /* Looks one variable up; the default reads the process environment. */
@@ -37,6 +43,16 @@ typedef const char *(*config_lookup_fn)(const char *name, void *ctx);
 int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen)
         __attribute__((warn_unused_result));
 void config_free(struct config *cfg);
+
+/* 1 when name is a setting in the table. */
+int config_is_known(const char *name);
+/* Logs a warning naming each ZEREN_* variable of envp (NULL-terminated "NAME=value") that is
+ * not a setting; returns how many. */
+int config_warn_unknown(char *const *envp);
+
+/* 1 when origin may be listed in ZEREN_CORS_ORIGINS: "*" or scheme://host[:port] with an
+ * http or https scheme and nothing after the host and port. */
+int config_cors_origin_valid(const char *origin, size_t len);
 
 /* Prints every variable with its default and meaning, for `zeren serve --help`. */
 void config_print_help(FILE *out);

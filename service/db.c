@@ -1,6 +1,8 @@
-/* db.c — connection pool: mutex + condition variable, reconnect on loss, prepare on connect. */
+/* db.c — connection pool: mutex + condition variable, reconnect on loss, prepare on connect;
+ * reads routed to a replica that has replayed far enough. */
 #include "db.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,6 +13,9 @@
 
 #include "embedded.h"
 #include "log.h"
+#include "metrics.h"
+
+enum db_replica_health { DB_REPLICA_OK, DB_REPLICA_LAGGING, DB_REPLICA_DOWN };
 
 struct db_pool {
 	pthread_mutex_t lock;
@@ -18,13 +23,43 @@ struct db_pool {
 	char *conninfo;
 	int size;
 	int timeout_ms;
+	enum db_statements statements;
 	struct db_conn *conns;
 	/* set once a connection has shown that every statement returns the columns its .sql
 	 * file declares; connections open concurrently, hence atomic */
 	atomic_int columns_checked;
+	/* for metrics: threads in pthread_cond_timedwait now, waits so far and their total */
+	int waiting;
+	unsigned long long acquired, waits;
+	unsigned long long wait_ns;
+	/* a primary that has a replica notes each commit's LSN (db_commit) */
+	atomic_int capture_lsn;
+	/* a read pool (db_pool_set_replica): where reads go when the replica cannot serve them,
+	 * and what the replica was when last looked at, shared by every thread */
+	struct db_pool *fallback;
+	int max_lag_ms, check_ms;
+	atomic_llong next_check_ms; /* monotonic ms; the thread that moves it looks */
+	atomic_int health;          /* enum db_replica_health */
+	atomic_ullong replayed;     /* highest replay LSN seen */
 };
 
-struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms)
+/* The request running on this thread (see db_request_begin). */
+static _Thread_local db_lsn db_tls_required;
+static _Thread_local db_lsn db_tls_committed;
+
+int db_statements_parse(const char *text, enum db_statements *out)
+{
+	if (text != NULL && strcmp(text, "prepared") == 0)
+		*out = DB_STATEMENTS_PREPARED;
+	else if (text != NULL && strcmp(text, "unnamed") == 0)
+		*out = DB_STATEMENTS_UNNAMED;
+	else
+		return -1;
+	return 0;
+}
+
+struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms,
+                               enum db_statements statements)
 {
 	struct db_pool *pool = calloc(1, sizeof(*pool));
 	if (pool == NULL)
@@ -39,6 +74,7 @@ struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms)
 	}
 	pool->size = size;
 	pool->timeout_ms = timeout_ms;
+	pool->statements = statements;
 	for (int i = 0; i < size; i++)
 		pool->conns[i].pool = pool;
 	atomic_init(&pool->columns_checked, 0);
@@ -90,12 +126,21 @@ PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen)
 /* 0 when every prepared statement that declares its result columns (-- columns: in its .sql
  * file) returns that many, so STMT_X_COL_... name the columns they say; else logs the first
  * that does not. */
-static int db_check_columns(PGconn *pg)
+static int db_check_columns(PGconn *pg, enum db_statements statements)
 {
-	for (int i = 0; i < DB_STMT_COUNT; i++) {
+	/* Unnamed: each statement is prepared as the unnamed one and described, inside a
+	 * transaction so that a transaction pooler keeps both on one server connection. */
+	int unnamed = statements == DB_STATEMENTS_UNNAMED;
+	if (unnamed)
+		PQclear(PQexec(pg, "BEGIN"));
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < DB_STMT_COUNT; i++) {
 		if (db_stmt_table[i].ncols < 0)
 			continue;
-		PGresult *r = PQdescribePrepared(pg, db_stmt_table[i].name);
+		const char *name = unnamed ? "" : db_stmt_table[i].name;
+		if (unnamed)
+			PQclear(PQprepare(pg, "", db_stmt_table[i].sql, 0, NULL));
+		PGresult *r = PQdescribePrepared(pg, name);
 		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		int n = ok ? PQnfields(r) : -1;
 		PQclear(r);
@@ -103,10 +148,12 @@ static int db_check_columns(PGconn *pg)
 			log_msg("error", "db_columns_mismatch",
 			        "%s returns %d columns; its .sql file declares %d",
 			        db_stmt_table[i].name, n, db_stmt_table[i].ncols);
-			return -1;
+			rc = -1;
 		}
 	}
-	return 0;
+	if (unnamed)
+		PQclear(PQexec(pg, "ROLLBACK"));
+	return rc;
 }
 
 /* Connects and prepares every statement; on any failure the connection is dropped. */
@@ -139,7 +186,9 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		ok = 0;
 	}
 	PQclear(r);
-	for (int i = 0; ok && i < DB_STMT_COUNT; i++) {
+	/* Unnamed statements are parsed with each call; nothing to keep on the connection. */
+	int prepare = pool->statements == DB_STATEMENTS_PREPARED;
+	for (int i = 0; ok && prepare && i < DB_STMT_COUNT; i++) {
 		r = PQprepare(pg, db_stmt_table[i].name, db_stmt_table[i].sql, 0, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			log_msg("error", "db_prepare_failed", "%s: %s", db_stmt_table[i].name,
@@ -149,7 +198,7 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		PQclear(r);
 	}
 	if (ok && !atomic_load(&pool->columns_checked)) {
-		ok = db_check_columns(pg) == 0;
+		ok = db_check_columns(pg, pool->statements) == 0;
 		if (ok)
 			atomic_store(&pool->columns_checked, 1);
 	}
@@ -172,9 +221,19 @@ static void db_deadline(struct timespec *ts, int timeout_ms)
 	}
 }
 
-enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
+static unsigned long long db_elapsed_ns(const struct timespec *from)
 {
-	struct timespec deadline;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ns = (long long)(now.tv_sec - from->tv_sec) * 1000000000LL +
+	               (now.tv_nsec - from->tv_nsec);
+	return ns > 0 ? (unsigned long long)ns : 0;
+}
+
+/* Borrows from this very pool (no routing). */
+static enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
+{
+	struct timespec deadline, wait_start = {0, 0};
 	struct db_conn *conn = NULL;
 	db_deadline(&deadline, pool->timeout_ms);
 	pthread_mutex_lock(&pool->lock);
@@ -188,7 +247,15 @@ enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
 				conn = &pool->conns[i];
 		if (conn != NULL)
 			break;
-		if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) == ETIMEDOUT) {
+		if (wait_start.tv_sec == 0 && wait_start.tv_nsec == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &wait_start);
+			pool->waits++;
+		}
+		pool->waiting++;
+		int rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
+		pool->waiting--;
+		if (rc == ETIMEDOUT) {
+			pool->wait_ns += db_elapsed_ns(&wait_start);
 			pthread_mutex_unlock(&pool->lock);
 			log_msg("warn", "db_pool_timeout", "no free connection within %d ms",
 			        pool->timeout_ms);
@@ -196,6 +263,9 @@ enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
 		}
 	}
 	conn->in_use = 1;
+	pool->acquired++;
+	if (wait_start.tv_sec != 0 || wait_start.tv_nsec != 0)
+		pool->wait_ns += db_elapsed_ns(&wait_start);
 	pthread_mutex_unlock(&pool->lock);
 
 	/* Connect outside the lock; a server that went away and came back needs a fresh
@@ -215,8 +285,182 @@ enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
 	return SVC_OK;
 }
 
+static long long db_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *const db_health_names[] = {"ok", "lagging", "down"};
+
+static void db_replica_note(struct db_pool *rp, enum db_replica_health h)
+{
+	int old = atomic_exchange(&rp->health, (int)h);
+	if (old != (int)h)
+		log_msg(h == DB_REPLICA_OK ? "info" : "warn", "db_replica_state",
+		        "the replica is %s%s", db_health_names[h],
+		        h == DB_REPLICA_OK ? "; reads go to it again"
+		                           : "; reads go to the primary meanwhile");
+}
+
+/* Asks the replica behind c how far it has replayed and how far behind it is; updates rp's
+ * shared view. 0 when it answered. */
+static int db_replica_look(struct db_pool *rp, struct db_conn *c)
+{
+	PGresult *r = db_exec(c, STMT_REPLICA_STATUS, 0, NULL);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	db_lsn lsn = 0;
+	long long lag = 0;
+	if (ok) {
+		ok = !PQgetisnull(r, 0, STMT_REPLICA_STATUS_COL_REPLAY_LSN) &&
+		     db_lsn_parse(PQgetvalue(r, 0, STMT_REPLICA_STATUS_COL_REPLAY_LSN), &lsn) == 0;
+		lag = atoll(PQgetvalue(r, 0, STMT_REPLICA_STATUS_COL_LAG_MS));
+	}
+	PQclear(r);
+	if (!ok) {
+		/* not answering, or not a standby (promoted): it cannot be trusted for reads */
+		db_replica_note(rp, DB_REPLICA_DOWN);
+		return -1;
+	}
+	db_lsn seen = atomic_load(&rp->replayed);
+	while (lsn > seen && !atomic_compare_exchange_weak(&rp->replayed, &seen, lsn))
+		;
+	db_replica_note(rp, lag > rp->max_lag_ms ? DB_REPLICA_LAGGING : DB_REPLICA_OK);
+	return 0;
+}
+
+/* A read pool's acquire: the replica when it may serve this thread's read, else the primary.
+ * Between looks the shared view decides without a round trip; a read whose requirement is
+ * beyond what was last seen asks the replica once. */
+static enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
+{
+	long long now = db_now_ms();
+	long long next = atomic_load(&rp->next_check_ms);
+	int due = now >= next &&
+	          atomic_compare_exchange_strong(&rp->next_check_ms, &next, now + rp->check_ms);
+	int health = atomic_load(&rp->health);
+	if (!due && health != DB_REPLICA_OK)
+		return db_acquire_here(rp->fallback, out);
+	if (!due && db_tls_required <= atomic_load(&rp->replayed)) {
+		if (db_acquire_here(rp, out) == SVC_OK)
+			return SVC_OK;
+		db_replica_note(rp, DB_REPLICA_DOWN);
+		return db_acquire_here(rp->fallback, out);
+	}
+	struct db_conn *c = NULL;
+	if (db_acquire_here(rp, &c) != SVC_OK) {
+		db_replica_note(rp, DB_REPLICA_DOWN);
+		return db_acquire_here(rp->fallback, out);
+	}
+	if (db_replica_look(rp, c) == 0 && atomic_load(&rp->health) == DB_REPLICA_OK &&
+	    db_tls_required <= atomic_load(&rp->replayed)) {
+		*out = c;
+		return SVC_OK;
+	}
+	db_release(rp, c);
+	return db_acquire_here(rp->fallback, out);
+}
+
+enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
+{
+	if (pool->fallback != NULL)
+		return db_acquire_read(pool, out);
+	return db_acquire_here(pool, out);
+}
+
+void db_pool_set_replica(struct db_pool *replica, struct db_pool *primary, int max_lag_ms,
+                         int check_ms)
+{
+	replica->fallback = primary;
+	replica->max_lag_ms = max_lag_ms;
+	replica->check_ms = check_ms;
+	atomic_store(&replica->next_check_ms, 0);
+	/* down until first seen: the first read looks */
+	atomic_store(&replica->health, DB_REPLICA_DOWN);
+	atomic_store(&primary->capture_lsn, 1);
+}
+
+const char *db_replica_state(struct db_pool *pool)
+{
+	if (pool == NULL || pool->fallback == NULL)
+		return "none";
+	return db_health_names[atomic_load(&pool->health)];
+}
+
+void db_request_begin(db_lsn required)
+{
+	db_tls_required = required;
+	db_tls_committed = 0;
+}
+
+void db_request_require(db_lsn required)
+{
+	if (required > db_tls_required)
+		db_tls_required = required;
+}
+
+db_lsn db_request_required(void)
+{
+	return db_tls_required;
+}
+
+db_lsn db_request_commit_lsn(void)
+{
+	return db_tls_committed;
+}
+
+/* 1 to 8 hex digits up to stop; the position after them, or NULL. */
+static const char *db_hex32(const char *p, char stop, unsigned long long *out)
+{
+	int digits = 0;
+	*out = 0;
+	for (; *p != stop; p++, digits++) {
+		int c = (unsigned char)*p;
+		if (!isxdigit(c) || digits == 8)
+			return NULL;
+		*out = *out * 16 + (unsigned)(isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return digits > 0 ? p : NULL;
+}
+
+int db_lsn_parse(const char *text, db_lsn *out)
+{
+	unsigned long long hi = 0, lo = 0;
+	const char *p = db_hex32(text, '/', &hi);
+	if (p == NULL || db_hex32(p + 1, '\0', &lo) == NULL)
+		return -1;
+	*out = hi << 32 | lo;
+	return 0;
+}
+
+void db_lsn_format(db_lsn lsn, char out[24])
+{
+	snprintf(out, 24, "%X/%X", (unsigned)(lsn >> 32), (unsigned)(lsn & 0xffffffffu));
+}
+
+void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&pool->lock);
+	out->size = pool->size;
+	for (int i = 0; i < pool->size; i++) {
+		if (pool->conns[i].in_use)
+			out->in_use++;
+		else if (pool->conns[i].pg != NULL)
+			out->idle++;
+	}
+	out->waiting = pool->waiting;
+	out->acquired = pool->acquired;
+	out->waits = pool->waits;
+	out->wait_seconds = (double)pool->wait_ns / 1e9;
+	pthread_mutex_unlock(&pool->lock);
+}
+
 void db_release(struct db_pool *pool, struct db_conn *conn)
 {
+	/* a read pool may have lent one of its primary's connections */
+	pool = conn->pool;
 	if (conn->pg != NULL) {
 		PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
 		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
@@ -235,25 +479,57 @@ void db_release(struct db_pool *pool, struct db_conn *conn)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+static PGresult *db_send(struct db_conn *conn, enum db_stmt stmt, int nparams,
+                         const char *const *params)
+{
+	if (conn->pool->statements == DB_STATEMENTS_UNNAMED)
+		return PQexecParams(conn->pg, db_stmt_table[stmt].sql, nparams, NULL, params, NULL,
+		                    NULL, 0);
+	return PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL, 0);
+}
+
+/* The connection is gone or the server is going: the failure says nothing of the statement. */
+static int db_conn_lost(PGconn *pg, const PGresult *r)
+{
+	if (pg == NULL || PQstatus(pg) != CONNECTION_OK)
+		return 1;
+	const char *s = r != NULL ? db_sqlstate(r) : "";
+	return strncmp(s, "08", 2) == 0 || strncmp(s, "57P0", 4) == 0;
+}
+
 PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params)
 {
-	int idle = PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
-	PGresult *r =
-	        PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL, 0);
+	/* no connection (a reconnect failed earlier): no transaction either */
+	int idle = conn->pg == NULL || PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
+	int retry_safe = (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) != 0;
+	PGresult *r = db_send(conn, stmt, nparams, params);
 	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	int failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
 	/* A read outside a transaction changed nothing, so after a lost connection (server
 	 * restart, terminated backend) a retry-safe one is run once more on a new one; a write
 	 * might have committed before the connection went. */
-	if (failed && idle && (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) &&
-	    PQstatus(conn->pg) != CONNECTION_OK) {
+	if (failed && idle && retry_safe && PQstatus(conn->pg) != CONNECTION_OK) {
 		PQclear(r);
 		PQfinish(conn->pg);
 		conn->pg = NULL;
-		if (db_conn_open(conn->pool, conn) != 0)
-			return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
-		r = PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL,
-		                   0);
+		r = NULL;
+		if (db_conn_open(conn->pool, conn) == 0)
+			r = db_send(conn, stmt, nparams, params);
+		st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+	}
+	/* A replica that went away in the middle of a read (stopped, restarted, or its pooler
+	 * lost it): the same read on the primary rather than a 503, and no more reads for it
+	 * until it is seen again. */
+	if (failed && idle && retry_safe && conn->pool->fallback != NULL &&
+	    db_conn_lost(conn->pg, r)) {
+		db_replica_note(conn->pool, DB_REPLICA_DOWN);
+		struct db_conn *p = NULL;
+		if (db_acquire_here(conn->pool->fallback, &p) == SVC_OK) {
+			PQclear(r);
+			r = db_exec(p, stmt, nparams, params);
+			db_release(p->pool, p);
+		}
 	}
 	if (r == NULL)
 		r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
@@ -323,11 +599,24 @@ const char *db_sqlstate(const PGresult *res)
 	return s != NULL ? s : "";
 }
 
+static enum svc_error db_result_class(struct db_conn *conn, const PGresult *res);
+
 enum svc_error db_result_error(struct db_conn *conn, const PGresult *res)
 {
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return SVC_OK;
+	enum svc_error e = db_result_class(conn, res);
+	metrics_observe_db_error(e == SVC_UNAVAILABLE  ? "unavailable"
+	                         : e == SVC_CONFLICT   ? "conflict"
+	                         : e == SVC_FORBIDDEN  ? "forbidden"
+	                         : e == SVC_VALIDATION ? "constraint"
+	                                               : "other");
+	return e;
+}
+
+static enum svc_error db_result_class(struct db_conn *conn, const PGresult *res)
+{
 	if (PQstatus(conn->pg) != CONNECTION_OK)
 		return SVC_UNAVAILABLE;
 	const char *state = db_sqlstate(res);
@@ -349,6 +638,8 @@ enum svc_error db_result_error(struct db_conn *conn, const PGresult *res)
 
 enum svc_error db_command(struct db_conn *conn, const char *sql)
 {
+	if (strcmp(sql, "COMMIT") == 0)
+		return db_commit(conn);
 	PGresult *r = db_exec_simple(conn, sql);
 	enum svc_error e = db_result_error(conn, r);
 	PQclear(r);
@@ -366,9 +657,41 @@ enum svc_error db_begin(struct db_conn *conn)
 	return db_command(conn, "BEGIN");
 }
 
+/* COMMIT, then the insert LSN, sent as one query; each answer is read on its own so that a
+ * failed COMMIT is told from a failed LSN read (which loses only the token). */
+static enum svc_error db_commit_noting_lsn(struct db_conn *conn)
+{
+	if (PQsendQuery(conn->pg, SQL_COMMIT_LSN) != 1) {
+		PGresult *r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+		enum svc_error e = db_result_error(conn, r);
+		PQclear(r);
+		return e;
+	}
+	enum svc_error e = SVC_INTERNAL;
+	int n = 0;
+	PGresult *r;
+	while ((r = PQgetResult(conn->pg)) != NULL) {
+		if (n == 0)
+			e = db_result_error(conn, r);
+		else if (n == 1 && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+			db_lsn lsn = 0;
+			if (db_lsn_parse(PQgetvalue(r, 0, 0), &lsn) == 0 && lsn > db_tls_committed)
+				db_tls_committed = lsn;
+		}
+		n++;
+		PQclear(r);
+	}
+	return e;
+}
+
 enum svc_error db_commit(struct db_conn *conn)
 {
-	return db_command(conn, "COMMIT");
+	if (conn->pg != NULL && atomic_load(&conn->pool->capture_lsn))
+		return db_commit_noting_lsn(conn);
+	PGresult *r = db_exec_simple(conn, "COMMIT");
+	enum svc_error e = db_result_error(conn, r);
+	PQclear(r);
+	return e;
 }
 
 void db_rollback(struct db_conn *conn)

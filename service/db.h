@@ -1,4 +1,5 @@
-/* db.h — a fixed pool of PostgreSQL connections with every statement prepared on connect. */
+/* db.h — a fixed pool of PostgreSQL connections with every statement prepared on connect (or
+ * sent unnamed, for PgBouncer's transaction pooling), and the routing of reads to a replica. */
 #ifndef ZEREN_DB_H
 #define ZEREN_DB_H
 
@@ -16,9 +17,21 @@ struct db_conn {
 	struct db_pool *pool; /* owner, for reconnecting */
 };
 
+/* How statements reach the server. PREPARED: each is prepared once per connection and run by
+ * name (one Bind/Execute per call). UNNAMED: each call sends its text with the parameters
+ * (PQexecParams: Parse/Bind/Execute of the unnamed statement in one round trip), which is
+ * what a pooler that hands each transaction another server connection can carry — PgBouncer
+ * 1.18 in pool_mode=transaction does not keep protocol-level prepared statements. */
+enum db_statements { DB_STATEMENTS_PREPARED, DB_STATEMENTS_UNNAMED };
+
+/* Parses "prepared" or "unnamed"; 0, or -1 for anything else. */
+int db_statements_parse(const char *text, enum db_statements *out)
+        __attribute__((warn_unused_result));
+
 /* Creates a pool of size connections to conninfo. Connections open lazily, so a pool can be
  * created while the database is down. Returns NULL on allocation failure. */
-struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms);
+struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms,
+                               enum db_statements statements);
 void db_pool_destroy(struct db_pool *pool);
 
 /* Borrows a connected connection, (re)connecting and preparing statements if needed. Waits
@@ -26,8 +39,9 @@ void db_pool_destroy(struct db_pool *pool);
  * reached or the wait times out. */
 enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
         __attribute__((warn_unused_result));
-/* Returns a connection; a connection left inside a transaction is rolled back first, one
- * that has failed is closed so the next borrower reconnects. */
+/* Returns a connection (to the pool it came from, which for a read pool may be the primary:
+ * pass the pool it was acquired from); a connection left inside a transaction is rolled back
+ * first, one that has failed is closed so the next borrower reconnects. */
 void db_release(struct db_pool *pool, struct db_conn *conn);
 
 /* Runs a prepared statement with text parameters (NULL = SQL NULL). Caller PQclears the
@@ -57,6 +71,8 @@ enum svc_error db_command(struct db_conn *conn, const char *sql)
         __attribute__((warn_unused_result));
 /* BEGIN / COMMIT / ROLLBACK helpers returning the mapped error. */
 enum svc_error db_begin(struct db_conn *conn) __attribute__((warn_unused_result));
+/* db_commit (and db_command(conn, "COMMIT")) on a replica-backed primary also reads the WAL
+ * insert position in the same round trip and notes it for the thread. */
 enum svc_error db_commit(struct db_conn *conn) __attribute__((warn_unused_result));
 void db_rollback(struct db_conn *conn);
 /* A read-only transaction whose statements are always planned for their parameters: a
@@ -64,6 +80,47 @@ void db_rollback(struct db_conn *conn);
  * filters apply, and for the report statements it is off by orders of magnitude. The
  * transaction ends when the connection is released. */
 enum svc_error db_begin_custom_plans(struct db_conn *conn) __attribute__((warn_unused_result));
+
+/* --- reads from a replica, and a client seeing its own writes ---
+ *
+ * A WAL position (LSN) as a number: PostgreSQL's "X/Y" text is X * 2^32 + Y. 0 means none. */
+typedef unsigned long long db_lsn;
+
+/* Parses "16/B374D848" (hex, as pg_lsn prints it); 0, or -1 when text is not one. */
+int db_lsn_parse(const char *text, db_lsn *out) __attribute__((warn_unused_result));
+/* Formats lsn as pg_lsn text into out. */
+void db_lsn_format(db_lsn lsn, char out[24]);
+
+/* Makes replica a read pool: db_acquire(replica) then hands out a replica connection when the
+ * replica is up, no more than max_lag_ms behind (looked at no more often than every check_ms,
+ * the answer shared by all threads) and has replayed the calling thread's requirement
+ * (db_request_require); otherwise a connection of primary. From then on every commit on
+ * primary notes its LSN for the thread (db_request_commit_lsn). Both pools borrowed; call
+ * before serving. */
+void db_pool_set_replica(struct db_pool *replica, struct db_pool *primary, int max_lag_ms,
+                         int check_ms);
+
+/* The state of a read pool's replica as last seen: "none" (not a read pool), "ok",
+ * "lagging" or "down". Static text. */
+const char *db_replica_state(struct db_pool *pool);
+
+/* Per-thread request scope (a request runs on one thread): db_request_begin clears both LSNs
+ * and sets the requirement a read must meet (0: none); db_request_require raises it;
+ * db_request_commit_lsn is the highest LSN committed on a replica-backed primary by this
+ * thread since db_request_begin (0: none). */
+void db_request_begin(db_lsn required);
+void db_request_require(db_lsn required);
+db_lsn db_request_required(void);
+db_lsn db_request_commit_lsn(void);
+
+/* --- numbers for /metrics --- */
+struct db_pool_stats {
+	int size, in_use, idle, waiting; /* idle: open and free */
+	unsigned long long acquired;     /* connections lent so far */
+	unsigned long long waits;        /* acquisitions that had to wait */
+	double wait_seconds;             /* total time spent waiting */
+};
+void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
 
 /* Opens a standalone connection (for migrate/import), NULL with a message on failure. */
 PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen);

@@ -466,7 +466,8 @@ static int http_cors(struct http_ctx *ctx)
 		http_set_header(ctx, "Vary", "Origin");
 		http_set_header(
 		        ctx, "Access-Control-Expose-Headers",
-		        "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed");
+		        "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed, "
+		        "Zeren-Consistency");
 	}
 	if (strcmp(ctx->method, "OPTIONS") != 0 ||
 	    http_header(ctx, "Access-Control-Request-Method") == NULL)
@@ -476,7 +477,7 @@ static int http_cors(struct http_ctx *ctx)
 		                "GET, POST, PATCH, DELETE, OPTIONS");
 		http_set_header(ctx, "Access-Control-Allow-Headers",
 		                "Authorization, Content-Type, If-Match, If-None-Match, "
-		                "Idempotency-Key, X-Request-Id");
+		                "Idempotency-Key, X-Request-Id, Zeren-Consistency");
 		http_set_header(ctx, "Access-Control-Max-Age", "600");
 	}
 	ctx->route = "preflight";
@@ -635,7 +636,7 @@ static void http_run_cached(struct http_ctx *ctx, const struct route *r)
 	struct refcache_hit hit;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0)
 		return;
-	if (refcache_get(cache, key, &hit)) {
+	if (refcache_get(cache, key, db_request_required(), &hit)) {
 		http_set_header(ctx, "Cache-Control", "no-cache");
 		if (hit.link != NULL)
 			http_set_header(ctx, "Link", hit.link);
@@ -652,11 +653,13 @@ static void http_run_cached(struct http_ctx *ctx, const struct route *r)
 		return;
 	}
 	unsigned long long gen = refcache_generation(cache);
+	/* what is kept under gen must be at least as new as the change that began it */
+	db_request_require(refcache_floor(cache));
 	r->handler(ctx);
 	if (ctx->uncacheable || gen == 0 || ctx->res->status != 200)
 		return;
-	refcache_put(cache, key, gen, ctx->res->binary_body, ctx->res->binary_body_length,
-	             u_map_get_case(ctx->res->map_header, "ETag"),
+	refcache_put(cache, key, gen, db_request_required(), ctx->res->binary_body,
+	             ctx->res->binary_body_length, u_map_get_case(ctx->res->map_header, "ETag"),
 	             u_map_get_case(ctx->res->map_header, "Link"));
 }
 
@@ -710,13 +713,25 @@ static int http_dispatch(const struct _u_request *req, struct _u_response *res, 
 	else
 		http_request_id_new(ctx.request_id, sizeof(ctx.request_id));
 	http_set_header(&ctx, "X-Request-Id", ctx.request_id);
+	/* Read your writes: a read presenting a write's token is served by a replica only once
+	 * it has replayed that far; a write's reply carries the token (db.h). */
+	db_lsn seen = 0;
+	const char *token = u_map_get_case(req->map_header, "Zeren-Consistency");
+	if (token == NULL || db_lsn_parse(token, &seen) != 0)
+		seen = 0;
+	db_request_begin(seen);
 
 	http_route_and_run(server->tables, &ctx);
 
+	if (db_request_commit_lsn() != 0) {
+		char lsn[24];
+		db_lsn_format(db_request_commit_lsn(), lsn);
+		http_set_header(&ctx, "Zeren-Consistency", lsn);
+	}
 	if (res->status == 0)
 		res->status = 200;
 	double took = http_now() - started;
-	metrics_observe_request((int)res->status, took);
+	metrics_observe_request(ctx.method, ctx.route, (int)res->status, took);
 	http_log_request(&ctx, (int)res->status, took);
 	return U_CALLBACK_COMPLETE;
 }

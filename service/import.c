@@ -37,11 +37,9 @@ static int import_array(json_t *doc, const char *key, const char *ptr, json_t *e
 static int import_element(json_t *el, const char *parent, const char *name, size_t i, char *out,
                           size_t len, json_t *errors)
 {
-	snprintf(out, len, "%s%s/%zu", parent, name, i);
-	if (json_is_object(el))
-		return 0;
-	verr_add(errors, out, "must be an object");
-	return -1;
+	char list[128];
+	snprintf(list, sizeof(list), "%s%s", parent, name);
+	return validate_element(el, list, i, NULL, out, len, errors);
 }
 
 /* The admin API's code rule, and no code twice in the document (seen, when not NULL). */
@@ -86,11 +84,16 @@ static void import_check_plan(json_t *plan, json_t *errors)
 /* One unit's own fields; its code goes into units with its kind ("?" when invalid). */
 static void import_check_unit(json_t *u, const char *base, json_t *units, json_t *errors)
 {
-	static const char *const known[] = {"code", "name",    "kind", "in_source",
-	                                    "note", "members", NULL};
+	static const char *const known[] = {"code", "name",    "kind",    "in_source",
+	                                    "note", "members", "aliases", NULL};
 	validate_known_members(u, known, base, errors);
 	const char *code = import_code(u, base, units, "unit", errors);
-	validate_string_member(u, "name", VALIDATE_REQUIRED, 500, base, errors);
+	const char *name = validate_string_member(u, "name", VALIDATE_REQUIRED, 500, base, errors);
+	json_t *aliases = json_object_get(u, "aliases");
+	char ap[96];
+	snprintf(ap, sizeof(ap), "%s/aliases", base);
+	if (aliases != NULL)
+		reference_input_aliases(aliases, name, ap, errors);
 	validate_string_member(u, "note", VALIDATE_OPTIONAL, IMPORT_TEXT_MAX, base, errors);
 	json_t *in_source = json_object_get(u, "in_source");
 	if (in_source != NULL && !json_is_boolean(in_source))
@@ -129,6 +132,54 @@ static void import_check_members(json_t *u, size_t i, json_t *units, json_t *err
 	reference_input_members(members, ptr, units, errors);
 }
 
+/* Unit i's aliases against the other units of the document: an alias is no other unit's name
+ * or alias, and a name no other unit's alias (names owned records unit i as their owner). */
+static void import_check_aliases(json_t *u, size_t i, json_t *owners, json_t *errors)
+{
+	json_t *aliases = json_object_get(u, "aliases");
+	size_t j;
+	json_t *a;
+	json_array_foreach(aliases, j, a)
+	{
+		json_t *owner = json_object_get(owners, json_string_value(a));
+		if (owner == NULL || (size_t)json_integer_value(owner) == i)
+			continue;
+		char ptr[96];
+		snprintf(ptr, sizeof(ptr), "/units/%zu/aliases/%zu", i, j);
+		verr_add(errors, ptr, "\"%s\" is the name or an alias of /units/%lld",
+		         json_string_value(a), (long long)json_integer_value(owner));
+	}
+}
+
+/* Names and aliases unique across the document's units (the database checks the same across
+ * every unit, units_names_unique). Only well-formed names and aliases take part. */
+static void import_check_names(json_t *list, json_t *errors)
+{
+	json_t *owners = json_object(); /* name or alias -> first unit index */
+	size_t i, j;
+	json_t *u, *a;
+	json_array_foreach(list, i, u)
+	{
+		const char *name = json_string_value(json_object_get(u, "name"));
+		if (name != NULL && json_object_get(owners, name) == NULL)
+			json_object_set_new(owners, name, json_integer((json_int_t)i));
+	}
+	json_array_foreach(list, i, u)
+	{
+		json_t *aliases = json_object_get(u, "aliases");
+		if (!json_is_array(aliases))
+			continue;
+		import_check_aliases(u, i, owners, errors);
+		json_array_foreach(aliases, j, a)
+		{
+			const char *alias = json_string_value(a);
+			if (alias != NULL && json_object_get(owners, alias) == NULL)
+				json_object_set_new(owners, alias, json_integer((json_int_t)i));
+		}
+	}
+	json_decref(owners);
+}
+
 static void import_check_units(json_t *doc, json_t *units, json_t *errors)
 {
 	json_t *list;
@@ -144,6 +195,7 @@ static void import_check_units(json_t *doc, json_t *units, json_t *errors)
 			import_check_unit(u, base, units, errors);
 	}
 	json_array_foreach(list, i, u) import_check_members(u, i, units, errors);
+	import_check_names(list, errors);
 }
 
 static void import_check_tasks(json_t *doc, json_t *tasks_seen, json_t *errors)

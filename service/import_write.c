@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "db.h"
+#include "domain.h"
 #include "import.h"
 #include "tx.h"
 
 /* --- flattening the document into one JSON array per table --- */
 
 struct import_rows {
-	json_t *units, *memberships, *groups, *tasks, *measures, *measure_codes, *items,
+	json_t *units, *aliases, *memberships, *groups, *tasks, *measures, *measure_codes, *items,
 	        *assignments, *targets, *shares;
 };
 
@@ -37,11 +38,11 @@ static void import_flatten_measure(json_t *m, struct import_rows *r)
 	                                                  json_object_get(x, "number"), "text",
 	                                                  json_object_get(x, "text")));
 	int pos = 0;
-	const char *roles[] = {"lead", "related"};
-	for (int k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(m, roles[k]), j, x) json_array_append_new(
+	/* each role's list is the member of that name, leads first */
+	for (int k = 0; k < DOMAIN_ROLE_COUNT; k++)
+		json_array_foreach(json_object_get(m, domain_roles[k]), j, x) json_array_append_new(
 		        r->assignments, json_pack("{sOsOsssi}", "measure", code, "unit", x, "role",
-		                                  roles[k], "position", pos++));
+		                                  domain_roles[k], "position", pos++));
 	json_array_foreach(json_object_get(m, "targets"), j, x)
 	{
 		json_t *row = json_pack(
@@ -67,6 +68,7 @@ static void import_flatten_measure(json_t *m, struct import_rows *r)
 static void import_flatten(json_t *doc, struct import_rows *r)
 {
 	r->units = json_array();
+	r->aliases = json_array();
 	r->memberships = json_array();
 	r->groups = json_array();
 	r->tasks = json_array();
@@ -87,6 +89,10 @@ static void import_flatten(json_t *doc, struct import_rows *r)
 		                                json_object_get(u, "kind"), "in_source",
 		                                in_source == NULL || json_is_true(in_source),
 		                                "note", import_member_or_null(u, "note")));
+		if (json_object_get(u, "aliases") != NULL)
+			json_array_append_new(
+			        r->aliases, json_pack("{sOsO}", "code", json_object_get(u, "code"),
+			                              "aliases", json_object_get(u, "aliases")));
 		/* every unit's memberships are synchronised: a unit that stopped being a group
 		 * loses its members */
 		json_array_append(r->groups, json_object_get(u, "code"));
@@ -109,17 +115,24 @@ static void import_flatten(json_t *doc, struct import_rows *r)
 
 static void import_rows_free(struct import_rows *r)
 {
-	json_t **all[] = {&r->units,    &r->memberships,   &r->groups, &r->tasks,
-	                  &r->measures, &r->measure_codes, &r->items,  &r->assignments,
-	                  &r->targets,  &r->shares};
+	json_t **all[] = {&r->units,       &r->aliases,  &r->memberships,   &r->groups,
+	                  &r->tasks,       &r->measures, &r->measure_codes, &r->items,
+	                  &r->assignments, &r->targets,  &r->shares};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		json_decref(*all[i]);
 		*all[i] = NULL;
 	}
 }
 
+/* Column col of the first row as a number; 0 when the result has no such column. */
+static long long import_column(const PGresult *r, int col)
+{
+	return col < PQnfields(r) ? atoll(PQgetvalue(r, 0, col)) : 0;
+}
+
 /* Adds one counting statement's created / updated / unchanged / deleted numbers (its
- * columns, as many as it has) to report under name. */
+ * columns, as many as it has) to report under name. Every counting statement of import.sql
+ * has STMT_IMPORT_PLAN's columns. */
 static void import_count(PGresult *r, const char *name, json_t *report)
 {
 	json_t *c = json_object_get(report, name);
@@ -128,10 +141,10 @@ static void import_count(PGresult *r, const char *name, json_t *report)
 		              0);
 		json_object_set_new(report, name, c);
 	}
-	long long created = atoll(PQgetvalue(r, 0, 0));
-	long long updated = PQnfields(r) > 1 ? atoll(PQgetvalue(r, 0, 1)) : 0;
-	long long total = PQnfields(r) > 2 ? atoll(PQgetvalue(r, 0, 2)) : 0;
-	long long deleted = PQnfields(r) > 3 ? atoll(PQgetvalue(r, 0, 3)) : 0;
+	long long created = import_column(r, STMT_IMPORT_PLAN_COL_CREATED);
+	long long updated = import_column(r, STMT_IMPORT_PLAN_COL_UPDATED);
+	long long total = import_column(r, STMT_IMPORT_PLAN_COL_TOTAL);
+	long long deleted = import_column(r, STMT_IMPORT_PLAN_COL_DELETED);
 	const char *keys[] = {"created", "updated", "deleted"};
 	long long adds[] = {created, updated, deleted};
 	for (int i = 0; i < 3; i++)
@@ -180,6 +193,7 @@ enum import_param {
 	IMPORT_P_DAYS,
 	IMPORT_P_ASSUMPTIONS, /* the first text owned by import_params */
 	IMPORT_P_UNITS,
+	IMPORT_P_ALIASES,
 	IMPORT_P_MEMBERSHIPS,
 	IMPORT_P_GROUPS,
 	IMPORT_P_TASKS,
@@ -215,6 +229,7 @@ static int import_params_fill(struct import_params *p, json_t *doc)
 	json_t *assumptions = json_object_get(plan, "assumptions");
 	json_t *texts[] = {assumptions != NULL ? assumptions : empty,
 	                   rows.units,
+	                   rows.aliases,
 	                   rows.memberships,
 	                   rows.groups,
 	                   rows.tasks,
@@ -245,34 +260,69 @@ struct import_step_def {
 	const char *name; /* what it counts under; NULL for none */
 	int n;
 	enum import_param p[6];
+	int skip_empty; /* not run when its first parameter is an empty array */
 };
 
 static const struct import_step_def import_steps[] = {
-        {STMT_IMPORT_LOCK, NULL, 0, {0}},
+        {STMT_IMPORT_LOCK, NULL, 0, {0}, 0},
         {STMT_IMPORT_PLAN,
          "plans",
          6,
          {IMPORT_P_CODE, IMPORT_P_TITLE, IMPORT_P_START, IMPORT_P_CADENCE, IMPORT_P_DAYS,
-          IMPORT_P_ASSUMPTIONS}},
-        {STMT_IMPORT_UNITS, "units", 1, {IMPORT_P_UNITS}},
-        {STMT_IMPORT_MEMBERSHIPS, "memberships", 2, {IMPORT_P_MEMBERSHIPS, IMPORT_P_GROUPS}},
-        {STMT_IMPORT_TASKS, "tasks", 2, {IMPORT_P_CODE, IMPORT_P_TASKS}},
-        {STMT_IMPORT_MEASURES, "measures", 2, {IMPORT_P_CODE, IMPORT_P_MEASURES}},
-        {STMT_IMPORT_ITEMS, "items", 1, {IMPORT_P_ITEMS}},
-        {STMT_IMPORT_ASSIGNMENTS, "assignments", 2, {IMPORT_P_ASSIGNMENTS, IMPORT_P_MEASURE_CODES}},
-        {STMT_IMPORT_TARGETS, "targets", 2, {IMPORT_P_TARGETS, IMPORT_P_MEASURE_CODES}},
-        {STMT_IMPORT_ITEMS_PRUNE, "items", 2, {IMPORT_P_ITEMS, IMPORT_P_MEASURE_CODES}},
-        {STMT_IMPORT_TARGET_SHARES, "targets", 1, {IMPORT_P_SHARES}},
+          IMPORT_P_ASSUMPTIONS},
+         0},
+        {STMT_IMPORT_UNITS, "units", 1, {IMPORT_P_UNITS}, 0},
+        {STMT_IMPORT_UNIT_ALIASES, "units", 1, {IMPORT_P_ALIASES}, 1},
+        {STMT_IMPORT_MEMBERSHIPS, "memberships", 2, {IMPORT_P_MEMBERSHIPS, IMPORT_P_GROUPS}, 0},
+        {STMT_IMPORT_TASKS, "tasks", 2, {IMPORT_P_CODE, IMPORT_P_TASKS}, 0},
+        {STMT_IMPORT_MEASURES, "measures", 2, {IMPORT_P_CODE, IMPORT_P_MEASURES}, 0},
+        {STMT_IMPORT_ITEMS, "items", 1, {IMPORT_P_ITEMS}, 0},
+        {STMT_IMPORT_ASSIGNMENTS,
+         "assignments",
+         2,
+         {IMPORT_P_ASSIGNMENTS, IMPORT_P_MEASURE_CODES},
+         0},
+        {STMT_IMPORT_TARGETS, "targets", 2, {IMPORT_P_TARGETS, IMPORT_P_MEASURE_CODES}, 0},
+        {STMT_IMPORT_ITEMS_PRUNE, "items", 2, {IMPORT_P_ITEMS, IMPORT_P_MEASURE_CODES}, 0},
+        {STMT_IMPORT_TARGET_SHARES, "targets", 1, {IMPORT_P_SHARES}, 0},
 };
+
+/* A unit name or alias of the document that another unit of the database has: -1 with a 409
+ * (the message, for the command line, names it). Only when the document lists aliases. */
+static int import_check_names(struct tx *tx, const struct import_params *p)
+{
+	if (strcmp(p->v[IMPORT_P_ALIASES], "[]") == 0)
+		return 0;
+	const char *values[] = {p->v[IMPORT_P_UNITS], p->v[IMPORT_P_ALIASES]};
+	PGresult *r = tx_exec_text(tx, db_stmt_table[STMT_IMPORT_NAME_CLASHES].sql, 2, values);
+	if (r == NULL)
+		return -1;
+	int clash = PQntuples(r) > 0;
+	if (clash && tx->opt.message != NULL)
+		snprintf(tx->opt.message, tx->opt.message_size,
+		         "units: unit \"%s\" names \"%s\", already a name or alias of unit \"%s\"",
+		         PQgetvalue(r, 0, STMT_IMPORT_NAME_CLASHES_COL_CODE),
+		         PQgetvalue(r, 0, STMT_IMPORT_NAME_CLASHES_COL_NAME),
+		         PQgetvalue(r, 0, STMT_IMPORT_NAME_CLASHES_COL_OTHER));
+	PQclear(r);
+	return clash ? tx_fail(tx, SVC_CONFLICT,
+	                       "a unit name or alias of the document is already another unit's "
+	                       "name or alias in the database; nothing was written")
+	             : 0;
+}
 
 /* Every table's statement, then the audit row with the counts; -1 with tx->err set. */
 static int import_run(struct tx *tx, const struct import_params *p, json_t *counts)
 {
+	if (import_check_names(tx, p) != 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(import_steps) / sizeof(import_steps[0]); i++) {
 		const struct import_step_def *s = &import_steps[i];
 		const char *values[6];
 		for (int k = 0; k < s->n; k++)
 			values[k] = p->v[s->p[k]];
+		if (s->skip_empty && strcmp(values[0], "[]") == 0)
+			continue;
 		if (import_step(tx, s->stmt, s->n, values, s->name, counts) != 0)
 			return -1;
 	}

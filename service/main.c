@@ -15,8 +15,12 @@
 #include "http.h"
 #include "import.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "migrate.h"
 #include "routes.h"
+#include "version.h"
+
+extern char **environ;
 
 static void usage(FILE *out)
 {
@@ -26,18 +30,25 @@ static void usage(FILE *out)
 	             "  migrate               bring the database to this binary's schema\n"
 	             "  import FILE [--dry-run]  load a plan document, all or nothing\n"
 	             "  token --sub S --role R [--unit CODE] [--ttl SECONDS]\n"
-	             "                        print a token signed with the configured secret\n\n"
+	             "                        print a token signed with the configured secret\n"
+	             "  --version             print the version\n\n"
 	             "`zeren serve --help` lists the environment variables.\n");
 }
 
-/* Loads the configuration or prints every problem; the database URL is optional for
- * commands that do not need it. */
+/* Loads the configuration, or logs every problem on one line (the log's JSON, so that a
+ * failed start reads like the rest of the log); the database URL is optional for commands
+ * that do not need it. */
 static int load_config(struct config *cfg)
 {
 	char err[2048];
 	memset(cfg, 0, sizeof(*cfg));
 	if (config_load(cfg, NULL, NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "zeren: invalid configuration:\n%s", err);
+		size_t n = strlen(err);
+		while (n > 0 && err[n - 1] == '\n')
+			err[--n] = '\0';
+		for (char *p = strchr(err, '\n'); p != NULL; p = strchr(p, '\n'))
+			*p = ';';
+		log_msg("error", "config_invalid", "%s", err);
 		return -1;
 	}
 	return 0;
@@ -47,10 +58,18 @@ static int load_config(struct config *cfg)
 static int require_database(const struct config *cfg)
 {
 	if (cfg->database_url == NULL || cfg->database_url[0] == '\0') {
-		fprintf(stderr, "zeren: ZEREN_DATABASE_URL is required\n");
+		log_msg("error", "config_invalid", "ZEREN_DATABASE_URL: is required");
 		return -1;
 	}
 	return 0;
+}
+
+static void print_version(void)
+{
+	if (ZEREN_REVISION[0] != '\0')
+		printf("zeren %s (%s)\n", ZEREN_VERSION, ZEREN_REVISION);
+	else
+		printf("zeren %s\n", ZEREN_VERSION);
 }
 
 static int make_verifier(const struct config *cfg, struct auth_verifier **out)
@@ -86,19 +105,33 @@ static int cmd_serve(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	config_warn_unknown(environ);
 	config_log(&cfg);
 	char err[600];
 	struct app_cache_size cache = APP_CACHE_SERVE;
 	cache.slots = (size_t)cfg.refcache_entries;
 	struct app *app = app_create(&cfg, cache, err, sizeof(err));
 	if (app == NULL) {
-		fprintf(stderr, "zeren: %s\n", err);
+		log_msg("error", "start_failed", "%s", err);
 		return 1;
 	}
 
+	struct metrics_http *metrics = NULL;
+	const char *maddr = app->cfg.metrics_address;
+	if (maddr != NULL && maddr[0] != '\0') {
+		int mport = 0;
+		metrics = metrics_http_start(maddr, &mport);
+		if (metrics == NULL) {
+			app_destroy(app);
+			return 1;
+		}
+		log_json("info", "metrics_listening",
+		         json_pack("{sssi}", "address", maddr, "port", mport));
+	}
 	int port = 0;
 	struct http_server *server = http_server_start(app, route_tables, &port);
 	if (server == NULL) {
+		metrics_http_stop(metrics);
 		app_destroy(app);
 		return 1;
 	}
@@ -112,6 +145,7 @@ static int cmd_serve(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	log_msg("info", "shutdown", "signal %d: finishing requests in flight", sig);
 	http_server_stop(server);
+	metrics_http_stop(metrics);
 	app_destroy(app);
 	log_msg("info", "stopped", "bye");
 	return 0;
@@ -249,6 +283,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		print_version();
+		return 0;
+	}
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate") == 0)

@@ -69,9 +69,8 @@ static char *progress_values(json_t *values, const char *base, json_t *list, jso
 	json_array_foreach(values, i, v)
 	{
 		char vb[300];
-		snprintf(vb, sizeof(vb), "%s/%zu", ptr, i);
-		if (!json_is_object(v)) {
-			verr_add(errors, vb, "must be an object {target_id, value}");
+		if (validate_element(v, ptr, i, "{target_id, value}", vb, sizeof(vb), errors) !=
+		    0) {
 			bad = 1;
 			continue;
 		}
@@ -121,9 +120,7 @@ static char *progress_evidence(json_t *evidence, const char *base, json_t *error
 	json_array_foreach(evidence, i, e)
 	{
 		char eb[300];
-		snprintf(eb, sizeof(eb), "%s/%zu", ptr, i);
-		if (!json_is_object(e)) {
-			verr_add(errors, eb, "must be an object {title, url}");
+		if (validate_element(e, ptr, i, "{title, url}", eb, sizeof(eb), errors) != 0) {
 			bad = 1;
 			continue;
 		}
@@ -173,23 +170,36 @@ static void progress_status(json_t *body, const char *base, struct progress_inpu
 		in->status = NULL;
 }
 
-int progress_input_create(json_t *body, const char *base, struct progress_input *in, json_t *errors)
+/* Every member of a progress record: those a client sends and those the server sets. */
+static const char *const progress_members[] = {
+        "measure_id",  "unit",        "period",         "status",       "summary",
+        "problems",    "next_steps",  "values",         "evidence",     "id",
+        "reported_by", "reported_at", "updated_at",     "version",      "review_state",
+        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
+        NULL};
+
+/* The start of both checks: empties in; body must be an object (else not_object at base) of
+ * known members, with none of those the server sets. -1 when it is not an object. */
+static int progress_input_begin(json_t *body, const char *base, const char *not_object,
+                                struct progress_input *in, json_t *errors)
 {
-	static const char *const known[] = {
-	        "measure_id",  "unit",        "period",         "status",       "summary",
-	        "problems",    "next_steps",  "values",         "evidence",     "id",
-	        "reported_by", "reported_at", "updated_at",     "version",      "review_state",
-	        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
-	        NULL};
 	memset(in, 0, sizeof(*in));
 	in->value_list = json_array();
-	size_t before = json_array_size(errors);
 	if (!json_is_object(body)) {
-		verr_add(errors, base, "a progress record must be a JSON object");
+		verr_add(errors, base, "%s", not_object);
 		return -1;
 	}
-	validate_known_members(body, known, base, errors);
+	validate_known_members(body, progress_members, base, errors);
 	progress_server_members(body, base, errors);
+	return 0;
+}
+
+int progress_input_create(json_t *body, const char *base, struct progress_input *in, json_t *errors)
+{
+	size_t before = json_array_size(errors);
+	if (progress_input_begin(body, base, "a progress record must be a JSON object", in,
+	                         errors) != 0)
+		return -1;
 	validate_integer_member(body, "measure_id", VALIDATE_REQUIRED, 1, INT64_MAX,
 	                        &in->measure_id, base, errors);
 	in->unit = validate_string_member(body, "unit", VALIDATE_OPTIONAL, 64, base, errors);
@@ -220,21 +230,9 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 
 int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors)
 {
-	static const char *const known[] = {
-	        "status",      "summary",     "problems",       "next_steps",   "values",
-	        "evidence",    "measure_id",  "unit",           "period",       "id",
-	        "reported_by", "reported_at", "updated_at",     "version",      "review_state",
-	        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
-	        NULL};
-	memset(in, 0, sizeof(*in));
-	in->value_list = json_array();
 	size_t before = json_array_size(errors);
-	if (!json_is_object(body)) {
-		verr_add(errors, "", "the body must be a JSON object");
+	if (progress_input_begin(body, "", "the body must be a JSON object", in, errors) != 0)
 		return -1;
-	}
-	validate_known_members(body, known, "", errors);
-	progress_server_members(body, "", errors);
 	static const char *const fixed[] = {"measure_id", "unit", "period", NULL};
 	for (size_t i = 0; fixed[i] != NULL; i++)
 		if (json_object_get(body, fixed[i]) != NULL)

@@ -13,12 +13,14 @@
 
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 
 #define REFCACHE_LOCKS 64
 
 struct refcache_entry {
 	uint64_t hash;
 	unsigned long long gen;
+	db_lsn floor; /* its source had replayed at least this far */
 	char *key, *body, *etag, *link;
 	size_t len;
 	size_t size; /* bytes counted for it */
@@ -30,6 +32,9 @@ struct refcache {
 	struct refcache_entry *slots;
 	pthread_mutex_t locks[REFCACHE_LOCKS];
 	atomic_ullong generation;
+	/* the primary's WAL position when the current generation began, or later: a response
+	 * stored under it must come from a source that has replayed this far */
+	atomic_ullong floor;
 	atomic_int usable; /* the listener is connected and LISTENing */
 	atomic_size_t bytes;
 	atomic_int stop;
@@ -51,6 +56,29 @@ static void refcache_bump(struct refcache *c)
 	atomic_fetch_add(&c->generation, 1);
 }
 
+/* Raises the floor, then bumps: a reader that sees the new generation sees this floor or a
+ * later one (both sequentially consistent). */
+static void refcache_bump_at(struct refcache *c, db_lsn lsn)
+{
+	db_lsn seen = atomic_load(&c->floor);
+	while (lsn > seen && !atomic_compare_exchange_weak(&c->floor, &seen, lsn))
+		;
+	refcache_bump(c);
+}
+
+/* Where the primary's WAL is now, read on the listener's connection once the notices are in:
+ * every change they announce committed before it. 0 when it cannot be read. */
+static db_lsn refcache_primary_lsn(PGconn *pg)
+{
+	PGresult *r = PQexec(pg, SQL_WAL_INSERT_LSN);
+	db_lsn lsn = 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
+	    db_lsn_parse(PQgetvalue(r, 0, SQL_WAL_INSERT_LSN_COL_LSN), &lsn) != 0)
+		lsn = 0;
+	PQclear(r);
+	return lsn;
+}
+
 static void *refcache_listen(void *arg)
 {
 	struct refcache *c = arg;
@@ -69,7 +97,17 @@ static void *refcache_listen(void *arg)
 		}
 		PQclear(r);
 		/* anything cached before this point may have missed a notification */
-		refcache_bump(c);
+		db_lsn lsn = refcache_primary_lsn(pg);
+		if (lsn == 0) {
+			log_msg("warn", "refcache_listener_lsn",
+			        "cannot read the WAL position on the listen connection (is it the "
+			        "primary?); cache off");
+			PQfinish(pg);
+			for (int i = 0; i < 50 && !atomic_load(&c->stop); i++)
+				usleep(100000);
+			continue;
+		}
+		refcache_bump_at(c, lsn);
 		atomic_store(&c->usable, 1);
 		while (!atomic_load(&c->stop)) {
 			struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
@@ -78,10 +116,19 @@ static void *refcache_listen(void *arg)
 			if (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK)
 				break;
 			PGnotify *n;
+			int notified = 0;
 			while ((n = PQnotifies(pg)) != NULL) {
-				refcache_bump(c);
+				notified = 1;
 				PQfreemem(n);
 			}
+			if (!notified)
+				continue;
+			/* off at once; back on under the new floor once it is known */
+			refcache_bump(c);
+			lsn = refcache_primary_lsn(pg);
+			if (lsn == 0)
+				break;
+			refcache_bump_at(c, lsn);
 		}
 		atomic_store(&c->usable, 0);
 		refcache_bump(c);
@@ -166,7 +213,12 @@ static char *refcache_dup(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-int refcache_get(struct refcache *c, const char *key, struct refcache_hit *hit)
+db_lsn refcache_floor(struct refcache *c)
+{
+	return c != NULL ? atomic_load(&c->floor) : 0;
+}
+
+int refcache_get(struct refcache *c, const char *key, db_lsn need, struct refcache_hit *hit)
 {
 	unsigned long long gen = refcache_generation(c);
 	if (gen == 0)
@@ -179,7 +231,8 @@ int refcache_get(struct refcache *c, const char *key, struct refcache_hit *hit)
 	struct refcache_entry *e = &c->slots[slot];
 	if (e->key != NULL && e->gen != gen)
 		refcache_entry_clear(c, e); /* from an older generation: its room is free again */
-	if (e->key != NULL && e->hash == h && e->gen == gen && strcmp(e->key, key) == 0) {
+	if (e->key != NULL && e->hash == h && e->gen == gen && e->floor >= need &&
+	    strcmp(e->key, key) == 0) {
 		hit->body = malloc(e->len + 1);
 		if (hit->body != NULL) {
 			memcpy(hit->body, e->body, e->len);
@@ -191,11 +244,12 @@ int refcache_get(struct refcache *c, const char *key, struct refcache_hit *hit)
 		}
 	}
 	pthread_mutex_unlock(lock);
+	metrics_observe_cache(found);
 	return found;
 }
 
-void refcache_put(struct refcache *c, const char *key, unsigned long long gen, const char *body,
-                  size_t len, const char *etag, const char *link)
+void refcache_put(struct refcache *c, const char *key, unsigned long long gen, db_lsn floor,
+                  const char *body, size_t len, const char *etag, const char *link)
 {
 	if (gen == 0 || refcache_generation(c) != gen)
 		return;
@@ -221,6 +275,7 @@ void refcache_put(struct refcache *c, const char *key, unsigned long long gen, c
 		e->link = refcache_dup(link);
 		e->hash = h;
 		e->gen = gen;
+		e->floor = floor;
 		e->size = size;
 		atomic_fetch_add(&c->bytes, size);
 	} else {
@@ -233,8 +288,9 @@ void refcache_put(struct refcache *c, const char *key, unsigned long long gen, c
 
 void refcache_invalidate(struct refcache *c)
 {
+	/* the write this thread just committed is the floor of what may be cached next */
 	if (c != NULL)
-		refcache_bump(c);
+		refcache_bump_at(c, db_request_commit_lsn());
 }
 
 void refcache_hit_free(struct refcache_hit *hit)

@@ -77,10 +77,47 @@ void reference_input_members(json_t *members, const char *ptr, json_t *known, js
 	json_decref(seen);
 }
 
+/* A name: 1 to 500 characters of text without control characters. */
+static int reference_name_ok(const char *s)
+{
+	size_t chars = 0, len = strlen(s);
+	for (size_t i = 0; i < len; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return chars >= 1 && chars <= 500 && validate_utf8_text(s, len) &&
+	       strpbrk(s, "\t\r\n") == NULL;
+}
+
+void reference_input_aliases(json_t *aliases, const char *name, const char *ptr, json_t *errors)
+{
+	if (!json_is_array(aliases) || json_array_size(aliases) > REFERENCE_ALIASES_MAX) {
+		verr_add(errors, ptr, "must be an array of at most %d names",
+		         REFERENCE_ALIASES_MAX);
+		return;
+	}
+	json_t *seen = json_object();
+	size_t i;
+	json_t *a;
+	json_array_foreach(aliases, i, a)
+	{
+		char ap[160];
+		snprintf(ap, sizeof(ap), "%s/%zu", ptr, i);
+		const char *alias = json_string_value(a);
+		if (alias == NULL || !reference_name_ok(alias))
+			verr_add(errors, ap, "must be a name of 1 to 500 characters");
+		else if (name != NULL && strcmp(alias, name) == 0)
+			verr_add(errors, ap, "is the unit's own name");
+		else if (json_object_get(seen, alias) != NULL)
+			verr_add(errors, ap, "\"%s\" listed twice", alias);
+		else
+			json_object_set_new(seen, alias, json_true());
+	}
+	json_decref(seen);
+}
+
 int reference_input_unit(json_t *body, enum reference_body partial, json_t *errors)
 {
-	static const char *const known[] = {"code", "name",    "kind", "in_source",
-	                                    "note", "members", NULL};
+	static const char *const known[] = {"code", "name",    "kind",    "in_source",
+	                                    "note", "members", "aliases", NULL};
 	size_t before = json_array_size(errors);
 	if (!json_is_object(body)) {
 		verr_add(errors, "", "must be a JSON object");
@@ -103,6 +140,10 @@ int reference_input_unit(json_t *body, enum reference_body partial, json_t *erro
 		kind = NULL;
 	if (partial && json_is_null(json_object_get(body, "kind")))
 		verr_add(errors, "/kind", "must be a string");
+	json_t *aliases = json_object_get(body, "aliases");
+	if (aliases != NULL)
+		reference_input_aliases(aliases, json_string_value(json_object_get(body, "name")),
+		                        "/aliases", errors);
 	json_t *members = json_object_get(body, "members");
 	int is_group = domain_lookup(domain_unit_kinds, kind) == DOMAIN_UNIT_GROUP;
 	if (members != NULL && !json_is_null(members))
@@ -242,11 +283,8 @@ void reference_input_items(json_t *list, const char *base, json_t *texts, json_t
 	{
 		static const char *const item_known[] = {"number", "text", NULL};
 		char ib[160], np[176];
-		snprintf(ib, sizeof(ib), "%s/%zu", ptr, j);
-		if (!json_is_object(it)) {
-			verr_add(errors, ib, "must be an object");
+		if (validate_element(it, ptr, j, NULL, ib, sizeof(ib), errors) != 0)
 			continue;
-		}
 		validate_known_members(it, item_known, ib, errors);
 		const char *text = validate_string_member(it, "text", VALIDATE_REQUIRED,
 		                                          REFERENCE_TEXT_MAX, ib, errors);
@@ -397,11 +435,8 @@ static void reference_check_assumptions(json_t *as, const char *base, json_t *er
 	{
 		static const char *const assumption_known[] = {"field", "note", NULL};
 		char ab[128];
-		snprintf(ab, sizeof(ab), "%s/%zu", ptr, i);
-		if (!json_is_object(a)) {
-			verr_add(errors, ab, "must be an object");
+		if (validate_element(a, ptr, i, NULL, ab, sizeof(ab), errors) != 0)
 			continue;
-		}
 		validate_known_members(a, assumption_known, ab, errors);
 		validate_string_member(a, "field", VALIDATE_REQUIRED, 64, ab, errors);
 		validate_string_member(a, "note", VALIDATE_REQUIRED, REFERENCE_TEXT_MAX, ab,

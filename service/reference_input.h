@@ -22,7 +22,7 @@ enum reference_body {
 const char *reference_input_code(json_t *obj, const char *base, enum validate_presence required,
                                  json_t *errors);
 
-/* Checks a unit body: code, name, kind, in_source, note, members. With partial set (PATCH)
+/* Checks a unit body: code, name, kind, in_source, note, members, aliases. With partial set (PATCH)
  * every member is optional but those present must be valid (and at least one is sent); otherwise
  * code, name and kind are required, and only a group has (non-empty, distinct) members. Member
  * codes are checked for shape here; existence and kind are the database's to say. Returns 0 when
@@ -50,6 +50,14 @@ int reference_input_target(json_t *t, json_t *items, json_t *errors)
 /* A PATCH body for a target: an object of known members only, code valid when present.
  * The merged result is checked with reference_input_target. */
 int reference_input_target_patch(json_t *t, json_t *errors) __attribute__((warn_unused_result));
+
+/* Most aliases a unit keeps. */
+#define REFERENCE_ALIASES_MAX 32
+
+/* A unit's aliases (pointer ptr): an array of at most REFERENCE_ALIASES_MAX non-empty names,
+ * none twice, none the unit's own name (name may be NULL: not known here). That no other unit
+ * has the name is the database's to check (units_names_unique). */
+void reference_input_aliases(json_t *aliases, const char *name, const char *ptr, json_t *errors);
 
 /* A group's members (pointer ptr): a non-empty array of unit codes, none twice. known maps the
  * codes that exist to their kind (a plan document's units), and then a member must be one

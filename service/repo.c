@@ -124,6 +124,39 @@ static void repo_write_item(FILE *out, const char *text, size_t len, repo_item_m
 	free(mapped);
 }
 
+/* Writes the page {"items": [...], "next_cursor": ...} from r's rows (limit + 1 at most; the
+ * nkeys sort keys, then the item's JSON as the last column, as repo.h says) into *body, owned
+ * by the caller; next gets the next page's cursor, "" on the last page. -1 when out of memory. */
+static int repo_page_body(PGresult *r, int limit, const char *kind, int nkeys, repo_item_map map,
+                          void *data, char **body, size_t *len, char next[CURSOR_TEXT_MAX])
+{
+	int rows = PQntuples(r), shown = rows > limit ? limit : rows;
+	int col = PQnfields(r) - 1;
+	next[0] = '\0';
+	FILE *out = open_memstream(body, len);
+	if (out == NULL)
+		return -1;
+	fputs("{\"items\":[", out);
+	for (int i = 0; i < shown; i++) {
+		if (i > 0)
+			fputc(',', out);
+		repo_write_item(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col), map,
+		                data);
+	}
+	fputs("],\"next_cursor\":", out);
+	if (rows > limit && shown > 0) {
+		long long last[CURSOR_MAX_KEYS];
+		for (int k = 0; k < nkeys; k++)
+			last[k] = atoll(PQgetvalue(r, shown - 1, k));
+		cursor_encode(kind, last, nkeys, next);
+		fprintf(out, "\"%s\"}", next);
+	} else {
+		fputs("null}", out);
+	}
+	fclose(out);
+	return 0;
+}
+
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
                      int nfilters, const char *kind, int nkeys)
 {
@@ -169,38 +202,15 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
 		repo_reply_error(ctx, err);
 		return;
 	}
-	int rows = PQntuples(r), shown = rows > limit ? limit : rows;
-	int col = PQnfields(r) - 1;
-	char *body = NULL;
+	char *body = NULL, next[CURSOR_TEXT_MAX];
 	size_t len = 0;
-	FILE *out = open_memstream(&body, &len);
-	if (out == NULL) {
-		PQclear(r);
-		db_release(ctx->app->read_pool, conn);
+	int built = repo_page_body(r, limit, kind, nkeys, map, data, &body, &len, next);
+	PQclear(r);
+	db_release(ctx->app->read_pool, conn);
+	if (built != 0) {
 		http_reply_problem(ctx, SVC_INTERNAL, "out of memory");
 		return;
 	}
-	fputs("{\"items\":[", out);
-	for (int i = 0; i < shown; i++) {
-		if (i > 0)
-			fputc(',', out);
-		repo_write_item(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col), map,
-		                data);
-	}
-	fputs("],\"next_cursor\":", out);
-	char next[CURSOR_TEXT_MAX] = "";
-	if (rows > limit && shown > 0) {
-		long long last[CURSOR_MAX_KEYS];
-		for (int k = 0; k < nkeys; k++)
-			last[k] = atoll(PQgetvalue(r, shown - 1, k));
-		cursor_encode(kind, last, nkeys, next);
-		fprintf(out, "\"%s\"}", next);
-	} else {
-		fputs("null}", out);
-	}
-	fclose(out);
-	PQclear(r);
-	db_release(ctx->app->read_pool, conn);
 	if (next[0] != '\0') {
 		char *link = repo_next_link(ctx, next);
 		if (link != NULL)

@@ -11,6 +11,7 @@ const struct route *const route_tables[] = {
 	targets_routes,
 	units_routes,
 	progress_routes,
+	imports_parse_routes,
 	imports_routes,
 	reports_routes,
 	exports_routes,

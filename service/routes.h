@@ -15,6 +15,7 @@ extern const struct route reports_routes[];
 extern const struct route exports_routes[];
 extern const struct route progress_routes[];
 extern const struct route imports_routes[];
+extern const struct route imports_parse_routes[];
 extern const struct route changes_routes[];
 
 /* The tables above, NULL-terminated, for http_server_start. Static data: nothing to free. */

@@ -201,8 +201,15 @@ int tx_audit(struct tx *tx, const char *action, const char *entity, const char *
 
 int tx_commit(struct tx *tx)
 {
-	if (tx_command(tx, "COMMIT") != 0)
+	/* A pool's connection commits through db_commit, which also notes the commit's LSN for
+	 * the reply's consistency token when reads go to a replica. */
+	if (tx->borrowed) {
+		enum svc_error err = db_commit(tx->conn);
+		if (err != SVC_OK)
+			return tx_fail_mapped(tx, err, "", NULL);
+	} else if (tx_command(tx, "COMMIT") != 0) {
 		return -1;
+	}
 	tx->committed = 1;
 	if ((tx->opt.flags & TX_REFERENCE_DATA) && tx->env->refcache != NULL)
 		refcache_invalidate(tx->env->refcache);

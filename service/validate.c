@@ -312,6 +312,19 @@ int validate_number_member(json_t *obj, const char *key, enum validate_presence 
 	return 0;
 }
 
+int validate_element(json_t *el, const char *list, size_t i, const char *shape, char *out,
+                     size_t len, json_t *errors)
+{
+	snprintf(out, len, "%s/%zu", list, i);
+	if (json_is_object(el))
+		return 0;
+	if (shape != NULL)
+		verr_add(errors, out, "must be an object %s", shape);
+	else
+		verr_add(errors, out, "must be an object");
+	return -1;
+}
+
 void validate_known_members(json_t *obj, const char *const *allowed, const char *base,
                             json_t *errors)
 {

@@ -43,6 +43,11 @@ int validate_integer_member(json_t *obj, const char *key, enum validate_presence
 /* Finite number (integers included) within [min, max]. */
 int validate_number_member(json_t *obj, const char *key, enum validate_presence required,
                            double min, double max, double *out, const char *base, json_t *errors);
+/* Element i of the array at pointer list, which must be an object: writes its pointer (list +
+ * "/" + i) into out (len bytes); 0 when el is an object, else -1 after recording "must be an
+ * object" (followed by " " and shape, e.g. "{title, url}", when shape is not NULL) there. */
+int validate_element(json_t *el, const char *list, size_t i, const char *shape, char *out,
+                     size_t len, json_t *errors);
 /* Records an error for every member of obj not in allowed (NULL-terminated). */
 void validate_known_members(json_t *obj, const char *const *allowed, const char *base,
                             json_t *errors);

@@ -14,7 +14,18 @@ enum doc_error {
 	DOC_TOO_LARGE,  /* over a size limit, or a zip bomb */
 	DOC_BAD_XML,    /* the Office XML inside is broken */
 	DOC_NOT_A_LIST, /* readable, but no table or numbered list of measures */
-	DOC_NOMEM
+	DOC_NOMEM,
+	DOC_WRONG_TYPE /* the content is not of the type the sender declared */
+};
+
+/* What the sender says the bytes are (an HTTP Content-Type); the content must agree. */
+enum doc_declared {
+	DOC_DECLARED_ANY = 0, /* tell by the content (the command line) */
+	DOC_DECLARED_TEXT,    /* text, charset told by the content */
+	DOC_DECLARED_UTF8,    /* text in UTF-8 */
+	DOC_DECLARED_GB18030, /* text in GB18030 */
+	DOC_DECLARED_DOCX,    /* a Word document */
+	DOC_DECLARED_XLSX     /* an Excel workbook */
 };
 
 /* One clear line for e; a static string. */

@@ -26,6 +26,8 @@ const char *doc_error_message(enum doc_error e)
 		       "measures with units";
 	case DOC_NOMEM:
 		return "out of memory";
+	case DOC_WRONG_TYPE:
+		return "the content is not of the declared type";
 	}
 	return "unknown error";
 }

@@ -8,6 +8,16 @@
 #include "document/doc_text.h"
 #include "document/doc_zip.h"
 
+static int is_zip(const unsigned char *p, size_t len)
+{
+	return len >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] < 9 && p[3] < 9;
+}
+
+static int is_compound(const unsigned char *p, size_t len)
+{
+	return len >= 8 && memcmp(p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0;
+}
+
 /* An OLE compound file: an old .doc / .xls, or an encrypted Office file (which Office stores
  * as a compound file holding an "EncryptedPackage" stream, named in UTF-16). */
 static enum doc_error compound_file(const unsigned char *p, size_t len)
@@ -48,9 +58,9 @@ enum doc_error doc_parse_body(const void *bytes, size_t len, struct doc_body *b,
 		return DOC_EMPTY;
 	if (len > DOC_MAX_INPUT)
 		return DOC_TOO_LARGE;
-	if (len >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] < 9 && p[3] < 9)
+	if (is_zip(p, len))
 		return office_body(bytes, len, b, kind);
-	if (len >= 8 && memcmp(p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+	if (is_compound(p, len))
 		return compound_file(p, len);
 	char *text;
 	size_t tl;
@@ -62,15 +72,46 @@ enum doc_error doc_parse_body(const void *bytes, size_t len, struct doc_body *b,
 	return e;
 }
 
+/* Reads the bytes as the sender declared them: an Office file for an Office type, text for
+ * text (in the charset named); DOC_WRONG_TYPE when the content is of another kind. */
+static enum doc_error body_as_declared(const void *bytes, size_t len, enum doc_declared d,
+                                       struct doc_body *b)
+{
+	const unsigned char *p = bytes;
+	int office = is_zip(p, len) || is_compound(p, len);
+	int text = d == DOC_DECLARED_TEXT || d == DOC_DECLARED_UTF8 || d == DOC_DECLARED_GB18030;
+	if (d != DOC_DECLARED_ANY && len > 0 && office == text)
+		return DOC_WRONG_TYPE;
+	enum doc_kind kind;
+	if (d != DOC_DECLARED_UTF8 && d != DOC_DECLARED_GB18030) {
+		enum doc_error e = doc_parse_body(bytes, len, b, &kind);
+		int want = d == DOC_DECLARED_DOCX ? DOC_KIND_DOCX : DOC_KIND_XLSX;
+		if (e == DOC_OK && (d == DOC_DECLARED_DOCX || d == DOC_DECLARED_XLSX) &&
+		    (int)kind != want)
+			e = DOC_WRONG_TYPE;
+		return e;
+	}
+	if (len == 0)
+		return DOC_EMPTY;
+	char *t;
+	size_t tl;
+	enum doc_error e = doc_text_decode_as(
+	        bytes, len, d == DOC_DECLARED_UTF8 ? DOC_TEXT_UTF8 : DOC_TEXT_GB18030, &t, &tl);
+	if (e != DOC_OK)
+		return e;
+	e = doc_text_read(t, tl, b);
+	free(t);
+	return e;
+}
+
 enum doc_error doc_parse(const void *bytes, size_t len, const struct doc_options *o,
                          struct doc_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	struct doc_body b;
 	struct doc_model m;
-	enum doc_kind kind;
 	doc_body_init(&b);
-	enum doc_error e = doc_parse_body(bytes, len, &b, &kind);
+	enum doc_error e = body_as_declared(bytes, len, o->declared, &b);
 	if (e == DOC_OK && b.nrows == 0 && b.nparas == 0)
 		e = DOC_EMPTY;
 	if (e == DOC_OK)

@@ -17,6 +17,7 @@ struct build {
 	int first_year, last_year; /* of every deadline in the text; 0 when none */
 	char start[11];
 	long items, targets, assumed;
+	json_t *assumptions; /* the plan's (borrowed from the plan object) */
 };
 
 /* A deadline column: its phrase as a deadline (到 implied), or its recurrence. */
@@ -224,7 +225,8 @@ static json_t *target_object(struct build *b, size_t mi, size_t item, const stru
 }
 
 /* Review entries for a target: a milestone read from wording, a date assumed. */
-static void target_review(struct build *b, const char *p, struct doc_target *t, const char *text)
+static void target_review(struct build *b, const char *p, struct doc_target *t, const char *text,
+                          const char *code)
 {
 	char phrase[1024];
 	snprintf(phrase, sizeof(phrase), "%.*s", (int)t->phrase_len, text + t->phrase);
@@ -239,6 +241,14 @@ static void target_review(struct build *b, const char *p, struct doc_target *t, 
 		         "no date in the text: the plan's horizon %s assumed", t->deadline);
 		doc_model_review(b->reg.m, p, reason, phrase);
 		b->assumed++;
+		/* kept with the plan's other assumptions, as db/seed keeps them */
+		char field[160];
+		snprintf(field, sizeof(field), "targets/%s/deadline", code);
+		json_array_append_new(b->assumptions,
+		                      json_pack("{s:s, s:s}", "field", field, "note",
+		                                "Assumed because the source document gives no "
+		                                "date for this commitment; the plan's horizon "
+		                                "(its latest deadline) taken."));
 	}
 }
 
@@ -262,9 +272,9 @@ static json_t *targets_array(struct build *b, size_t mi)
 				continue;
 			}
 			snprintf(p, sizeof(p), "/measures/%zu/targets/%zu", mi, json_array_size(a));
-			target_review(b, p, &t[k], x->items[j]);
 			snprintf(code, sizeof(code), "%s-m%02d-t%02zu", b->prefix, x->number,
 			         json_array_size(a) + 1);
+			target_review(b, p, &t[k], x->items[j], code);
 			json_array_append_new(a, target_object(b, mi, j, &t[k], code));
 		}
 	}
@@ -310,6 +320,7 @@ enum doc_error doc_plan_build(struct doc_model *m, const struct doc_options *o, 
 	years(&b);
 	list_names(&b);
 	json_t *plan = plan_object(&b, o);
+	b.assumptions = json_object_get(plan, "assumptions");
 	char(*codes)[80] = calloc(m->ntasks + 1, sizeof(*codes));
 	json_t *tasks = codes ? tasks_array(&b, codes) : NULL;
 	json_t *measures = json_array(), *numbers = json_object();

@@ -14,6 +14,7 @@ struct doc_options {
 	const char *title; /* overrides the title read from the document */
 	const struct doc_known_unit *units; /* units names are matched against */
 	size_t nunits;
+	enum doc_declared declared; /* what the bytes were said to be (0: any) */
 };
 
 /* Builds the document from m, appending what a person must check to m->review. *document and

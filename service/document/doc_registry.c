@@ -51,9 +51,32 @@ static json_t *unit_put(struct doc_registry *r, const char *code, const char *na
 	return u;
 }
 
+/* Adds alias to the unit's aliases unless it is there already (or is its name). */
+static void unit_alias(json_t *u, const char *alias)
+{
+	if (u == NULL || strcmp(json_string_value(json_object_get(u, "name")), alias) == 0)
+		return;
+	json_t *aliases = json_object_get(u, "aliases");
+	if (aliases == NULL) {
+		aliases = json_array();
+		json_object_set_new(u, "aliases", aliases);
+	}
+	size_t i;
+	json_t *a;
+	json_array_foreach(aliases, i, a)
+	{
+		if (strcmp(json_string_value(a), alias) == 0)
+			return;
+	}
+	json_array_append_new(aliases, json_string(alias));
+}
+
+/* A known unit in the document, with the aliases it already has (so an import keeps them). */
 static const char *known_unit(struct doc_registry *r, const struct doc_known_unit *k)
 {
-	unit_put(r, k->code, k->name, k->kind ? k->kind : "department", 1);
+	json_t *u = unit_put(r, k->code, k->name, k->kind ? k->kind : "department", 1);
+	for (size_t a = 0; k->aliases != NULL && k->aliases[a] != NULL; a++)
+		unit_alias(u, k->aliases[a]);
 	if (k->members == NULL)
 		return k->code;
 	json_t *members = json_array();
@@ -118,13 +141,15 @@ static const char *truncated_in_list(struct doc_registry *r, const char *name, c
 	}
 	char reason[256];
 	snprintf(reason, sizeof(reason),
-	         "a shortened name, matched to %s named elsewhere in the "
-	         "list",
+	         "a shortened name, matched to %s named elsewhere in the list (kept as its "
+	         "alias)",
 	         full);
 	doc_model_review(r->m, pointer, reason, name);
 	const char *code = doc_registry_unit(r, full, pointer);
-	if (code != NULL)
+	if (code != NULL) {
 		json_object_set_new(r->by_name, name, json_string(code));
+		unit_alias(unit_get(r, code), name);
+	}
 	return code;
 }
 
@@ -144,9 +169,11 @@ const char *doc_registry_unit(struct doc_registry *r, const char *name, const ch
 		r->matched++;
 		if (how == DOC_UNIT_TRUNCATED) {
 			char reason[256];
-			snprintf(reason, sizeof(reason), "a shortened name, matched to %s",
+			snprintf(reason, sizeof(reason),
+			         "a shortened name, matched to %s (kept as its alias)",
 			         r->o->units[k].name);
 			doc_model_review(r->m, pointer, reason, name);
+			unit_alias(unit_get(r, code), name);
 		}
 	} else if ((k = longer_name(r, name)) >= 0) {
 		return truncated_in_list(r, name, pointer);

@@ -77,6 +77,12 @@ static enum doc_error from_gb18030(const char *bytes, size_t len, char **out, si
 
 enum doc_error doc_text_decode(const char *bytes, size_t len, char **out, size_t *out_len)
 {
+	return doc_text_decode_as(bytes, len, DOC_TEXT_DETECT, out, out_len);
+}
+
+enum doc_error doc_text_decode_as(const char *bytes, size_t len, enum doc_charset cs, char **out,
+                                  size_t *out_len)
+{
 	*out = NULL;
 	if (len > DOC_MAX_INPUT)
 		return DOC_TOO_LARGE;
@@ -86,8 +92,10 @@ enum doc_error doc_text_decode(const char *bytes, size_t len, char **out, size_t
 		return DOC_EMPTY;
 	if (memchr(bytes, '\0', len) != NULL)
 		return DOC_FORMAT;
-	if (!doc_utf8_valid(bytes, len))
+	if (cs == DOC_TEXT_GB18030 || (cs == DOC_TEXT_DETECT && !doc_utf8_valid(bytes, len)))
 		return from_gb18030(bytes, len, out, out_len);
+	if (!doc_utf8_valid(bytes, len))
+		return DOC_ENCODING;
 	*out = strndup(bytes, len);
 	if (*out == NULL)
 		return DOC_NOMEM;

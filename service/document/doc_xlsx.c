@@ -150,7 +150,7 @@ static enum doc_error read_cell(xmlTextReaderPtr r, struct doc_body *b,
                                 const struct xlsx_strings *t, struct xlsx_grid *g)
 {
 	xmlChar *ref = doc_xml_attr(r, "r"), *type = doc_xml_attr(r, "t");
-	size_t row = 0, col = 0; /* set by cell_ref; gcc -O3 cannot tell */
+	size_t row = 0, col = 0;
 	int ok = ref != NULL && cell_ref((const char *)ref, &row, &col) == 0;
 	int shared = type != NULL && strcmp((const char *)type, "s") == 0;
 	xmlFree(ref);

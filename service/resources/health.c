@@ -1,4 +1,5 @@
 /* health.c — liveness, readiness, metrics and the served OpenAPI document. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,8 @@ static void health_live(struct http_ctx *ctx)
 	http_reply_json_text(ctx, 200, body, sizeof(body) - 1);
 }
 
-/* Ready means a pooled connection answers a query now. */
+/* Ready means a pooled connection to the primary answers a query now; the body says where
+ * reads go (a replica that is down or lagging only sends them to the primary). */
 static void health_ready(struct http_ctx *ctx)
 {
 	struct db_conn *conn = NULL;
@@ -28,12 +30,23 @@ static void health_ready(struct http_ctx *ctx)
 		http_reply_problem(ctx, SVC_UNAVAILABLE, "the database is not answering");
 		return;
 	}
-	static const char body[] = "{\"status\":\"ready\"}";
-	http_reply_json_text(ctx, 200, body, sizeof(body) - 1);
+	/* borrowing from the read pool looks at the replica when its view is due */
+	if (ctx->app->read_pool != ctx->app->pool &&
+	    db_acquire(ctx->app->read_pool, &conn) == SVC_OK)
+		db_release(ctx->app->read_pool, conn);
+	char body[64];
+	int n = snprintf(body, sizeof(body), "{\"status\":\"ready\",\"replica\":\"%s\"}",
+	                 db_replica_state(ctx->app->read_pool));
+	http_reply_json_text(ctx, 200, body, (size_t)n);
 }
 
 static void health_metrics(struct http_ctx *ctx)
 {
+	if (ctx->app->cfg.metrics_address != NULL && ctx->app->cfg.metrics_address[0] != '\0') {
+		http_reply_problem(ctx, SVC_NOT_FOUND,
+		                   "metrics are served on ZEREN_METRICS_ADDRESS");
+		return;
+	}
 	char *text = metrics_render();
 	if (text == NULL) {
 		http_reply_problem(ctx, SVC_INTERNAL, "metrics unavailable");

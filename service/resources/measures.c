@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../domain.h"
 #include "../http.h"
 #include "../reference_input.h"
 #include "../repo.h"
@@ -57,7 +58,6 @@ static void measures_reply_targets_progress(struct http_ctx *ctx, const char *me
 	reports_set_free(&s);
 }
 
-static const char *const measures_roles[] = {"lead", "related", NULL};
 static const char *const measures_expand[] = {"members", NULL};
 
 static void measures_list(struct http_ctx *ctx)
@@ -68,7 +68,7 @@ static void measures_list(struct http_ctx *ctx)
 	const char *role = NULL, *expand = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_id(ctx, "plan_id", &id) < 0 || http_query_id(ctx, "task_id", &id) < 0 ||
-	    http_query_enum(ctx, "role", measures_roles, &role) < 0 ||
+	    http_query_enum(ctx, "role", domain_roles, &role) < 0 ||
 	    http_query_enum(ctx, "expand", measures_expand, &expand) < 0)
 		return;
 	const char *unit = http_query(ctx, "unit");
@@ -126,7 +126,7 @@ static void measures_targets(struct http_ctx *ctx)
 
 static int measures_check_create(json_t *body, json_t *errors)
 {
-	return reference_input_measure(body, 0, errors);
+	return reference_input_measure(body, REFERENCE_WHOLE, errors);
 }
 
 static const struct admin_resource measures_admin = {

@@ -26,8 +26,8 @@ static int measures_task(struct tx *tx, const char *code, char task_id[24], char
 		return -1;
 	int found = PQntuples(r) == 1;
 	if (found) {
-		snprintf(task_id, 24, "%s", PQgetvalue(r, 0, 0));
-		snprintf(plan_id, 24, "%s", PQgetvalue(r, 0, 1));
+		snprintf(task_id, 24, "%s", PQgetvalue(r, 0, STMT_TASK_BY_CODE_COL_ID));
+		snprintf(plan_id, 24, "%s", PQgetvalue(r, 0, STMT_TASK_BY_CODE_COL_PLAN_ID));
 	}
 	PQclear(r);
 	if (found)
@@ -63,8 +63,10 @@ static int measures_units_known(struct tx *tx, json_t *m, const char *key, int *
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++) {
 		char ptr[48];
-		snprintf(ptr, sizeof(ptr), "/%s/%s", key, PQgetvalue(r, i, 0));
-		verr_add(tx->opt.errors, ptr, "unknown unit \"%s\"", PQgetvalue(r, i, 1));
+		snprintf(ptr, sizeof(ptr), "/%s/%s", key,
+		         PQgetvalue(r, i, STMT_UNIT_CODES_UNKNOWN_COL_INDEX));
+		verr_add(tx->opt.errors, ptr, "unknown unit \"%s\"",
+		         PQgetvalue(r, i, STMT_UNIT_CODES_UNKNOWN_COL_CODE));
 		*bad = 1;
 	}
 	PQclear(r);
@@ -99,10 +101,11 @@ static int measures_put_items(struct tx *tx, const char *id, json_t *items, int 
 			goto cleanup;
 		for (int i = 0; i < PQntuples(r); i++) {
 			char ptr[48];
-			snprintf(ptr, sizeof(ptr), "/items/%s/text", PQgetvalue(r, i, 0));
+			snprintf(ptr, sizeof(ptr), "/items/%s/text",
+			         PQgetvalue(r, i, STMT_MEASURE_PHRASES_LOST_COL_INDEX));
 			verr_add(tx->opt.errors, ptr,
 			         "no longer contains the source phrase of target \"%s\"",
-			         PQgetvalue(r, i, 1));
+			         PQgetvalue(r, i, STMT_MEASURE_PHRASES_LOST_COL_CODE));
 		}
 		int lost = PQntuples(r) > 0;
 		PQclear(r);
@@ -193,7 +196,7 @@ void measures_repo_update(const struct tx_env *env, long long mid, const char *i
 	         json_integer_value(json_object_get(cur, "plan_id")));
 	merged = measures_current_body(cur);
 	json_object_update(merged, body);
-	if (reference_input_measure(merged, 1, errors) != 0) {
+	if (reference_input_measure(merged, REFERENCE_MERGED, errors) != 0) {
 		tx_fail(&tx, SVC_VALIDATION, MEASURES_INVALID);
 		goto cleanup;
 	}

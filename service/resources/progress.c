@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../domain.h"
 #include "../http.h"
 #include "../idempotency.h"
 #include "../progress_input.h"
@@ -87,12 +88,11 @@ static void progress_list(struct http_ctx *ctx)
 {
 	static const char *const allowed[] = {"limit",  "cursor",       "measure_id", "unit",
 	                                      "period", "review_state", "since",      NULL};
-	static const char *const states[] = {"submitted", "approved", "returned", NULL};
 	long long id;
 	const char *state = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_id(ctx, "measure_id", &id) < 0 ||
-	    http_query_enum(ctx, "review_state", states, &state) < 0)
+	    http_query_enum(ctx, "review_state", domain_review_states, &state) < 0)
 		return;
 	const char *unit = http_query(ctx, "unit"), *period = http_query(ctx, "period");
 	const char *since = http_query(ctx, "since");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../db.h"
+#include "../domain.h"
 #include "../policy.h"
 #include "../tx.h"
 #include "../validate.h"
@@ -24,12 +25,14 @@ static int progress_begin(struct tx *tx, const struct tx_env *env, json_t *error
 	return tx_begin(tx, env, &opt);
 }
 
-/* Values whose targets are not the measure's, or percentages over 100, as field errors. */
-static int progress_value_errors(PGresult *scope, int col_targets, int col_percent, json_t *errors)
+/* Values whose targets are not the measure's, or percentages over 100, as field errors; scope
+ * is a STMT_PROGRESS_SCOPE row. */
+static int progress_value_errors(PGresult *scope, json_t *errors)
 {
 	int bad = 0;
-	json_t *a = json_loads(PQgetvalue(scope, 0, col_targets), 0, NULL);
-	json_t *b = json_loads(PQgetvalue(scope, 0, col_percent), 0, NULL);
+	json_t *a =
+	        json_loads(PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_UNKNOWN_TARGETS), 0, NULL);
+	json_t *b = json_loads(PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_OVER_100), 0, NULL);
 	size_t i;
 	json_t *v;
 	char p[64];
@@ -60,7 +63,8 @@ static void progress_done(struct tx *tx, const char *id, const char *action, con
 	PGresult *r = tx_exec(tx, STMT_PROGRESS_SNAPSHOT, 7, p, NULL);
 	if (r == NULL)
 		return;
-	out->json = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+	out->json = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, STMT_PROGRESS_SNAPSHOT_COL_JSON))
+	                              : NULL;
 	PQclear(r);
 	if (out->json == NULL) {
 		tx_fail(tx, SVC_INTERNAL, NULL);
@@ -84,7 +88,7 @@ static int progress_create_checks(struct tx *tx, const struct principal *who, PG
                                   const char *acting_unit)
 {
 	json_t *errors = tx->opt.errors;
-	if (PQgetisnull(scope, 0, 2)) {
+	if (PQgetisnull(scope, 0, STMT_PROGRESS_SCOPE_COL_UNIT_ID)) {
 		/* a reporter's unit claim must name a unit: the token is not valid here */
 		if (who->role == ROLE_REPORTER)
 			return tx_fail(tx, SVC_UNAUTHORIZED,
@@ -92,18 +96,19 @@ static int progress_create_checks(struct tx *tx, const struct principal *who, PG
 		verr_add(errors, "/unit", "unknown unit");
 		return tx_fail(tx, SVC_UNPROCESSABLE, "unknown unit");
 	}
-	if (strcmp(PQgetvalue(scope, 0, 3), "t") != 0) {
+	if (strcmp(PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_MEASURE_EXISTS), "t") != 0) {
 		verr_add(errors, "/measure_id", "unknown measure");
 		return tx_fail(tx, SVC_UNPROCESSABLE, "unknown measure");
 	}
-	struct policy_scope s = {.assigned = strcmp(PQgetvalue(scope, 0, 4), "t") == 0,
+	const char *assigned = PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_ASSIGNED);
+	struct policy_scope s = {.assigned = strcmp(assigned, "t") == 0,
 	                         .acting_unit = acting_unit};
 	const char *reason = NULL;
 	if (!policy_allows(who, POLICY_REPORT, &s, &reason))
 		return tx_fail(tx, SVC_FORBIDDEN, reason);
 	if (!s.assigned) /* an admin writing for a unit the measure does not name */
 		return tx_fail(tx, SVC_UNPROCESSABLE, "the unit is not assigned to this measure");
-	if (progress_value_errors(scope, 5, 6, errors))
+	if (progress_value_errors(scope, errors))
 		return tx_fail(tx, SVC_UNPROCESSABLE,
 		               "some values do not fit the measure's targets");
 	return 0;
@@ -120,7 +125,7 @@ static int progress_create_scope(struct tx *tx, const struct principal *who,
 	if (r == NULL)
 		return -1;
 	int refused = progress_create_checks(tx, who, r, acting_unit);
-	snprintf(unit_id, TX_ID_SIZE, "%s", PQgetvalue(r, 0, 2));
+	snprintf(unit_id, TX_ID_SIZE, "%s", PQgetvalue(r, 0, STMT_PROGRESS_SCOPE_COL_UNIT_ID));
 	PQclear(r);
 	return refused;
 }
@@ -173,13 +178,26 @@ static int progress_lock(struct tx *tx, const char *id, const char *if_match,
 		return tx_fail(tx, SVC_NOT_FOUND, "no such progress record");
 	}
 	if ((if_match != NULL || if_match_rule == PROGRESS_IF_MATCH_REQUIRED) &&
-	    tx_precondition(tx, if_match, PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2),
+	    tx_precondition(tx, if_match, PQgetvalue(r, 0, STMT_PROGRESS_LOCK_COL_JSON),
+	                    (size_t)PQgetlength(r, 0, STMT_PROGRESS_LOCK_COL_JSON),
 	                    "the record changed since it was read; GET it again") != 0) {
 		PQclear(r);
 		return -1;
 	}
 	*lock = r;
 	return 0;
+}
+
+/* Begins a write on record rid and locks it: id gets rid as text, *lock the locked row (caller
+ * PQclears; left NULL on failure). */
+static int progress_open(struct tx *tx, const struct tx_env *env, json_t *errors, long long rid,
+                         const char *if_match, enum progress_if_match rule, char id[TX_ID_SIZE],
+                         PGresult **lock)
+{
+	snprintf(id, TX_ID_SIZE, "%lld", rid);
+	if (progress_begin(tx, env, errors) != 0)
+		return -1;
+	return progress_lock(tx, id, if_match, rule, lock);
 }
 
 /* Field of a JSON object as text, or NULL. */
@@ -191,12 +209,15 @@ static const char *progress_current(json_t *cur, const char *key)
 /* The amend's policy and state checks on the locked row. */
 static int progress_amend_allowed(struct tx *tx, const struct principal *who, PGresult *lock)
 {
-	struct policy_scope s = {.assigned = strcmp(PQgetvalue(lock, 0, 5), "t") == 0,
-	                         .record_unit = PQgetvalue(lock, 0, 3)};
+	const char *assigned = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_ASSIGNED);
+	const char *state = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_REVIEW_STATE);
+	struct policy_scope s = {.assigned = strcmp(assigned, "t") == 0,
+	                         .record_unit =
+	                                 PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_UNIT_CODE)};
 	const char *reason = NULL;
 	if (!policy_allows(who, POLICY_AMEND, &s, &reason))
 		return tx_fail(tx, SVC_FORBIDDEN, reason);
-	if (strcmp(PQgetvalue(lock, 0, 4), "approved") == 0)
+	if (strcmp(state, domain_review_states[DOMAIN_REVIEW_APPROVED]) == 0)
 		return tx_fail(tx, SVC_CONFLICT, "an approved record cannot be changed");
 	return 0;
 }
@@ -206,12 +227,13 @@ static int progress_amend_values_check(struct tx *tx, PGresult *lock,
                                        const struct progress_input *in)
 {
 	const struct tx_actor *a = &tx->env->actor;
-	const char *sp[] = {PQgetvalue(lock, 0, 3), a->role, PQgetvalue(lock, 0, 7), in->values,
+	const char *sp[] = {PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_UNIT_CODE), a->role,
+	                    PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_MEASURE_ID), in->values,
 	                    a->unit};
 	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 5, sp, NULL);
 	if (r == NULL)
 		return -1;
-	int bad = progress_value_errors(r, 5, 6, tx->opt.errors);
+	int bad = progress_value_errors(r, tx->opt.errors);
 	PQclear(r);
 	return bad ? tx_fail(tx, SVC_UNPROCESSABLE, "some values do not fit the measure's targets")
 	           : 0;
@@ -253,12 +275,13 @@ void progress_repo_amend(const struct tx_env *env, const struct principal *who, 
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
 	char id[TX_ID_SIZE];
-	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL;
-	if (progress_begin(&tx, env, errors) != 0 ||
-	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_REQUIRED, &lock) != 0)
+	int opened = progress_open(&tx, env, errors, rid, if_match, PROGRESS_IF_MATCH_REQUIRED, id,
+	                           &lock);
+	if (opened != 0)
 		goto cleanup;
-	const char *before = PQgetvalue(lock, 0, 2); /* the record as locked, borrowed */
+	/* the record as locked, borrowed from lock */
+	const char *before = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_JSON);
 	if (progress_amend_allowed(&tx, who, lock) != 0 ||
 	    (in->has_values && progress_amend_values_check(&tx, lock, in) != 0) ||
 	    progress_amend_write(&tx, id, before, in) != 0)
@@ -276,25 +299,31 @@ void progress_repo_review(const struct tx_env *env, const struct principal *who,
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
 	char id[TX_ID_SIZE];
-	snprintf(id, sizeof(id), "%lld", rid);
 	PGresult *lock = NULL;
-	if (progress_begin(&tx, env, NULL) != 0 ||
-	    progress_lock(&tx, id, if_match, PROGRESS_IF_MATCH_OPTIONAL, &lock) != 0)
+	if (progress_open(&tx, env, NULL, rid, if_match, PROGRESS_IF_MATCH_OPTIONAL, id, &lock) !=
+	    0)
 		goto cleanup;
-	const char *before = PQgetvalue(lock, 0, 2); /* the record as locked, borrowed */
-	struct policy_scope s = {.lead = strcmp(PQgetvalue(lock, 0, 6), "t") == 0};
+	/* the record as locked, borrowed from lock */
+	const char *before = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_JSON);
+	const char *leads = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_LEADS);
+	const char *state = PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_REVIEW_STATE);
+	struct policy_scope s = {.lead = strcmp(leads, "t") == 0};
 	const char *reason = NULL;
 	if (!policy_allows(who, POLICY_REVIEW, &s, &reason)) {
 		tx_fail(&tx, SVC_FORBIDDEN, reason);
 		goto cleanup;
 	}
-	if (strcmp(PQgetvalue(lock, 0, 4), "submitted") != 0) {
+	if (strcmp(state, domain_review_states[DOMAIN_REVIEW_SUBMITTED]) != 0) {
 		tx_fail(&tx, SVC_CONFLICT,
 		        "only a submitted record can be reviewed; this one is already reviewed");
 		goto cleanup;
 	}
-	const char *rp[] = {
-	        id, decision, comment, env->actor.sub, env->actor.unit, PQgetvalue(lock, 0, 8)};
+	const char *rp[] = {id,
+	                    decision,
+	                    comment,
+	                    env->actor.sub,
+	                    env->actor.unit,
+	                    PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_VERSION)};
 	if (tx_run(&tx, STMT_PROGRESS_REVIEW, 6, rp, NULL) == 0)
 		progress_done(&tx, id,
 		              strcmp(decision, "approve") == 0 ? "progress.approve"

@@ -14,66 +14,6 @@
 
 #define REPORTS_MAX_PERIODS 240 /* timeliness rows per plan in a scorecard: 20 years monthly */
 
-#define REPORTS_STATUS_NONE DOMAIN_STATUS_COUNT
-
-/* Measures and targets of a scope (a plan, a task, a unit), counted. */
-struct reports_tally {
-	int measures;
-	int measure_colour[REPORT_COLOUR_COUNT];
-	int measure_uncoloured; /* measures without targets */
-	int status[REPORTS_STATUS_NONE + 1];
-	struct report_counts targets;
-};
-
-static int reports_status_index(const char *status)
-{
-	for (int i = 0; status != NULL && domain_statuses[i] != NULL; i++)
-		if (strcmp(status, domain_statuses[i]) == 0)
-			return i;
-	return REPORTS_STATUS_NONE;
-}
-
-/* Adds one measure whose targets are counted in c. */
-static void reports_tally_measure(struct reports_tally *t, const struct report_counts *c,
-                                  const char *status)
-{
-	enum report_colour worst;
-	t->measures++;
-	if (report_counts_worst(c, &worst))
-		t->measure_colour[worst]++;
-	else
-		t->measure_uncoloured++;
-	t->status[reports_status_index(status)]++;
-	t->targets.total += c->total;
-	t->targets.met += c->met;
-	t->targets.overdue += c->overdue;
-	t->targets.no_data += c->no_data;
-	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
-		t->targets.colour[i] += c->colour[i];
-}
-
-static json_t *reports_tally_measures_json(const struct reports_tally *t)
-{
-	json_t *colours = json_object(), *statuses = json_object();
-	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
-		json_object_set_new(colours, report_colour_name((enum report_colour)i),
-		                    json_integer(t->measure_colour[i]));
-	json_object_set_new(colours, "none", json_integer(t->measure_uncoloured));
-	for (int i = 0; i < REPORTS_STATUS_NONE; i++)
-		json_object_set_new(statuses, domain_statuses[i], json_integer(t->status[i]));
-	json_object_set_new(statuses, "none", json_integer(t->status[REPORTS_STATUS_NONE]));
-	return json_pack("{sisoso}", "total", t->measures, "by_colour", colours, "by_status",
-	                 statuses);
-}
-
-/* The colour of a measure whose targets are counted in c, or JSON null. */
-static json_t *reports_colour_json(const struct report_counts *c)
-{
-	enum report_colour worst;
-	return report_counts_worst(c, &worst) ? json_string(report_colour_name(worst))
-	                                      : json_null();
-}
-
 static json_t *reports_nullable_string(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
@@ -112,41 +52,36 @@ static json_t *reports_parse(const char *text)
 }
 
 /* Units with something not reported for the period: one task's (task_id) or, when task_id
- * is 0, every task's summed per unit. */
+ * is 0, every task's summed per unit. t holds STMT_REPORT_TIMELINESS rows (or
+ * STMT_REPORT_UNIT_TIMELINESS's, which are the same columns). */
 static json_t *reports_not_reported(const PGresult *t, long long task_id)
 {
 	json_t *list = json_array();
 	int rows = t != NULL ? PQntuples(t) : 0;
 	for (int i = 0; i < rows;) {
-		long long unit = atoll(PQgetvalue(t, i, 2));
+		long long unit = atoll(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_UNIT_ID));
 		int expected = 0, reported = 0, missing = 0, first = i;
-		for (; i < rows && atoll(PQgetvalue(t, i, 2)) == unit; i++) {
-			if (task_id != 0 && atoll(PQgetvalue(t, i, 1)) != task_id)
+		for (; i < rows &&
+		       atoll(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_UNIT_ID)) == unit;
+		     i++) {
+			if (task_id != 0 &&
+			    atoll(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_TASK_ID)) != task_id)
 				continue;
-			expected += atoi(PQgetvalue(t, i, 7));
-			reported += atoi(PQgetvalue(t, i, 8)) + atoi(PQgetvalue(t, i, 9));
-			missing += atoi(PQgetvalue(t, i, 10));
+			expected += atoi(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_EXPECTED));
+			reported += atoi(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_ON_TIME)) +
+			            atoi(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_LATE));
+			missing += atoi(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_MISSING));
 		}
 		if (missing == 0)
 			continue;
 		json_t *u = json_pack("{sIssssss}", "id", (json_int_t)unit, "code",
-		                      PQgetvalue(t, first, 3), "name", PQgetvalue(t, first, 4),
-		                      "kind", PQgetvalue(t, first, 5));
+		                      PQgetvalue(t, first, STMT_REPORT_TIMELINESS_COL_CODE), "name",
+		                      PQgetvalue(t, first, STMT_REPORT_TIMELINESS_COL_NAME), "kind",
+		                      PQgetvalue(t, first, STMT_REPORT_TIMELINESS_COL_KIND));
 		json_array_append_new(list, json_pack("{sosisisi}", "unit", u, "expected", expected,
 		                                      "reported", reported, "missing", missing));
 	}
 	return list;
-}
-
-/* Counts the targets of the measure starting at row i; returns the row after it. */
-static int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c)
-{
-	long long measure = s->rows[i].measure_id;
-	memset(c, 0, sizeof(*c));
-	for (; i < s->n && s->rows[i].measure_id == measure; i++)
-		if (s->rows[i].has_target)
-			report_counts_add(c, &s->rows[i].result);
-	return i;
 }
 
 /* The counts of the plan and of each task (tasks: STMT_REPORT_PLAN_TASKS, in the order of
@@ -159,7 +94,7 @@ static json_t *reports_summary_json(const struct reports_set *s, const PGresult 
 	json_t *list = json_array();
 	int i = 0;
 	for (int t = 0; t < PQntuples(tasks); t++) {
-		long long task = atoll(PQgetvalue(tasks, t, 0));
+		long long task = atoll(PQgetvalue(tasks, t, STMT_REPORT_PLAN_TASKS_COL_ID));
 		struct reports_tally tt;
 		memset(&tt, 0, sizeof(tt));
 		while (i < s->n && s->rows[i].task_id == task) {
@@ -169,10 +104,12 @@ static json_t *reports_summary_json(const struct reports_set *s, const PGresult 
 			reports_tally_measure(&tt, &c, status);
 			reports_tally_measure(&plan, &c, status);
 		}
-		json_t *ref = json_pack("{sIsssIssss}", "id", (json_int_t)task, "code",
-		                        PQgetvalue(tasks, t, 1), "number",
-		                        (json_int_t)atoll(PQgetvalue(tasks, t, 2)), "label",
-		                        PQgetvalue(tasks, t, 3), "title", PQgetvalue(tasks, t, 4));
+		json_t *ref = json_pack(
+		        "{sIsssIssss}", "id", (json_int_t)task, "code",
+		        PQgetvalue(tasks, t, STMT_REPORT_PLAN_TASKS_COL_CODE), "number",
+		        (json_int_t)atoll(PQgetvalue(tasks, t, STMT_REPORT_PLAN_TASKS_COL_NUMBER)),
+		        "label", PQgetvalue(tasks, t, STMT_REPORT_PLAN_TASKS_COL_LABEL), "title",
+		        PQgetvalue(tasks, t, STMT_REPORT_PLAN_TASKS_COL_TITLE));
 		json_array_append_new(list, json_pack("{sosososo}", "task", ref, "measures",
 		                                      reports_tally_measures_json(&tt), "targets",
 		                                      report_counts_json(&tt.targets),
@@ -295,17 +232,21 @@ static enum svc_error reports_overdue_items(struct db_conn *conn, const struct r
 	for (int k = 0; err == SVC_OK && k < n; k++) {
 		int found = -1;
 		for (int j = 0; j < PQntuples(d) && found < 0; j++)
-			if (atoll(PQgetvalue(d, j, 0)) == s->rows[rows[k]].target_id)
+			if (atoll(PQgetvalue(d, j, STMT_REPORT_TARGET_DETAILS_COL_TARGET_ID)) ==
+			    s->rows[rows[k]].target_id)
 				found = j;
 		if (found < 0) {
 			err = SVC_INTERNAL; /* deleted meanwhile: let the client retry */
 			break;
 		}
+		json_t *target = reports_parse(
+		        PQgetvalue(d, found, STMT_REPORT_TARGET_DETAILS_COL_TARGET_JSON));
+		json_t *measure = reports_parse(
+		        PQgetvalue(d, found, STMT_REPORT_TARGET_DETAILS_COL_MEASURE_JSON));
+		json_t *leads = reports_parse(
+		        PQgetvalue(d, found, STMT_REPORT_TARGET_DETAILS_COL_LEAD_JSON));
 		json_array_append_new(items,
-		                      reports_overdue_item(s, rows[k],
-		                                           reports_parse(PQgetvalue(d, found, 1)),
-		                                           reports_parse(PQgetvalue(d, found, 2)),
-		                                           reports_parse(PQgetvalue(d, found, 3))));
+		                      reports_overdue_item(s, rows[k], target, measure, leads));
 	}
 	PQclear(d);
 	return err;
@@ -446,7 +387,7 @@ static size_t reports_unit_plans(const struct reports_set *s, report_day as_of,
 	return n;
 }
 
-/* Timeliness per period of one plan, summed over its tasks. */
+/* Timeliness per period of one plan, summed over its tasks; t as for reports_not_reported. */
 static json_t *reports_unit_reporting(const struct reports_unit_plan *p, const PGresult *t)
 {
 	json_t *periods = json_array();
@@ -455,11 +396,14 @@ static json_t *reports_unit_reporting(const struct reports_unit_plan *p, const P
 	for (size_t k = 0; k < p->nperiods; k++) {
 		int c[4] = {0, 0, 0, 0};
 		for (int i = 0; i < rows; i++) {
-			if (atoll(PQgetvalue(t, i, 0)) != p->id ||
-			    strcmp(PQgetvalue(t, i, 6), p->periods[k].label) != 0)
+			if (atoll(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_PLAN_ID)) != p->id ||
+			    strcmp(PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_PERIOD),
+			           p->periods[k].label) != 0)
 				continue;
+			/* c[] follows the columns: expected, on_time, late, missing */
 			for (int j = 0; j < 4; j++)
-				c[j] += atoi(PQgetvalue(t, i, 7 + j));
+				c[j] += atoi(
+				        PQgetvalue(t, i, STMT_REPORT_TIMELINESS_COL_EXPECTED + j));
 		}
 		json_t *o = reports_period_json(&p->periods[k]);
 		json_object_set_new(o, "expected", json_integer(c[0]));
@@ -487,13 +431,14 @@ static json_t *reports_unit_measures(const struct reports_set *s, struct reports
                                      json_t *overdue)
 {
 	json_t *items = json_array();
-	int roles[3] = {0, 0, 0};
+	int roles[DOMAIN_ROLE_COUNT + 1] = {0}; /* by enum domain_role, then "accountable" */
 	for (int i = 0; i < s->n;) {
 		int first = i;
 		struct report_counts c;
 		i = reports_measure_counts(s, i, &c);
 		const char *role = reports_text(s, first, "role");
-		roles[strcmp(role, "lead") == 0 ? 0 : strcmp(role, "related") == 0 ? 1 : 2]++;
+		int k = domain_lookup(domain_roles, role);
+		roles[k >= 0 ? k : DOMAIN_ROLE_COUNT]++;
 		reports_tally_measure(all, &c, reports_text(s, first, "status"));
 		for (int j = first; j < i; j++)
 			if (s->rows[j].has_target && s->rows[j].result.overdue)
@@ -513,8 +458,9 @@ static json_t *reports_unit_measures(const struct reports_set *s, struct reports
 	}
 	json_t *m = reports_tally_measures_json(all);
 	json_object_set_new(m, "by_role",
-	                    json_pack("{sisisi}", "lead", roles[0], "related", roles[1],
-	                              "accountable", roles[2]));
+	                    json_pack("{sisisi}", "lead", roles[DOMAIN_ROLE_LEAD], "related",
+	                              roles[DOMAIN_ROLE_RELATED], "accountable",
+	                              roles[DOMAIN_ROLE_COUNT]));
 	json_object_set_new(m, "items", items);
 	return m;
 }
@@ -569,12 +515,13 @@ static void reports_unit(struct http_ctx *ctx)
 		json_t *measures = reports_unit_measures(&set, &tally, overdue);
 		for (size_t k = 0; k < nplans; k++)
 			json_array_append_new(reporting, reports_unit_reporting(&plans[k], timely));
-		json_t *body = json_pack("{sosssbsososososo}", "unit",
-		                         json_loads(PQgetvalue(unit, 0, 1), 0, NULL), "as_of",
-		                         o.as_of_text, "include_submitted", o.include_submitted,
-		                         "rules", report_rules_json(o.tolerance_points), "measures",
-		                         measures, "targets", report_counts_json(&tally.targets),
-		                         "overdue", overdue, "reporting", reporting);
+		json_t *body = json_pack(
+		        "{sosssbsososososo}", "unit",
+		        json_loads(PQgetvalue(unit, 0, STMT_REPORT_UNIT_COL_JSON), 0, NULL),
+		        "as_of", o.as_of_text, "include_submitted", o.include_submitted, "rules",
+		        report_rules_json(o.tolerance_points), "measures", measures, "targets",
+		        report_counts_json(&tally.targets), "overdue", overdue, "reporting",
+		        reporting);
 		reports_reply(ctx, body);
 	} else {
 		repo_reply_error(ctx, err);

@@ -1,10 +1,13 @@
 /* reports_repo.c — report statements run and mapped: targets in scope, their actuals for
- * the windows report.c computes, timeliness; and the measure progress of GET /v1/measures. */
+ * the windows report.c computes, timeliness, the tallies of evaluated rows; and the measure
+ * progress of GET /v1/measures. */
 #include "reports_repo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../domain.h"
 
 /* --- rows --- */
 
@@ -134,9 +137,10 @@ static enum svc_error reports_actuals(struct db_conn *conn, struct reports_set *
 	if (err == SVC_OK && found == NULL)
 		err = SVC_INTERNAL;
 	for (int k = 0; err == SVC_OK && k < PQntuples(res); k++) {
-		long long ord = atoll(PQgetvalue(res, k, 0));
-		if (ord >= 1 && ord <= count && !PQgetisnull(res, k, 1) &&
-		    atoll(PQgetvalue(res, k, 1)) > 0)
+		long long ord = atoll(PQgetvalue(res, k, STMT_REPORT_ACTUALS_COL_ORD));
+		if (ord >= 1 && ord <= count &&
+		    !PQgetisnull(res, k, STMT_REPORT_ACTUALS_COL_COUNT) &&
+		    atoll(PQgetvalue(res, k, STMT_REPORT_ACTUALS_COL_COUNT)) > 0)
 			found[ord - 1] = k + 1;
 	}
 	for (int i = 0; err == SVC_OK && i < s->n; i++) {
@@ -144,12 +148,14 @@ static enum svc_error reports_actuals(struct db_conn *conn, struct reports_set *
 		int k = own[i] > 0 ? found[own[i] - 1] : 0;
 		if (k > 0) {
 			r->input.has_own = 1;
-			r->input.own = strtod(PQgetvalue(res, k - 1, 2), NULL);
+			r->input.own =
+			        strtod(PQgetvalue(res, k - 1, STMT_REPORT_ACTUALS_COL_VALUE), NULL);
 		}
 		k = base[i] > 0 ? found[base[i] - 1] : 0;
 		if (k > 0) {
 			r->input.has_base = 1;
-			r->input.base = strtod(PQgetvalue(res, k - 1, 2), NULL);
+			r->input.base =
+			        strtod(PQgetvalue(res, k - 1, STMT_REPORT_ACTUALS_COL_VALUE), NULL);
 		}
 	}
 	free(found);
@@ -216,14 +222,18 @@ enum svc_error reports_plan_load(struct db_conn *conn, const char *id_text,
 		err = SVC_NOT_FOUND;
 	if (err == SVC_OK && PQntuples(r) > 1)
 		err = SVC_BAD_REQUEST;
-	if (err == SVC_OK) {
+	if (err == SVC_OK) { /* STMT_REPORT_PLAN_ONLY has STMT_REPORT_PLAN's columns */
 		memset(out, 0, sizeof(*out));
-		out->id = atoll(PQgetvalue(r, 0, 0));
-		snprintf(out->code, sizeof(out->code), "%s", PQgetvalue(r, 0, 1));
-		snprintf(out->title, sizeof(out->title), "%s", PQgetvalue(r, 0, 2));
-		out->due_days = atoi(PQgetvalue(r, 0, 5));
-		if (report_date_parse(PQgetvalue(r, 0, 3), &out->start) != 0 ||
-		    report_cadence_parse(PQgetvalue(r, 0, 4), &out->cadence) != 0)
+		out->id = atoll(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_ID));
+		snprintf(out->code, sizeof(out->code), "%s",
+		         PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_CODE));
+		snprintf(out->title, sizeof(out->title), "%s",
+		         PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_TITLE));
+		out->due_days = atoi(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_REPORT_DUE_DAYS));
+		if (report_date_parse(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_START_DATE),
+		                      &out->start) != 0 ||
+		    report_cadence_parse(PQgetvalue(r, 0, STMT_REPORT_PLAN_COL_CADENCE),
+		                         &out->cadence) != 0)
 			err = SVC_INTERNAL;
 	}
 	PQclear(r);
@@ -239,10 +249,9 @@ static json_t *reports_day_json(report_day d)
 
 json_t *reports_plan_json(const struct reports_plan *p)
 {
-	static const char *const cadences[] = {"month", "quarter", "half", "year"};
 	return json_pack("{sIsssssosssi}", "id", (json_int_t)p->id, "code", p->code, "title",
 	                 p->title, "start_date", reports_day_json(p->start), "cadence",
-	                 cadences[p->cadence], "report_due_days", p->due_days);
+	                 domain_cadences[p->cadence], "report_due_days", p->due_days);
 }
 
 json_t *reports_period_json(const struct report_period *p)
@@ -293,6 +302,66 @@ enum svc_error reports_timeliness(struct db_conn *conn, const long long *plan_id
 	return err;
 }
 
+/* --- tallies --- */
+
+static int reports_status_index(const char *status)
+{
+	int i = domain_lookup(domain_statuses, status);
+	return i >= 0 ? i : REPORTS_STATUS_NONE;
+}
+
+/* Adds one measure whose targets are counted in c. */
+void reports_tally_measure(struct reports_tally *t, const struct report_counts *c,
+                           const char *status)
+{
+	enum report_colour worst;
+	t->measures++;
+	if (report_counts_worst(c, &worst))
+		t->measure_colour[worst]++;
+	else
+		t->measure_uncoloured++;
+	t->status[reports_status_index(status)]++;
+	t->targets.total += c->total;
+	t->targets.met += c->met;
+	t->targets.overdue += c->overdue;
+	t->targets.no_data += c->no_data;
+	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
+		t->targets.colour[i] += c->colour[i];
+}
+
+json_t *reports_tally_measures_json(const struct reports_tally *t)
+{
+	json_t *colours = json_object(), *statuses = json_object();
+	for (int i = 0; i < REPORT_COLOUR_COUNT; i++)
+		json_object_set_new(colours, report_colour_name((enum report_colour)i),
+		                    json_integer(t->measure_colour[i]));
+	json_object_set_new(colours, "none", json_integer(t->measure_uncoloured));
+	for (int i = 0; i < REPORTS_STATUS_NONE; i++)
+		json_object_set_new(statuses, domain_statuses[i], json_integer(t->status[i]));
+	json_object_set_new(statuses, "none", json_integer(t->status[REPORTS_STATUS_NONE]));
+	return json_pack("{sisoso}", "total", t->measures, "by_colour", colours, "by_status",
+	                 statuses);
+}
+
+/* The colour of a measure whose targets are counted in c, or JSON null. */
+json_t *reports_colour_json(const struct report_counts *c)
+{
+	enum report_colour worst;
+	return report_counts_worst(c, &worst) ? json_string(report_colour_name(worst))
+	                                      : json_null();
+}
+
+/* Counts the targets of the measure starting at row i; returns the row after it. */
+int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c)
+{
+	long long measure = s->rows[i].measure_id;
+	memset(c, 0, sizeof(*c));
+	for (; i < s->n && s->rows[i].measure_id == measure; i++)
+		if (s->rows[i].has_target)
+			report_counts_add(c, &s->rows[i].result);
+	return i;
+}
+
 /* --- serializing --- */
 
 char *reports_dump(json_t *body)
@@ -330,7 +399,7 @@ enum svc_error reports_unit_by_code(struct db_conn *conn, const char *code, char
 	enum svc_error err = db_result_error(conn, r);
 	id[0] = '\0';
 	if (err == SVC_OK && PQntuples(r) == 1)
-		snprintf(id, 24, "%s", PQgetvalue(r, 0, 0));
+		snprintf(id, 24, "%s", PQgetvalue(r, 0, STMT_REPORT_UNIT_CODE_COL_ID));
 	PQclear(r);
 	return err;
 }
@@ -415,7 +484,9 @@ enum svc_error reports_measure_get(struct db_conn *conn, const char *measure_id,
 	enum svc_error err = db_result_error(conn, r);
 	if (err == SVC_OK && PQntuples(r) == 0)
 		err = SVC_NOT_FOUND;
-	json_t *measure = err == SVC_OK ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+	json_t *measure = err == SVC_OK
+	                          ? json_loads(PQgetvalue(r, 0, STMT_MEASURE_GET_COL_JSON), 0, NULL)
+	                          : NULL;
 	PQclear(r);
 	if (err != SVC_OK || measure == NULL)
 		return err != SVC_OK ? err : SVC_INTERNAL;

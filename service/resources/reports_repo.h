@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "../db.h"
+#include "../domain.h"
 #include "../report.h"
 
 /* How a report is asked for: ?as_of= (default today, UTC) and ?include=submitted. */
@@ -68,6 +69,31 @@ long long reports_int(const struct reports_set *s, int i, const char *column);
 json_t *reports_json(const struct reports_set *s, int i, const char *column);
 /* Row i's evaluation as the documented TargetProgress object (owned). */
 json_t *reports_progress_json(const struct reports_row *r);
+
+/* --- tallies of evaluated rows --- */
+
+/* A status outside domain_statuses (or none) is counted under this index. */
+#define REPORTS_STATUS_NONE DOMAIN_STATUS_COUNT
+
+/* Measures and targets of a scope (a plan, a task, a unit), counted. */
+struct reports_tally {
+	int measures;
+	int measure_colour[REPORT_COLOUR_COUNT];
+	int measure_uncoloured; /* measures without targets */
+	int status[REPORTS_STATUS_NONE + 1];
+	struct report_counts targets;
+};
+
+/* Adds one measure whose targets are counted in c and whose progress status is status. */
+void reports_tally_measure(struct reports_tally *t, const struct report_counts *c,
+                           const char *status);
+/* The measures part of t as {"total", "by_colour", "by_status"} (owned). */
+json_t *reports_tally_measures_json(const struct reports_tally *t);
+/* The colour of a measure whose targets are counted in c (owned), or JSON null. */
+json_t *reports_colour_json(const struct report_counts *c);
+/* Counts into c the targets of the measure starting at row i of s (rows of one measure are
+ * adjacent); returns the row after it. */
+int reports_measure_counts(const struct reports_set *s, int i, struct report_counts *c);
 
 /* A plan as reports need it. */
 struct reports_plan {

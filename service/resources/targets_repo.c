@@ -30,22 +30,25 @@ static int targets_check(struct tx *tx, const char *mid, const char *self, json_
 		PQclear(r);
 		return tx_fail(tx, SVC_NOT_FOUND, "no such measure");
 	}
-	json_t *items = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	json_t *items = json_loads(PQgetvalue(r, 0, STMT_TARGET_CONTEXT_COL_ITEMS), 0, NULL);
 	int bad = reference_input_target(t, items, tx->opt.errors) != 0;
 	json_decref(items);
 	const char *acc = targets_str(t, "accountable_unit");
-	if (acc != NULL && PQgetisnull(r, 0, 1)) {
+	if (acc != NULL && PQgetisnull(r, 0, STMT_TARGET_CONTEXT_COL_UNIT_KIND)) {
 		verr_add(tx->opt.errors, "/accountable_unit", "unknown unit \"%s\"", acc);
 		bad = 1;
-	} else if (acc != NULL && strcmp(PQgetvalue(r, 0, 1), "group") == 0) {
+	} else if (acc != NULL &&
+	           strcmp(PQgetvalue(r, 0, STMT_TARGET_CONTEXT_COL_UNIT_KIND), "group") == 0) {
 		verr_add(tx->opt.errors, "/accountable_unit", "must be a unit, not a group");
 		bad = 1;
 	}
 	const char *so = targets_str(t, "share_of");
-	if (so != NULL && strcmp(PQgetvalue(r, 0, 2), "t") != 0) {
+	if (so != NULL &&
+	    strcmp(PQgetvalue(r, 0, STMT_TARGET_CONTEXT_COL_SHARE_OF_IN_PLAN), "t") != 0) {
 		verr_add(tx->opt.errors, "/share_of", "unknown target \"%s\" in this plan", so);
 		bad = 1;
-	} else if (so != NULL && strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
+	} else if (so != NULL &&
+	           strcmp(PQgetvalue(r, 0, STMT_TARGET_CONTEXT_COL_SHARE_OF_SELF), "t") == 0) {
 		verr_add(tx->opt.errors, "/share_of", "a target cannot be a share of itself");
 		bad = 1;
 	}

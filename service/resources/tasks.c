@@ -33,7 +33,7 @@ static void tasks_get(struct http_ctx *ctx)
 
 static int tasks_check_create(json_t *body, json_t *errors)
 {
-	return reference_input_task(body, 0, errors);
+	return reference_input_task(body, REFERENCE_WHOLE, errors);
 }
 
 static const struct admin_resource tasks_admin = {

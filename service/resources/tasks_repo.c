@@ -70,7 +70,7 @@ void tasks_repo_update(const struct tx_env *env, long long tid, const char *if_m
 	cur = json_loads(before, 0, NULL);
 	static const char *const keys[] = {"code", "number", "label", "title", NULL};
 	merged = admin_repo_merge(cur, keys, body);
-	if (reference_input_task(merged, 1, errors) != 0) {
+	if (reference_input_task(merged, REFERENCE_MERGED, errors) != 0) {
 		tx_fail(&tx, SVC_VALIDATION, TASKS_INVALID);
 		goto cleanup;
 	}

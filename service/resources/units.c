@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../domain.h"
 #include "../http.h"
 #include "../reference_input.h"
 #include "../repo.h"
@@ -14,11 +15,9 @@
 static void units_list(struct http_ctx *ctx)
 {
 	static const char *const allowed[] = {"limit", "cursor", "kind", "q", NULL};
-	static const char *const kinds[] = {
-	        "department", "county_government", "school", "organisation", "group", NULL};
 	const char *kind = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
-	    http_query_enum(ctx, "kind", kinds, &kind) < 0)
+	    http_query_enum(ctx, "kind", domain_unit_kinds, &kind) < 0)
 		return;
 	const char *q = NULL;
 	if (http_query_text(ctx, "q", 200, &q) < 0)
@@ -40,11 +39,11 @@ static void units_get(struct http_ctx *ctx)
 static void units_measures(struct http_ctx *ctx)
 {
 	static const char *const allowed[] = {"limit", "cursor", "role", NULL};
-	static const char *const roles[] = {"lead", "related", NULL};
 	long long id;
 	const char *role = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
-	    http_query_enum(ctx, "role", roles, &role) < 0 || http_param_id(ctx, 0, &id) != 0)
+	    http_query_enum(ctx, "role", domain_roles, &role) < 0 ||
+	    http_param_id(ctx, 0, &id) != 0)
 		return;
 	const char *params[] = {ctx->params[0], role};
 	enum svc_error err = repo_exists(ctx, STMT_UNIT_EXISTS, 1, params);
@@ -57,12 +56,12 @@ static void units_measures(struct http_ctx *ctx)
 
 static int units_check_create(json_t *body, json_t *errors)
 {
-	return reference_input_unit(body, 0, errors);
+	return reference_input_unit(body, REFERENCE_WHOLE, errors);
 }
 
 static int units_check_update(json_t *body, json_t *errors)
 {
-	return reference_input_unit(body, 1, errors);
+	return reference_input_unit(body, REFERENCE_PARTIAL, errors);
 }
 
 static const struct admin_resource units_admin = {

@@ -8,7 +8,7 @@
 #include "../reference_input.h"
 #include "../validate.h"
 
-#define UNITS_CODE_TAKEN "a unit with this code already exists"
+#define UNITS_CODE_TAKEN "a unit with this code, or with one of these names, already exists"
 
 /* Members that are unknown units or groups, as field errors. members may be NULL. */
 static int units_check_members(struct tx *tx, json_t *members)
@@ -24,9 +24,11 @@ static int units_check_members(struct tx *tx, json_t *members)
 	int rows = PQntuples(r);
 	for (int i = 0; i < rows; i++) {
 		char ptr[48];
-		snprintf(ptr, sizeof(ptr), "/members/%s", PQgetvalue(r, i, 0));
-		if (PQgetisnull(r, i, 2))
-			verr_add(tx->opt.errors, ptr, "unknown unit \"%s\"", PQgetvalue(r, i, 1));
+		snprintf(ptr, sizeof(ptr), "/members/%s",
+		         PQgetvalue(r, i, STMT_UNIT_MEMBER_PROBLEMS_COL_INDEX));
+		if (PQgetisnull(r, i, STMT_UNIT_MEMBER_PROBLEMS_COL_KIND))
+			verr_add(tx->opt.errors, ptr, "unknown unit \"%s\"",
+			         PQgetvalue(r, i, STMT_UNIT_MEMBER_PROBLEMS_COL_CODE));
 		else
 			verr_add(tx->opt.errors, ptr, "a group cannot be a member");
 	}
@@ -35,6 +37,40 @@ static int units_check_members(struct tx *tx, json_t *members)
 	                          "the unit is not valid; nothing was "
 	                          "written")
 	                : 0;
+}
+
+/* Names the unit would take from another unit (units_names_unique), as field errors. id is
+ * NULL for a new unit; aliases may be NULL. */
+static int units_check_names(struct tx *tx, const char *id, const char *name, json_t *aliases)
+{
+	char *text = json_is_array(aliases) ? json_dumps(aliases, JSON_COMPACT) : NULL;
+	const char *p[] = {id, name, text};
+	PGresult *r = tx_exec(tx, STMT_UNIT_NAME_CLASHES, 3, p, NULL);
+	free(text);
+	if (r == NULL)
+		return -1;
+	int rows = PQntuples(r);
+	for (int i = 0; i < rows; i++) {
+		const char *at = PQgetvalue(r, i, STMT_UNIT_NAME_CLASHES_COL_INDEX);
+		const char *code = PQgetvalue(r, i, STMT_UNIT_NAME_CLASHES_COL_CODE);
+		char ptr[48];
+		if (strcmp(at, "-1") == 0)
+			verr_add(tx->opt.errors, "/name", "is an alias of unit \"%s\"", code);
+		else if (snprintf(ptr, sizeof(ptr), "/aliases/%s", at) > 0)
+			verr_add(tx->opt.errors, ptr,
+			         "\"%s\" is the name or an alias of unit \"%s\"",
+			         PQgetvalue(r, i, STMT_UNIT_NAME_CLASHES_COL_NAME), code);
+	}
+	PQclear(r);
+	return rows > 0 ? tx_fail(tx, SVC_VALIDATION, "the unit is not valid; nothing was written")
+	                : 0;
+}
+
+/* The aliases as a JSON array's text (owned), or NULL when there are none. */
+static char *units_aliases_text(json_t *body)
+{
+	json_t *a = json_object_get(body, "aliases");
+	return json_is_array(a) ? json_dumps(a, JSON_COMPACT) : NULL;
 }
 
 static int units_set_members(struct tx *tx, const char *id, json_t *members, int clear)
@@ -61,29 +97,35 @@ void units_repo_create(const struct tx_env *env, json_t *body, json_t *errors,
 {
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
-	char id[24];
+	char id[24], *aliases = NULL;
 	if (admin_repo_begin(&tx, env, errors) != 0)
 		goto cleanup;
 	json_t *members = json_object_get(body, "members");
-	if (units_check_members(&tx, members) != 0)
+	const char *name = json_string_value(json_object_get(body, "name"));
+	if (units_check_members(&tx, members) != 0 ||
+	    units_check_names(&tx, NULL, name, json_object_get(body, "aliases")) != 0)
 		goto cleanup;
+	aliases = units_aliases_text(body);
 	const char *ip[] = {json_string_value(json_object_get(body, "code")),
-	                    json_string_value(json_object_get(body, "name")),
+	                    name,
 	                    json_string_value(json_object_get(body, "kind")),
 	                    units_bool(json_object_get(body, "in_source")),
-	                    json_string_value(json_object_get(body, "note"))};
-	if (admin_repo_insert(&tx, STMT_UNIT_INSERT, 5, ip, UNITS_CODE_TAKEN, id) == 0 &&
+	                    json_string_value(json_object_get(body, "note")),
+	                    aliases};
+	if (admin_repo_insert(&tx, STMT_UNIT_INSERT, 6, ip, UNITS_CODE_TAKEN, id) == 0 &&
 	    units_set_members(&tx, id, members, 0) == 0)
 		admin_repo_done(&tx, STMT_UNIT_GET, id, "unit.create", "unit", NULL, out);
 cleanup:
 	tx_end(&tx, out);
+	free(aliases);
 }
 
 /* The unit's current state in the shape of a request body: member objects become codes. */
 static json_t *units_current_body(json_t *cur)
 {
 	json_t *b = json_object();
-	static const char *const keys[] = {"code", "name", "kind", "in_source", "note", NULL};
+	static const char *const keys[] = {"code", "name",    "kind", "in_source",
+	                                   "note", "aliases", NULL};
 	for (int i = 0; keys[i] != NULL; i++) {
 		json_t *v = json_object_get(cur, keys[i]);
 		if (v != NULL && !json_is_null(v))
@@ -113,7 +155,7 @@ void units_repo_update(const struct tx_env *env, long long uid, const char *if_m
 {
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
-	char id[24], *before = NULL;
+	char id[24], *before = NULL, *aliases = NULL;
 	json_t *cur = NULL, *merged = NULL;
 	snprintf(id, sizeof(id), "%lld", uid);
 	if (admin_repo_begin(&tx, env, errors) != 0)
@@ -131,20 +173,24 @@ void units_repo_update(const struct tx_env *env, long long uid, const char *if_m
 		tx_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
 		goto cleanup;
 	}
-	if (reference_input_unit(merged, 0, errors) != 0) {
+	if (reference_input_unit(merged, REFERENCE_WHOLE, errors) != 0) {
 		tx_fail(&tx, SVC_VALIDATION, "the unit is not valid; nothing was written");
 		goto cleanup;
 	}
 	json_t *members = json_object_get(body, "members");
-	if (units_check_members(&tx, members) != 0)
+	const char *name = json_string_value(json_object_get(merged, "name"));
+	if (units_check_members(&tx, members) != 0 ||
+	    units_check_names(&tx, id, name, json_object_get(merged, "aliases")) != 0)
 		goto cleanup;
+	aliases = units_aliases_text(merged);
 	const char *up[] = {id,
 	                    json_string_value(json_object_get(merged, "code")),
-	                    json_string_value(json_object_get(merged, "name")),
+	                    name,
 	                    json_string_value(json_object_get(merged, "kind")),
 	                    units_bool(json_object_get(merged, "in_source")),
-	                    json_string_value(json_object_get(merged, "note"))};
-	if (tx_run(&tx, STMT_UNIT_UPDATE, 6, up, UNITS_CODE_TAKEN) != 0)
+	                    json_string_value(json_object_get(merged, "note")),
+	                    aliases};
+	if (tx_run(&tx, STMT_UNIT_UPDATE, 7, up, UNITS_CODE_TAKEN) != 0)
 		goto cleanup;
 	if (json_is_array(members) && units_set_members(&tx, id, members, 1) != 0)
 		goto cleanup;
@@ -154,6 +200,7 @@ cleanup:
 	json_decref(cur);
 	json_decref(merged);
 	free(before);
+	free(aliases);
 }
 
 void units_repo_delete(const struct tx_env *env, long long uid, const char *if_match,

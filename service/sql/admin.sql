@@ -28,6 +28,22 @@ LEFT JOIN units u ON u.code = e.code
 WHERE u.id IS NULL OR u.kind = 'group'
 ORDER BY e.ord
 
+-- name: STMT_UNIT_NAME_CLASHES
+-- properties: read-only, retry-safe
+-- columns: index, name, code
+-- The names unit $1 (NULL for a new one) would take that another unit has: its name $2
+-- (index -1) as another's alias, and its aliases ($3, a JSON array) as another's name or
+-- alias; with that unit's code. units_names_unique checks the same at the write.
+SELECT -1, $2::text, u.code
+FROM units u
+WHERE u.id IS DISTINCT FROM $1::bigint AND u.aliases @> ARRAY[$2::text]
+UNION ALL
+SELECT e.ord - 1, e.name, u.code
+FROM jsonb_array_elements_text(coalesce($3::jsonb, '[]')) WITH ORDINALITY e(name, ord)
+JOIN units u ON u.id IS DISTINCT FROM $1::bigint
+            AND (u.name = e.name OR u.aliases @> ARRAY[e.name])
+ORDER BY 1
+
 -- name: STMT_UNIT_IS_MEMBER
 -- properties: read-only, retry-safe
 -- columns: one
@@ -40,15 +56,19 @@ LIMIT 1
 -- name: STMT_UNIT_INSERT
 -- properties: writes
 -- columns: id
-INSERT INTO units (code, name, kind, in_source, note)
-VALUES ($1, $2, $3, $4::boolean, $5)
+-- $6 aliases, a JSON array (NULL: none).
+INSERT INTO units (code, name, kind, in_source, note, aliases)
+VALUES ($1, $2, $3, $4::boolean, $5,
+        ARRAY(SELECT jsonb_array_elements_text(coalesce($6::jsonb, '[]'))))
 ON CONFLICT (code) DO NOTHING
 RETURNING id
 
 -- name: STMT_UNIT_UPDATE
 -- properties: writes
+-- $7 aliases, a JSON array (NULL: none).
 UPDATE units
 SET code = $2, name = $3, kind = $4, in_source = $5::boolean, note = $6,
+    aliases = ARRAY(SELECT jsonb_array_elements_text(coalesce($7::jsonb, '[]'))),
     row_version = row_version + 1, updated_at = now()
 WHERE id = $1
 

@@ -60,6 +60,62 @@ up AS (
 )
 {{import_counts(0)}}
 
+-- name: STMT_IMPORT_NAME_CLASHES
+-- properties: read-only, retry-safe
+-- columns: code, name, other
+-- The first name a unit of the document ($1 units, $2 [{code, aliases}] of those that list
+-- aliases) would take from another unit as it will stand after the import: its name as the
+-- other's alias, an alias as the other's name or alias. Another unit of the document keeps
+-- its aliases from the database when it lists none; its name is checked in C. Run with the
+-- aliases step only (units_names_unique checks every case at the write).
+WITH doc AS (
+    SELECT s.code, s.name
+    FROM jsonb_to_recordset($1::jsonb) AS s(code text, name text)
+),
+listed AS (
+    SELECT s.code, s.aliases
+    FROM jsonb_to_recordset($2::jsonb) AS s(code text, aliases jsonb)
+),
+al AS (
+    SELECT l.code, a.alias
+    FROM listed l, jsonb_array_elements_text(l.aliases) AS a(alias)
+),
+others AS (
+    SELECT u.code,
+           CASE WHEN u.code IN (SELECT code FROM doc) THEN NULL ELSE u.name END AS name,
+           CASE WHEN u.code IN (SELECT code FROM listed) THEN '{}' ELSE u.aliases END AS aliases
+    FROM units u
+)
+(SELECT d.code, d.name, o.code
+ FROM doc d
+ JOIN others o ON o.code <> d.code AND o.aliases @> ARRAY[d.name]
+ UNION ALL
+ SELECT a.code, a.alias, o.code
+ FROM al a
+ JOIN others o ON o.code <> a.code AND (o.name = a.alias OR o.aliases @> ARRAY[a.alias]))
+LIMIT 1
+
+-- name: STMT_IMPORT_UNIT_ALIASES
+-- properties: writes
+-- columns: created, updated, total, deleted
+-- The aliases of the units that list them ($1: [{code, aliases}]); a unit without the member
+-- keeps its own. Runs only for a document that lists some (so a version-4 database still takes
+-- one that lists none). A unit counts as updated here only when the units statement before
+-- neither created nor updated it (its updated_at is then older than the transaction).
+WITH src AS (
+    SELECT s.code, ARRAY(SELECT jsonb_array_elements_text(s.aliases)) AS aliases
+    FROM jsonb_to_recordset($1::jsonb) AS s(code text, aliases jsonb)
+),
+up AS (
+    UPDATE units u
+    SET aliases = src.aliases, row_version = u.row_version + 1, updated_at = now()
+    FROM src, units o
+    WHERE u.code = src.code AND o.id = u.id AND u.aliases IS DISTINCT FROM src.aliases
+    RETURNING o.updated_at <> now() AS counted
+)
+SELECT 0, count(*) FILTER (WHERE counted), 0, 0
+FROM up
+
 -- name: STMT_IMPORT_MEMBERSHIPS
 -- properties: writes
 -- columns: created, updated, total, deleted

@@ -28,7 +28,7 @@ json_build_object('id', u.id, 'code', u.code, 'name', u.name, 'kind', u.kind)
 -- A whole unit (alias u): its members if a group, the groups it belongs to otherwise.
 json_build_object(
     'id', u.id, 'code', u.code, 'name', u.name, 'kind', u.kind,
-    'in_source', u.in_source, 'note', u.note,
+    'in_source', u.in_source, 'note', u.note, 'aliases', to_json(u.aliases),
     'members', CASE WHEN u.kind = 'group' THEN coalesce((
         SELECT json_agg(json_build_object('id', mu.id, 'code', mu.code,
                                           'name', mu.name, 'kind', mu.kind)

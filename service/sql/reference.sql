@@ -106,7 +106,8 @@ WHERE u.id = $1
 SELECT u.id, {{unit_json}}
 FROM units u
 WHERE ($1::text IS NULL OR u.kind = $1)
-  AND ($2::text IS NULL OR strpos(u.name, $2) > 0 OR strpos(u.code, lower($2)) > 0)
+  AND ($2::text IS NULL OR strpos(u.name, $2) > 0 OR strpos(u.code, lower($2)) > 0
+       OR u.aliases @> ARRAY[$2::text])
   AND ($3::bigint IS NULL OR u.id > $3)
 ORDER BY u.id
 LIMIT $4

@@ -22,6 +22,9 @@ int main(void)
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, admin_suite());
 	srunner_add_suite(sr, changes_suite());
+	srunner_add_suite(sr, replica_suite());
+	srunner_add_suite(sr, ops_suite());
+	srunner_add_suite(sr, parse_suite());
 	srunner_add_suite(sr, measure_documents_suite());
 	srunner_add_suite(sr, idempotency_suite());
 	srunner_run_all(sr, CK_NORMAL);

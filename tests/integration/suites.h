@@ -18,6 +18,9 @@ Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
+Suite *replica_suite(void);
+Suite *ops_suite(void);
+Suite *parse_suite(void);
 Suite *measure_documents_suite(void);
 Suite *idempotency_suite(void);
 

@@ -151,7 +151,10 @@ START_TEST(metrics_and_openapi_are_served)
 	http_resp_free(r);
 	r = http_get("/metrics", NULL);
 	ck_assert_int_eq(r->status, 200);
-	ck_assert_ptr_nonnull(strstr(r->body, "zeren_http_requests_total{code=\"200\"}"));
+	ck_assert_ptr_nonnull(strstr(r->body, "zeren_http_requests_total{method=\"GET\",route="
+	                                      "\"/healthz\",code=\"200\"}"));
+	ck_assert_ptr_nonnull(strstr(r->body, "zeren_db_pool_size{pool=\"primary\"} 4\n"));
+	ck_assert_ptr_nonnull(strstr(r->body, "zeren_build_info{version="));
 	http_resp_free(r);
 	r = http_get("/openapi.yaml", NULL);
 	ck_assert_int_eq(r->status, 200);

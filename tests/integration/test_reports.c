@@ -155,11 +155,11 @@ START_TEST(no_reports_every_past_deadline_is_overdue_and_red)
 	        harness_count("SELECT count(*) FROM targets WHERE deadline < '2026-11-27'");
 	long long y2022 =
 	        harness_count("SELECT count(*) FROM targets WHERE deadline = '2022-12-31'");
-	ck_assert_int_eq(past, 30);
+	ck_assert_int_eq(past, 35);
 	ck_assert_int_eq(y2022, 28);
-	ck_assert_int_eq(json_integer_value(json_object_get(targets, "total")), 36);
+	ck_assert_int_eq(json_integer_value(json_object_get(targets, "total")), 41);
 	ck_assert_int_eq(json_integer_value(json_object_get(targets, "overdue")), past);
-	ck_assert_int_eq(json_integer_value(json_object_get(targets, "no_data")), 36);
+	ck_assert_int_eq(json_integer_value(json_object_get(targets, "no_data")), 41);
 	json_t *measures = json_object_get(r->json, "measures");
 	ck_assert_int_eq(json_integer_value(json_object_get(measures, "total")), 17);
 	ck_assert_int_eq(
@@ -191,15 +191,15 @@ START_TEST(no_reports_every_past_deadline_is_overdue_and_red)
 	r = get_ok("/v1/reports/summary?as_of=2026-11-27");
 	ck_assert_int_eq(
 	        json_integer_value(json_object_get(json_object_get(r->json, "targets"), "overdue")),
-	        30);
+	        35);
 	http_resp_free(r);
 
-	/* every 2022 target is in the overdue list, red */
+	/* every target due by 2025 is in the overdue list, red */
 	char codes[4096];
 	int items = 0;
 	walk_overdue("/v1/reports/overdue?as_of=2026-11-27&limit=500", codes, sizeof(codes),
 	             &items);
-	ck_assert_int_eq(items, 30);
+	ck_assert_int_eq(items, 35);
 	ck_assert_ptr_nonnull(strstr(codes, "yunfu-gdjg-m17-t01"));
 	ck_assert_ptr_nonnull(strstr(codes, "yunfu-gdjg-m12-t02"));
 	ck_assert_ptr_null(strstr(codes, "yunfu-gdjg-m05")); /* recurring: never overdue */
@@ -230,12 +230,12 @@ START_TEST(meeting_measure_17_turns_it_green_and_off_the_overdue_list)
 	int items = 0;
 	walk_overdue("/v1/reports/overdue?as_of=2026-11-27&limit=100", codes, sizeof(codes),
 	             &items);
-	ck_assert_int_eq(items, 29);
+	ck_assert_int_eq(items, 34);
 	ck_assert_ptr_null(strstr(codes, "yunfu-gdjg-m17-t01"));
 	r = get_ok("/v1/reports/summary?as_of=2026-11-27");
 	ck_assert_int_eq(
 	        json_integer_value(json_object_get(json_object_get(r->json, "targets"), "overdue")),
-	        29);
+	        34);
 	json_t *t5 = json_array_get(json_object_get(r->json, "tasks"), 4);
 	ck_assert_int_eq(
 	        json_integer_value(json_object_get(
@@ -419,7 +419,7 @@ START_TEST(overdue_list_pages_with_cursors)
 	snprintf(path, sizeof(path), "/v1/reports/overdue?as_of=2026-11-27&plan_id=%lld&limit=50",
 	         plan_id());
 	walk_overdue(path, codes, sizeof(codes), &items);
-	ck_assert_int_eq(items, 30);
+	ck_assert_int_eq(items, 35);
 
 	struct http_resp *r = http_get("/v1/reports/overdue?cursor=bm90LWEtY3Vyc29y", reader);
 	assert_problem(r, 400, "?cursor");
@@ -561,7 +561,7 @@ START_TEST(csv_export)
 	}
 	ck_assert_int_eq(in_quotes, 0);
 	ck_assert_int_eq(bare_lf_outside, 0);
-	ck_assert_int_eq(records, 1 + 36);
+	ck_assert_int_eq(records, 1 + 41);
 	for (int m = 0; m < 17; m++)
 		ck_assert_msg(strstr(r->body, measure_titles[m]) != NULL, "measure %d missing",
 		              m + 1);
@@ -636,7 +636,7 @@ START_TEST(xlsx_export)
 	ck_assert_ptr_nonnull(strstr(workbook, "name=\"单位记分卡\""));
 	char *sheet1 = unzip_member(file, "xl/worksheets/sheet1.xml");
 	ck_assert_ptr_nonnull(strstr(sheet1, "state=\"frozen\""));
-	ck_assert_ptr_nonnull(strstr(sheet1, "<mergeCell ref=\"A3:A7\"/>")); /* task （一） */
+	ck_assert_ptr_nonnull(strstr(sheet1, "<mergeCell ref=\"A3:A8\"/>")); /* task （一） */
 	char *sheet2 = unzip_member(file, "xl/worksheets/sheet2.xml");
 	ck_assert_ptr_nonnull(strstr(sheet2, "<row r=\"2\""));
 	char *styles = unzip_member(file, "xl/styles.xml");

@@ -36,7 +36,11 @@ latest=$(sed -n 's/^INSERT INTO schema_version (version) VALUES (\([0-9]*\));/\1
 
 # Records as version 1 kept them: a row in progress_versions for every version, the current
 # one included. One record was amended once (by bob, after alice reported it).
-env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" import "$here/../../db/seed/yunfu-gdjg.json" >/dev/null
+# (version 1 has no unit aliases: the seed goes in without them, and again whole after migrating)
+node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+	for (const u of d.units) delete u.aliases;
+	process.stdout.write(JSON.stringify(d));' "$here/../../db/seed/yunfu-gdjg.json" >"$work/seed_v1.json"
+env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" import "$work/seed_v1.json" >/dev/null
 psql -q -v ON_ERROR_STOP=1 -d zeren_mig_old <<'SQL'
 INSERT INTO progress_records (measure_id, unit_id, period, period_start, period_end, status,
 	summary, reported_by, reported_iss, reported_at, updated_at, version, review_state)
@@ -69,7 +73,7 @@ check "a new database gets db/schema.sql" env ZEREN_DATABASE_URL="$(url zeren_mi
 schema_of zeren_mig_old >"$work/old.sql"
 schema_of zeren_mig_new >"$work/new.sql"
 check "migrated schema equals db/schema.sql" diff -u "$work/new.sql" "$work/old.sql"
-check "the seed imports again into the migrated database (no change)" \
+check "the seed imports again into the migrated database (its aliases added)" \
 	env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" import "$here/../../db/seed/yunfu-gdjg.json"
 
 psql -q -d postgres -c 'DROP DATABASE zeren_mig_old WITH (FORCE)' -c 'DROP DATABASE zeren_mig_new WITH (FORCE)'

@@ -90,16 +90,18 @@ static void assert_one_line_naming(const char *err, const char *name, const char
 
 /* Every variable the service reads, as documented in DESIGN.md and config.c. */
 static const char *const all_vars[] = {
-        "ZEREN_DATABASE_URL",       "ZEREN_DATABASE_READ_URL",
-        "ZEREN_BIND_ADDRESS",       "ZEREN_PORT",
-        "ZEREN_DB_POOL_SIZE",       "ZEREN_HTTP_THREADS",
-        "ZEREN_DB_TIMEOUT_MS",      "ZEREN_JWT_HS256_SECRET",
-        "ZEREN_JWT_PUBLIC_KEYS",    "ZEREN_JWT_ISSUER",
-        "ZEREN_JWT_AUDIENCE",       "ZEREN_JWT_LEEWAY_SECONDS",
-        "ZEREN_CORS_ORIGINS",       "ZEREN_MAX_BODY_BYTES",
-        "ZEREN_CONNECTION_TIMEOUT", "ZEREN_MAX_CONNECTIONS",
-        "ZEREN_REPORT_TOLERANCE",   "ZEREN_CHANGES_RETENTION_DAYS",
-        "ZEREN_REFCACHE_ENTRIES",
+        "ZEREN_DATABASE_URL",        "ZEREN_DATABASE_READ_URL",
+        "ZEREN_BIND_ADDRESS",        "ZEREN_PORT",
+        "ZEREN_DB_POOL_SIZE",        "ZEREN_HTTP_THREADS",
+        "ZEREN_DB_TIMEOUT_MS",       "ZEREN_JWT_HS256_SECRET",
+        "ZEREN_JWT_PUBLIC_KEYS",     "ZEREN_JWT_ISSUER",
+        "ZEREN_JWT_AUDIENCE",        "ZEREN_JWT_LEEWAY_SECONDS",
+        "ZEREN_CORS_ORIGINS",        "ZEREN_MAX_BODY_BYTES",
+        "ZEREN_CONNECTION_TIMEOUT",  "ZEREN_MAX_CONNECTIONS",
+        "ZEREN_REPORT_TOLERANCE",    "ZEREN_CHANGES_RETENTION_DAYS",
+        "ZEREN_DATABASE_LISTEN_URL", "ZEREN_DB_STATEMENTS",
+        "ZEREN_REPLICA_MAX_LAG_MS",  "ZEREN_REPLICA_CHECK_MS",
+        "ZEREN_METRICS_ADDRESS",     "ZEREN_REFCACHE_ENTRIES",
 };
 
 /* The numeric variables with their documented bounds and where they land in the struct. */
@@ -507,6 +509,114 @@ START_TEST(test_print_help)
 }
 END_TEST
 
+/* A connection string libpq cannot parse stops the start with one line naming the variable,
+ * and the line never repeats a quoted piece of it (it may be a password). */
+START_TEST(test_malformed_conninfo)
+{
+	static const char *const vars[] = {"ZEREN_DATABASE_URL", "ZEREN_DATABASE_READ_URL",
+	                                   "ZEREN_DATABASE_LISTEN_URL"};
+	static const char *const bad[] = {"host=x secretword", "postgresql://u:p@h/db?nosuch=1",
+	                                  "host='unterminated"};
+	for (size_t v = 0; v < 3; v++) {
+		for (size_t b = 0; b < 3; b++) {
+			struct fake_env env;
+			struct config cfg;
+			char err[ERR_MAX];
+			env_minimal(&env);
+			env_set(&env, vars[v], bad[b]);
+			ck_assert_int_eq(load(&env, &cfg, err), -1);
+			assert_one_line_naming(err, vars[v], bad[b]);
+			ck_assert_ptr_null(strstr(err, "secretword"));
+			ck_assert_ptr_null(strstr(err, "nosuch"));
+			config_free(&cfg);
+		}
+	}
+	struct fake_env env;
+	struct config cfg;
+	char err[ERR_MAX];
+	env_minimal(&env);
+	env_set(&env, "ZEREN_DATABASE_READ_URL", "host=/tmp port=5433 dbname=z");
+	env_set(&env, "ZEREN_DATABASE_LISTEN_URL", "postgresql://zeren@127.0.0.1:5432/zeren");
+	ck_assert_int_eq(load(&env, &cfg, err), 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_cors_origins_checked)
+{
+	static const char *const good[] = {"https://app.example.org", "http://localhost:8080", "*",
+	                                   "https://a.org, http://b.org:1", ""};
+	static const char *const bad[] = {
+	        "app.example.org",     "https://a.org/",          "ftp://a.org",
+	        "https://a.org:80x",   "https://a.org, https://", "https://:80",
+	        "https://a.org:123456"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct fake_env env;
+		struct config cfg;
+		char err[ERR_MAX];
+		env_minimal(&env);
+		env_set(&env, "ZEREN_CORS_ORIGINS", good[i]);
+		ck_assert_msg(load(&env, &cfg, err) == 0, "%s: %s", good[i], err);
+		config_free(&cfg);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fake_env env;
+		struct config cfg;
+		char err[ERR_MAX];
+		env_minimal(&env);
+		env_set(&env, "ZEREN_CORS_ORIGINS", bad[i]);
+		ck_assert_msg(load(&env, &cfg, err) == -1, "%s accepted", bad[i]);
+		assert_one_line_naming(err, "ZEREN_CORS_ORIGINS", bad[i]);
+		config_free(&cfg);
+	}
+}
+END_TEST
+
+START_TEST(test_statements_and_metrics_address)
+{
+	struct fake_env env;
+	struct config cfg;
+	char err[ERR_MAX];
+	env_minimal(&env);
+	ck_assert_int_eq(load(&env, &cfg, err), 0);
+	ck_assert_str_eq(cfg.db_statements, "prepared");
+	ck_assert_ptr_null(cfg.metrics_address);
+	ck_assert_int_eq(cfg.replica_max_lag_ms, 5000);
+	config_free(&cfg);
+	env_set(&env, "ZEREN_DB_STATEMENTS", "unnamed");
+	env_set(&env, "ZEREN_METRICS_ADDRESS", "127.0.0.1:9090");
+	ck_assert_int_eq(load(&env, &cfg, err), 0);
+	ck_assert_str_eq(cfg.db_statements, "unnamed");
+	ck_assert_str_eq(cfg.metrics_address, "127.0.0.1:9090");
+	config_free(&cfg);
+	static const char *const bad_addr[] = {
+	        "9090", "localhost:9090", "127.0.0.1:", ":9090", "127.0.0.1:65536", "1.2.3.4.5:1"};
+	for (size_t i = 0; i < sizeof(bad_addr) / sizeof(bad_addr[0]); i++) {
+		env_set(&env, "ZEREN_METRICS_ADDRESS", bad_addr[i]);
+		ck_assert_msg(load(&env, &cfg, err) == -1, "%s accepted", bad_addr[i]);
+		assert_one_line_naming(err, "ZEREN_METRICS_ADDRESS", bad_addr[i]);
+		config_free(&cfg);
+	}
+	env_set(&env, "ZEREN_METRICS_ADDRESS", NULL);
+	env_set(&env, "ZEREN_DB_STATEMENTS", "Prepared");
+	ck_assert_int_eq(load(&env, &cfg, err), -1);
+	assert_one_line_naming(err, "ZEREN_DB_STATEMENTS", "Prepared");
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_unknown_variables_named)
+{
+	for (size_t i = 0; i < sizeof(all_vars) / sizeof(all_vars[0]); i++)
+		ck_assert_msg(config_is_known(all_vars[i]), "%s", all_vars[i]);
+	ck_assert(!config_is_known("ZEREN_DATABASE_URI"));
+	char *envp[] = {
+	        "ZEREN_PORT=1", "ZEREN_DATABSE_URL=x", "PATH=/bin", "ZEREN_X", "ZEREN=1", NULL};
+	ck_assert_int_eq(config_warn_unknown(envp), 2); /* ZEREN_DATABSE_URL and ZEREN_X */
+	ck_assert_int_eq(config_warn_unknown(NULL), 0);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -525,6 +635,10 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_free_everything);
 	tcase_add_test(tc, test_small_error_buffer);
 	tcase_add_test(tc, test_print_help);
+	tcase_add_test(tc, test_malformed_conninfo);
+	tcase_add_test(tc, test_cors_origins_checked);
+	tcase_add_test(tc, test_statements_and_metrics_address);
+	tcase_add_test(tc, test_unknown_variables_named);
 	suite_add_tcase(s, tc);
 	return s;
 }

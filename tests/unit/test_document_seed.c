@@ -15,6 +15,7 @@ struct known {
 	json_t *seed;
 	struct doc_known_unit *units;
 	const char **members; /* one NULL-terminated run per group, back to back */
+	const char **aliases; /* the same for each unit's aliases */
 	size_t n;
 };
 
@@ -27,13 +28,20 @@ static void known_load(struct known *k)
 	k->n = json_array_size(units);
 	k->units = calloc(k->n, sizeof(*k->units));
 	k->members = calloc(k->n * 8 + 1, sizeof(*k->members));
-	size_t i, at = 0;
+	k->aliases = calloc(k->n * 2, sizeof(*k->aliases));
+	size_t i, at = 0, aat = 0;
 	json_t *u;
 	json_array_foreach(units, i, u)
 	{
 		k->units[i].code = json_string_value(json_object_get(u, "code"));
 		k->units[i].name = json_string_value(json_object_get(u, "name"));
 		k->units[i].kind = json_string_value(json_object_get(u, "kind"));
+		json_t *a = json_object_get(u, "aliases");
+		if (json_array_size(a) == 1) { /* the seed's units have one alias at most */
+			k->units[i].aliases = &k->aliases[aat];
+			k->aliases[aat++] = json_string_value(json_array_get(a, 0));
+			k->aliases[aat++] = NULL;
+		}
 		json_t *m = json_object_get(u, "members");
 		if (m == NULL)
 			continue;
@@ -48,6 +56,7 @@ static void known_free(struct known *k)
 {
 	free(k->units);
 	free(k->members);
+	free(k->aliases);
 	json_decref(k->seed);
 }
 
@@ -92,6 +101,7 @@ static void compare_units(json_t *doc, json_t *seed)
 		same_str(p, s, "name", code);
 		same_str(p, s, "kind", code);
 		same_json(p, s, "members", code);
+		same_json(p, s, "aliases", code);
 		ck_assert_int_eq(json_is_false(json_object_get(p, "in_source")),
 		                 json_is_false(json_object_get(s, "in_source")));
 	}

@@ -242,9 +242,10 @@ static json_t *mut_members_of_non_group(json_t *doc)
 
 static json_t *mut_items_misnumbered(json_t *doc)
 {
-	json_t *item = element(member(measure_at(doc, 0), "items"), 1);
-	ck_assert_int_eq(json_integer_value(member(item, "number")), 2);
-	ck_assert_int_eq(json_object_set_new(item, "number", json_integer(3)), 0);
+	/* the last item, which no target names (a target on a misnumbered item is a 2nd error) */
+	json_t *item = element(member(measure_at(doc, 0), "items"), 3);
+	ck_assert_int_eq(json_integer_value(member(item, "number")), 4);
+	ck_assert_int_eq(json_object_set_new(item, "number", json_integer(5)), 0);
 	return doc;
 }
 
@@ -322,7 +323,7 @@ static const struct mutation mutations[] = {
         {"unknown share_of", mut_unknown_share_of, "/measures/4/targets/1/share_of"},
         {"group member that is a group", mut_group_in_group, "/units/29/members/2"},
         {"members on a non-group", mut_members_of_non_group, "/units/0/members"},
-        {"items misnumbered", mut_items_misnumbered, "/measures/0/items/1/number"},
+        {"items misnumbered", mut_items_misnumbered, "/measures/0/items/3/number"},
         {"top-level array", mut_top_level_array, ""},
         {"wrong format", mut_wrong_format, "/format"},
         {"unknown top-level member", mut_unknown_top_member, "/extra"},

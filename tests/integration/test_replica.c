@@ -1,0 +1,289 @@
+/* test_replica.c — reads through a real streaming replica (scripts/lib.sh pg_replica_start):
+ * a client sees its own writes with the consistency token, reads fall back to the primary
+ * while the replica is stopped or lagging and /readyz says so, and the reference cache never
+ * refills from a replica older than the change that emptied it. Replay is paused with
+ * pg_wal_replay_pause() to make the replica lag on purpose. */
+#include <check.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "suites.h"
+
+static char replica_read_url[512];
+static char *admin, *reader;
+
+/* Runs sql on the replica as the owner (dbname: zeren_test or postgres); returns the first
+ * value of the first row as a number (-1 when none or on failure). */
+static long long replica_value(const char *dbname, const char *sql)
+{
+	char ci[512];
+	snprintf(ci, sizeof(ci), "%s dbname=%s connect_timeout=3", getenv("ZEREN_TEST_PG_REPLICA"),
+	         dbname);
+	PGconn *pg = PQconnectdb(ci);
+	long long v = -1;
+	if (PQstatus(pg) == CONNECTION_OK) {
+		PGresult *r = PQexec(pg, sql);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
+		    !PQgetisnull(r, 0, 0))
+			v = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	PQfinish(pg);
+	return v;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Waits until the replica has replayed lsn (pg_lsn text), at most 15 s. */
+static void replica_wait_replayed(const char *lsn)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT (pg_last_wal_replay_lsn() >= '%s'::pg_lsn)::int", lsn);
+	for (int i = 0; i < 300; i++) {
+		if (replica_value("postgres", sql) == 1)
+			return;
+		sleep_ms(50);
+	}
+	ck_abort_msg("the replica did not replay %s within 15 s", lsn);
+}
+
+/* Waits until the replica has everything the primary has written so far. */
+static void replica_catch_up(void)
+{
+	char lsn[64];
+	unsigned long long at = (unsigned long long)harness_count(
+	        "SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint");
+	snprintf(lsn, sizeof(lsn), "%llX/%llX", at >> 32, at & 0xffffffffULL);
+	replica_wait_replayed(lsn);
+}
+
+static void replica_ctl(const char *action)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "%s -w -t 60 %s >/dev/null 2>&1",
+	         getenv("ZEREN_TEST_PG_REPLICA_CTL"), action);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+static void replica_pause(int pause)
+{
+	ck_assert_int_ne(replica_value("postgres", pause ? "SELECT 1 FROM pg_wal_replay_pause()"
+	                                                 : "SELECT 1 FROM pg_wal_replay_resume()"),
+	                 -1);
+}
+
+static void setup_with_replica(const char *max_lag_ms)
+{
+	const char *base = getenv("ZEREN_TEST_PG_REPLICA");
+	ck_assert_msg(base != NULL, "ZEREN_TEST_PG_REPLICA not set (scripts/test.sh sets it)");
+	/* the service's own role on the replica, like harness_app_conninfo on the primary */
+	char copy[400];
+	snprintf(copy, sizeof(copy), "%s", base);
+	char *user = strstr(copy, "user=");
+	if (user != NULL)
+		*user = '\0';
+	snprintf(replica_read_url, sizeof(replica_read_url),
+	         "ZEREN_DATABASE_READ_URL=%s user=zeren dbname=zeren_test", copy);
+	static char lag[64];
+	snprintf(lag, sizeof(lag), "ZEREN_REPLICA_MAX_LAG_MS=%s", max_lag_ms);
+	const char *settings[] = {replica_read_url, lag, "ZEREN_REPLICA_CHECK_MS=20", NULL};
+	harness_setup_with(NULL);
+	/* the copied database must be on the replica before the read pool connects */
+	replica_catch_up();
+	harness_restart_with(settings);
+	admin = harness_token("replica-admin", ROLE_ADMIN, NULL);
+	reader = harness_token("replica-reader", ROLE_READER, NULL);
+}
+
+static void setup_fast_lag(void)
+{
+	setup_with_replica("300");
+}
+
+static void setup_slow_lag(void)
+{
+	setup_with_replica("600000");
+}
+
+static void teardown(void)
+{
+	/* whatever the test left: replaying, and running */
+	(void)replica_value("postgres", "SELECT 1 FROM pg_wal_replay_resume()");
+	if (replica_value("postgres", "SELECT 1") == -1)
+		replica_ctl("start");
+	free(admin);
+	free(reader);
+	admin = reader = NULL;
+	harness_teardown();
+}
+
+/* POSTs a progress record; returns its id and copies the consistency token into token. */
+static long long post_progress(const char *period, char token[64])
+{
+	long long m = harness_count("SELECT id FROM measures WHERE number = 1");
+	long long t = harness_count("SELECT id FROM targets WHERE code = 'yunfu-gdjg-m01-t01'");
+	char body[512];
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"unit\":\"hrss\",\"period\":\"%s\",\"status\":"
+	         "\"on_track\",\"summary\":\"副本\",\"values\":[{\"target_id\":%lld,\"value\":1}]}",
+	         m, period, t);
+	struct http_resp *r = http_post_json("/v1/progress", admin, body);
+	ck_assert_int_eq(r->status, 201);
+	ck_assert_ptr_nonnull(http_resp_header(r, "Zeren-Consistency", token, 64));
+	long long id = json_integer_value(json_object_get(r->json, "id"));
+	http_resp_free(r);
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
+static long get_status(const char *path, const char *token)
+{
+	char hdr[96];
+	snprintf(hdr, sizeof(hdr), "Zeren-Consistency: %s", token != NULL ? token : "");
+	const char *headers[] = {token != NULL ? hdr : NULL, NULL};
+	struct http_resp *r = http_call("GET", path, reader, NULL, NULL, 0, headers);
+	long status = r->status;
+	http_resp_free(r);
+	return status;
+}
+
+/* /readyz's replica field. */
+static void readyz_replica(char *out, size_t len)
+{
+	struct http_resp *r = http_get("/readyz", NULL);
+	ck_assert_int_eq(r->status, 200);
+	snprintf(out, len, "%s", json_string_value(json_object_get(r->json, "replica")));
+	http_resp_free(r);
+}
+
+static void wait_readyz(const char *want)
+{
+	char state[32] = "";
+	for (int i = 0; i < 200; i++) {
+		readyz_replica(state, sizeof(state));
+		if (strcmp(state, want) == 0)
+			return;
+		sleep_ms(50);
+	}
+	ck_abort_msg("readyz says the replica is %s, not %s", state, want);
+}
+
+START_TEST(a_client_reads_its_own_write_with_the_token)
+{
+	wait_readyz("ok");
+	replica_pause(1);
+	char token[64], path[64];
+	long long id = post_progress("2023", token);
+	snprintf(path, sizeof(path), "/v1/progress/%lld", id);
+	/* the replica has not replayed it: without the token the read goes there and misses */
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM progress_records WHERE id = %lld", id);
+	ck_assert_int_eq(replica_value("zeren_test", sql), 0);
+	ck_assert_int_eq(harness_count(sql), 1);
+	ck_assert_int_eq(get_status(path, NULL), 404);
+	/* with it, the primary answers */
+	ck_assert_int_eq(get_status(path, token), 200);
+	ck_assert_int_eq(get_status(path, "not-an-lsn"), 404); /* a malformed token is no token */
+	replica_pause(0);
+	replica_wait_replayed(token);
+	ck_assert_int_eq(get_status(path, token), 200);
+	ck_assert_int_eq(get_status(path, NULL), 200);
+}
+END_TEST
+
+START_TEST(a_lagging_replica_sends_reads_to_the_primary)
+{
+	wait_readyz("ok");
+	replica_pause(1);
+	char token[64], path[64];
+	long long id = post_progress("2024", token);
+	snprintf(path, sizeof(path), "/v1/progress/%lld", id);
+	sleep_ms(700); /* beyond ZEREN_REPLICA_MAX_LAG_MS=300 */
+	wait_readyz("lagging");
+	ck_assert_int_eq(get_status(path, NULL), 200);
+	replica_pause(0);
+	replica_wait_replayed(token);
+	wait_readyz("ok");
+}
+END_TEST
+
+START_TEST(a_stopped_replica_sends_reads_to_the_primary)
+{
+	wait_readyz("ok");
+	char token[64], path[64];
+	long long id = post_progress("2025", token);
+	snprintf(path, sizeof(path), "/v1/progress/%lld", id);
+	replica_wait_replayed(token);
+	replica_ctl("stop -m fast");
+	ck_assert_int_eq(get_status(path, NULL), 200);
+	wait_readyz("down");
+	ck_assert_int_eq(get_status(path, NULL), 200);
+	ck_assert_int_eq(get_status("/v1/units?limit=5", NULL), 200);
+	replica_ctl("start");
+	wait_readyz("ok");
+	ck_assert_int_eq(get_status(path, NULL), 200);
+}
+END_TEST
+
+/* The cache is emptied by the primary's notice; a refill from the paused replica would bring
+ * the old name back and keep it. */
+START_TEST(the_cache_refills_from_a_source_as_new_as_the_change)
+{
+	wait_readyz("ok");
+	long long id = harness_count("SELECT id FROM units WHERE code = 'hrss'");
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/units/%lld", id);
+	struct http_resp *r = http_get(path, reader);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_free(r);
+	replica_pause(1);
+	harness_exec("UPDATE units SET name = '副本之后' WHERE code = 'hrss'");
+	for (int i = 0; i < 100; i++) {
+		r = http_get(path, reader);
+		ck_assert_int_eq(r->status, 200);
+		const char *name = json_string_value(json_object_get(r->json, "name"));
+		int fresh = name != NULL && strcmp(name, "副本之后") == 0;
+		http_resp_free(r);
+		if (fresh)
+			break;
+		ck_assert_msg(i < 99, "the new name never showed");
+		sleep_ms(20);
+	}
+	/* and it stays: what the cache now holds is the new name */
+	for (int i = 0; i < 5; i++) {
+		r = http_get(path, reader);
+		ck_assert_str_eq(json_string_value(json_object_get(r->json, "name")), "副本之后");
+		http_resp_free(r);
+	}
+	ck_assert_int_eq(replica_value("zeren_test", "SELECT count(*) FROM units WHERE name = "
+	                                             "'副本之后'"),
+	                 0);
+}
+END_TEST
+
+Suite *replica_suite(void)
+{
+	Suite *s = suite_create("replica");
+	TCase *fast = tcase_create("replica_lag");
+	tcase_add_checked_fixture(fast, setup_fast_lag, teardown);
+	tcase_set_timeout(fast, 90);
+	tcase_add_test(fast, a_lagging_replica_sends_reads_to_the_primary);
+	suite_add_tcase(s, fast);
+	TCase *slow = tcase_create("replica");
+	tcase_add_checked_fixture(slow, setup_slow_lag, teardown);
+	tcase_set_timeout(slow, 90);
+	tcase_add_test(slow, a_client_reads_its_own_write_with_the_token);
+	tcase_add_test(slow, a_stopped_replica_sends_reads_to_the_primary);
+	tcase_add_test(slow, the_cache_refills_from_a_source_as_new_as_the_change);
+	suite_add_tcase(s, slow);
+	return s;
+}
