@@ -95,6 +95,7 @@ serve() {
 	port=$(free_port 18700)
 	ZEREN_DATABASE_URL="host=$PGHOST port=$PGPORT user=zeren dbname=$db" \
 		ZEREN_JWT_HS256_SECRET=$SECRET ZEREN_PORT=$port ZEREN_DB_POOL_SIZE=4 \
+		ZEREN_RATE_PER_SECOND=0 ZEREN_EXPENSIVE_CONCURRENCY=64 \
 		"$BUILD/zeren" serve >"$ZEREN_LOCAL/serve-$db.log" 2>&1 &
 	SERVER_PID=$!
 	URL=http://127.0.0.1:$port

@@ -85,6 +85,7 @@ done
 for db in zeren ${BASE:+zeren_base}; do psql -q -d $db -c "VACUUM ANALYZE"; done
 
 # serve NAME DB BINARY [VAR=VALUE...]: an instance on a free port; sets URL_<NAME>, PID_<NAME>.
+# Throughput, not limits, is measured here: one token drives every connection.
 serve() {
 	local name=$1 db=$2 bin=$3
 	shift 3
@@ -92,7 +93,9 @@ serve() {
 	port=$(free_port $((18080 + RANDOM % 2000)))
 	env ZEREN_DATABASE_URL="$(app_url "$db")" ZEREN_PORT="$port" ZEREN_DB_TIMEOUT_MS=120000 \
 		${BENCH_STATEMENTS:+ZEREN_DB_STATEMENTS=$BENCH_STATEMENTS} \
-		ZEREN_MAX_BODY_BYTES=67108864 "$@" "$bin" serve >"$WORK/$name.out" 2>"$WORK/$name.log" &
+		ZEREN_MAX_BODY_BYTES=67108864 \
+		ZEREN_RATE_PER_SECOND=0 ZEREN_EXPENSIVE_CONCURRENCY=64 ZEREN_BODY_BUDGET_BYTES=1073741824 \
+		"$@" "$bin" serve >"$WORK/$name.out" 2>"$WORK/$name.log" &
 	local pid=$!
 	PIDS+=("$pid")
 	until grep -q listening "$WORK/$name.out" 2>/dev/null; do sleep 0.1; done

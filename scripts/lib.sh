@@ -60,7 +60,8 @@ fuzz_names() {
 
 # fuzz_run NAME SECONDS: runs harness NAME for SECONDS from its committed seeds
 # (tests/fuzz/corpus/NAME, read only) and the inputs earlier runs found ($ZEREN_LOCAL/fuzz/NAME).
-# A crash, a leak, a broken property or one input taking over 10 s fails it; the input is left
+# A crash, a leak, a broken property, one input taking over 10 s, RSS over 512 MB or a single
+# allocation over 256 MB (the readers' limits allow 64 MB a zip entry) fails it; the input is left
 # as $ZEREN_LOCAL/fuzz/NAME-crash-* (or -leak-, -timeout-): copy it into the seeds so that every
 # later run replays it.
 fuzz_run() {
@@ -69,7 +70,7 @@ fuzz_run() {
 	if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LSAN_OPTIONS=suppressions=$ZEREN_ROOT/tests/lsan.supp:print_suppressions=0 \
 		"$ZEREN_ROOT/build-fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 \
-		-rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$work/$name-" \
+		-rss_limit_mb=512 -malloc_limit_mb=256 -print_final_stats=1 -artifact_prefix="$work/$name-" \
 		"$work/$name" "$ZEREN_ROOT/tests/fuzz/corpus/$name" >"$work/$name.log" 2>&1; then
 		echo "fuzz $name: $(grep -m1 -o 'Done [0-9]* runs in [0-9]* second(s)' "$work/$name.log"), no crash"
 		return 0

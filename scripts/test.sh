@@ -67,8 +67,9 @@ if node "$ZEREN_ROOT/tests/contract/check.mjs" --modules "$tools/node_modules" \
 else
 	failed=$((failed + 1))
 fi
-# Each harness is a test program; scripts/fuzz.sh 600 runs them longer.
-fuzz_seconds=${ZEREN_FUZZ_SECONDS:-10}
+# Each harness is a test program; scripts/fuzz.sh 600 runs them longer. 8 s each keeps the
+# 13 harnesses under two minutes together.
+fuzz_seconds=${ZEREN_FUZZ_SECONDS:-8}
 echo "== fuzz: each harness ${fuzz_seconds} s from tests/fuzz/corpus/"
 for name in $(fuzz_names); do
 	if fuzz_run "$name" "$fuzz_seconds"; then

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cursor.h"
 #include "db.h"
 #include "metrics.h"
 #include "refcache.h"
@@ -79,6 +80,10 @@ static int app_pools(struct app *app, struct app_cache_size cache)
 		(void)metrics_register_pool("replica", app->read_pool);
 	}
 	(void)metrics_register_pool("primary", app->pool);
+	int lock = cfg->db_lock_timeout_ms > 0 ? cfg->db_lock_timeout_ms : cfg->db_timeout_ms;
+	db_pool_set_lock_timeout(app->pool, lock);
+	if (app->read_pool != app->pool)
+		db_pool_set_lock_timeout(app->read_pool, lock);
 	/* LISTEN holds a session: through a transaction pooler it would land on a server
 	 * connection others use next and hear nothing, hence a URL of its own. With a replica,
 	 * refills are held to the floor the primary's notices set (refcache.h). No cache when
@@ -103,6 +108,10 @@ struct app *app_create(struct config *cfg, struct app_cache_size cache, char *er
 	}
 	app->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
+	/* the cursor key: its own secret, else one derived from the JWT secret, else random */
+	cursor_key_derive(app->cfg.cursor_secret != NULL && app->cfg.cursor_secret[0] != '\0'
+	                          ? app->cfg.cursor_secret
+	                          : app->cfg.jwt_hs256_secret);
 	if (app_verifier_create(&app->cfg, &app->verifier, err, errlen) != 0)
 		goto fail;
 	if (app_cors_parse(app, app->cfg.cors_origins) != 0 || app_pools(app, cache) != 0) {

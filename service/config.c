@@ -65,6 +65,33 @@ static const struct config_entry config_table[] = {
          "percentage points below expected progress that are still yellow, not red"},
         {"ZEREN_CHANGES_RETENTION_DAYS", CONFIG_INT, FIELD(changes_retention_days), 1, 3650, "30",
          0, 0, "days GET /v1/changes keeps a change; an older cursor gets 410 Gone"},
+        {"ZEREN_WEBHOOK_ALLOWED_HOSTS", CONFIG_STRING, FIELD(webhook_allowed_hosts), 0, 0, "", 0, 0,
+         "hosts subscriptions may name: host or host:port (https), http://host:port or "
+         "http://host:* (plain http allowed); empty: no webhooks"},
+        {"ZEREN_WEBHOOK_WORKER", CONFIG_INT, FIELD(webhook_worker), 0, 1, "1", 0, 0,
+         "1: serve runs the delivery and reminder worker thread; 0: it does not"},
+        {"ZEREN_WEBHOOK_POLL_MS", CONFIG_INT, FIELD(webhook_poll_ms), 10, 600000, "1000", 0, 0,
+         "how often an idle worker looks for changes and due deliveries, in milliseconds"},
+        {"ZEREN_WEBHOOK_BATCH", CONFIG_INT, FIELD(webhook_batch), 1, 1000, "32", 0, 0,
+         "deliveries a worker claims at a time"},
+        {"ZEREN_WEBHOOK_TIMEOUT_MS", CONFIG_INT, FIELD(webhook_timeout_ms), 100, 300000, "10000", 0,
+         0, "longest wait for a receiver's answer (connect and transfer), in milliseconds"},
+        {"ZEREN_WEBHOOK_LEASE_S", CONFIG_INT, FIELD(webhook_lease_s), 1, 3600, "60", 0, 0,
+         "seconds a claimed delivery stays with its sender; longer than the timeout"},
+        {"ZEREN_WEBHOOK_RETRY_BASE_MS", CONFIG_INT, FIELD(webhook_retry_base_ms), 1, 86400000,
+         "30000", 0, 0, "first retry delay; each retry doubles it (with jitter)"},
+        {"ZEREN_WEBHOOK_RETRY_MAX_MS", CONFIG_INT, FIELD(webhook_retry_max_ms), 1, 86400000,
+         "3600000", 0, 0, "longest delay between two attempts"},
+        {"ZEREN_WEBHOOK_RETRY_WINDOW_S", CONFIG_INT, FIELD(webhook_retry_window_s), 0, 2592000,
+         "86400", 0, 0, "seconds a delivery is retried before it is parked as failed"},
+        {"ZEREN_WEBHOOK_MAX_ATTEMPTS", CONFIG_INT, FIELD(webhook_max_attempts), 1, 10000, "100", 0,
+         0, "attempts after which a delivery is parked as failed"},
+        {"ZEREN_WEBHOOK_DEACTIVATE_S", CONFIG_INT, FIELD(webhook_deactivate_s), 1, 31536000,
+         "259200", 0, 0, "seconds of failures without a success that deactivate a subscription"},
+        {"ZEREN_REMINDER_INTERVAL_S", CONFIG_INT, FIELD(reminder_interval_s), 0, 86400, "600", 0, 0,
+         "how often the worker checks for reports due or overdue (0: never)"},
+        {"ZEREN_REMINDER_LOOKBACK_DAYS", CONFIG_INT, FIELD(reminder_lookback_days), 0, 3660, "45",
+         0, 0, "reports whose due date passed longer ago than this get no reminder"},
         {"ZEREN_DATABASE_LISTEN_URL", CONFIG_STRING, FIELD(database_listen_url), 0, 0, NULL, 1, 0,
          "conninfo of the primary for the cache's LISTEN session; never through a "
          "transaction pooler (unset: ZEREN_DATABASE_URL)"},
@@ -76,6 +103,40 @@ static const struct config_entry config_table[] = {
          "how often the replica's state is looked at, in milliseconds"},
         {"ZEREN_METRICS_ADDRESS", CONFIG_STRING, FIELD(metrics_address), 0, 0, NULL, 0, 0,
          "IPv4 HOST:PORT serving /metrics apart from the API (then the API port has none)"},
+        {"ZEREN_MAX_CONNECTIONS_PER_CLIENT", CONFIG_INT, FIELD(max_connections_per_client), 0,
+         100000, "128", 0, 0,
+         "concurrent connections from one IP address; more are refused (0: no cap; behind a "
+         "balancer, its address is the client)"},
+        {"ZEREN_HEADER_TIMEOUT", CONFIG_INT, FIELD(header_timeout_s), 1, 3600, "10", 0, 0,
+         "seconds for a whole request head (line and headers), however it trickles"},
+        {"ZEREN_BODY_TIMEOUT", CONFIG_INT, FIELD(body_timeout_s), 1, 3600, "10", 0, 0,
+         "seconds a request body may take before ZEREN_BODY_MIN_RATE applies"},
+        {"ZEREN_BODY_MIN_RATE", CONFIG_LONG, FIELD(body_min_rate), 1, 1LL << 30, "16384", 0, 0,
+         "bytes per second a request body must average after ZEREN_BODY_TIMEOUT"},
+        {"ZEREN_BODY_BUDGET_BYTES", CONFIG_LONG, FIELD(body_budget_bytes), 1024, 1LL << 40,
+         "134217728", 0, 0,
+         "request body bytes held in memory by all requests together, past it 503 (at least "
+         "ZEREN_MAX_BODY_BYTES is used)"},
+        {"ZEREN_SHUTDOWN_SECONDS", CONFIG_INT, FIELD(shutdown_seconds), 0, 3600, "30", 0, 0,
+         "on SIGTERM, how long requests in flight may take to finish and be answered"},
+        {"ZEREN_EXPENSIVE_CONCURRENCY", CONFIG_INT, FIELD(expensive_concurrency), 1, 256, "2", 0, 0,
+         "reports, exports, batches and imports running at once; more queue, then 429"},
+        {"ZEREN_EXPENSIVE_QUEUE_MS", CONFIG_INT, FIELD(expensive_queue_ms), 0, 60000, "250", 0, 0,
+         "how long one expensive request may wait for a turn before 429"},
+        {"ZEREN_RATE_PER_SECOND", CONFIG_INT, FIELD(rate_per_second), 0, 1000000, "100", 0, 0,
+         "requests per second per token, refilled continuously (0: no rate limit)"},
+        {"ZEREN_RATE_BURST", CONFIG_INT, FIELD(rate_burst), 1, 1000000, "200", 0, 0,
+         "requests one token may make at once before ZEREN_RATE_PER_SECOND applies"},
+        {"ZEREN_DB_WORKERS", CONFIG_INT, FIELD(db_workers), 0, 256, "0", 0, 0,
+         "worker threads that run requests needing the database, apart from the HTTP threads "
+         "so that health checks and cache hits never wait behind them (0: ZEREN_DB_POOL_SIZE "
+         "- 1)"},
+        {"ZEREN_DB_LOCK_TIMEOUT_MS", CONFIG_INT, FIELD(db_lock_timeout_ms), 0, 600000, "0", 0, 0,
+         "longest wait for a row or table lock, in milliseconds, past it 503 (0: "
+         "ZEREN_DB_TIMEOUT_MS)"},
+        {"ZEREN_CURSOR_SECRET", CONFIG_STRING, FIELD(cursor_secret), 0, 0, NULL, 1, 0,
+         "key for the MAC of pagination cursors (unset: derived from ZEREN_JWT_HS256_SECRET, "
+         "else random per process)"},
         {"ZEREN_REFCACHE_ENTRIES", CONFIG_INT, FIELD(refcache_entries), 0, 1000000, "8192", 0, 0,
          "responses the reference cache keeps (0: no cache, every read goes to the database)"},
 };
@@ -252,6 +313,16 @@ static int config_address_valid(const char *a)
 	       config_parse_number(colon + 1, 0, 65535, &port) == 0;
 }
 
+/* A delivery's lease must outlast its request, or a slow receiver would get it twice. */
+static int config_check_webhooks(const struct config *cfg, char *err, size_t errlen, size_t *used)
+{
+	if ((long long)cfg->webhook_lease_s * 1000 > cfg->webhook_timeout_ms)
+		return 0;
+	config_append(err, errlen, used, "ZEREN_WEBHOOK_LEASE_S",
+	              "must be longer than ZEREN_WEBHOOK_TIMEOUT_MS");
+	return 1;
+}
+
 int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen)
 {
 	size_t used = 0;
@@ -324,6 +395,7 @@ int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *er
 		config_append(err, errlen, &used, "ZEREN_JWT_AUDIENCE", "must not be empty");
 		bad = 1;
 	}
+	bad |= config_check_webhooks(cfg, err, errlen, &used);
 	bad |= config_check_conninfo("ZEREN_DATABASE_URL", cfg->database_url, err, errlen, &used);
 	bad |= config_check_conninfo("ZEREN_DATABASE_READ_URL", cfg->database_read_url, err, errlen,
 	                             &used);
@@ -361,7 +433,7 @@ void config_print_help(FILE *out)
 	fprintf(out, "Environment variables:\n");
 	for (size_t i = 0; i < CONFIG_ENTRIES; i++) {
 		const struct config_entry *e = &config_table[i];
-		fprintf(out, "  %-26s %s", e->env, e->help);
+		fprintf(out, "  %-32s %s", e->env, e->help);
 		if (e->required)
 			fprintf(out, " [required]");
 		else if (e->default_value != NULL)

@@ -25,13 +25,41 @@ struct config {
 	int max_connections;
 	int report_tolerance_points;
 	int changes_retention_days;
+	/* webhooks and reminders (README, "Webhooks") */
+	char *webhook_allowed_hosts;
+	int webhook_worker;
+	int webhook_poll_ms;
+	int webhook_batch;
+	int webhook_timeout_ms;
+	int webhook_lease_s;
+	int webhook_retry_base_ms;
+	int webhook_retry_max_ms;
+	int webhook_retry_window_s;
+	int webhook_max_attempts;
+	int webhook_deactivate_s;
+	int reminder_interval_s;
+	int reminder_lookback_days;
 	/* running at scale (README "Running at scale") */
 	char *database_listen_url; /* the reference cache's LISTEN session; NULL: database_url */
 	char *db_statements;       /* "prepared" or "unnamed" (db.h enum db_statements) */
 	int replica_max_lag_ms;
 	int replica_check_ms;
 	char *metrics_address; /* "HOST:PORT" for a separate /metrics listener; NULL or "": none */
-	int refcache_entries;  /* 0: no reference cache */
+	/* limits (README "Limits") */
+	int max_connections_per_client;
+	int header_timeout_s;
+	int body_timeout_s;
+	long long body_min_rate;
+	long long body_budget_bytes;
+	int shutdown_seconds;
+	int expensive_concurrency;
+	int expensive_queue_ms;
+	int rate_per_second;
+	int rate_burst;
+	int db_workers;
+	int db_lock_timeout_ms;
+	char *cursor_secret;
+	int refcache_entries; /* 0: no reference cache */
 };
 
 /* Looks one variable up; the default reads the process environment. */

@@ -23,4 +23,25 @@ typedef int (*csv_row_fn)(json_t *cells, size_t index, void *arg);
 int csv_each(const char *data, size_t len, size_t max_rows, csv_row_fn fn, void *arg, char *err,
              size_t errlen);
 
+/* The charset a Content-Type declares for text/csv. */
+enum csv_charset {
+	CSV_CHARSET_NONE,    /* no charset parameter: UTF-8 is required */
+	CSV_CHARSET_UTF8,    /* utf-8 or utf8 */
+	CSV_CHARSET_GB18030, /* gb18030, gbk, gb2312 (both subsets of GB18030), cp936 */
+	CSV_CHARSET_OTHER    /* anything else: refused */
+};
+
+/* 1 when content_type (may be NULL) is text/csv, with *charset set from its parameters;
+ * 0 otherwise. */
+int csv_media_type(const char *content_type, enum csv_charset *charset);
+
+/* 0 when the len bytes at data are well-formed UTF-8, otherwise the line (from 1) holding the
+ * first byte that is not. */
+size_t csv_utf8_bad_line(const char *data, size_t len);
+
+/* GB18030 text (GBK and GB2312 are subsets) as new UTF-8 text of *out_len bytes, which the
+ * caller frees; NULL with err naming the line when a byte sequence is not GB18030 or memory
+ * ran out. */
+char *csv_gb18030_to_utf8(const char *data, size_t len, size_t *out_len, char *err, size_t errlen);
+
 #endif

@@ -7,8 +7,15 @@
 #define CURSOR_MAX_KEYS 3
 #define CURSOR_TEXT_MAX 192
 
+/* The key cursors are MAC'd with: derived from secret (SHA-256 of a fixed label and the
+ * secret), or, with NULL or "", a random key of this process (what happens without a call).
+ * Call at start-up, before threads encode or decode; cursors made under another key are
+ * refused afterwards. */
+void cursor_key_derive(const char *secret);
+
 /* Encodes kind (a short tag naming the list, so a cursor of one list is refused by another,
- * at most 24 bytes) and nkeys sort keys, with a checksum, as base64url text into out. */
+ * at most 24 bytes) and nkeys sort keys, with an HMAC-SHA256 tag under the cursor key, as
+ * base64url text into out. */
 void cursor_encode(const char *kind, const long long *keys, int nkeys, char out[CURSOR_TEXT_MAX]);
 
 /* encoding_b64url_encode under the name tests know: len bytes into out (room for 4 * len / 3 + 3).

@@ -14,6 +14,7 @@
 #include "embedded.h"
 #include "log.h"
 #include "metrics.h"
+#include "request_limits.h"
 
 enum db_replica_health { DB_REPLICA_OK, DB_REPLICA_LAGGING, DB_REPLICA_DOWN };
 
@@ -24,6 +25,7 @@ struct db_pool {
 	int size;
 	int timeout_ms;
 	enum db_statements statements;
+	int lock_timeout_ms;
 	struct db_conn *conns;
 	/* set once a connection has shown that every statement returns the columns its .sql
 	 * file declares; connections open concurrently, hence atomic */
@@ -75,12 +77,18 @@ struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms,
 	pool->size = size;
 	pool->timeout_ms = timeout_ms;
 	pool->statements = statements;
+	pool->lock_timeout_ms = timeout_ms;
 	for (int i = 0; i < size; i++)
 		pool->conns[i].pool = pool;
 	atomic_init(&pool->columns_checked, 0);
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->freed, NULL);
 	return pool;
+}
+
+void db_pool_set_lock_timeout(struct db_pool *pool, int ms)
+{
+	pool->lock_timeout_ms = ms;
 }
 
 void db_pool_destroy(struct db_pool *pool)
@@ -156,6 +164,19 @@ static int db_check_columns(PGconn *pg, enum db_statements statements)
 	return rc;
 }
 
+/* Sets the session's statement and lock timeouts (SQL_SESSION_SETUP); 0 when done. */
+static int db_session_timeouts(PGconn *pg, int statement_ms, int lock_ms)
+{
+	char timeout[16], lock[16];
+	snprintf(timeout, sizeof(timeout), "%d", statement_ms);
+	snprintf(lock, sizeof(lock), "%d", lock_ms);
+	const char *const setup[] = {timeout, lock};
+	PGresult *r = PQexecParams(pg, SQL_SESSION_SETUP, 2, NULL, setup, NULL, NULL, 0);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
 /* Connects and prepares every statement; on any failure the connection is dropped. */
 static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 {
@@ -165,13 +186,9 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		log_msg("warn", "db_connect_failed", "%s", err);
 		return -1;
 	}
-	/* the statement timeout, and no JIT (why: SQL_SESSION_SETUP in sql/schema.sql) */
-	char timeout[16];
-	snprintf(timeout, sizeof(timeout), "%d", pool->timeout_ms);
-	const char *const setup[] = {timeout};
-	PGresult *r = PQexecParams(pg, SQL_SESSION_SETUP, 1, NULL, setup, NULL, NULL, 0);
-	int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-	PQclear(r);
+	/* the statement and lock timeouts, and no JIT (why: SQL_SESSION_SETUP in sql/schema.sql) */
+	int ok = db_session_timeouts(pg, pool->timeout_ms, pool->lock_timeout_ms) == 0;
+	PGresult *r;
 	/* Statements written for another schema would fail to prepare, or worse, prepare and
 	 * mean something else: serve only the schema this binary was built with. */
 	r = ok ? PQexec(pg, SQL_SCHEMA_VERSION) : NULL;
@@ -235,7 +252,11 @@ static enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out
 {
 	struct timespec deadline, wait_start = {0, 0};
 	struct db_conn *conn = NULL;
-	db_deadline(&deadline, pool->timeout_ms);
+	/* no longer than what is left of the request's own deadline (limits.h) */
+	long long left = limits_deadline_left_ms();
+	if (left == 0)
+		return SVC_UNAVAILABLE;
+	db_deadline(&deadline, left > 0 && left < pool->timeout_ms ? (int)left : pool->timeout_ms);
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
 		/* Prefer a connection that is already open. */
@@ -280,6 +301,17 @@ static enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out
 	if (conn->pg == NULL && db_conn_open(pool, conn) != 0) {
 		db_release(pool, conn);
 		return SVC_UNAVAILABLE;
+	}
+	/* a request that has used up part of its deadline gets only the rest for its
+	 * statements and lock waits; db_release restores the pool's timeouts */
+	left = limits_deadline_left_ms();
+	if (left > 0 && left < pool->timeout_ms) {
+		int lock = pool->lock_timeout_ms < left ? pool->lock_timeout_ms : (int)left;
+		conn->shortened = 1;
+		if (db_session_timeouts(conn->pg, (int)left, lock) != 0) {
+			db_release(pool, conn);
+			return SVC_UNAVAILABLE;
+		}
 	}
 	*out = conn;
 	return SVC_OK;
@@ -467,6 +499,12 @@ void db_release(struct db_pool *pool, struct db_conn *conn)
 			PGresult *r = PQexec(conn->pg, "ROLLBACK");
 			PQclear(r);
 		}
+		if (conn->shortened && PQstatus(conn->pg) == CONNECTION_OK &&
+		    db_session_timeouts(conn->pg, pool->timeout_ms, pool->lock_timeout_ms) != 0) {
+			PQfinish(conn->pg); /* a fresh connection gets the right timeouts */
+			conn->pg = NULL;
+		}
+		conn->shortened = 0;
 		if (PQstatus(conn->pg) != CONNECTION_OK ||
 		    PQtransactionStatus(conn->pg) != PQTRANS_IDLE) {
 			PQfinish(conn->pg);
@@ -499,6 +537,8 @@ static int db_conn_lost(PGconn *pg, const PGresult *r)
 
 PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params)
 {
+	if (limits_deadline_left_ms() == 0) /* the request is out of time: 503 (db_result_error) */
+		return PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
 	/* no connection (a reconnect failed earlier): no transaction either */
 	int idle = conn->pg == NULL || PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
 	int retry_safe = (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) != 0;
@@ -620,6 +660,8 @@ static enum svc_error db_result_class(struct db_conn *conn, const PGresult *res)
 	if (PQstatus(conn->pg) != CONNECTION_OK)
 		return SVC_UNAVAILABLE;
 	const char *state = db_sqlstate(res);
+	if (state[0] == '\0' && limits_deadline_left_ms() == 0)
+		return SVC_UNAVAILABLE; /* refused by db_exec past the request's deadline */
 	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0 ||
 	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return SVC_CONFLICT;
@@ -629,8 +671,10 @@ static enum svc_error db_result_class(struct db_conn *conn, const PGresult *res)
 	    strcmp(state, "22003") == 0 || strcmp(state, "22007") == 0 ||
 	    strcmp(state, "22008") == 0)
 		return SVC_VALIDATION;
-	if (strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
-	    strcmp(state, "57P01") == 0 || strcmp(state, "57P03") == 0)
+	/* 57014 statement timeout, 55P03 lock timeout: the database is too busy now */
+	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 ||
+	    strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P03") == 0)
 		return SVC_UNAVAILABLE;
 	log_msg("error", "db_error", "%s %s", state, PQresultErrorMessage(res));
 	return SVC_INTERNAL;

@@ -14,6 +14,7 @@ struct db_pool;
 struct db_conn {
 	PGconn *pg; /* NULL while disconnected */
 	int in_use;
+	int shortened;        /* timeouts cut to what was left of a request's deadline */
 	struct db_pool *pool; /* owner, for reconnecting */
 };
 
@@ -33,6 +34,9 @@ int db_statements_parse(const char *text, enum db_statements *out)
 struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms,
                                enum db_statements statements);
 void db_pool_destroy(struct db_pool *pool);
+/* The longest wait for a lock (lock_timeout) of connections opened from now on; by default
+ * the pool timeout. Call before the pool is shared. */
+void db_pool_set_lock_timeout(struct db_pool *pool, int ms);
 
 /* Borrows a connected connection, (re)connecting and preparing statements if needed. Waits
  * at most the pool timeout for a free one. SVC_UNAVAILABLE when the database cannot be

@@ -15,19 +15,30 @@
 
 #include "encoding.h"
 #include "etag.h"
+#include "http_guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "refcache.h"
+#include "request_limits.h"
 #include "tx.h"
 #include "validate.h"
 
-#define HTTP_JSON_MAX_DEPTH 32
+#define HTTP_JSON_MAX_DEPTH   32
+#define HTTP_NO_BODY_MAX      1024 /* body bytes accepted by a method that takes none */
+#define HTTP_MAX_TARGET       8192 /* bytes of path and query in one request */
+#define HTTP_MAX_QUERY_PARAMS 256  /* query parameters in one request */
+/* An expensive request's database deadline, in ZEREN_DB_TIMEOUT_MS: a batch of 100,000 rows
+ * needs more than a lookup, and the concurrency cap already bounds how many take it. */
+#define HTTP_EXPENSIVE_DEADLINE 10
+#define HTTP_MARK_EXPENSIVE     1u /* http_guard_call.marks: the request holds an expensive slot */
 
 struct http_server {
-	struct _u_instance instance;
+	struct http_guard *guard; /* owned: the sockets */
 	struct sockaddr_in addr;
 	struct app *app;                   /* borrowed; outlives the server */
 	const struct route *const *tables; /* borrowed; matched in order */
+	struct limits_cap *expensive;      /* owned: reports, exports, batches, imports */
+	struct limits_rate *rate;          /* owned: per-token buckets; NULL when off */
 };
 
 /* --- small helpers --- */
@@ -312,6 +323,26 @@ int http_query_bool(struct http_ctx *ctx, const char *name, int *out)
 	return rc;
 }
 
+int http_query_code(struct http_ctx *ctx, const char *name, const char **out)
+{
+	const char *v = http_query(ctx, name);
+	if (v == NULL)
+		return 0;
+	if (!validate_code(v)) {
+		char ptr[80], msg[160];
+		snprintf(ptr, sizeof(ptr), "?%s", name);
+		snprintf(
+		        msg, sizeof(msg),
+		        "%s must be a code: 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a "
+		        "letter or digit",
+		        name);
+		http_reply_invalid(ctx, SVC_BAD_REQUEST, ptr, msg);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
 int http_authorize(struct http_ctx *ctx, enum policy_action action,
                    const struct policy_scope *scope)
 {
@@ -338,14 +369,25 @@ static int http_content_type_is(const char *ct, const char *want)
 		return 1;
 	if (*rest != ';')
 		return 0;
-	/* Only UTF-8 is accepted as a charset. */
+	/* Only UTF-8 is accepted as a charset, spelled exactly (quoted or not); any other
+	 * parameter is ignored. */
 	const char *cs = strcasestr(rest, "charset=");
 	if (cs == NULL)
 		return 1;
 	cs += 8;
-	if (*cs == '"')
+	int quoted = *cs == '"';
+	cs += quoted;
+	size_t n_cs = strncasecmp(cs, "utf-8", 5) == 0  ? 5
+	              : strncasecmp(cs, "utf8", 4) == 0 ? 4
+	                                                : 0;
+	if (n_cs == 0)
+		return 0;
+	cs += n_cs;
+	if (quoted && *cs++ != '"')
+		return 0;
+	while (*cs == ' ' || *cs == '\t')
 		cs++;
-	return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0;
+	return *cs == '\0' || *cs == ';';
 }
 
 /* Nesting depth outside strings; jansson's own limit is far above what we accept. */
@@ -467,7 +509,8 @@ static int http_cors(struct http_ctx *ctx)
 		http_set_header(
 		        ctx, "Access-Control-Expose-Headers",
 		        "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed, "
-		        "Zeren-Consistency");
+		        "Zeren-Consistency, Content-Disposition, Allow, WWW-Authenticate, "
+		        "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset");
 	}
 	if (strcmp(ctx->method, "OPTIONS") != 0 ||
 	    http_header(ctx, "Access-Control-Request-Method") == NULL)
@@ -611,7 +654,7 @@ static void http_log_request(const struct http_ctx *ctx, int status, double seco
 	json_t *f =
 	        json_pack("{sssssisfss}", "method", ctx->method, "path",
 	                  ctx->req->url_path != NULL ? ctx->req->url_path : "", "status", status,
-	                  "duration_ms", seconds * 1000.0, "request_id", ctx->request_id);
+	                  "duration_ms", log_duration_ms(seconds), "request_id", ctx->request_id);
 	if (f == NULL)
 		return;
 	if (ctx->route != NULL)
@@ -625,6 +668,8 @@ static void http_log_request(const struct http_ctx *ctx, int status, double seco
 	}
 	log_json("info", "request", f);
 }
+
+static void http_run_gated(struct http_ctx *ctx, const struct route *r);
 
 /* Serves a reference GET from the cache, or runs it and keeps a 200 answer. The key is the
  * whole request target; every role may read reference data, so the token only has to be
@@ -655,12 +700,124 @@ static void http_run_cached(struct http_ctx *ctx, const struct route *r)
 	unsigned long long gen = refcache_generation(cache);
 	/* what is kept under gen must be at least as new as the change that began it */
 	db_request_require(refcache_floor(cache));
-	r->handler(ctx);
-	if (ctx->uncacheable || gen == 0 || ctx->res->status != 200)
+	http_run_gated(ctx, r);
+	if (ctx->defer || ctx->uncacheable || gen == 0 || ctx->res->status != 200)
 		return;
 	refcache_put(cache, key, gen, db_request_required(), ctx->res->binary_body,
 	             ctx->res->binary_body_length, u_map_get_case(ctx->res->map_header, "ETag"),
 	             u_map_get_case(ctx->res->map_header, "Link"));
+}
+
+/* Reports, exports, batches and imports: the work the concurrency cap is for. */
+static int http_route_expensive(const struct route *r)
+{
+	static const char *const prefixes[] = {"/v1/reports/", "/v1/exports/", "/v1/progress/batch",
+	                                       "/v1/imports", NULL};
+	for (size_t i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(r->pattern, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static void http_reply_busy(struct http_ctx *ctx, int retry_after, const char *detail)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", retry_after);
+	http_set_header(ctx, "Retry-After", v);
+	http_reply_problem(ctx, SVC_TOO_MANY_REQUESTS, detail);
+}
+
+/* Takes a slot of cap without blocking the worker: 0 when taken; 1 when the request should
+ * wait (queued without a thread, see HTTP_GUARD_WAIT) because it has waited less than
+ * queue_ms; -1 when it has waited long enough. */
+static int http_turn(struct http_ctx *ctx, struct limits_cap *cap, long long queue_ms)
+{
+	if (limits_cap_take(cap, 0) == 0)
+		return 0;
+	if (ctx->call->waited_ms >= 0 && ctx->call->waited_ms < queue_ms) {
+		ctx->defer = HTTP_GUARD_WAIT;
+		return 1;
+	}
+	return -1;
+}
+
+static void http_turn_end(struct http_ctx *ctx, struct limits_cap *cap)
+{
+	limits_cap_give(cap);
+	http_guard_wake(ctx->server->guard);
+}
+
+/* Runs a handler that may wait on the database on one of the guard's workers (ZEREN_DB_WORKERS),
+ * never on an I/O thread, so that health checks and cache hits are answered while every
+ * worker waits. A request that queued for a worker past its deadline gets 503. */
+static void http_run_gated(struct http_ctx *ctx, const struct route *r)
+{
+	if (!ctx->call->on_worker) {
+		ctx->defer = HTTP_GUARD_OFFLOAD;
+		return;
+	}
+	long long waited = ctx->call->waited_ms;
+	if (waited < 0 || waited >= ctx->app->cfg.db_timeout_ms) {
+		http_reply_problem(ctx, SVC_UNAVAILABLE,
+		                   waited < 0 ? "shutting down"
+		                              : "every database worker is busy; retry shortly");
+		return;
+	}
+	r->handler(ctx);
+}
+
+/* The concurrency cap for expensive routes (a short queue, then 429), then the gate. */
+static void http_run_limited(struct http_ctx *ctx, const struct route *r)
+{
+	if (!http_route_expensive(r)) {
+		http_run_gated(ctx, r);
+		return;
+	}
+	struct limits_cap *cap = ctx->server->expensive;
+	if (!(ctx->call->marks & HTTP_MARK_EXPENSIVE)) {
+		int turn = http_turn(ctx, cap, ctx->app->cfg.expensive_queue_ms);
+		if (turn > 0)
+			return;
+		if (turn < 0) {
+			http_reply_busy(
+			        ctx, 1,
+			        "too many reports, exports, batches or imports are running; "
+			        "retry shortly");
+			return;
+		}
+		ctx->call->marks |= HTTP_MARK_EXPENSIVE; /* held until the handler has run */
+	}
+	long long waited = ctx->call->waited_ms > 0 ? ctx->call->waited_ms : 0;
+	limits_deadline_set(
+	        (int)((long long)ctx->app->cfg.db_timeout_ms * HTTP_EXPENSIVE_DEADLINE - waited));
+	http_run_gated(ctx, r);
+	if (ctx->defer == 0) {
+		ctx->call->marks &= ~HTTP_MARK_EXPENSIVE;
+		http_turn_end(ctx, cap);
+	}
+}
+
+/* Takes one request from the token's bucket and sets the RateLimit-* headers; -1 after
+ * replying 429. */
+static int http_rate_take(struct http_ctx *ctx)
+{
+	struct limits_rate *rate = ctx->server->rate;
+	const char *header = http_header(ctx, "Authorization");
+	if (rate == NULL || header == NULL)
+		return 0;
+	struct limits_rate_verdict v;
+	limits_rate_take(rate, header, strlen(header), http_now(), &v);
+	char n[24];
+	snprintf(n, sizeof(n), "%d", v.limit);
+	http_set_header(ctx, "RateLimit-Limit", n);
+	snprintf(n, sizeof(n), "%d", v.remaining);
+	http_set_header(ctx, "RateLimit-Remaining", n);
+	snprintf(n, sizeof(n), "%d", v.reset_s);
+	http_set_header(ctx, "RateLimit-Reset", n);
+	if (v.allowed)
+		return 0;
+	http_reply_busy(ctx, v.retry_after_s, "this token's request rate is exceeded");
+	return -1;
 }
 
 static void http_route_and_run(const struct route *const *tables, struct http_ctx *ctx)
@@ -682,6 +839,10 @@ static void http_route_and_run(const struct route *const *tables, struct http_ct
 		return;
 	}
 	ctx->route = r->pattern;
+	if (http_guard_draining(ctx->server->guard) && strcmp(r->pattern, "/readyz") == 0) {
+		http_reply_problem(ctx, SVC_UNAVAILABLE, "shutting down");
+		return;
+	}
 	if (http_method_has_body(ctx->method) && http_body_too_large(ctx)) {
 		http_reply_problem(ctx, SVC_TOO_LARGE, "the request body exceeds the size limit");
 		return;
@@ -693,112 +854,201 @@ static void http_route_and_run(const struct route *const *tables, struct http_ct
 		http_run_cached(ctx, r);
 		return;
 	}
-	r->handler(ctx);
+	if (r->flags & ROUTE_PUBLIC)
+		r->handler(ctx);
+	else
+		http_run_limited(ctx, r);
 }
 
-/* The one ulfius callback: everything goes through here. */
-static int http_dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
+static void http_ctx_init(struct http_ctx *ctx, const struct http_server *server,
+                          const struct _u_request *req, struct _u_response *res)
 {
-	double started = http_now();
-	const struct http_server *server = user_data;
-	struct http_ctx ctx;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.app = server->app;
-	ctx.req = req;
-	ctx.res = res;
-	ctx.method = req->http_verb != NULL ? req->http_verb : "";
+	static _Thread_local struct http_guard_call head_call; /* for admit and refuse */
+	memset(ctx, 0, sizeof(*ctx));
+	memset(&head_call, 0, sizeof(head_call));
+	ctx->call = &head_call;
+	ctx->app = server->app;
+	ctx->server = server;
+	ctx->req = req;
+	ctx->res = res;
+	ctx->method = req->http_verb != NULL ? req->http_verb : "";
 	const char *rid = u_map_get_case(req->map_header, "X-Request-Id");
 	if (rid != NULL && http_request_id_valid(rid))
-		snprintf(ctx.request_id, sizeof(ctx.request_id), "%s", rid);
+		snprintf(ctx->request_id, sizeof(ctx->request_id), "%s", rid);
 	else
-		http_request_id_new(ctx.request_id, sizeof(ctx.request_id));
-	http_set_header(&ctx, "X-Request-Id", ctx.request_id);
+		http_request_id_new(ctx->request_id, sizeof(ctx->request_id));
+	http_set_header(ctx, "X-Request-Id", ctx->request_id);
+}
+
+static void http_finish(struct http_ctx *ctx, double started)
+{
+	if (ctx->res->status == 0)
+		ctx->res->status = 200;
+	double took = http_now() - started;
+	metrics_observe_request(ctx->method, ctx->route, (int)ctx->res->status, took);
+	http_log_request(ctx, (int)ctx->res->status, took);
+}
+
+/* The one request callback: everything goes through here. */
+static int http_dispatch(void *cls, const struct _u_request *req, struct _u_response *res,
+                         struct http_guard_call *call)
+{
+	double started = http_now();
+	const struct http_server *server = cls;
+	struct http_ctx ctx;
+	http_ctx_init(&ctx, server, req, res);
+	ctx.call = call;
+	/* one database deadline for the whole request, the time it queued included */
+	long long waited = call->waited_ms > 0 ? call->waited_ms : 0;
+	long long budget = server->app->cfg.db_timeout_ms - waited;
+	limits_deadline_set(budget > 1 ? (int)budget : 1);
 	/* Read your writes: a read presenting a write's token is served by a replica only once
-	 * it has replayed that far; a write's reply carries the token (db.h). */
+	 * it has replayed that far; a write's reply carries the token (db.h). Begun again on
+	 * the worker thread when the request is handed to one. */
 	db_lsn seen = 0;
 	const char *token = u_map_get_case(req->map_header, "Zeren-Consistency");
 	if (token == NULL || db_lsn_parse(token, &seen) != 0)
 		seen = 0;
 	db_request_begin(seen);
-
 	http_route_and_run(server->tables, &ctx);
-
+	limits_deadline_clear();
+	if (ctx.defer != 0)
+		return ctx.defer;
 	if (db_request_commit_lsn() != 0) {
 		char lsn[24];
 		db_lsn_format(db_request_commit_lsn(), lsn);
 		http_set_header(&ctx, "Zeren-Consistency", lsn);
 	}
-	if (res->status == 0)
-		res->status = 200;
-	double took = http_now() - started;
-	metrics_observe_request(ctx.method, ctx.route, (int)res->status, took);
-	http_log_request(&ctx, (int)res->status, took);
-	return U_CALLBACK_COMPLETE;
+	http_finish(&ctx, started);
+	return HTTP_GUARD_DONE;
+}
+
+/* From the head alone: a protected route's token and rate, so that a body nobody may send is
+ * never read. Preflights, public routes and unknown paths go on to http_dispatch. */
+static int http_admit(void *cls, const struct _u_request *req, struct _u_response *res,
+                      size_t *body_limit)
+{
+	double started = http_now();
+	const struct http_server *server = cls;
+	struct http_ctx ctx;
+	http_ctx_init(&ctx, server, req, res);
+	*body_limit = http_method_has_body(ctx.method) ? (size_t)server->app->cfg.max_body_bytes
+	                                               : HTTP_NO_BODY_MAX;
+	if (strcmp(ctx.method, "OPTIONS") == 0)
+		return 0;
+	int path_known = 0;
+	char allow[128];
+	const char *path = req->url_path != NULL ? req->url_path : "/";
+	const struct route *r =
+	        http_route_find(server->tables, &ctx, path, &path_known, allow, sizeof(allow));
+	if (r == NULL) {
+		/* 404 or 405 needs no body: answered now, so none is read for nothing */
+		http_route_and_run(server->tables, &ctx);
+		http_finish(&ctx, started);
+		return 1;
+	}
+	if (r->flags & ROUTE_PUBLIC)
+		return 0;
+	ctx.route = r->pattern;
+	if (http_authenticate(&ctx) == 0 && http_rate_take(&ctx) == 0)
+		return 0;
+	(void)http_cors(&ctx); /* a browser must be able to read a refusal made from the head */
+	http_finish(&ctx, started);
+	return 1;
+}
+
+static void http_refuse(void *cls, const struct _u_request *req, struct _u_response *res,
+                        enum http_guard_refusal why)
+{
+	double started = http_now();
+	struct http_ctx ctx;
+	http_ctx_init(&ctx, cls, req, res);
+	if (why == HTTP_GUARD_FRAMING)
+		http_reply_problem(&ctx, SVC_BAD_REQUEST,
+		                   "Content-Length with Transfer-Encoding, or two Content-Length "
+		                   "headers: the message framing is ambiguous");
+	else if (why == HTTP_GUARD_URI)
+		http_reply_problem(&ctx, SVC_URI_TOO_LONG,
+		                   "the request target is too long or has too many query "
+		                   "parameters");
+	else if (why == HTTP_GUARD_TOO_LARGE)
+		http_reply_problem(&ctx, SVC_TOO_LARGE, "the request body exceeds the size limit");
+	else
+		http_reply_problem(&ctx, SVC_UNAVAILABLE,
+		                   "too many request bodies are being received; retry shortly");
+	http_finish(&ctx, started);
+}
+
+static void http_server_free(struct http_server *s)
+{
+	limits_cap_destroy(s->expensive);
+	limits_rate_destroy(s->rate);
+	free(s);
 }
 
 struct http_server *http_server_start(struct app *app, const struct route *const *tables, int *port)
 {
+	const struct config *cfg = &app->cfg;
 	struct http_server *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
 	s->app = app;
 	s->tables = tables;
 	s->addr.sin_family = AF_INET;
-	s->addr.sin_port = htons((uint16_t)app->cfg.port);
-	if (inet_pton(AF_INET, app->cfg.bind_address, &s->addr.sin_addr) != 1) {
+	s->addr.sin_port = htons((uint16_t)cfg->port);
+	if (inet_pton(AF_INET, cfg->bind_address, &s->addr.sin_addr) != 1) {
 		log_msg("error", "http_start_failed",
-		        "ZEREN_BIND_ADDRESS %s is not an IPv4 address", app->cfg.bind_address);
+		        "ZEREN_BIND_ADDRESS %s is not an IPv4 address", cfg->bind_address);
 		free(s);
 		return NULL;
 	}
-	if (ulfius_init_instance(&s->instance, (unsigned int)(app->cfg.port ? app->cfg.port : 1),
-	                         &s->addr, NULL) != U_OK) {
-		free(s);
+	/* one pooled connection stays for /readyz, which runs on the I/O threads */
+	int workers = cfg->db_workers > 0 ? cfg->db_workers : cfg->db_pool_size - 1;
+	s->expensive = limits_cap_create(cfg->expensive_concurrency);
+	if (cfg->rate_per_second > 0)
+		s->rate = limits_rate_create(cfg->rate_per_second, cfg->rate_burst, 8192);
+	if (s->expensive == NULL || (cfg->rate_per_second > 0 && s->rate == NULL)) {
+		http_server_free(s);
 		return NULL;
 	}
-	/* Keep one byte more than the limit so an oversized body is detectable; the form
-	 * parser stays off and UTF-8 is checked by us, not silently dropped. */
-	s->instance.max_post_body_size = (size_t)app->cfg.max_body_bytes + 1;
-	s->instance.allowed_post_processor = U_POST_PROCESS_NONE;
-	s->instance.check_utf8 = 0;
-	ulfius_set_default_endpoint(&s->instance, http_dispatch, s);
-
-	struct MHD_OptionItem ops[] = {
-	        {MHD_OPTION_THREAD_POOL_SIZE, app->cfg.http_threads, NULL},
-	        {MHD_OPTION_CONNECTION_TIMEOUT, app->cfg.connection_timeout_s, NULL},
-	        {MHD_OPTION_CONNECTION_LIMIT, app->cfg.max_connections, NULL},
-	        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 128 * 1024, NULL},
-	        {MHD_OPTION_SOCK_ADDR, 0, &s->addr},
-	        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-	        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-	        {MHD_OPTION_END, 0, NULL},
+	struct http_guard_limits limits = {
+	        .threads = (unsigned)cfg->http_threads,
+	        .max_connections = (unsigned)cfg->max_connections,
+	        .max_per_client = (unsigned)cfg->max_connections_per_client,
+	        .idle_timeout_s = (unsigned)cfg->connection_timeout_s,
+	        .head_timeout_s = (unsigned)cfg->header_timeout_s,
+	        .body_grace_s = (unsigned)cfg->body_timeout_s,
+	        .body_min_rate = cfg->body_min_rate,
+	        /* one body of the largest size must always fit */
+	        .body_budget = cfg->body_budget_bytes > cfg->max_body_bytes ? cfg->body_budget_bytes
+	                                                                    : cfg->max_body_bytes,
+	        .max_body = (size_t)cfg->max_body_bytes,
+	        .max_target = HTTP_MAX_TARGET,
+	        .max_params = HTTP_MAX_QUERY_PARAMS,
+	        .workers = (unsigned)(workers > 0 ? workers : 1),
 	};
-	if (ulfius_start_framework_with_mhd_options(&s->instance, MHD_USE_EPOLL_INTERNAL_THREAD,
-	                                            ops) != U_OK) {
-		log_msg("error", "http_start_failed", "cannot listen on %s:%d",
-		        app->cfg.bind_address, app->cfg.port);
-		ulfius_clean_instance(&s->instance);
-		free(s);
+	struct http_guard_handlers handlers = {http_admit, http_refuse, http_dispatch, s};
+	s->guard = http_guard_start((const struct sockaddr *)&s->addr, &limits, &handlers, port);
+	if (s->guard == NULL) {
+		log_msg("error", "http_start_failed", "cannot listen on %s:%d", cfg->bind_address,
+		        cfg->port);
+		http_server_free(s);
 		return NULL;
 	}
-	/* MHD reports the port it was asked for, so read the bound one from the socket. */
-	const union MHD_DaemonInfo *info =
-	        MHD_get_daemon_info(s->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	struct sockaddr_in bound;
-	socklen_t blen = sizeof(bound);
-	*port = app->cfg.port;
-	if (info != NULL && getsockname(info->listen_fd, (struct sockaddr *)&bound, &blen) == 0)
-		*port = ntohs(bound.sin_port);
 	return s;
+}
+
+int http_server_drain(struct http_server *server, int seconds)
+{
+	return server != NULL ? http_guard_drain(server->guard, seconds) : 0;
 }
 
 void http_server_stop(struct http_server *server)
 {
 	if (server == NULL)
 		return;
-	ulfius_stop_framework(&server->instance);
-	ulfius_clean_instance(&server->instance);
-	free(server);
+	http_guard_stop(server->guard);
+	http_server_free(server);
 }
 
 /* --- helpers for the data side and for files that must not include ulfius (appended) --- */

@@ -16,8 +16,11 @@
 #define HTTP_MAX_PARAMS 4
 
 /* Lives for one request on the worker thread's stack; nothing in it outlives the request. */
+struct http_server;
+
 struct http_ctx {
 	struct app *app;
+	const struct http_server *server; /* borrowed: its limits */
 	const struct _u_request *req;
 	struct _u_response *res;
 	const char *method;
@@ -28,6 +31,8 @@ struct http_ctx {
 	int authenticated;
 	const char *route; /* the matched pattern, for logs and metrics */
 	int uncacheable;   /* set by a handler whose answer depends on more than reference data */
+	struct http_guard_call *call; /* how long it has queued, on which thread (http_guard.h) */
+	int defer; /* nothing replied: HTTP_GUARD_WAIT or _OFFLOAD, see http_guard.h */
 };
 
 typedef void (*http_handler)(struct http_ctx *ctx);
@@ -50,6 +55,10 @@ struct route {
  * port (useful with port 0) is written to *port. Stop with http_server_stop. */
 struct http_server *http_server_start(struct app *app, const struct route *const *tables,
                                       int *port);
+/* On SIGTERM: stops accepting, lets requests in flight finish and deliver their replies for
+ * at most seconds (replies then carry Connection: close, and /readyz answers 503). Returns
+ * how many were still unfinished. Then call http_server_stop. */
+int http_server_drain(struct http_server *server, int seconds);
 void http_server_stop(struct http_server *server);
 
 /* --- reading the request --- */
@@ -87,6 +96,9 @@ int http_query_enum(struct http_ctx *ctx, const char *name, const char *const *c
 int http_query_text(struct http_ctx *ctx, const char *name, size_t max_chars, const char **out);
 /* Reads an optional boolean ?name=true|false: 0 absent, 1 present, -1 replied 400. */
 int http_query_bool(struct http_ctx *ctx, const char *name, int *out);
+/* Reads an optional code (?code=, ?unit=; see validate_code): 0 absent, 1 present (*out set,
+ * borrowed from the request), -1 replied 400. */
+int http_query_code(struct http_ctx *ctx, const char *name, const char **out);
 
 /* --- replying --- */
 void http_set_header(struct http_ctx *ctx, const char *name, const char *value);

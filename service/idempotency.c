@@ -128,8 +128,10 @@ enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct 
 		http_reply_problem(ctx, err, "the database is not available; retry shortly");
 		return IDEM_DONE;
 	}
-	const char *claim[] = {subject, idem->key, endpoint, idem->hash};
-	PGresult *r = db_exec(conn, STMT_IDEMPOTENCY_CLAIM, 4, claim);
+	char takeover[16];
+	snprintf(takeover, sizeof(takeover), "%d", IDEM_TAKEOVER_SECONDS);
+	const char *claim[] = {subject, idem->key, endpoint, idem->hash, takeover};
+	PGresult *r = db_exec(conn, STMT_IDEMPOTENCY_CLAIM, 5, claim);
 	err = db_result_error(conn, r);
 	int owned = err == SVC_OK && PQntuples(r) == 1;
 	PQclear(r);
@@ -141,18 +143,22 @@ enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct 
 		return IDEM_PROCEED;
 	}
 	if (err == SVC_OK) {
-		const char *get[] = {subject, idem->key};
-		r = db_exec(conn, STMT_IDEMPOTENCY_GET, 2, get);
+		const char *get[] = {subject, idem->key, takeover};
+		r = db_exec(conn, STMT_IDEMPOTENCY_GET, 3, get);
 		err = db_result_error(conn, r);
 		if (err == SVC_OK && PQntuples(r) == 1) {
-			if (PQgetisnull(r, 0, STMT_IDEMPOTENCY_GET_COL_STATUS))
+			if (PQgetisnull(r, 0, STMT_IDEMPOTENCY_GET_COL_STATUS)) {
+				/* when to retry: then it has answered, or may be taken over */
+				http_set_header(
+				        ctx, "Retry-After",
+				        PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_TAKEOVER_IN));
 				http_reply_problem(ctx, SVC_CONFLICT,
 				                   "the first request with this Idempotency-Key is "
 				                   "still running; retry later");
-			else if (strcmp(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_ENDPOINT),
-			                endpoint) != 0 ||
-			         strcmp(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_REQUEST_HASH),
-			                idem->hash) != 0)
+			} else if (strcmp(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_ENDPOINT),
+			                  endpoint) != 0 ||
+			           strcmp(PQgetvalue(r, 0, STMT_IDEMPOTENCY_GET_COL_REQUEST_HASH),
+			                  idem->hash) != 0)
 				http_reply_problem(ctx, SVC_UNPROCESSABLE,
 				                   "this Idempotency-Key was used with another "
 				                   "request; use a new key for a new request");
@@ -178,7 +184,7 @@ void idem_finish(struct http_ctx *ctx, struct idem *idem)
 	idem_subject(ctx, subject, sizeof(subject));
 	struct db_conn *conn = NULL;
 	if (db_acquire(ctx->app->pool, &conn) != SVC_OK)
-		return; /* the key stays in flight and is taken over after 60 s */
+		return; /* the key stays in flight and is taken over (IDEM_TAKEOVER_SECONDS) */
 	long status = http_reply_status(ctx);
 	PGresult *r;
 	if (status >= 500) {

@@ -5,6 +5,10 @@
 #include "http.h"
 
 /* Lives on the handler's stack between idem_begin and idem_finish. */
+/* A key whose first request never answered is taken over after this long (the README says
+ * so too); a retry meanwhile gets 409 with Retry-After up to then. */
+#define IDEM_TAKEOVER_SECONDS 60
+
 struct idem {
 	int active; /* this request owns a key and must finish it */
 	char key[201];

@@ -1,6 +1,7 @@
 /* log.c — structured log lines; each line is built whole and written with one call. */
 #include "log.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@ void log_json(const char *level, const char *event, json_t *fields)
 	if (fields != NULL)
 		json_object_update(line, fields);
 	json_decref(fields);
-	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* 15 digits: a rounded double prints as written, without binary noise */
+	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(line);
 	if (text == NULL)
 		return;
@@ -50,6 +52,11 @@ void log_json(const char *level, const char *event, json_t *fields)
 	fwrite(text, 1, len + 1, stderr);
 	text[len] = '\0';
 	free(text);
+}
+
+double log_duration_ms(double seconds)
+{
+	return round(seconds * 1e6) / 1000.0;
 }
 
 void log_msg(const char *level, const char *event, const char *fmt, ...)

@@ -11,6 +11,10 @@ void log_json(const char *level, const char *event, json_t *fields);
 void log_msg(const char *level, const char *event, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* A duration in milliseconds rounded to the microsecond (3 decimals), as log lines carry it;
+ * numbers are written with 15 significant digits, so 0.077 prints as 0.077. */
+double log_duration_ms(double seconds);
+
 /* Silences everything below "error" (used by tests that expect noisy failures). */
 void log_set_quiet(int quiet);
 

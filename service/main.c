@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "routes.h"
 #include "version.h"
+#include "webhook_worker.h"
 
 extern char **environ;
 
@@ -128,9 +129,19 @@ static int cmd_serve(int argc, char **argv)
 		log_json("info", "metrics_listening",
 		         json_pack("{sssi}", "address", maddr, "port", mport));
 	}
+	/* the webhook and reminder worker: its own thread, stopped before the app is freed */
+	struct webhook_worker *worker = NULL;
+	if (app->cfg.webhook_worker &&
+	    (worker = webhook_worker_start(app, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "zeren: %s\n", err);
+		metrics_http_stop(metrics);
+		app_destroy(app);
+		return 1;
+	}
 	int port = 0;
 	struct http_server *server = http_server_start(app, route_tables, &port);
 	if (server == NULL) {
+		webhook_worker_stop(worker);
 		metrics_http_stop(metrics);
 		app_destroy(app);
 		return 1;
@@ -144,7 +155,12 @@ static int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	log_msg("info", "shutdown", "signal %d: finishing requests in flight", sig);
+	int left = http_server_drain(server, app->cfg.shutdown_seconds);
+	if (left > 0)
+		log_msg("warn", "shutdown", "%d requests still running after %d s are cut", left,
+		        app->cfg.shutdown_seconds);
 	http_server_stop(server);
+	webhook_worker_stop(worker);
 	metrics_http_stop(metrics);
 	app_destroy(app);
 	log_msg("info", "stopped", "bye");

@@ -13,6 +13,24 @@ enum policy_action {
 	POLICY_ACTION_COUNT
 };
 
+/* How a role stands to an action in the policy's table: never, always, or as the unit rules
+ * decide (a reporter: the measures its unit is assigned to, the records it wrote, the
+ * measures it leads). */
+enum policy_grant { POLICY_DENIED, POLICY_GRANTED, POLICY_UNIT_SCOPED };
+
+/* The table's entry; POLICY_DENIED for a role or action out of range. */
+enum policy_grant policy_grant_of(enum principal_role role, enum policy_action action);
+
+/* An action as the API names it (GET /v1/me): static data, nothing to free. */
+struct policy_action_info {
+	const char *name;             /* "read", "report", "amend", "review", "administer" */
+	const char *unit_scope;       /* what POLICY_UNIT_SCOPED limits it to, or NULL */
+	const char *const *endpoints; /* "METHOD /v1/path" it governs, NULL-terminated */
+};
+
+/* NULL for an action out of range. */
+const struct policy_action_info *policy_action_info(enum policy_action action);
+
 /* What the database says about the principal's unit and the resource. The handler fills it
  * from one query; the decision itself is made here. */
 struct policy_scope {

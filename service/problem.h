@@ -16,9 +16,11 @@ enum svc_error {
 	SVC_CONFLICT,              /* state conflict, duplicate, in-flight idempotent retry: 409 */
 	SVC_PRECONDITION_FAILED,   /* If-Match mismatch: 412 */
 	SVC_TOO_LARGE,             /* body over the limit: 413 */
+	SVC_URI_TOO_LONG,          /* request target too long or too many parameters: 414 */
 	SVC_UNSUPPORTED_MEDIA,     /* wrong Content-Type: 415 */
 	SVC_UNPROCESSABLE,         /* semantically wrong, e.g. idempotency key reused: 422 */
 	SVC_PRECONDITION_REQUIRED, /* If-Match missing: 428 */
+	SVC_TOO_MANY_REQUESTS,     /* a rate or concurrency limit: 429 with Retry-After */
 	SVC_UNAVAILABLE,           /* database unreachable: 503 */
 	SVC_INTERNAL,              /* a bug or an unexpected database error: 500 */
 	SVC_GONE, /* what the request points at was removed, e.g. an old cursor: 410 */

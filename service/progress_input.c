@@ -53,14 +53,77 @@ static int progress_array(json_t *a, const char *ptr, const char *shape, int max
 	return 0;
 }
 
-/* Checks values; the valid ones go into list ({target_id, value} each) and come back as
- * text, or NULL when any is bad. */
+/* 1 when obj has key with a value other than null (a null member counts as absent). */
+static int progress_has(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return v != NULL && !json_is_null(v);
+}
+
+/* Reads a reference given as an id member, a code member or both (at least one): *id 0 and
+ * *code NULL for the one absent. 0 when what is there is well formed. */
+static int progress_ref(json_t *obj, const char *id_key, const char *code_key, const char *base,
+                        long long *id, const char **code, json_t *errors)
+{
+	char p[320];
+	*id = 0;
+	*code = NULL;
+	int has_id = progress_has(obj, id_key), has_code = progress_has(obj, code_key);
+	if (!has_id && !has_code) {
+		snprintf(p, sizeof(p), "%s/%s", base, id_key);
+		verr_add(errors, p, "is required (or %s)", code_key);
+		return -1;
+	}
+	int ok = 1;
+	if (has_id)
+		ok = validate_integer_member(obj, id_key, VALIDATE_REQUIRED, 1, INT64_MAX, id, base,
+		                             errors) == 0;
+	if (!has_code)
+		return ok ? 0 : -1;
+	*code = validate_string_member(obj, code_key, VALIDATE_REQUIRED, 64, base, errors);
+	if (*code != NULL && !validate_code(*code)) {
+		snprintf(p, sizeof(p), "%s/%s", base, code_key);
+		verr_add(errors, p, "must be a code (a-z, 0-9, '.', '_', '-'; at most 64)");
+		*code = NULL;
+	}
+	return ok && *code != NULL ? 0 : -1;
+}
+
+/* 1 (after an error) when a value names a target an earlier one named the same way. */
+static int progress_value_repeated(json_t *seen, long long target, const char *code, const char *vb,
+                                   json_t *errors)
+{
+	char key[80], tp[340];
+	int repeated = 0;
+	if (target != 0) {
+		snprintf(key, sizeof(key), "i%lld", target);
+		if (json_object_get(seen, key) != NULL) {
+			snprintf(tp, sizeof(tp), "%s/target_id", vb);
+			verr_add(errors, tp, "target %lld is given twice", target);
+			repeated = 1;
+		}
+		json_object_set_new(seen, key, json_true());
+	}
+	if (code != NULL) {
+		snprintf(key, sizeof(key), "c%s", code);
+		if (!repeated && json_object_get(seen, key) != NULL) {
+			snprintf(tp, sizeof(tp), "%s/target_code", vb);
+			verr_add(errors, tp, "target %s is given twice", code);
+			repeated = 1;
+		}
+		json_object_set_new(seen, key, json_true());
+	}
+	return repeated;
+}
+
+/* Checks values; the valid ones go into list ({target_id?, target_code?, value} each) and
+ * come back as text, or NULL when any is bad. */
 static char *progress_values(json_t *values, const char *base, json_t *list, json_t *errors)
 {
 	char ptr[256];
 	snprintf(ptr, sizeof(ptr), "%s/values", base);
-	if (progress_array(values, ptr, "{target_id, value}", PROGRESS_VALUES_MAX, "values",
-	                   errors) != 0)
+	if (progress_array(values, ptr, "{target_id or target_code, value}", PROGRESS_VALUES_MAX,
+	                   "values", errors) != 0)
 		return NULL;
 	json_t *seen = json_object();
 	size_t i;
@@ -69,38 +132,35 @@ static char *progress_values(json_t *values, const char *base, json_t *list, jso
 	json_array_foreach(values, i, v)
 	{
 		char vb[300];
-		if (validate_element(v, ptr, i, "{target_id, value}", vb, sizeof(vb), errors) !=
-		    0) {
+		if (validate_element(v, ptr, i, "{target_id or target_code, value}", vb, sizeof(vb),
+		                     errors) != 0) {
 			bad = 1;
 			continue;
 		}
-		static const char *const known[] = {"target_id", "value", NULL};
+		static const char *const known[] = {"target_id", "target_code", "value", NULL};
 		size_t before = json_array_size(errors);
 		validate_known_members(v, known, vb, errors);
 		long long target;
+		const char *code;
 		double value;
-		int ok = validate_integer_member(v, "target_id", VALIDATE_REQUIRED, 1, INT64_MAX,
-		                                 &target, vb, errors) == 0;
+		int ok = progress_ref(v, "target_id", "target_code", vb, &target, &code, errors) ==
+		         0;
 		ok &= validate_number_member(v, "value", VALIDATE_REQUIRED, 0, PROGRESS_VALUE_LIMIT,
 		                             &value, vb, errors) == 0;
-		if (!ok || json_array_size(errors) != before) {
+		if (!ok || json_array_size(errors) != before ||
+		    progress_value_repeated(seen, target, code, vb, errors)) {
 			bad = 1;
 			continue;
 		}
-		char key[24];
-		snprintf(key, sizeof(key), "%lld", target);
-		if (json_object_get(seen, key) != NULL) {
-			char tp[340];
-			snprintf(tp, sizeof(tp), "%s/target_id", vb);
-			verr_add(errors, tp, "target %lld is given twice", target);
-			bad = 1;
-			continue;
-		}
-		json_object_set_new(seen, key, json_true());
+		json_t *o = json_object();
+		if (target != 0)
+			json_object_set_new(o, "target_id", json_integer((json_int_t)target));
+		if (code != NULL)
+			json_object_set_new(o, "target_code", json_string(code));
 		/* the client's own number: an integer stays one, a real is printed back with
 		 * 15 significant digits, so 65.3 is stored as 65.3, not 65.299999999999997 */
-		json_array_append_new(list, json_pack("{sIsO}", "target_id", (json_int_t)target,
-		                                      "value", json_object_get(v, "value")));
+		json_object_set(o, "value", json_object_get(v, "value"));
+		json_array_append_new(list, o);
 	}
 	json_decref(seen);
 	return bad ? NULL : json_dumps(list, JSON_COMPACT | JSON_REAL_PRECISION(15));
@@ -171,12 +231,28 @@ static void progress_status(json_t *body, const char *base, struct progress_inpu
 }
 
 /* Every member of a progress record: those a client sends and those the server sets. */
-static const char *const progress_members[] = {
-        "measure_id",  "unit",        "period",         "status",       "summary",
-        "problems",    "next_steps",  "values",         "evidence",     "id",
-        "reported_by", "reported_at", "updated_at",     "version",      "review_state",
-        "reviewed_by", "reviewed_at", "review_comment", "period_start", "period_end",
-        NULL};
+static const char *const progress_members[] = {"measure_id",
+                                               "measure_code",
+                                               "unit",
+                                               "period",
+                                               "status",
+                                               "summary",
+                                               "problems",
+                                               "next_steps",
+                                               "values",
+                                               "evidence",
+                                               "id",
+                                               "reported_by",
+                                               "reported_at",
+                                               "updated_at",
+                                               "version",
+                                               "review_state",
+                                               "reviewed_by",
+                                               "reviewed_at",
+                                               "review_comment",
+                                               "period_start",
+                                               "period_end",
+                                               NULL};
 
 /* The start of both checks: empties in; body must be an object (else not_object at base) of
  * known members, with none of those the server sets. -1 when it is not an object. */
@@ -200,8 +276,8 @@ int progress_input_create(json_t *body, const char *base, struct progress_input 
 	if (progress_input_begin(body, base, "a progress record must be a JSON object", in,
 	                         errors) != 0)
 		return -1;
-	validate_integer_member(body, "measure_id", VALIDATE_REQUIRED, 1, INT64_MAX,
-	                        &in->measure_id, base, errors);
+	(void)progress_ref(body, "measure_id", "measure_code", base, &in->measure_id,
+	                   &in->measure_code, errors);
 	in->unit = validate_string_member(body, "unit", VALIDATE_OPTIONAL, 64, base, errors);
 	char p[256];
 	if (in->unit != NULL && !validate_code(in->unit)) {
@@ -233,7 +309,7 @@ int progress_input_patch(json_t *body, struct progress_input *in, json_t *errors
 	size_t before = json_array_size(errors);
 	if (progress_input_begin(body, "", "the body must be a JSON object", in, errors) != 0)
 		return -1;
-	static const char *const fixed[] = {"measure_id", "unit", "period", NULL};
+	static const char *const fixed[] = {"measure_id", "measure_code", "unit", "period", NULL};
 	for (size_t i = 0; fixed[i] != NULL; i++)
 		if (json_object_get(body, fixed[i]) != NULL)
 			progress_member_error(errors, "", fixed[i],

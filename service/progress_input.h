@@ -7,23 +7,27 @@
 /* A validated record. Strings borrow from the JSON object checked; values and evidence are
  * new compact JSON texts (owned, freed by progress_input_free). */
 struct progress_input {
-	long long measure_id;
-	const char *unit; /* the body's unit, NULL when absent */
+	long long measure_id;     /* 0 when the body names the measure by code only */
+	const char *measure_code; /* NULL when absent; the database resolves it */
+	const char *unit;         /* the body's unit, NULL when absent */
 	const char *period;
 	char period_start[11], period_end[11];
 	const char *status;
 	const char *summary;
 	const char *problems;   /* NULL: absent or null */
 	const char *next_steps; /* NULL: absent or null */
-	char *values;           /* [{"target_id": n, "value": x}] */
+	char *values;           /* [{"target_id": n, "target_code": s, "value": x}], each with
+	                         * target_id, target_code or both */
 	char *evidence;         /* [{"title": s, "url": s}] */
-	json_t *value_list;     /* the values as {target_id, value} objects, owned */
+	json_t *value_list;     /* the values as the objects above, owned */
 	/* PATCH: which members the body had (a present null clears a text field). */
 	int has_status, has_summary, has_problems, has_next_steps, has_values, has_evidence;
 };
 
 /* POST /v1/progress and batch rows: every problem is appended to errors (JSON pointers under
- * base, "" for a single body). Returns 0 when valid. Caller frees in with
+ * base, "" for a single body). The measure is named by measure_id, measure_code or both, a
+ * value's target by target_id, target_code or both; whether a code exists, and agrees with
+ * the id given beside it, only the database can say. Returns 0 when valid. Caller frees in with
  * progress_input_free in every case. */
 int progress_input_create(json_t *body, const char *base, struct progress_input *in,
                           json_t *errors);

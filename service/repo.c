@@ -124,37 +124,76 @@ static void repo_write_item(FILE *out, const char *text, size_t len, repo_item_m
 	free(mapped);
 }
 
-/* Writes the page {"items": [...], "next_cursor": ...} from r's rows (limit + 1 at most; the
- * nkeys sort keys, then the item's JSON as the last column, as repo.h says) into *body, owned
- * by the caller; next gets the next page's cursor, "" on the last page. -1 when out of memory. */
-static int repo_page_body(PGresult *r, int limit, const char *kind, int nkeys, repo_item_map map,
-                          void *data, char **body, size_t *len, char next[CURSOR_TEXT_MAX])
+/* ?count=true: the list statement itself, all pages of it (no cursor, LIMIT NULL), counted.
+ * The text wraps a registered statement's text and nothing else: no request data is in it. */
+static const char repo_count_sql[] = "SELECT count(*) FROM (%s) AS list";
+
+/* The rows of every page of stmt with these filters: 0 and *total, or the error. */
+static enum svc_error repo_count(struct db_conn *conn, enum db_stmt stmt, const char **params,
+                                 int nfilters, int nkeys, long long *total)
 {
-	int rows = PQntuples(r), shown = rows > limit ? limit : rows;
+	const char *sql = db_stmt_table[stmt].sql;
+	size_t len = strlen(sql) + sizeof(repo_count_sql);
+	char *text = malloc(len);
+	if (text == NULL)
+		return SVC_INTERNAL;
+	snprintf(text, len, repo_count_sql, sql);
+	const char *all[16];
+	int n = 0;
+	for (int i = 0; i < nfilters; i++)
+		all[n++] = params[i];
+	for (int i = 0; i <= nkeys; i++)
+		all[n++] = NULL; /* no cursor keys, no limit */
+	PGresult *r = db_exec_text(conn, text, n, all);
+	free(text);
+	enum svc_error err = db_result_error(conn, r);
+	if (err == SVC_OK)
+		*total = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return err;
+}
+
+/* How a page is written: its cursor kind and keys, size, total (-1: none) and item map. */
+struct repo_page {
+	const char *kind;
+	int nkeys, limit;
+	long long total;
+	repo_item_map map;
+	void *data;
+};
+
+/* The page body of the rows r (one more than the limit tells that a next page exists) as a
+ * new string (NULL when out of memory); next gets the next cursor, "" on the last page. */
+static char *repo_page_body(PGresult *r, const struct repo_page *p, char *next, size_t *len)
+{
+	int rows = PQntuples(r), shown = rows > p->limit ? p->limit : rows;
 	int col = PQnfields(r) - 1;
-	next[0] = '\0';
-	FILE *out = open_memstream(body, len);
+	char *body = NULL;
+	FILE *out = open_memstream(&body, len);
 	if (out == NULL)
-		return -1;
+		return NULL;
 	fputs("{\"items\":[", out);
 	for (int i = 0; i < shown; i++) {
 		if (i > 0)
 			fputc(',', out);
-		repo_write_item(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col), map,
-		                data);
+		repo_write_item(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col), p->map,
+		                p->data);
 	}
 	fputs("],\"next_cursor\":", out);
-	if (rows > limit && shown > 0) {
+	if (rows > p->limit && shown > 0) {
 		long long last[CURSOR_MAX_KEYS];
-		for (int k = 0; k < nkeys; k++)
+		for (int k = 0; k < p->nkeys; k++)
 			last[k] = atoll(PQgetvalue(r, shown - 1, k));
-		cursor_encode(kind, last, nkeys, next);
-		fprintf(out, "\"%s\"}", next);
+		cursor_encode(p->kind, last, p->nkeys, next);
+		fprintf(out, "\"%s\"", next);
 	} else {
-		fputs("null}", out);
+		fputs("null", out);
 	}
+	if (p->total >= 0)
+		fprintf(out, ",\"total\":%lld", p->total);
+	fputc('}', out);
 	fclose(out);
-	return 0;
+	return body;
 }
 
 void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
@@ -166,8 +205,8 @@ void repo_reply_page(struct http_ctx *ctx, enum db_stmt stmt, const char *const 
 void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *const *filters,
                          int nfilters, const char *kind, int nkeys, repo_item_map map, void *data)
 {
-	int limit = 0;
-	if (http_query_limit(ctx, &limit) != 0)
+	int limit = 0, count = 0;
+	if (http_query_limit(ctx, &limit) != 0 || http_query_bool(ctx, "count", &count) < 0)
 		return;
 	long long keys[CURSOR_MAX_KEYS] = {0};
 	const char *cursor = http_query(ctx, "cursor");
@@ -194,20 +233,25 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
 		repo_reply_error(ctx, err);
 		return;
 	}
-	PGresult *r = db_exec(conn, stmt, n, params);
-	err = db_result_error(conn, r);
+	long long total = -1;
+	if (count)
+		err = repo_count(conn, stmt, params, nfilters, nkeys, &total);
+	PGresult *r = err == SVC_OK ? db_exec(conn, stmt, n, params) : NULL;
+	if (err == SVC_OK)
+		err = db_result_error(conn, r);
 	if (err != SVC_OK) {
 		PQclear(r);
 		db_release(ctx->app->read_pool, conn);
 		repo_reply_error(ctx, err);
 		return;
 	}
-	char *body = NULL, next[CURSOR_TEXT_MAX];
+	char next[CURSOR_TEXT_MAX] = "";
+	struct repo_page page = {kind, nkeys, limit, total, map, data};
 	size_t len = 0;
-	int built = repo_page_body(r, limit, kind, nkeys, map, data, &body, &len, next);
+	char *body = repo_page_body(r, &page, next, &len);
 	PQclear(r);
 	db_release(ctx->app->read_pool, conn);
-	if (built != 0) {
+	if (body == NULL) {
 		http_reply_problem(ctx, SVC_INTERNAL, "out of memory");
 		return;
 	}

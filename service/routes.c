@@ -16,6 +16,9 @@ const struct route *const route_tables[] = {
 	reports_routes,
 	exports_routes,
 	changes_routes,
+	me_routes,
+	subscriptions_routes,
+	timeliness_routes,
 	NULL,
 };
 /* clang-format on */

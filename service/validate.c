@@ -248,6 +248,14 @@ static json_t *validate_member(json_t *obj, const char *key, enum validate_prese
 	return NULL;
 }
 
+size_t validate_utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
 const char *validate_string_member(json_t *obj, const char *key, enum validate_presence required,
                                    size_t max_len, const char *base, json_t *errors)
 {
@@ -265,12 +273,13 @@ const char *validate_string_member(json_t *obj, const char *key, enum validate_p
 		verr_add(errors, ptr, "must not be empty");
 		return NULL;
 	}
-	if (n > max_len) {
-		verr_add(errors, ptr, "is longer than %zu bytes", max_len);
-		return NULL;
-	}
 	if (strlen(s) != n || !validate_utf8_text(s, n)) {
 		verr_add(errors, ptr, "must not contain NUL or control characters");
+		return NULL;
+	}
+	/* characters, as JSON Schema's maxLength counts them: 云 is one, not three */
+	if (validate_utf8_chars(s, n) > max_len) {
+		verr_add(errors, ptr, "is longer than %zu characters", max_len);
 		return NULL;
 	}
 	return s;

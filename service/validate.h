@@ -33,8 +33,12 @@ int validate_choice(const char *s, const char *const *choices, const char *point
 /* Whether a member must be there: the required argument of the member readers below. */
 enum validate_presence { VALIDATE_OPTIONAL = 0, VALIDATE_REQUIRED = 1 };
 
+/* The characters (code points) of the len bytes of UTF-8 at s. */
+size_t validate_utf8_chars(const char *s, size_t len);
+
 /* Typed member readers for objects: each returns the value or NULL/-1 and records an error at
- * base + "/" + key when the member is missing (if required) or of the wrong type. */
+ * base + "/" + key when the member is missing (if required) or of the wrong type. A string's
+ * max_len counts characters, as JSON Schema's maxLength does. */
 const char *validate_string_member(json_t *obj, const char *key, enum validate_presence required,
                                    size_t max_len, const char *base, json_t *errors);
 int validate_integer_member(json_t *obj, const char *key, enum validate_presence required,

@@ -38,7 +38,7 @@ for (const [k, v] of Object.entries(c.secrets ?? {})) if (!v.file) bad.push(`sec
 const served = [...fs.readFileSync(path.join(root, 'service/config.c'), 'utf8').matchAll(/\{"(ZEREN_[A-Z0-9_]+)"/g)].map((m) => m[1]);
 const block = fs.readFileSync(path.join(root, 'deploy/README.md'), 'utf8').split('<!-- planned-settings -->')[1]?.split('<!-- /planned-settings -->')[0] ?? '';
 const planned = [...block.matchAll(/^\| `(ZEREN_[A-Z0-9_]+)`/gm)].map((m) => m[1]);
-if (served.length < 10 || planned.length === 0) bad.push('could not read the served or planned settings');
+if (served.length < 10) bad.push('could not read the served settings');
 for (const n of zeren) {
 	const named = Object.keys(s[n].environment ?? {}).filter((k) => k.startsWith('ZEREN_')).map((k) => k.replace(/_FILE$/, ''));
 	for (const v of named) if (!served.includes(v) && !planned.includes(v)) bad.push(`${n}: ${v} is neither served (service/config.c) nor planned (deploy/README.md)`);

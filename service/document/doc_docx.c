@@ -59,7 +59,8 @@ static enum doc_error cell_end(struct docx_state *s)
 	}
 	for (int i = 0; i < s->span; i++) {
 		if (s->ncells == DOC_MAX_CELLS) {
-			free(text);
+			if (i == 0) /* from the second column of a span on, cells[] owns text */
+				free(text);
 			return DOC_TOO_LARGE;
 		}
 		char *c = i == 0 || text == NULL ? text : strdup("");

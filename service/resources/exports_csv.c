@@ -1,4 +1,8 @@
-/* exports_csv.c — the export's list as CSV, for spreadsheets: RFC 4180 with a BOM. */
+/* exports_csv.c — the export's list as CSV, for spreadsheets: RFC 4180 with a BOM. After the
+ * list's columns come the columns POST /v1/progress/batch reads (measure_id, target_id, unit,
+ * period, status, summary, problems, next_steps, value) with the ids and the period containing
+ * as_of filled in, and the measure's and target's codes: so the export, filled in, is a batch
+ * for that period (the list's columns and the codes are ignored there). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +30,35 @@ static void export_csv_field(FILE *out, const char *v, enum export_csv_kind kind
 		fputc('"', out);
 }
 
+/* The batch's columns, after the list's. */
+static const char *const export_csv_batch[] = {
+        "measure_id", "measure_code", "target_id", "target_code", "unit",  "period",
+        "status",     "summary",      "problems",  "next_steps",  "value", NULL};
+
+/* Row i's batch columns: ids, codes and the period; what is to be filled left empty. */
+static void export_csv_batch_cells(FILE *out, const struct export_data *d, int i,
+                                   const char *period)
+{
+	const struct reports_row *r = &d->set.rows[i];
+	const char *measure_code = reports_text(&d->set, i, "measure_code");
+	const char *target_code = reports_text(&d->set, i, "target_code");
+	if (r->measure_id != 0)
+		fprintf(out, ",%lld,", r->measure_id);
+	else
+		fputs(",,", out);
+	export_csv_field(out, measure_code != NULL ? measure_code : "", EXPORT_CSV_TEXT);
+	if (r->has_target)
+		fprintf(out, ",%lld,", r->target_id);
+	else
+		fputs(",,", out);
+	export_csv_field(out, target_code != NULL ? target_code : "", EXPORT_CSV_TEXT);
+	fprintf(out, ",,%s,,,,,", r->measure_id != 0 ? period : "");
+}
+
 int export_csv_write(const struct export_data *d, char **body, size_t *len)
 {
+	struct report_period next;
+	report_period_containing(d->plan.cadence, d->o.as_of, d->plan.due_days, &next);
 	FILE *out = open_memstream(body, len);
 	if (out == NULL)
 		return -1;
@@ -37,6 +68,8 @@ int export_csv_write(const struct export_data *d, char **body, size_t *len)
 			fputc(',', out);
 		export_csv_field(out, export_headers[c], EXPORT_CSV_TEXT);
 	}
+	for (size_t c = 0; export_csv_batch[c] != NULL; c++)
+		fprintf(out, ",%s", export_csv_batch[c]);
 	fputs("\r\n", out);
 	int ok = 1;
 	for (int i = 0; i < d->set.n && ok; i++) {
@@ -50,6 +83,7 @@ int export_csv_write(const struct export_data *d, char **body, size_t *len)
 			                 c == 7 ? EXPORT_CSV_NUMBER : EXPORT_CSV_TEXT);
 			free(cell);
 		}
+		export_csv_batch_cells(out, d, i, next.label);
 		fputs("\r\n", out);
 	}
 	return fclose(out) == 0 && ok ? 0 : -1;

@@ -6,6 +6,7 @@
 
 #include <xlsxwriter.h>
 
+#include "../sheet_layout.h"
 #include "exports_write.h"
 
 /* Fill colours of the status cells: blue, green, yellow, red. */
@@ -94,19 +95,83 @@ static void export_target_cells(lxw_worksheet *ws, const struct export_data *d, 
 	}
 }
 
-static void export_list_sheet(lxw_workbook *wb, const struct export_data *d,
-                              const struct export_formats *f)
+/* The list's title and header rows, in points. */
+#define EXPORT_TITLE_POINTS  24.0
+#define EXPORT_HEADER_POINTS 20.0
+
+/* Column widths of the list, in character units: what A4 landscape holds at about 70%. */
+static const double export_widths[EXPORT_COLS] = {14, 16, 46, 12, 16, 20, 11, 7, 7, 5, 5, 26};
+
+/* Landscape A4, one page wide however many tall, header rows repeated, the title and as-of
+ * date in the page header and page numbers in the footer. */
+static void export_page_setup(lxw_worksheet *ws, const struct export_data *d, lxw_row_t header)
 {
-	static const double widths[EXPORT_COLS] = {24, 24, 60, 20, 24, 32, 16, 10, 9, 7, 7, 40};
-	lxw_worksheet *ws = workbook_add_worksheet(wb, "责任清单");
-	for (int c = 0; c < EXPORT_COLS; c++)
-		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, widths[c], NULL);
-	char title[700];
-	snprintf(title, sizeof(title), "%s（截至 %s）", d->plan.title, d->o.as_of_text);
-	worksheet_merge_range(ws, 0, 0, 0, EXPORT_COLS - 1, title, f->title);
-	for (int c = 0; c < EXPORT_COLS; c++)
-		worksheet_write_string(ws, 1, (lxw_col_t)c, export_headers[c], f->header);
-	worksheet_freeze_panes(ws, 2, 0);
+	worksheet_set_landscape(ws);
+	worksheet_set_paper(ws, 9); /* A4 */
+	worksheet_set_margins(ws, 0.4, 0.4, 0.7, 0.6);
+	worksheet_fit_to_pages(ws, 1, 0);
+	worksheet_repeat_rows(ws, header, header);
+	/* '&' starts a header code: doubled; the header holds at most 255 bytes */
+	char title[200], head[255];
+	size_t k = 0;
+	for (const char *p = d->plan.title; *p != '\0' && k + 3 < sizeof(title); p++) {
+		if (*p == '&')
+			title[k++] = '&';
+		title[k++] = *p;
+	}
+	title[k] = '\0';
+	snprintf(head, sizeof(head), "&C%s（截至 %s）", title, d->o.as_of_text);
+	(void)worksheet_set_header(ws, head);
+	(void)worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
+}
+
+/* The lines cell text takes in column col. */
+static int export_lines(const char *text, int col)
+{
+	return sheet_text_lines(text, export_widths[col]);
+}
+
+/* Each set row's height: its own target cells, then each measure's and each task's merged
+ * cells spread over their rows. heights has d->set.n entries. */
+static void export_heights(const struct export_data *d, double *heights)
+{
+	const struct reports_set *s = &d->set;
+	for (int i = 0; i < s->n; i++) {
+		int lines = 1;
+		for (int c = 0; c < EXPORT_COLS; c++) {
+			if (export_spans[c] != EXPORT_TARGET)
+				continue;
+			char *cell = export_cell(d, i, c);
+			int l = export_lines(cell, c);
+			lines = l > lines ? l : lines;
+			free(cell);
+		}
+		heights[i] = sheet_row_points(lines);
+	}
+	/* measures first: a task's block then sees its measures' heights */
+	static const enum export_span spans[] = {EXPORT_MEASURE, EXPORT_TASK};
+	for (size_t k = 0; k < 2; k++) {
+		enum export_span span = spans[k];
+		for (int i = 0; i < s->n;) {
+			int end = export_span_end(s, i, span, s->n), lines = 1;
+			for (int c = 0; c < EXPORT_COLS; c++) {
+				if (export_spans[c] != span)
+					continue;
+				char *cell = export_cell(d, i, c);
+				int l = export_lines(cell, c);
+				lines = l > lines ? l : lines;
+				free(cell);
+			}
+			double need = lines * SHEET_LINE_POINTS + SHEET_ROW_PADDING;
+			sheet_spread(heights + i, (size_t)(end - i), need);
+			i = end;
+		}
+	}
+}
+
+static void export_list_rows(lxw_worksheet *ws, const struct export_data *d,
+                             const struct export_formats *f)
+{
 	const struct reports_set *s = &d->set;
 	for (int i = 0; i < s->n;) {
 		int task_end = export_span_end(s, i, EXPORT_TASK, s->n);
@@ -129,6 +194,64 @@ static void export_list_sheet(lxw_workbook *wb, const struct export_data *d,
 				export_target_cells(ws, d, i, (lxw_row_t)(2 + i), f);
 		}
 	}
+}
+
+/* Page breaks between measures, so that a measure that fits on a page is printed whole on
+ * one (a merged cell split by a page break shows half its lines on each page). */
+static int export_page_breaks(lxw_worksheet *ws, const struct export_data *d, const double *heights)
+{
+	size_t n = (size_t)d->set.n;
+	unsigned char *starts = calloc(n + 1, 1);
+	size_t *rows = calloc(LXW_BREAKS_MAX, sizeof(*rows));
+	lxw_row_t *breaks = calloc(LXW_BREAKS_MAX + 1, sizeof(*breaks));
+	int rc = starts != NULL && rows != NULL && breaks != NULL ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		starts[i] = i == 0 || d->set.rows[i].measure_id != d->set.rows[i - 1].measure_id;
+	if (rc == 0) {
+		/* A4 landscape less the margins of export_page_setup, in points */
+		double room = sheet_page_room(export_widths, EXPORT_COLS, 842 - 2 * 0.4 * 72,
+		                              595 - (0.7 + 0.6) * 72) -
+		              EXPORT_HEADER_POINTS;
+		size_t k = sheet_page_breaks(heights, starts, n, room - EXPORT_TITLE_POINTS, room,
+		                             rows, LXW_BREAKS_MAX);
+		for (size_t i = 0; i < k; i++)
+			breaks[i] = (lxw_row_t)(2 + rows[i]);
+		if (k > 0 && worksheet_set_h_pagebreaks(ws, breaks) != LXW_NO_ERROR)
+			rc = -1;
+	}
+	free(starts);
+	free(rows);
+	free(breaks);
+	return rc;
+}
+
+static int export_list_sheet(lxw_workbook *wb, const struct export_data *d,
+                             const struct export_formats *f)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(wb, "责任清单");
+	for (int c = 0; c < EXPORT_COLS; c++)
+		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, export_widths[c], NULL);
+	char title[700];
+	snprintf(title, sizeof(title), "%s（截至 %s）", d->plan.title, d->o.as_of_text);
+	worksheet_merge_range(ws, 0, 0, 0, EXPORT_COLS - 1, title, f->title);
+	worksheet_set_row(ws, 0, EXPORT_TITLE_POINTS, NULL);
+	worksheet_set_row(ws, 1, EXPORT_HEADER_POINTS, NULL);
+	for (int c = 0; c < EXPORT_COLS; c++)
+		worksheet_write_string(ws, 1, (lxw_col_t)c, export_headers[c], f->header);
+	worksheet_freeze_panes(ws, 2, 0);
+	export_page_setup(ws, d, 1);
+	double *heights = calloc((size_t)d->set.n + 1, sizeof(*heights));
+	if (heights == NULL)
+		return -1;
+	export_heights(d, heights);
+	for (int i = 0; i < d->set.n; i++)
+		worksheet_set_row(ws, (lxw_row_t)(2 + i), heights[i], NULL);
+	int rc = export_page_breaks(ws, d, heights);
+	free(heights);
+	if (rc != 0)
+		return -1;
+	export_list_rows(ws, d, f);
+	return 0;
 }
 
 /* --- unit scorecards --- */
@@ -226,10 +349,18 @@ static void export_units_sheet(lxw_workbook *wb, const struct export_data *d,
 	enum { NCOLS = sizeof(headers) / sizeof(headers[0]) };
 	lxw_worksheet *ws = workbook_add_worksheet(wb, "单位记分卡");
 	worksheet_set_column(ws, 0, 0, 28, NULL);
-	worksheet_set_column(ws, 1, NCOLS - 1, 10, NULL);
-	for (int c = 0; c < NCOLS; c++)
+	worksheet_set_column(ws, 1, 9, 9, NULL);
+	worksheet_set_column(ws, 10, 10, 18, NULL); /* "2026-Q3 未报送" on one line */
+	worksheet_set_column(ws, 11, NCOLS - 1, 9, NULL);
+	int header_lines = 1;
+	for (int c = 0; c < NCOLS; c++) {
 		worksheet_write_string(ws, 0, (lxw_col_t)c, headers[c], f->header);
+		int l = sheet_text_lines(headers[c], c == 0 ? 28 : c == 10 ? 18 : 9);
+		header_lines = l > header_lines ? l : header_lines;
+	}
+	worksheet_set_row(ws, 0, sheet_row_points(header_lines), NULL);
 	worksheet_freeze_panes(ws, 1, 1);
+	export_page_setup(ws, d, 0);
 	const PGresult *l = d->units;
 	lxw_row_t row = 1;
 	int t = 0;
@@ -249,6 +380,9 @@ static void export_units_sheet(lxw_workbook *wb, const struct export_data *d,
 			snprintf(current, sizeof(current), "%s %s",
 			         d->periods[d->nperiods - 1].label,
 			         u.current[1] == 0 ? "已报送" : "未报送");
+		int lines = sheet_text_lines(PQgetvalue(l, i, 2), 28),
+		    more = sheet_text_lines(current, 18);
+		worksheet_set_row(ws, row, sheet_row_points(lines > more ? lines : more), NULL);
 		worksheet_write_string(ws, row, 0, PQgetvalue(l, i, 2), f->text);
 		worksheet_write_string(ws, row, 1, kind, f->text);
 		const int numbers[] = {u.roles[0],   u.roles[1],   u.roles[2],   u.colours[0],
@@ -274,7 +408,7 @@ int export_xlsx_write(const struct export_data *d, const char *path)
 		return -1;
 	struct export_formats f;
 	export_formats_add(wb, &f);
-	export_list_sheet(wb, d, &f);
+	int rc = export_list_sheet(wb, d, &f);
 	export_units_sheet(wb, d, &f);
-	return workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
+	return workbook_close(wb) == LXW_NO_ERROR && rc == 0 ? 0 : -1;
 }

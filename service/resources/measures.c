@@ -36,8 +36,10 @@ static void measures_reply_progress(struct http_ctx *ctx, const char *measure_id
 		reports_reply(ctx, measure);
 }
 
-/* GET /v1/measures/{id}/targets with ?as_of= or ?include=: a page of targets with progress. */
-static void measures_reply_targets_progress(struct http_ctx *ctx, const char *measure_id)
+/* GET /v1/measures/{id}/targets with ?as_of= or ?include=: a page of targets with progress;
+ * code is the ?code= filter or NULL. */
+static void measures_reply_targets_progress(struct http_ctx *ctx, const char *measure_id,
+                                            const char *code)
 {
 	struct reports_options o;
 	ctx->uncacheable = 1;
@@ -53,8 +55,8 @@ static void measures_reply_targets_progress(struct http_ctx *ctx, const char *me
 		repo_reply_error(ctx, err);
 		return;
 	}
-	const char *params[] = {measure_id};
-	repo_reply_page_map(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2, reports_attach, &s);
+	const char *params[] = {measure_id, code};
+	repo_reply_page_map(ctx, STMT_MEASURE_TARGETS, params, 2, "targets", 2, reports_attach, &s);
 	reports_set_free(&s);
 }
 
@@ -62,14 +64,16 @@ static const char *const measures_expand[] = {"members", NULL};
 
 static void measures_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "plan_id", "task_id", "unit",
-	                                      "role",  "q",      "expand",  NULL};
+	static const char *const allowed[] = {"limit", "cursor", "plan_id", "task_id",
+	                                      "unit",  "role",   "q",       "expand",
+	                                      "code",  "count",  NULL};
 	long long id;
-	const char *role = NULL, *expand = NULL;
+	const char *role = NULL, *expand = NULL, *code = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_id(ctx, "plan_id", &id) < 0 || http_query_id(ctx, "task_id", &id) < 0 ||
 	    http_query_enum(ctx, "role", domain_roles, &role) < 0 ||
-	    http_query_enum(ctx, "expand", measures_expand, &expand) < 0)
+	    http_query_enum(ctx, "expand", measures_expand, &expand) < 0 ||
+	    http_query_code(ctx, "code", &code) < 0)
 		return;
 	const char *unit = http_query(ctx, "unit");
 	if (unit != NULL && !validate_code(unit)) {
@@ -79,10 +83,14 @@ static void measures_list(struct http_ctx *ctx)
 	const char *q = NULL;
 	if (http_query_text(ctx, "q", 200, &q) < 0)
 		return;
-	const char *filters[] = {
-	        http_query(ctx, "plan_id"),       http_query(ctx, "task_id"), unit, role, q,
-	        expand != NULL ? "true" : "false"};
-	repo_reply_page(ctx, STMT_MEASURE_LIST, filters, 6, "measures", 2);
+	const char *filters[] = {http_query(ctx, "plan_id"),
+	                         http_query(ctx, "task_id"),
+	                         unit,
+	                         role,
+	                         q,
+	                         expand != NULL ? "true" : "false",
+	                         code};
+	repo_reply_page(ctx, STMT_MEASURE_LIST, filters, 7, "measures", 2);
 }
 
 static void measures_get(struct http_ctx *ctx)
@@ -105,12 +113,14 @@ static void measures_get(struct http_ctx *ctx)
 
 static void measures_targets(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "as_of", "include", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "as_of", "include",
+	                                      "code",  "count",  NULL};
 	long long id;
+	const char *code = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
-	    http_param_id(ctx, 0, &id) != 0)
+	    http_query_code(ctx, "code", &code) < 0 || http_param_id(ctx, 0, &id) != 0)
 		return;
-	const char *params[] = {ctx->params[0]};
+	const char *params[] = {ctx->params[0], code};
 	enum svc_error err = repo_exists(ctx, STMT_MEASURE_EXISTS, 1, params);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
@@ -118,10 +128,10 @@ static void measures_targets(struct http_ctx *ctx)
 	}
 	if (http_query(ctx, "as_of") != NULL || http_query(ctx, "include") != NULL) {
 		ctx->uncacheable = 1;
-		measures_reply_targets_progress(ctx, ctx->params[0]);
+		measures_reply_targets_progress(ctx, ctx->params[0], code);
 		return;
 	}
-	repo_reply_page(ctx, STMT_MEASURE_TARGETS, params, 1, "targets", 2);
+	repo_reply_page(ctx, STMT_MEASURE_TARGETS, params, 2, "targets", 2);
 }
 
 static int measures_check_create(json_t *body, json_t *errors)

@@ -12,10 +12,13 @@
 
 static void plans_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", NULL};
-	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0)
+	static const char *const allowed[] = {"limit", "cursor", "code", "count", NULL};
+	const char *code = NULL;
+	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
+	    http_query_code(ctx, "code", &code) < 0)
 		return;
-	repo_reply_page(ctx, STMT_PLAN_LIST, NULL, 0, "plans", 1);
+	const char *filters[] = {code};
+	repo_reply_page(ctx, STMT_PLAN_LIST, filters, 1, "plans", 1);
 }
 
 static void plans_get(struct http_ctx *ctx)

@@ -86,8 +86,9 @@ static void progress_create(struct http_ctx *ctx)
 
 static void progress_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit",  "cursor",       "measure_id", "unit",
-	                                      "period", "review_state", "since",      NULL};
+	static const char *const allowed[] = {"limit", "cursor", "measure_id",
+	                                      "unit",  "period", "review_state",
+	                                      "since", "count",  NULL};
 	long long id;
 	const char *state = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
@@ -127,7 +128,7 @@ static void progress_get(struct http_ctx *ctx)
 
 static void progress_history(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "count", NULL};
 	long long id;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_param_id(ctx, 0, &id) != 0)

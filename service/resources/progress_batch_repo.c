@@ -21,7 +21,8 @@ double batch_now(void)
 }
 
 /* Adds the database's [{i, field, problem}] to errors; returns the reply's status: 403 when a
- * reporter's row is out of scope, else 409 for conflicts, else 422. */
+ * reporter's row is out of scope, else 400 when an id and a code disagree, else 409 for
+ * conflicts, else 422. */
 static enum svc_error batch_problems(enum principal_role role, const char *text, json_t *errors)
 {
 	json_t *problems = json_loads(text, 0, NULL);
@@ -37,14 +38,17 @@ static enum svc_error batch_problems(enum principal_role role, const char *text,
 		verr_add(errors, p, "%s", msg);
 		if (strncmp(msg, "forbidden", 9) == 0 && role == ROLE_REPORTER)
 			kind = SVC_FORBIDDEN;
-		else if (strncmp(msg, "conflict", 8) == 0 && kind != SVC_FORBIDDEN)
+		else if (strncmp(msg, "disagrees", 9) == 0 && kind != SVC_FORBIDDEN)
+			kind = SVC_VALIDATION;
+		else if (strncmp(msg, "conflict", 8) == 0 && kind != SVC_FORBIDDEN &&
+		         kind != SVC_VALIDATION)
 			kind = SVC_CONFLICT;
 	}
 	json_decref(problems);
 	return kind;
 }
 
-/* The staging tables and the rows copied into them. */
+/* The staging tables, the rows copied into them and their codes resolved. */
 static int batch_stage(struct tx *tx, const struct batch_rows *rows)
 {
 	if (tx_command(tx, SQL_BATCH_STAGE) != 0 ||
@@ -52,6 +56,9 @@ static int batch_stage(struct tx *tx, const struct batch_rows *rows)
 		return -1;
 	if (rows->n_values > 0 &&
 	    tx_copy_in(tx, SQL_BATCH_COPY_VALUES, rows->values_copy, rows->values_len) != 0)
+		return -1;
+	/* ids for codes, only when some row named a measure or target by code alone */
+	if (rows->n_by_code > 0 && tx_command(tx, SQL_BATCH_RESOLVE) != 0)
 		return -1;
 	return 0;
 }

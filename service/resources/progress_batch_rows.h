@@ -17,9 +17,11 @@ struct batch_rows {
 	                 * BATCH_MAX_ERRORS (a row may add several); owned */
 	int forbidden;  /* a reporter's row named another unit */
 	size_t n, n_values;
-	/* COPY text for pg_temp.batch_rows (i, measure_id, unit, period, period_start,
-	 * period_end, status, summary, problems, next_steps, evidence) and pg_temp.batch_values
-	 * (i, target_id, value); owned */
+	size_t n_by_code; /* rows naming their measure or a target by code only: the database
+	                   * resolves the codes before its checks */
+	/* COPY text for pg_temp.batch_rows (i, measure_id, measure_code, unit, period,
+	 * period_start, period_end, status, summary, problems, next_steps, evidence) and
+	 * pg_temp.batch_values (i, target_id, target_code, value); owned */
 	char *rows_copy, *values_copy;
 	size_t rows_len, values_len;
 };

@@ -25,32 +25,60 @@ static int progress_begin(struct tx *tx, const struct tx_env *env, json_t *error
 	return tx_begin(tx, env, &opt);
 }
 
-/* Values whose targets are not the measure's, or percentages over 100, as field errors; scope
- * is a STMT_PROGRESS_SCOPE row. */
-static int progress_value_errors(PGresult *scope, json_t *errors)
+/* Whether progress_problems reports the problems of an id and a code naming two things
+ * (400) or the others (unknown, out of the measure, over 100: 422). */
+enum progress_problem_kind { PROGRESS_MISFITS, PROGRESS_DISAGREEMENTS };
+
+/* Adds the problems of one kind in STMT_PROGRESS_SCOPE's column col ([{i?, field, problem,
+ * disagree}]) to errors, each at /values/<i>/<field> or /<field>; returns how many. */
+static int progress_problems(PGresult *scope, int col, enum progress_problem_kind kind,
+                             json_t *errors)
 {
-	int bad = 0;
-	json_t *a =
-	        json_loads(PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_UNKNOWN_TARGETS), 0, NULL);
-	json_t *b = json_loads(PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_OVER_100), 0, NULL);
+	json_t *a = json_loads(PQgetvalue(scope, 0, col), 0, NULL);
+	int n = 0;
 	size_t i;
-	json_t *v;
-	char p[64];
-	json_array_foreach(a, i, v)
+	json_t *pr;
+	json_array_foreach(a, i, pr)
 	{
-		snprintf(p, sizeof(p), "/values/%lld/target_id", json_integer_value(v));
-		verr_add(errors, p, "not a target of this measure");
-		bad = 1;
-	}
-	json_array_foreach(b, i, v)
-	{
-		snprintf(p, sizeof(p), "/values/%lld/value", json_integer_value(v));
-		verr_add(errors, p, "a percentage is at most 100");
-		bad = 1;
+		if (json_is_true(json_object_get(pr, "disagree")) !=
+		    (kind == PROGRESS_DISAGREEMENTS))
+			continue;
+		const char *field = json_string_value(json_object_get(pr, "field"));
+		json_t *at = json_object_get(pr, "i");
+		char p[96];
+		if (at != NULL)
+			snprintf(p, sizeof(p), "/values/%lld/%s", json_integer_value(at), field);
+		else
+			snprintf(p, sizeof(p), "/%s", field);
+		verr_add(errors, p, "%s", json_string_value(json_object_get(pr, "problem")));
+		n++;
 	}
 	json_decref(a);
-	json_decref(b);
-	return bad;
+	return n;
+}
+
+/* 400 when an id and a code given together name two things: of the measure or of a value. */
+static int progress_disagreements(struct tx *tx, PGresult *scope, int with_measure)
+{
+	json_t *errors = tx->opt.errors;
+	int n = progress_problems(scope, STMT_PROGRESS_SCOPE_COL_VALUE_PROBLEMS,
+	                          PROGRESS_DISAGREEMENTS, errors);
+	if (with_measure)
+		n += progress_problems(scope, STMT_PROGRESS_SCOPE_COL_MEASURE_PROBLEMS,
+		                       PROGRESS_DISAGREEMENTS, errors);
+	return n > 0 ? tx_fail(tx, SVC_VALIDATION,
+	                       "an id and a code given together name different things")
+	             : 0;
+}
+
+/* 422 for values whose targets are not the measure's, or percentages over 100. */
+static int progress_value_misfits(struct tx *tx, PGresult *scope)
+{
+	return progress_problems(scope, STMT_PROGRESS_SCOPE_COL_VALUE_PROBLEMS, PROGRESS_MISFITS,
+	                         tx->opt.errors) > 0
+	               ? tx_fail(tx, SVC_UNPROCESSABLE,
+	                         "some values do not fit the measure's targets")
+	               : 0;
 }
 
 /* The end of a write that got this far: its audit row (which returns the record's JSON) and
@@ -88,6 +116,8 @@ static int progress_create_checks(struct tx *tx, const struct principal *who, PG
                                   const char *acting_unit)
 {
 	json_t *errors = tx->opt.errors;
+	if (progress_disagreements(tx, scope, 1) != 0)
+		return -1;
 	if (PQgetisnull(scope, 0, STMT_PROGRESS_SCOPE_COL_UNIT_ID)) {
 		/* a reporter's unit claim must name a unit: the token is not valid here */
 		if (who->role == ROLE_REPORTER)
@@ -96,36 +126,38 @@ static int progress_create_checks(struct tx *tx, const struct principal *who, PG
 		verr_add(errors, "/unit", "unknown unit");
 		return tx_fail(tx, SVC_UNPROCESSABLE, "unknown unit");
 	}
-	if (strcmp(PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_MEASURE_EXISTS), "t") != 0) {
-		verr_add(errors, "/measure_id", "unknown measure");
+	if (progress_problems(scope, STMT_PROGRESS_SCOPE_COL_MEASURE_PROBLEMS, PROGRESS_MISFITS,
+	                      errors) > 0)
 		return tx_fail(tx, SVC_UNPROCESSABLE, "unknown measure");
-	}
-	const char *assigned = PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_ASSIGNED);
-	struct policy_scope s = {.assigned = strcmp(assigned, "t") == 0,
-	                         .acting_unit = acting_unit};
+	struct policy_scope s = {
+	        .assigned =
+	                strcmp(PQgetvalue(scope, 0, STMT_PROGRESS_SCOPE_COL_ASSIGNED), "t") == 0,
+	        .acting_unit = acting_unit};
 	const char *reason = NULL;
 	if (!policy_allows(who, POLICY_REPORT, &s, &reason))
 		return tx_fail(tx, SVC_FORBIDDEN, reason);
 	if (!s.assigned) /* an admin writing for a unit the measure does not name */
 		return tx_fail(tx, SVC_UNPROCESSABLE, "the unit is not assigned to this measure");
-	if (progress_value_errors(scope, errors))
-		return tx_fail(tx, SVC_UNPROCESSABLE,
-		               "some values do not fit the measure's targets");
-	return 0;
+	return progress_value_misfits(tx, scope);
 }
 
-/* Sets the scope and runs the checks; 0 with the acting unit's id in unit_id. */
+/* Sets the scope, resolves the measure's and targets' codes and runs the checks; 0 with the
+ * acting unit's id in unit_id and the measure's in mid. */
 static int progress_create_scope(struct tx *tx, const struct principal *who,
                                  const struct progress_input *in, const char *acting_unit,
-                                 const char *mid, char unit_id[TX_ID_SIZE])
+                                 char mid[TX_ID_SIZE], char unit_id[TX_ID_SIZE])
 {
 	const struct tx_actor *a = &tx->env->actor;
-	const char *sp[] = {acting_unit, a->role, mid, in->values, a->unit};
-	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 5, sp, NULL);
+	char given[TX_ID_SIZE];
+	snprintf(given, sizeof(given), "%lld", in->measure_id);
+	const char *sp[] = {acting_unit, a->role, in->measure_id != 0 ? given : NULL,
+	                    in->values,  a->unit, in->measure_code};
+	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 6, sp, NULL);
 	if (r == NULL)
 		return -1;
 	int refused = progress_create_checks(tx, who, r, acting_unit);
 	snprintf(unit_id, TX_ID_SIZE, "%s", PQgetvalue(r, 0, STMT_PROGRESS_SCOPE_COL_UNIT_ID));
+	snprintf(mid, TX_ID_SIZE, "%s", PQgetvalue(r, 0, STMT_PROGRESS_SCOPE_COL_MEASURE_ID));
 	PQclear(r);
 	return refused;
 }
@@ -137,7 +169,6 @@ void progress_repo_create(const struct tx_env *env, const struct principal *who,
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
 	char mid[TX_ID_SIZE], id[TX_ID_SIZE], unit_id[TX_ID_SIZE];
-	snprintf(mid, sizeof(mid), "%lld", in->measure_id);
 	if (progress_begin(&tx, env, errors) != 0 ||
 	    progress_create_scope(&tx, who, in, acting_unit, mid, unit_id) != 0)
 		goto cleanup;
@@ -227,16 +258,18 @@ static int progress_amend_values_check(struct tx *tx, PGresult *lock,
                                        const struct progress_input *in)
 {
 	const struct tx_actor *a = &tx->env->actor;
-	const char *sp[] = {PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_UNIT_CODE), a->role,
-	                    PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_MEASURE_ID), in->values,
-	                    a->unit};
-	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 5, sp, NULL);
+	const char *sp[] = {PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_UNIT_CODE),
+	                    a->role,
+	                    PQgetvalue(lock, 0, STMT_PROGRESS_LOCK_COL_MEASURE_ID),
+	                    in->values,
+	                    a->unit,
+	                    NULL};
+	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 6, sp, NULL);
 	if (r == NULL)
 		return -1;
-	int bad = progress_value_errors(r, tx->opt.errors);
+	int bad = progress_disagreements(tx, r, 0) != 0 || progress_value_misfits(tx, r) != 0;
 	PQclear(r);
-	return bad ? tx_fail(tx, SVC_UNPROCESSABLE, "some values do not fit the measure's targets")
-	           : 0;
+	return bad ? -1 : 0;
 }
 
 /* The update itself: members not in the body keep their current value. */

@@ -12,13 +12,14 @@
 
 static void tasks_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "plan_id", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "plan_id", "code", "count", NULL};
 	long long plan_id;
+	const char *code = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
-	    http_query_id(ctx, "plan_id", &plan_id) < 0)
+	    http_query_id(ctx, "plan_id", &plan_id) < 0 || http_query_code(ctx, "code", &code) < 0)
 		return;
-	const char *filters[] = {http_query(ctx, "plan_id")};
-	repo_reply_page(ctx, STMT_TASK_LIST, filters, 1, "tasks", 2);
+	const char *filters[] = {http_query(ctx, "plan_id"), code};
+	repo_reply_page(ctx, STMT_TASK_LIST, filters, 2, "tasks", 2);
 }
 
 static void tasks_get(struct http_ctx *ctx)

@@ -14,16 +14,18 @@
 
 static void units_list(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "kind", "q", NULL};
-	const char *kind = NULL;
+	static const char *const allowed[] = {"limit", "cursor", "kind", "q",
+	                                      "code",  "count",  NULL};
+	const char *kind = NULL, *code = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
-	    http_query_enum(ctx, "kind", domain_unit_kinds, &kind) < 0)
+	    http_query_enum(ctx, "kind", domain_unit_kinds, &kind) < 0 ||
+	    http_query_code(ctx, "code", &code) < 0)
 		return;
 	const char *q = NULL;
 	if (http_query_text(ctx, "q", 200, &q) < 0)
 		return;
-	const char *filters[] = {kind, q};
-	repo_reply_page(ctx, STMT_UNIT_LIST, filters, 2, "units", 1);
+	const char *filters[] = {kind, q, code};
+	repo_reply_page(ctx, STMT_UNIT_LIST, filters, 3, "units", 1);
 }
 
 static void units_get(struct http_ctx *ctx)
@@ -38,20 +40,20 @@ static void units_get(struct http_ctx *ctx)
 
 static void units_measures(struct http_ctx *ctx)
 {
-	static const char *const allowed[] = {"limit", "cursor", "role", NULL};
+	static const char *const allowed[] = {"limit", "cursor", "role", "code", "count", NULL};
 	long long id;
-	const char *role = NULL;
+	const char *role = NULL, *code = NULL;
 	if (http_authorize(ctx, POLICY_READ, NULL) != 0 || http_query_allow(ctx, allowed) != 0 ||
 	    http_query_enum(ctx, "role", domain_roles, &role) < 0 ||
-	    http_param_id(ctx, 0, &id) != 0)
+	    http_query_code(ctx, "code", &code) < 0 || http_param_id(ctx, 0, &id) != 0)
 		return;
-	const char *params[] = {ctx->params[0], role};
+	const char *params[] = {ctx->params[0], role, code};
 	enum svc_error err = repo_exists(ctx, STMT_UNIT_EXISTS, 1, params);
 	if (err != SVC_OK) {
 		repo_reply_error(ctx, err);
 		return;
 	}
-	repo_reply_page(ctx, STMT_UNIT_MEASURES, params, 2, "unit-measures", 2);
+	repo_reply_page(ctx, STMT_UNIT_MEASURES, params, 3, "unit-measures", 2);
 }
 
 static int units_check_create(json_t *body, json_t *errors)

@@ -6,14 +6,17 @@
 -- A progress record (alias r) as the API returns it, its unit and values looked up.
 json_build_object(
     'id', r.id, 'measure_id', r.measure_id,
+    'measure_code', (SELECT m.code FROM measures m WHERE m.id = r.measure_id),
     'unit', (SELECT {{unit_ref}} FROM units u WHERE u.id = r.unit_id),
     'period', r.period, 'period_start', r.period_start, 'period_end', r.period_end,
     'status', r.status, 'summary', r.summary, 'problems', r.problems,
     'next_steps', r.next_steps,
     'values', coalesce((
-        SELECT json_agg(json_build_object('target_id', v.target_id, 'value', v.value)
+        SELECT json_agg(json_build_object('target_id', v.target_id, 'target_code', t.code,
+                                          'value', v.value)
                         ORDER BY v.target_id)
         FROM progress_values v
+        JOIN targets t ON t.id = v.target_id
         WHERE v.progress_id = r.id
     ), '[]'),
     'evidence', r.evidence,
@@ -26,27 +29,85 @@ json_build_object(
     'review_comment', r.review_comment
 )
 
+-- fragment: progress_value_target(e)
+-- The target a value e ({target_id?, target_code?, value}) names: by id when it has one,
+-- else by code (NULL when neither names a target).
+coalesce(({{e}}->>'target_id')::bigint,
+         (SELECT tc.id FROM targets tc WHERE tc.code = {{e}}->>'target_code'))
+
+-- fragment: progress_value_problems(values, measure)
+-- Rows (i, field, problem, disagree) for the values ([{target_id?, target_code?, value}])
+-- that do not fit the measure's targets: an id or code naming no target of the measure (the
+-- same words for both), an id and a code naming two targets (disagree), a target named twice
+-- (once by id, once by code), a percentage over 100.
+SELECT v.i, p.field, p.problem, p.disagree
+FROM (
+    SELECT e.ord - 1 AS i,
+           (e.v->>'target_id')::bigint AS given_id,
+           e.v->>'target_code' AS given_code,
+           (e.v->>'value')::numeric AS value,
+           ti.id AS id_target, ti.measure_id AS id_measure,
+           tc.id AS code_target, tc.measure_id AS code_measure,
+           coalesce(ti.id, tc.id) AS tid,
+           coalesce(ti.kind, tc.kind) AS kind,
+           CASE WHEN ti.id IS NOT NULL THEN ti.share_of_id ELSE tc.share_of_id END AS share_of,
+           coalesce(ti.measure_id, tc.measure_id) AS tmeasure,
+           row_number() OVER (PARTITION BY coalesce(ti.id, tc.id) ORDER BY e.ord) AS nth
+    FROM jsonb_array_elements({{values}}::jsonb) WITH ORDINALITY AS e(v, ord)
+    LEFT JOIN targets ti ON ti.id = (e.v->>'target_id')::bigint
+    LEFT JOIN targets tc ON tc.code = e.v->>'target_code'
+) v
+CROSS JOIN LATERAL (
+    VALUES ('target_id', 'not a target of this measure', false,
+            v.given_id IS NOT NULL AND v.id_measure IS DISTINCT FROM {{measure}}),
+           ('target_code', 'not a target of this measure', false,
+            v.given_code IS NOT NULL AND v.code_measure IS DISTINCT FROM {{measure}}),
+           ('target_code', 'names target ' || v.code_target || ' but target_id is '
+                           || v.given_id, true,
+            v.id_target <> v.code_target),
+           (CASE WHEN v.given_id IS NULL THEN 'target_code' ELSE 'target_id' END,
+            'names a target an earlier value names', false,
+            v.tid IS NOT NULL AND v.nth > 1),
+           ('value', 'a percentage is at most 100', false,
+            v.tmeasure = {{measure}} AND v.kind = 'percentage' AND v.share_of IS NULL
+            AND v.value > 100)
+) AS p(field, problem, disagree, applies)
+WHERE p.applies
+
 -- name: STMT_PROGRESS_SCOPE
 -- properties: read-only
--- columns: set_unit, set_role, unit_id, measure_exists, assigned, unknown_targets, over_100
--- $1 acting unit code, $2 role, $3 measure id, $4 values [{target_id, value}], $5 the token's
--- unit. Returns the acting unit's id, whether the measure exists, whether the acting unit is
--- assigned, and the indexes of values whose target is not the measure's or whose percentage
--- is over 100.
+-- columns: set_unit, set_role, unit_id, measure_id, measure_problems, assigned, value_problems
+-- $1 acting unit code, $2 role, $3 measure id, $4 values [{target_id?, target_code?, value}],
+-- $5 the token's unit, $6 measure code ($3, $6 or both; each NULL when not given). Returns
+-- the acting unit's id, the measure's id (by id when given, else by code; NULL when unknown),
+-- the measure's problems [{field, problem, disagree}] (an unknown id or code, or an id and a
+-- code naming two measures), whether the acting unit is assigned, and the values' problems
+-- [{i, field, problem, disagree}] (progress_value_problems).
 SELECT {{set_scope($5, $2)}},
        (SELECT id FROM units WHERE code = $1 AND kind <> 'group'),
-       EXISTS (SELECT 1 FROM measures WHERE id = $3),
-       coalesce(zeren_unit_assigned((SELECT id FROM units WHERE code = $1), $3), false),
-       (SELECT coalesce(json_agg(v.ord - 1 ORDER BY v.ord), '[]')
-        FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS v(e, ord)
-        LEFT JOIN targets t ON t.id = (v.e->>'target_id')::bigint AND t.measure_id = $3
-        WHERE t.id IS NULL)::text,
-       (SELECT coalesce(json_agg(v.ord - 1 ORDER BY v.ord), '[]')
-        FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS v(e, ord)
-        JOIN targets t ON t.id = (v.e->>'target_id')::bigint AND t.measure_id = $3
-        WHERE t.kind = 'percentage'
-          AND t.share_of_id IS NULL
-          AND (v.e->>'value')::numeric > 100)::text
+       x.mid,
+       (SELECT coalesce(json_agg(json_build_object('field', p.field, 'problem', p.problem,
+                                                   'disagree', p.disagree)), '[]')
+        FROM (VALUES ('measure_id', 'unknown measure', false,
+                      $3::bigint IS NOT NULL AND x.by_id IS NULL),
+                     ('measure_code', 'unknown measure', false,
+                      $6::text IS NOT NULL AND x.by_code IS NULL),
+                     ('measure_code', 'names measure ' || x.by_code || ' but measure_id is '
+                                      || x.by_id, true,
+                      x.by_id <> x.by_code)
+             ) AS p(field, problem, disagree, applies)
+        WHERE p.applies)::text,
+       coalesce(zeren_unit_assigned((SELECT id FROM units WHERE code = $1), x.mid), false),
+       (SELECT coalesce(json_agg(json_build_object('i', p.i, 'field', p.field,
+                                                   'problem', p.problem,
+                                                   'disagree', p.disagree)
+                                 ORDER BY p.i, p.field), '[]')
+        FROM ({{progress_value_problems($4, x.mid)}}) p)::text
+FROM (
+    SELECT b.by_id, b.by_code, coalesce(b.by_id, b.by_code) AS mid
+    FROM (SELECT (SELECT id FROM measures WHERE id = $3) AS by_id,
+                 (SELECT id FROM measures WHERE code = $6) AS by_code) b
+) x
 
 -- name: STMT_PROGRESS_INSERT
 -- properties: writes
@@ -60,8 +121,9 @@ RETURNING id
 
 -- name: STMT_PROGRESS_VALUES_INSERT
 -- properties: writes
+-- $1 record, $2 values as STMT_PROGRESS_SCOPE checked them (targets by id or code).
 INSERT INTO progress_values (progress_id, target_id, value)
-SELECT $1, (e->>'target_id')::bigint, (e->>'value')::numeric
+SELECT $1, {{progress_value_target(e)}}, (e->>'value')::numeric
 FROM jsonb_array_elements($2::jsonb) e
 
 -- name: STMT_PROGRESS_VALUES_DELETE

@@ -1,6 +1,7 @@
 -- reference.sql — reads of plans, tasks, measures, targets and units. List statements return
 -- their sort keys first and the JSON last (repo_reply_list reads them so), LIMIT rows after the
--- cursor keys; a NULL filter parameter means "no filter".
+-- cursor keys; a NULL filter parameter means "no filter". Every list takes ?code= (exact
+-- match on the unique code) as its last filter, before the cursor keys.
 
 -- name: STMT_PLAN_GET
 -- properties: read-only, retry-safe
@@ -12,11 +13,13 @@ WHERE p.id = $1
 -- name: STMT_PLAN_LIST
 -- properties: read-only, retry-safe
 -- columns: id, json
+-- $1 code, $2 after this id, $3 limit.
 SELECT p.id, {{plan_json}}
 FROM plans p
-WHERE ($1::bigint IS NULL OR p.id > $1)
+WHERE ($1::text IS NULL OR p.code = $1)
+  AND ($2::bigint IS NULL OR p.id > $2)
 ORDER BY p.id
-LIMIT $2
+LIMIT $3
 
 -- name: STMT_TASK_GET
 -- properties: read-only, retry-safe
@@ -28,12 +31,14 @@ WHERE t.id = $1
 -- name: STMT_TASK_LIST
 -- properties: read-only, retry-safe
 -- columns: plan_id, number, json
+-- $1 plan, $2 code, $3 $4 after this plan and number, $5 limit.
 SELECT t.plan_id, t.number, {{task_json}}
 FROM tasks t
 WHERE ($1::bigint IS NULL OR t.plan_id = $1)
-  AND ($2::bigint IS NULL OR (t.plan_id, t.number) > ($2, $3))
+  AND ($2::text IS NULL OR t.code = $2)
+  AND ($3::bigint IS NULL OR (t.plan_id, t.number) > ($3, $4))
 ORDER BY t.plan_id, t.number
-LIMIT $4
+LIMIT $5
 
 -- name: STMT_MEASURE_GET
 -- properties: read-only, retry-safe
@@ -47,7 +52,7 @@ WHERE d.measure_id = $1
 -- properties: read-only, retry-safe
 -- columns: plan_id, number, json
 -- $1 plan, $2 task, $3 unit code (directly or through a group), $4 role, $5 text in the title
--- or an item, $6 expand groups, $7 $8 after this plan and number, $9 limit.
+-- or an item, $6 expand groups, $7 code, $8 $9 after this plan and number, $10 limit.
 SELECT m.plan_id, m.number,
        CASE WHEN $6::boolean THEN coalesce(d.json_expanded, d.json) ELSE d.json END
 FROM measures m
@@ -65,9 +70,10 @@ WHERE ($1::bigint IS NULL OR m.plan_id = $1)
        OR EXISTS (SELECT 1
                   FROM measure_items i
                   WHERE i.measure_id = m.id AND strpos(i.text, $5) > 0))
-  AND ($7::bigint IS NULL OR (m.plan_id, m.number) > ($7, $8))
+  AND ($7::text IS NULL OR m.code = $7)
+  AND ($8::bigint IS NULL OR (m.plan_id, m.number) > ($8, $9))
 ORDER BY m.plan_id, m.number
-LIMIT $9
+LIMIT $10
 
 -- name: STMT_MEASURE_EXISTS
 -- properties: read-only, retry-safe
@@ -79,12 +85,14 @@ WHERE id = $1
 -- name: STMT_MEASURE_TARGETS
 -- properties: read-only, retry-safe
 -- columns: position, id, json
+-- $1 measure, $2 code, $3 $4 after this position and id, $5 limit.
 SELECT tg.position, tg.id, {{target_json}}
 FROM targets tg
 WHERE tg.measure_id = $1
-  AND ($2::bigint IS NULL OR (tg.position, tg.id) > ($2, $3))
+  AND ($2::text IS NULL OR tg.code = $2)
+  AND ($3::bigint IS NULL OR (tg.position, tg.id) > ($3, $4))
 ORDER BY tg.position, tg.id
-LIMIT $4
+LIMIT $5
 
 -- name: STMT_TARGET_GET
 -- properties: read-only, retry-safe
@@ -103,14 +111,16 @@ WHERE u.id = $1
 -- name: STMT_UNIT_LIST
 -- properties: read-only, retry-safe
 -- columns: id, json
+-- $1 kind, $2 text in the name or code (or a whole alias), $3 code, $4 after this id, $5 limit.
 SELECT u.id, {{unit_json}}
 FROM units u
 WHERE ($1::text IS NULL OR u.kind = $1)
   AND ($2::text IS NULL OR strpos(u.name, $2) > 0 OR strpos(u.code, lower($2)) > 0
        OR u.aliases @> ARRAY[$2::text])
-  AND ($3::bigint IS NULL OR u.id > $3)
+  AND ($3::text IS NULL OR u.code = $3)
+  AND ($4::bigint IS NULL OR u.id > $4)
 ORDER BY u.id
-LIMIT $4
+LIMIT $5
 
 -- name: STMT_UNIT_EXISTS
 -- properties: read-only, retry-safe
@@ -123,7 +133,7 @@ WHERE id = $1
 -- properties: read-only, retry-safe
 -- columns: plan_id, number, json
 -- A unit's measures, directly or through a group, with how it is assigned. $1 unit, $2 role,
--- $3 $4 after this plan and number, $5 limit.
+-- $3 measure code, $4 $5 after this plan and number, $6 limit.
 SELECT DISTINCT ON (m.plan_id, m.number)
        m.plan_id,
        m.number,
@@ -141,9 +151,10 @@ JOIN measures m ON m.id = a.measure_id
 JOIN measure_documents d ON d.measure_id = m.id
 WHERE (a.unit_id = $1 OR a.unit_id IN (SELECT group_id FROM unit_memberships WHERE member_id = $1))
   AND ($2::text IS NULL OR a.role = $2)
-  AND ($3::bigint IS NULL OR (m.plan_id, m.number) > ($3, $4))
+  AND ($3::text IS NULL OR m.code = $3)
+  AND ($4::bigint IS NULL OR (m.plan_id, m.number) > ($4, $5))
 ORDER BY m.plan_id, m.number, (a.unit_id = $1) DESC, (a.role = 'lead') DESC, a.unit_id
-LIMIT $5
+LIMIT $6
 
 -- text: SQL_MEASURE_DOCUMENTS_STALE
 -- columns: measure_id

@@ -72,13 +72,34 @@ LEFT JOIN targets tg ON tg.measure_id = m.id
 WHERE m.plan_id = $1
 ORDER BY t.number, m.number, tg.position, tg.id
 
+-- fragment: report_expected_units(plans, unit)
+-- The units expected to report on the measures of plans (a bigint[]): (plan_id, task_id,
+-- measure_id, unit_id), assigned directly (not a group), or members of an assigned group not
+-- also assigned themselves, of every unit or of unit only (a unit id or NULL). Groups never
+-- report. Shared by timeliness, GET /v1/reports/timeliness and the reminders.
+SELECT m.plan_id, m.task_id, a.measure_id, a.unit_id
+FROM assignments a
+JOIN measures m ON m.id = a.measure_id
+JOIN units u ON u.id = a.unit_id
+WHERE m.plan_id = ANY ({{plans}})
+  AND u.kind <> 'group'
+  AND ({{unit}}::bigint IS NULL OR a.unit_id = {{unit}})
+UNION ALL
+SELECT DISTINCT m.plan_id, m.task_id, a.measure_id, um.member_id
+FROM assignments a
+JOIN measures m ON m.id = a.measure_id
+JOIN unit_memberships um ON um.group_id = a.unit_id
+WHERE m.plan_id = ANY ({{plans}})
+  AND ({{unit}}::bigint IS NULL OR um.member_id = {{unit}})
+  AND NOT EXISTS (SELECT 1
+                  FROM assignments d
+                  WHERE d.measure_id = a.measure_id AND d.unit_id = um.member_id)
+
 -- fragment: report_timeliness(unit)
 -- Timeliness per plan, task, unit and period from the records r (a CTE before it) for the
 -- periods $1 plan, $2 label, $3 due (oldest first), of every expected unit or of unit only (a
 -- unit id or NULL).
--- e: the units expected to report on the measures of plans $1 (plan_id, task_id, measure_id,
--- unit_id): assigned directly (not a group), or members of an assigned group not also assigned
--- themselves. Groups never report.
+-- e: the units expected to report on the measures of plans $1 (report_expected_units).
 -- Expected counts (per task and unit, times the periods) and reported counts (the records
 -- matched to expected units) are added up side by side: no join of pairs with periods.
 p AS (
@@ -86,23 +107,7 @@ p AS (
     FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS p(plan_id, period, due, k)
 ),
 e AS (
-    SELECT m.plan_id, m.task_id, a.measure_id, a.unit_id
-    FROM assignments a
-    JOIN measures m ON m.id = a.measure_id
-    JOIN units u ON u.id = a.unit_id
-    WHERE m.plan_id = ANY ($1::bigint[])
-      AND u.kind <> 'group'
-      AND ({{unit}}::bigint IS NULL OR a.unit_id = {{unit}})
-    UNION ALL
-    SELECT DISTINCT m.plan_id, m.task_id, a.measure_id, um.member_id
-    FROM assignments a
-    JOIN measures m ON m.id = a.measure_id
-    JOIN unit_memberships um ON um.group_id = a.unit_id
-    WHERE m.plan_id = ANY ($1::bigint[])
-      AND ({{unit}}::bigint IS NULL OR um.member_id = {{unit}})
-      AND NOT EXISTS (SELECT 1
-                      FROM assignments d
-                      WHERE d.measure_id = a.measure_id AND d.unit_id = um.member_id)
+    {{report_expected_units($1::bigint[], {{unit}})}}
 ),
 ec AS (
     SELECT e.plan_id, e.task_id, e.unit_id, count(*) AS expected
@@ -180,12 +185,12 @@ SELECT t.id AS task_id, m.id AS measure_id, ls.status,
 
 -- name: STMT_EXPORT_PLAN_TARGETS
 -- properties: read-only, retry-safe
--- columns: task_id, measure_id, status, task_label, task_title, measure_number, measure_title, status_period, status_summary, metric, unit_of_measure, target_id, kind, comparator, value, deadline, recurrence, recurrence_start, share_of_id, accountable_unit_id, plan_start
+-- columns: task_id, measure_id, status, task_label, task_title, measure_number, measure_title, status_period, status_summary, metric, unit_of_measure, measure_code, target_code, target_id, kind, comparator, value, deadline, recurrence, recurrence_start, share_of_id, accountable_unit_id, plan_start
 -- STMT_REPORT_PLAN_TARGETS with what the export prints.
 SELECT t.id AS task_id, m.id AS measure_id, ls.status,
        t.label AS task_label, t.title AS task_title, m.number AS measure_number,
        m.title AS measure_title, ls.period AS status_period, ls.summary AS status_summary,
-       tg.metric, tg.unit_of_measure,
+       tg.metric, tg.unit_of_measure, m.code AS measure_code, tg.code AS target_code,
        {{report_target_cols}}
 {{report_plan_targets_from}}
 

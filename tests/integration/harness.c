@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,11 @@ void harness_setup_with(const char *const *settings)
 	harness_server_start(settings);
 }
 
+struct app *harness_current_app(void)
+{
+	return harness_app;
+}
+
 void harness_setup(void)
 {
 	harness_setup_with(NULL);
@@ -258,11 +264,18 @@ static void harness_contract_log(const char *method, const char *path, const str
 	json_object_set_new(line, "body", body);
 	char *text = json_dumps(line, JSON_COMPACT);
 	json_decref(line);
+	/* Tests that call from several threads at once must not interleave their lines: one
+	 * writer at a time, each line written whole. */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock);
 	FILE *f = fopen(file, "a");
-	if (f != NULL && text != NULL)
-		fprintf(f, "%s\n", text);
+	if (f != NULL && text != NULL) {
+		fputs(text, f);
+		fputc('\n', f);
+	}
 	if (f != NULL)
 		fclose(f);
+	pthread_mutex_unlock(&lock);
 	free(text);
 }
 

@@ -22,9 +22,16 @@ int main(void)
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, admin_suite());
 	srunner_add_suite(sr, changes_suite());
+	srunner_add_suite(sr, webhooks_suite());
+	srunner_add_suite(sr, reminders_suite());
 	srunner_add_suite(sr, replica_suite());
 	srunner_add_suite(sr, ops_suite());
 	srunner_add_suite(sr, parse_suite());
+	srunner_add_suite(sr, sheets_suite());
+	srunner_add_suite(sr, frontend_suite());
+	srunner_add_suite(sr, progress_codes_suite());
+	srunner_add_suite(sr, me_suite());
+	srunner_add_suite(sr, limits_suite());
 	srunner_add_suite(sr, measure_documents_suite());
 	srunner_add_suite(sr, idempotency_suite());
 	srunner_run_all(sr, CK_NORMAL);

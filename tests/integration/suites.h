@@ -18,9 +18,16 @@ Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
+Suite *webhooks_suite(void);
+Suite *reminders_suite(void);
 Suite *replica_suite(void);
 Suite *ops_suite(void);
 Suite *parse_suite(void);
+Suite *sheets_suite(void);
+Suite *frontend_suite(void);
+Suite *progress_codes_suite(void);
+Suite *me_suite(void);
+Suite *limits_suite(void);
 Suite *measure_documents_suite(void);
 Suite *idempotency_suite(void);
 

@@ -27,8 +27,11 @@ int main(void)
 	srunner_add_suite(sr, document_target_suite());
 	srunner_add_suite(sr, document_units_suite());
 	srunner_add_suite(sr, document_readers_suite());
+	srunner_add_suite(sr, webhook_suite());
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, metrics_suite());
+	srunner_add_suite(sr, sheet_layout_suite());
+	srunner_add_suite(sr, log_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,6 +1,7 @@
 /* test_csv.c — the CSV reader: quoting, line ends, BOM, blank lines, limits, bad text. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "csv.h"
@@ -107,6 +108,63 @@ START_TEST(rows_are_handed_over_one_by_one)
 }
 END_TEST
 
+START_TEST(charsets_from_the_content_type)
+{
+	enum csv_charset cs;
+	ck_assert_int_eq(csv_media_type("text/csv", &cs), 1);
+	ck_assert_int_eq(cs, CSV_CHARSET_NONE);
+	ck_assert_int_eq(csv_media_type("TEXT/CSV; charset=UTF-8", &cs), 1);
+	ck_assert_int_eq(cs, CSV_CHARSET_UTF8);
+	ck_assert_int_eq(csv_media_type("text/csv;charset=utf8", &cs), 1);
+	ck_assert_int_eq(cs, CSV_CHARSET_UTF8);
+	const char *gb[] = {"text/csv; charset=gb18030", "text/csv; charset=GBK",
+	                    "text/csv; charset=\"gb2312\"",
+	                    "text/csv; header=present; charset=cp936"};
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_int_eq(csv_media_type(gb[i], &cs), 1);
+		ck_assert_msg(cs == CSV_CHARSET_GB18030, "%s", gb[i]);
+	}
+	ck_assert_int_eq(csv_media_type("text/csv; charset=latin1", &cs), 1);
+	ck_assert_int_eq(cs, CSV_CHARSET_OTHER);
+	ck_assert_int_eq(csv_media_type("text/csv; charset=utf-88", &cs), 1);
+	ck_assert_int_eq(cs, CSV_CHARSET_OTHER);
+	ck_assert_int_eq(csv_media_type("text/csvx", &cs), 0);
+	ck_assert_int_eq(csv_media_type("application/json", &cs), 0);
+	ck_assert_int_eq(csv_media_type(NULL, &cs), 0);
+}
+END_TEST
+
+START_TEST(utf8_faults_name_their_line)
+{
+	ck_assert_uint_eq(csv_utf8_bad_line("a,b\n云浮,1\n", 12), 0);
+	ck_assert_uint_eq(csv_utf8_bad_line("a,b\n\xD4\xC6,1\n", 8), 2); /* 云 in GBK */
+	ck_assert_uint_eq(csv_utf8_bad_line("\xC0\x80", 2), 1);          /* overlong */
+	ck_assert_uint_eq(csv_utf8_bad_line("a\n\n\xED\xA0\x80", 5), 3); /* a surrogate */
+	ck_assert_uint_eq(csv_utf8_bad_line("\xE4\xB8", 2), 1);          /* cut short */
+}
+END_TEST
+
+START_TEST(gb18030_becomes_utf8)
+{
+	char err[160];
+	size_t len = 0;
+	/* "云浮,1" in GBK, then a four-byte GB18030 character (U+20BB7 𠮷) */
+	static const char gb[] = "\xD4\xC6\xB8\xA1,1\r\n\x95\x34\xB2\x35";
+	char *u = csv_gb18030_to_utf8(gb, sizeof(gb) - 1, &len, err, sizeof(err));
+	ck_assert_ptr_nonnull(u);
+	ck_assert_str_eq(u, "云浮,1\r\n𠮷");
+	ck_assert_uint_eq(len, strlen("云浮,1\r\n𠮷"));
+	free(u);
+	u = csv_gb18030_to_utf8("a\nb\n\xD4", 5, &len, err, sizeof(err));
+	ck_assert_ptr_null(u);
+	ck_assert_ptr_nonnull(strstr(err, "line 3"));
+	u = csv_gb18030_to_utf8("", 0, &len, err, sizeof(err));
+	ck_assert_ptr_nonnull(u);
+	ck_assert_uint_eq(len, 0);
+	free(u);
+}
+END_TEST
+
 Suite *csv_suite(void)
 {
 	Suite *s = suite_create("csv");
@@ -116,6 +174,9 @@ Suite *csv_suite(void)
 	tcase_add_test(tc, malformed_text_is_refused_with_its_line);
 	tcase_add_test(tc, row_limit_and_empty_input);
 	tcase_add_test(tc, rows_are_handed_over_one_by_one);
+	tcase_add_test(tc, charsets_from_the_content_type);
+	tcase_add_test(tc, utf8_faults_name_their_line);
+	tcase_add_test(tc, gb18030_becomes_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -285,6 +285,27 @@ START_TEST(test_hand_made_plain_text)
 }
 END_TEST
 
+/* The tag is a MAC under the server's key: a cursor from an instance with another key, or one
+ * whose tag was computed without the key (the old FNV checksum), is refused. */
+START_TEST(test_other_key_refused)
+{
+	const long long keys[] = {42, 7};
+	long long got[2];
+	char text[CURSOR_TEXT_MAX], enc[256];
+
+	cursor_key_derive("first secret, at least thirty-two bytes long");
+	cursor_encode("tasks", keys, 2, text);
+	ck_assert_int_eq(cursor_decode(text, "tasks", got, 2), 0);
+	cursor_key_derive("second secret, at least thirty-two bytes long");
+	ck_assert_int_eq(cursor_decode(text, "tasks", got, 2), -1);
+	cursor_key_derive("first secret, at least thirty-two bytes long");
+	ck_assert_int_eq(cursor_decode(text, "tasks", got, 2), 0);
+	/* an unkeyed checksum of the same text: what anyone could compute */
+	b64("z1.tasks.42.7.1f2e3d4c", enc);
+	ck_assert_int_eq(cursor_decode(enc, "tasks", got, 2), -1);
+}
+END_TEST
+
 Suite *cursor_suite(void)
 {
 	Suite *s = suite_create("cursor");
@@ -302,6 +323,7 @@ Suite *cursor_suite(void)
 	tcase_add_test(tc, test_non_canonical_bits_refused);
 	tcase_add_test(tc, test_non_canonical_numbers_refused);
 	tcase_add_test(tc, test_hand_made_plain_text);
+	tcase_add_test(tc, test_other_key_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

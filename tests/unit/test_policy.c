@@ -270,6 +270,68 @@ START_TEST(test_acting_unit)
 }
 END_TEST
 
+/* policy_grant_of (what GET /v1/me reports) says what policy_allows does: granted is allowed
+ * whatever the relation, denied never, unit-scoped only with some relation and never with
+ * none. */
+START_TEST(test_grant_agrees_with_allows)
+{
+	for (int r = ROLE_READER; r <= ROLE_ADMIN; r++) {
+		for (int a = 0; a < POLICY_ACTION_COUNT; a++) {
+			struct principal p = principal_of((enum principal_role)r, OWN);
+			enum policy_grant g =
+			        policy_grant_of((enum principal_role)r, (enum policy_action)a);
+			int allowed_some = 0, allowed_all = 1;
+			for (int rel = 0; rel < REL_COUNT; rel++) {
+				struct policy_scope s = scope_for((enum relation)rel);
+				int ok = policy_allows(&p, (enum policy_action)a, &s, NULL);
+				allowed_some |= ok;
+				allowed_all &= ok;
+			}
+			int none = policy_allows(&p, (enum policy_action)a, NULL, NULL);
+			ck_assert_msg(g != POLICY_GRANTED || (allowed_all && none),
+			              "%s %s granted but refused", principal_role_name(p.role),
+			              action_names[a]);
+			ck_assert_msg(g != POLICY_DENIED || (!allowed_some && !none),
+			              "%s %s denied but allowed", principal_role_name(p.role),
+			              action_names[a]);
+			ck_assert_msg(g != POLICY_UNIT_SCOPED || (allowed_some && !none),
+			              "%s %s unit-scoped but not decided by the unit",
+			              principal_role_name(p.role), action_names[a]);
+		}
+	}
+	ck_assert_int_eq(policy_grant_of((enum principal_role)(ROLE_ADMIN + 1), POLICY_READ),
+	                 POLICY_DENIED);
+	ck_assert_int_eq(policy_grant_of(ROLE_ADMIN, POLICY_ACTION_COUNT), POLICY_DENIED);
+}
+END_TEST
+
+/* Every action has a distinct name and endpoints no other action claims; a unit scope is
+ * named exactly for the actions some role holds unit-scoped. */
+START_TEST(test_action_info)
+{
+	ck_assert_ptr_null(policy_action_info(POLICY_ACTION_COUNT));
+	for (int a = 0; a < POLICY_ACTION_COUNT; a++) {
+		const struct policy_action_info *info = policy_action_info((enum policy_action)a);
+		ck_assert_ptr_nonnull(info);
+		ck_assert_ptr_nonnull(info->name);
+		ck_assert_ptr_nonnull(info->endpoints[0]);
+		int scoped = 0;
+		for (int r = ROLE_READER; r <= ROLE_ADMIN; r++)
+			scoped |= policy_grant_of((enum principal_role)r, (enum policy_action)a) ==
+			          POLICY_UNIT_SCOPED;
+		ck_assert_int_eq(scoped, info->unit_scope != NULL);
+		for (int b = a + 1; b < POLICY_ACTION_COUNT; b++) {
+			const struct policy_action_info *other =
+			        policy_action_info((enum policy_action)b);
+			ck_assert_str_ne(info->name, other->name);
+			for (size_t i = 0; info->endpoints[i] != NULL; i++)
+				for (size_t j = 0; other->endpoints[j] != NULL; j++)
+					ck_assert_str_ne(info->endpoints[i], other->endpoints[j]);
+		}
+	}
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -282,6 +344,8 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_out_of_range_denied);
 	tcase_add_test(tc, test_yunfu_cases);
 	tcase_add_test(tc, test_acting_unit);
+	tcase_add_test(tc, test_grant_agrees_with_allows);
+	tcase_add_test(tc, test_action_info);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -243,8 +243,10 @@ START_TEST(test_string_member)
 	ck_assert_str_eq(s, "云浮");
 	ck_assert_str_eq(validate_string_member(obj, "tabbed", 1, 100, "/body", errors), "a\tb");
 	ck_assert_str_eq(validate_string_member(obj, "empty", 0, 100, "/body", errors), "");
-	/* exactly max_len bytes is fine */
+	/* exactly max_len characters is fine, and 云浮 is two of them, not six bytes */
 	ck_assert_ptr_nonnull(validate_string_member(obj, "long", 1, 6, "/body", errors));
+	ck_assert_ptr_nonnull(validate_string_member(obj, "name", 1, 2, "/body", errors));
+	ck_assert_uint_eq(validate_utf8_chars("云浮a", strlen("云浮a")), 3);
 	ck_assert_ptr_null(validate_string_member(obj, "absent", 0, 100, "/body", errors));
 	ck_assert_ptr_null(validate_string_member(obj, "nil", 0, 100, "/body", errors));
 	ck_assert_uint_eq(json_array_size(errors), 0);
@@ -255,12 +257,14 @@ START_TEST(test_string_member)
 	ck_assert_ptr_null(validate_string_member(obj, "arr", 0, 100, "/body", errors));
 	ck_assert_ptr_null(validate_string_member(obj, "empty", 1, 100, "/body", errors));
 	ck_assert_ptr_null(validate_string_member(obj, "long", 1, 5, "/body", errors));
+	ck_assert_ptr_null(validate_string_member(obj, "name", 1, 1, "/body", errors));
 	ck_assert_ptr_null(validate_string_member(obj, "ctl", 1, 100, "/body", errors));
 	ck_assert_ptr_null(validate_string_member(obj, "nul", 1, 100, "/body", errors));
-	ck_assert_uint_eq(json_array_size(errors), 8);
-	static const char *const want[] = {"/body/absent", "/body/nil",  "/body/num", "/body/arr",
-	                                   "/body/empty",  "/body/long", "/body/ctl", "/body/nul"};
-	for (size_t i = 0; i < 8; i++)
+	ck_assert_uint_eq(json_array_size(errors), 9);
+	static const char *const want[] = {"/body/absent", "/body/nil",   "/body/num",
+	                                   "/body/arr",    "/body/empty", "/body/long",
+	                                   "/body/name",   "/body/ctl",   "/body/nul"};
+	for (size_t i = 0; i < 9; i++)
 		ck_assert_str_eq(pointer_at(errors, i), want[i]);
 
 	/* Top level: the base is "", the pointer is "/key". */
