@@ -53,6 +53,7 @@ int app_verifier_create(const struct config *cfg, struct auth_verifier **out, ch
 	        .issuer = cfg->jwt_issuer,
 	        .audience = cfg->jwt_audience,
 	        .leeway_seconds = cfg->jwt_leeway_seconds,
+	        .cache_entries = (size_t)cfg->jwt_cache_entries,
 	};
 	if (auth_verifier_create(&s, out, why, sizeof(why)) == 0)
 		return 0;
