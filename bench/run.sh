@@ -106,6 +106,10 @@ PGB_MODE=prepared
 [ "${BENCH_STATEMENTS:-prepared}" = prepared ] || PGB_MODE=extended
 serve cached zeren "$BIN"
 serve nocache zeren "$BIN" ZEREN_REFCACHE_ENTRIES=0
+# the token cache off: every request's token verified in full (signature, both JSON segments)
+serve notoken zeren "$BIN" ZEREN_JWT_CACHE_ENTRIES=0
+# as many HTTP threads as cores, against the default 4
+serve threads2 zeren "$BIN" ZEREN_HTTP_THREADS=2
 if [ -n "$BASE" ]; then
 	serve base_cached zeren_base "$BASE/zeren"
 	# before ZEREN_REFCACHE_ENTRIES only a read URL turned the cache off
@@ -215,12 +219,16 @@ for round in $(seq 1 "$ROUNDS"); do
 		load "nginx return 200" - -t2 -c32 "http://127.0.0.1:$NGINX_PORT/"
 		load "GET /healthz" "$PID_cached" -t2 -c32 "$URL_cached/healthz"
 		load "GET measure, cached" "$PID_cached" -t2 -c32 "${AUTH[@]}" "$URL_cached/v1/measures/$MID"
+		load "GET /healthz, ZEREN_HTTP_THREADS=2" "$PID_threads2" -t2 -c32 "$URL_threads2/healthz"
+		load "GET measure, cached, token cache off" "$PID_notoken" -t2 -c32 "${AUTH[@]}" "$URL_notoken/v1/measures/$MID"
 		load "GET measure, cache off" "$PID_nocache" -t2 -c32 "${AUTH[@]}" "$URL_nocache/v1/measures/$MID"
 		pgb "pgbench GET measure SELECT" zeren "$WORK/pgbench/get_measure.sql" -D mid="$MID"
 		load "GET list page 1, cached" "$PID_cached" -t2 -c32 "${AUTH[@]}" "$URL_cached/v1/measures?limit=50"
 		load "GET list page 1, cache off" "$PID_nocache" -t2 -c32 "${AUTH[@]}" "$URL_nocache/v1/measures?limit=50"
 		pgb "pgbench GET list SELECT" zeren "$WORK/pgbench/list_measures.sql"
 		if [ -n "$BASE" ]; then
+			load "baseline: GET /healthz" "$PID_base_cached" -t2 -c32 "$URL_base_cached/healthz"
+			load "baseline: GET measure, cached" "$PID_base_cached" -t2 -c32 "${AUTH[@]}" "$URL_base_cached/v1/measures/$BASE_MID"
 			load "baseline: GET measure, cache off" "$PID_base_nocache" -t2 -c32 "${AUTH[@]}" "$URL_base_nocache/v1/measures/$BASE_MID"
 			pgb "baseline: pgbench GET measure SELECT" zeren_base "$WORK/pgbench-base/get_measure.sql" -D mid="$BASE_MID"
 			load "baseline: GET list page 1, cache off" "$PID_base_nocache" -t2 -c32 "${AUTH[@]}" "$URL_base_nocache/v1/measures?limit=50"
@@ -263,11 +271,16 @@ echo "|---|---|"
 if want read; then
 	row "zeren healthz ÷ nginx return 200" "$(ratio "GET /healthz" "nginx return 200")"
 	row "cached GET measure ÷ zeren healthz" "$(ratio "GET measure, cached" "GET /healthz")"
+	row "cached GET measure, token cache off ÷ zeren healthz" "$(ratio "GET measure, cached, token cache off" "GET /healthz")"
+	row "healthz with 2 HTTP threads ÷ with 4" "$(ratio "GET /healthz, ZEREN_HTTP_THREADS=2" "GET /healthz")"
 	row "uncached GET measure ÷ pgbench of its SELECT" "$(ratio "GET measure, cache off" "pgbench GET measure SELECT")"
 	row "uncached GET measure ÷ cached" "$(ratio "GET measure, cache off" "GET measure, cached")"
 	row "uncached list page ÷ pgbench of its SELECT" "$(ratio "GET list page 1, cache off" "pgbench GET list SELECT")"
 	row "uncached list page ÷ cached" "$(ratio "GET list page 1, cache off" "GET list page 1, cached")"
 	[ -z "$BASE" ] || {
+		row "baseline: zeren healthz ÷ nginx return 200" "$(ratio "baseline: GET /healthz" "nginx return 200")"
+		row "baseline: cached GET measure ÷ its healthz" "$(ratio "baseline: GET measure, cached" "baseline: GET /healthz")"
+		row "cached GET measure ÷ baseline's" "$(ratio "GET measure, cached" "baseline: GET measure, cached")"
 		row "uncached GET measure ÷ baseline's" "$(ratio "GET measure, cache off" "baseline: GET measure, cache off")"
 		row "uncached list page ÷ baseline's" "$(ratio "GET list page 1, cache off" "baseline: GET list page 1, cache off")"
 	}
