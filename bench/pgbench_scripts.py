@@ -6,8 +6,8 @@ The statement texts are read from BUILD_DIR/db_sql.c (generated from service/sql
 script runs exactly what the binary of that build prepares; $n become pgbench variables or
 constants. Scripts written:
   get_measure.sql    GET /v1/measures/{id}          (:mid)
-  list_measures.sql  GET /v1/measures?limit=50      (page 1, no filter)
-  post_progress.sql  POST /v1/progress as the reporter of unit hrss: BEGIN, the scope check,
+  list_measures.sql  GET /v1/measures?limit=50      (page 1, no filter, no ?code=)
+  post_progress.sql  POST /v1/progress as the reporter of unit hrss: BEGIN, the scope check (by id, no measure code),
                      the insert, the snapshot + audit row, COMMIT (the five round trips of a
                      request without values). Needs -D k=0 -D nclients= -D lo= -D nm= -D y0= -D
                      unit_id=;
@@ -53,7 +53,7 @@ def write(name, lines):
 write("get_measure.sql", [bind(statement("STMT_MEASURE_GET"), [":mid", "false"]) + ";"])
 write("list_measures.sql", [bind(statement("STMT_MEASURE_LIST"),
                                  ["NULL", "NULL", "NULL", "NULL", "NULL", "false", "NULL",
-                                  "NULL", "51"]) + ";"])
+                                  "NULL", "NULL", "51"]) + ";"])
 period = "(lpad((:y)::int::text, 4, '0') || '-' || lpad((:mo)::int::text, 2, '0'))"
 start = "make_date((:y)::int, (:mo)::int, 1)"
 end = f"(({start}) + interval '1 month - 1 day')::date"
@@ -66,7 +66,7 @@ write("post_progress.sql", [
     "\\set mo 1 + (:kk % 12)",
     "BEGIN;",
     bind(statement("STMT_PROGRESS_SCOPE"),
-         ["'hrss'", "'reporter'", ":mid", "'[]'", "'hrss'"]) + ";",
+         ["'hrss'", "'reporter'", ":mid", "'[]'", "'hrss'", "NULL"]) + ";",
     bind(statement("STMT_PROGRESS_INSERT"),
          [":mid", ":unit_id", period, start, end, "'on_track'", "'pgbench'", "NULL", "NULL",
           "'[]'", "'bench-hrss'", "'zeren-dev'"]) + " \\gset",
