@@ -630,20 +630,18 @@ struct http_guard *http_guard_start(const struct sockaddr *addr,
 	atomic_init(&g->draining, 0);
 	atomic_init(&g->body_used, 0);
 	/* MHD's own idle timer stays as a backstop; the memory limit bounds one connection's
-	 * head (MHD answers 431 past it). ITC is what MHD_quiesce_daemon needs. TURBO reads,
-	 * writes and accepts before asking epoll whether the socket is ready (bench/run.sh,
-	 * "GET /healthz": measured against the build without it). */
+	 * head (MHD answers 431 past it). ITC is what MHD_quiesce_daemon needs. (MHD_USE_TURBO,
+	 * tried for issue 17, lost on /healthz: bench/run.sh, README "Benchmarks".) */
 	g->daemon = MHD_start_daemon(
-	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
-	                MHD_USE_TURBO,
-	        0, NULL, NULL, guard_access, g, MHD_OPTION_THREAD_POOL_SIZE,
-	        (unsigned int)limits->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	        (unsigned int)limits->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-	        (unsigned int)limits->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	        (unsigned int)limits->max_per_client, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	        (size_t)(128 * 1024), MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_NOTIFY_CONNECTION,
-	        guard_connection, g, MHD_OPTION_URI_LOG_CALLBACK, guard_request_begin, g,
-	        MHD_OPTION_NOTIFY_COMPLETED, guard_request_end, g, MHD_OPTION_END);
+	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+	        NULL, guard_access, g, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)limits->threads,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)limits->idle_timeout_s,
+	        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)limits->max_connections,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)limits->max_per_client,
+	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_SOCK_ADDR,
+	        addr, MHD_OPTION_NOTIFY_CONNECTION, guard_connection, g,
+	        MHD_OPTION_URI_LOG_CALLBACK, guard_request_begin, g, MHD_OPTION_NOTIFY_COMPLETED,
+	        guard_request_end, g, MHD_OPTION_END);
 	if (g->daemon == NULL) {
 		http_guard_stop(g);
 		return NULL;
