@@ -53,6 +53,7 @@ int app_verifier_create(const struct config *cfg, struct auth_verifier **out, ch
 	        .issuer = cfg->jwt_issuer,
 	        .audience = cfg->jwt_audience,
 	        .leeway_seconds = cfg->jwt_leeway_seconds,
+	        .cache_entries = (size_t)cfg->jwt_cache_entries,
 	};
 	if (auth_verifier_create(&s, out, why, sizeof(why)) == 0)
 		return 0;
@@ -86,7 +87,10 @@ static int app_pools(struct app *app, struct app_cache_size cache)
 		db_pool_set_lock_timeout(app->read_pool, lock);
 	/* LISTEN holds a session: through a transaction pooler it would land on a server
 	 * connection others use next and hear nothing, hence a URL of its own. With a replica,
-	 * refills are held to the floor the primary's notices set (refcache.h). */
+	 * refills are held to the floor the primary's notices set (refcache.h). No cache when
+	 * asked for no entries (ZEREN_REFCACHE_ENTRIES=0). */
+	if (cache.slots == 0)
+		return 0;
 	const char *listen = cfg->database_listen_url != NULL && cfg->database_listen_url[0]
 	                             ? cfg->database_listen_url
 	                             : cfg->database_url;

@@ -30,7 +30,8 @@ struct app_cache_size {
 	size_t max_bytes;
 };
 
-/* The cache `zeren serve` runs with. */
+/* The cache `zeren serve` runs with (slots from ZEREN_REFCACHE_ENTRIES, bytes from
+ * ZEREN_REFCACHE_BYTES, whose default this is). */
 #define APP_CACHE_SERVE ((struct app_cache_size){8192, 64u << 20})
 
 /* Builds the app from cfg, which it takes over: the app frees it and *cfg is left zeroed,

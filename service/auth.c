@@ -7,7 +7,9 @@
 
 #include "auth.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/params.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,10 +110,36 @@ void auth_verifier_destroy(struct auth_verifier *v)
 	if (!v)
 		return;
 	scrub_free(v->secret, (size_t)v->secret_len);
+	EVP_MAC_CTX_free(v->hs256);
+	auth_cache_destroy(v->cache);
 	for (size_t i = 0; i < v->nkeys; i++)
 		free(v->keys[i].pem);
 	free(v->keys);
 	free(v);
+}
+
+size_t auth_verifier_cached(const struct auth_verifier *v)
+{
+	return v ? auth_cache_count(v->cache) : 0;
+}
+
+/* The HS256 template: HMAC with SHA-256, keyed with the secret, fetched and keyed once. */
+static EVP_MAC_CTX *hs256_create(const unsigned char *secret, size_t len)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+	        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+	        OSSL_PARAM_construct_end(),
+	};
+
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	if (ctx && EVP_MAC_init(ctx, secret, len, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
 }
 
 static int copy_setting(char *dst, const char *src, const char *name, char *err, size_t errlen)
@@ -176,7 +204,14 @@ int auth_verifier_create(const struct auth_settings *s, struct auth_verifier **o
 		}
 		memcpy(v->secret, s->hs256_secret, secret_len);
 		v->secret_len = (int)secret_len;
+		v->hs256 = hs256_create(v->secret, secret_len);
+		if (!v->hs256) {
+			auth_set_err(err, errlen, "HS256 is not available (libcrypto)");
+			goto fail;
+		}
 	}
+	/* no memory for a cache: tokens are verified in full, as with none */
+	v->cache = auth_cache_create(s->cache_entries);
 	if (has_keys && auth_keys_load(v, s->public_keys_path, err, errlen) != 0)
 		goto fail;
 	*out = v;

@@ -27,9 +27,13 @@ struct auth_settings {
 	const char *issuer;           /* required */
 	const char *audience;         /* required */
 	int leeway_seconds;           /* 0..60 */
+	/* verified tokens remembered, by the SHA-256 of the token, until their exp: a token seen
+	 * again is only checked against the clock (0: every token is verified in full) */
+	size_t cache_entries;
 };
 
-/* Opaque; immutable after create, safe to share between threads. */
+/* Opaque; immutable after create but for its token cache, which has locks of its own: safe to
+ * share between threads. Keys change only with a new verifier, whose cache starts empty. */
 struct auth_verifier;
 
 /*
@@ -44,6 +48,8 @@ int auth_verifier_create(const struct auth_settings *s, struct auth_verifier **o
                          size_t errlen) __attribute__((warn_unused_result));
 /* Scrubs and frees the secret and keys. NULL is a no-op. */
 void auth_verifier_destroy(struct auth_verifier *v);
+/* How many verified tokens the cache holds now (never more than cache_entries). */
+size_t auth_verifier_cached(const struct auth_verifier *v);
 
 /* "reader", "reporter", "supervisor", "admin"; "unknown" for a value outside the enum. */
 const char *principal_role_name(enum principal_role r);
@@ -72,7 +78,8 @@ enum auth_status { AUTH_OK = 0, AUTH_INVALID = 1 };
  * "missing exp", "bad exp", "expired", "bad nbf", "not yet valid", "bad iat",
  * "issued in the future", "iss mismatch", "aud mismatch", "missing sub", "missing role",
  * "unknown role", "bad unit", "missing unit for reporter", "bad jti", "claim too long",
- * "clock out of range"). Never logs, never prints the token.
+ * "clock out of range"). Never logs, never prints the token. A token the cache holds gets the
+ * same answer as a full verification would give it: its times are checked again at now.
  */
 enum auth_status auth_verify(const struct auth_verifier *v, const char *token, size_t len,
                              long long now, struct principal *out, const char **reason)

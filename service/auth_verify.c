@@ -5,6 +5,7 @@
 #endif
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <string.h>
 #include <strings.h>
 
@@ -124,8 +125,37 @@ static const char *check_header(const struct auth_verifier *v, json_t *hdr, stru
 	return NULL;
 }
 
-static const char *check_signature(const char *token, size_t len, const struct token_parts *tp,
-                                   const struct key_choice *kc)
+/*
+ * HS256 without libjwt: the verifier's keyed HMAC over header.payload, its base64url compared
+ * with the token's signature text in constant time, as libjwt compares them (so one spelling
+ * of a signature is accepted, as before).
+ */
+static const char *check_hs256(const struct auth_verifier *v, const struct token_parts *tp)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	char text[EVP_MAX_MD_SIZE * 4 / 3 + 4];
+	size_t mac_len = 0;
+	size_t signed_len = tp->len[0] + 1 + tp->len[1];
+	const char *why = "bad signature";
+	EVP_MAC_CTX *ctx = v->hs256 ? EVP_MAC_CTX_dup(v->hs256) : NULL;
+
+	if (!ctx)
+		return "algorithm not allowed";
+	/* header "." payload: the segments are contiguous in the token */
+	if (EVP_MAC_update(ctx, (const unsigned char *)tp->seg[0], signed_len) != 1 ||
+	    EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) != 1 || mac_len != 32)
+		goto cleanup;
+	if (encoding_b64url_encode(mac, mac_len, text) == tp->len[2] &&
+	    CRYPTO_memcmp(text, tp->seg[2], tp->len[2]) == 0)
+		why = NULL;
+cleanup:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	EVP_MAC_CTX_free(ctx);
+	return why;
+}
+
+static const char *check_signature(const struct auth_verifier *v, const char *token, size_t len,
+                                   const struct token_parts *tp, const struct key_choice *kc)
 {
 	unsigned char sig[AUTH_SIG_MAX];
 	char copy[AUTH_TOKEN_MAX + 1];
@@ -141,6 +171,8 @@ static const char *check_signature(const char *token, size_t len, const struct t
 		return "bad signature";
 	if (kc->key == NULL || kc->key_len <= 0)
 		return "algorithm not allowed"; /* never hand libjwt an empty key */
+	if (kc->alg == JWT_ALG_HS256)
+		return check_hs256(v, tp);
 	memcpy(copy, token, len);
 	copy[len] = '\0';
 	if (jwt_decode(&jwt, copy, kc->key, kc->key_len) != 0 || !jwt)
@@ -204,43 +236,56 @@ static int numeric_date(json_t *claims, const char *name, long long *out)
 	return 1;
 }
 
-static const char *check_times(const struct auth_verifier *v, json_t *claims, long long now,
-                               struct principal *p)
+const char *auth_times_check(const struct auth_verifier *v, const struct auth_times *t,
+                             long long now)
 {
-	long long nbf, iat;
-	int rc = numeric_date(claims, "exp", &p->exp);
+	/* RFC 7519 §4.1.4: valid only before exp; leeway absorbs clock skew. */
+	if (now - v->leeway >= t->exp)
+		return "expired";
+	if (t->has_nbf && t->nbf > now + v->leeway)
+		return "not yet valid";
+	if (t->has_iat && t->iat > now + v->leeway)
+		return "issued in the future";
+	return NULL;
+}
+
+/* Reads exp, nbf and iat into *t and checks them at now. */
+static const char *check_times(const struct auth_verifier *v, json_t *claims, long long now,
+                               struct auth_times *t)
+{
+	int rc = numeric_date(claims, "exp", &t->exp);
 
 	if (rc == 0)
 		return "missing exp";
 	if (rc < 0)
 		return "bad exp";
-	/* RFC 7519 §4.1.4: valid only before exp; leeway absorbs clock skew. */
-	if (now - v->leeway >= p->exp)
+	if (now - v->leeway >= t->exp)
 		return "expired";
-	rc = numeric_date(claims, "nbf", &nbf);
+	rc = numeric_date(claims, "nbf", &t->nbf);
 	if (rc < 0)
 		return "bad nbf";
-	if (rc > 0 && nbf > now + v->leeway)
+	t->has_nbf = rc > 0;
+	if (t->has_nbf && t->nbf > now + v->leeway)
 		return "not yet valid";
-	rc = numeric_date(claims, "iat", &iat);
+	rc = numeric_date(claims, "iat", &t->iat);
 	if (rc < 0)
 		return "bad iat";
-	if (rc > 0 && iat > now + v->leeway)
-		return "issued in the future";
-	return NULL;
+	t->has_iat = rc > 0;
+	return auth_times_check(v, t, now);
 }
 
 static const char *check_claims(const struct auth_verifier *v, json_t *claims, long long now,
-                                struct principal *p)
+                                struct principal *p, struct auth_times *t)
 {
 	json_t *sub = json_object_get(claims, "sub");
 	json_t *role = json_object_get(claims, "role");
 	json_t *unit = json_object_get(claims, "unit");
 	json_t *jti = json_object_get(claims, "jti");
-	const char *why = check_times(v, claims, now, p);
+	const char *why = check_times(v, claims, now, t);
 
 	if (why)
 		return why;
+	p->exp = t->exp;
 	if (!string_equals(json_object_get(claims, "iss"), v->issuer))
 		return "iss mismatch";
 	if (!audience_matches(json_object_get(claims, "aud"), v->audience))
@@ -273,11 +318,13 @@ enum auth_status auth_verify(const struct auth_verifier *v, const char *token, s
 	struct token_parts tp;
 	struct key_choice kc;
 	struct principal p;
+	struct auth_times times;
 	json_t *hdr = NULL;
 	json_t *claims = NULL;
 	const char *why = NULL;
 
 	memset(&p, 0, sizeof(p));
+	memset(&times, 0, sizeof(times));
 	if (!v || !token || !out) {
 		why = "malformed";
 		goto cleanup;
@@ -290,6 +337,9 @@ enum auth_status auth_verify(const struct auth_verifier *v, const char *token, s
 		why = "clock out of range";
 		goto cleanup;
 	}
+	/* a token verified before: only its times can have changed */
+	if (auth_cache_get(v->cache, v, token, len, now, &p, &why) != 0)
+		goto cleanup;
 	if (split_token(token, len, &tp) != 0 || !(hdr = segment_json(tp.seg[0], tp.len[0]))) {
 		why = "malformed";
 		goto cleanup;
@@ -302,10 +352,12 @@ enum auth_status auth_verify(const struct auth_verifier *v, const char *token, s
 		why = "malformed";
 		goto cleanup;
 	}
-	why = check_signature(token, len, &tp, &kc);
+	why = check_signature(v, token, len, &tp, &kc);
 	if (why)
 		goto cleanup;
-	why = check_claims(v, claims, now, &p);
+	why = check_claims(v, claims, now, &p, &times);
+	if (!why)
+		auth_cache_put(v->cache, token, len, &p, &times);
 cleanup:
 	json_decref(hdr);
 	json_decref(claims);

@@ -53,6 +53,9 @@ static const struct config_entry config_table[] = {
          "required aud claim"},
         {"ZEREN_JWT_LEEWAY_SECONDS", CONFIG_INT, FIELD(jwt_leeway_seconds), 0, 60, "30", 0, 0,
          "clock skew allowed on exp and nbf"},
+        {"ZEREN_JWT_CACHE_ENTRIES", CONFIG_INT, FIELD(jwt_cache_entries), 0, 1000000, "1024", 0, 0,
+         "verified tokens remembered until they expire, so a token seen again skips its "
+         "signature check (0: verify every request in full)"},
         {"ZEREN_CORS_ORIGINS", CONFIG_STRING, FIELD(cors_origins), 0, 0, "", 0, 0,
          "comma-separated origins allowed by CORS (empty: none; * for any)"},
         {"ZEREN_MAX_BODY_BYTES", CONFIG_LONG, FIELD(max_body_bytes), 1024, 1LL << 30, "16777216", 0,
@@ -140,6 +143,11 @@ static const struct config_entry config_table[] = {
         {"ZEREN_CURSOR_SECRET", CONFIG_STRING, FIELD(cursor_secret), 0, 0, NULL, 1, 0,
          "key for the MAC of pagination cursors (unset: derived from ZEREN_JWT_HS256_SECRET, "
          "else random per process)"},
+        {"ZEREN_REFCACHE_ENTRIES", CONFIG_INT, FIELD(refcache_entries), 0, 1000000, "8192", 0, 0,
+         "responses the reference cache keeps (0: no cache, every read goes to the database)"},
+        {"ZEREN_REFCACHE_BYTES", CONFIG_LONG, FIELD(refcache_bytes), 1LL << 20, 1LL << 40,
+         "67108864", 0, 0,
+         "bytes of responses the reference cache holds at most; past it the oldest go"},
 };
 
 #define CONFIG_ENTRIES (sizeof(config_table) / sizeof(config_table[0]))

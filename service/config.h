@@ -19,6 +19,7 @@ struct config {
 	char *jwt_issuer;
 	char *jwt_audience;
 	int jwt_leeway_seconds;
+	int jwt_cache_entries; /* 0: no token cache */
 	char *cors_origins;
 	long long max_body_bytes;
 	int connection_timeout_s;
@@ -60,6 +61,8 @@ struct config {
 	int db_workers;
 	int db_lock_timeout_ms;
 	char *cursor_secret;
+	int refcache_entries;     /* 0: no reference cache */
+	long long refcache_bytes; /* what the cached responses may hold together */
 };
 
 /* Looks one variable up; the default reads the process environment. */

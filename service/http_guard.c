@@ -135,7 +135,7 @@ struct http_guard *http_guard_start(const struct sockaddr *addr,
 	 * with its HTML page, from inside its parser and with no callback to the service. So the
 	 * service's own head limits (max_head, max_head_fields) sit well inside it, and a head
 	 * over them is answered as problem+json from guard_head. ITC is what MHD_quiesce_daemon
-	 * needs. */
+	 * needs. (MHD_USE_TURBO, tried for issue 17, lost on /healthz: README "Benchmarks".) */
 	g->daemon = MHD_start_daemon(
 	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
 	        NULL, guard_access, g, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)limits->threads,

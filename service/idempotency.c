@@ -4,12 +4,47 @@
 #include "idempotency.h"
 
 #include <openssl/evp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "encoding.h"
+
+/* Expired keys are deleted IDEM_PURGE_BATCH at a time by one claim in IDEM_PURGE_SECONDS (per
+ * process), and by the next claim again while a batch comes back full (a backlog): a bounded
+ * cost on one request in thousands, whatever the table's size. */
+#define IDEM_PURGE_BATCH   500
+#define IDEM_PURGE_SECONDS 10
+
+/* CLOCK_MONOTONIC second from which the next claim purges; 0: the next claim does. */
+static _Atomic long long idem_next_purge;
+
+/* 1 for the one claim that should purge now. */
+static int idem_purge_due(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long due = atomic_load(&idem_next_purge);
+	if ((long long)now.tv_sec < due)
+		return 0;
+	return atomic_compare_exchange_strong(&idem_next_purge, &due,
+	                                      (long long)now.tv_sec + IDEM_PURGE_SECONDS);
+}
+
+static void idem_purge(struct db_conn *conn)
+{
+	char limit[16];
+	snprintf(limit, sizeof(limit), "%d", IDEM_PURGE_BATCH);
+	const char *p[] = {limit};
+	PGresult *r = db_exec(conn, STMT_IDEMPOTENCY_PURGE, 1, p);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    atoi(PQgetvalue(r, 0, STMT_IDEMPOTENCY_PURGE_COL_PURGED)) >= IDEM_PURGE_BATCH)
+		atomic_store(&idem_next_purge, 0);
+	PQclear(r);
+}
 
 static void idem_subject(const struct http_ctx *ctx, char *out, size_t len)
 {
@@ -101,9 +136,8 @@ enum idem_outcome idem_begin(struct http_ctx *ctx, const char *endpoint, struct 
 	int owned = err == SVC_OK && PQntuples(r) == 1;
 	PQclear(r);
 	if (err == SVC_OK && owned) {
-		/* now and then, drop expired keys so the table stays small */
-		if ((idem->hash[0] & 0x0f) == 0)
-			PQclear(db_exec(conn, STMT_IDEMPOTENCY_PURGE, 0, NULL));
+		if (idem_purge_due())
+			idem_purge(conn);
 		db_release(ctx->app->pool, conn);
 		idem->active = 1;
 		return IDEM_PROCEED;

@@ -166,7 +166,10 @@ static int cmd_serve(int argc, char **argv)
 	config_warn_unknown(environ);
 	config_log(&cfg);
 	char err[600];
-	struct app *app = app_create(&cfg, APP_CACHE_SERVE, err, sizeof(err));
+	struct app_cache_size cache = APP_CACHE_SERVE;
+	cache.slots = (size_t)cfg.refcache_entries;
+	cache.max_bytes = (size_t)cfg.refcache_bytes;
+	struct app *app = app_create(&cfg, cache, err, sizeof(err));
 	if (app == NULL) {
 		log_msg("error", "start_failed", "%s", err);
 		return 1;

@@ -39,10 +39,6 @@ WHERE subject = $1 AND key = $2 AND status IS NULL
 
 -- name: STMT_IDEMPOTENCY_PURGE
 -- properties: writes
-DELETE FROM idempotency_keys
-WHERE ctid IN (
-    SELECT ctid
-    FROM idempotency_keys
-    WHERE expires_at < now()
-    LIMIT 1000
-)
+-- columns: purged
+-- $1 at most this many expired keys, oldest first (db/schema.sql: planned on each call).
+SELECT idempotency_purge($1)

@@ -43,18 +43,20 @@ LIMIT $5
 -- name: STMT_MEASURE_GET
 -- properties: read-only, retry-safe
 -- columns: json
--- $1 id, $2 expand groups.
-SELECT {{measure_json($2::boolean)}}
-FROM measures m
-WHERE m.id = $1
+-- $1 id, $2 expand groups. The document kept by db/schema.sql's triggers (measure_json).
+SELECT CASE WHEN $2::boolean THEN coalesce(d.json_expanded, d.json) ELSE d.json END
+FROM measure_documents d
+WHERE d.measure_id = $1
 
 -- name: STMT_MEASURE_LIST
 -- properties: read-only, retry-safe
 -- columns: plan_id, number, json
 -- $1 plan, $2 task, $3 unit code (directly or through a group), $4 role, $5 text in the title
 -- or an item, $6 expand groups, $7 code, $8 $9 after this plan and number, $10 limit.
-SELECT m.plan_id, m.number, {{measure_json($6::boolean)}}
+SELECT m.plan_id, m.number,
+       CASE WHEN $6::boolean THEN coalesce(d.json_expanded, d.json) ELSE d.json END
 FROM measures m
+JOIN measure_documents d ON d.measure_id = m.id
 WHERE ($1::bigint IS NULL OR m.plan_id = $1)
   AND ($2::bigint IS NULL OR m.task_id = $2)
   AND (($3::text IS NULL AND $4::text IS NULL)
@@ -142,7 +144,7 @@ WHERE id = $1
 SELECT DISTINCT ON (m.plan_id, m.number)
        m.plan_id,
        m.number,
-       ({{measure_json(false)}}::jsonb
+       (d.json::jsonb
         || jsonb_build_object('assignment', jsonb_build_object(
                'role', CASE WHEN {{unit_assigned(a)}} THEN a.role ELSE 'accountable' END,
                'via', CASE WHEN a.unit_id = $1 OR NOT {{unit_assigned(a)}} THEN NULL
@@ -153,6 +155,7 @@ SELECT DISTINCT ON (m.plan_id, m.number)
                       END)))::text
 FROM assignments a
 JOIN measures m ON m.id = a.measure_id
+JOIN measure_documents d ON d.measure_id = m.id
 WHERE ((a.unit_id = $1 OR a.unit_id IN (SELECT group_id FROM unit_memberships WHERE member_id = $1))
        OR ($2::text IS NULL
            AND m.id IN (SELECT t.measure_id FROM targets t WHERE t.accountable_unit_id = $1)))
@@ -162,3 +165,14 @@ WHERE ((a.unit_id = $1 OR a.unit_id IN (SELECT group_id FROM unit_memberships WH
 ORDER BY m.plan_id, m.number, {{unit_assigned(a)}} DESC, (a.unit_id = $1) DESC,
          (a.role = 'lead') DESC, a.unit_id
 LIMIT $6
+
+-- text: SQL_MEASURE_DOCUMENTS_STALE
+-- columns: measure_id
+-- Measures whose kept document (measure_documents) differs from json.sql's measure_json, or
+-- that have none: no row while every write path keeps them in step (tests, or by hand).
+SELECT m.id
+FROM measures m
+LEFT JOIN measure_documents d ON d.measure_id = m.id
+WHERE d.json IS DISTINCT FROM {{measure_json(false)}}::text
+   OR coalesce(d.json_expanded, d.json) IS DISTINCT FROM {{measure_json(true)}}::text
+ORDER BY m.id

@@ -32,6 +32,8 @@ int main(void)
 	srunner_add_suite(sr, progress_codes_suite());
 	srunner_add_suite(sr, me_suite());
 	srunner_add_suite(sr, limits_suite());
+	srunner_add_suite(sr, measure_documents_suite());
+	srunner_add_suite(sr, idempotency_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -28,5 +28,7 @@ Suite *frontend_suite(void);
 Suite *progress_codes_suite(void);
 Suite *me_suite(void);
 Suite *limits_suite(void);
+Suite *measure_documents_suite(void);
+Suite *idempotency_suite(void);
 
 #endif

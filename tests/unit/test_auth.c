@@ -33,7 +33,7 @@
 #define HDR_HS    "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 #define HDR_RS    "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"rsa1\"}"
 #define HDR_ES    "{\"alg\":\"ES256\",\"kid\":\"ec1\"}"
-#define KEEP_MAX  128
+#define KEEP_MAX  1024
 #define PATHS_MAX 16
 
 enum signer { SIGN_NONE, SIGN_HS256, SIGN_RS256, SIGN_ES256, SIGN_ES256_DER };
@@ -51,6 +51,9 @@ static char *g_rsa_pub_pem;
 
 /* Per-test state (checked fixture). */
 static struct auth_verifier *g_v;
+/* The verifiers' token cache: 0 in the "auth" case, on in "auth, cached", where every token is
+ * verified twice (the second answer from the cache) and both answers must agree. */
+static size_t g_cache_entries;
 static void *g_keep[KEEP_MAX];
 static size_t g_nkeep;
 
@@ -191,6 +194,14 @@ static const char *reason_of_v(const struct auth_verifier *v, const char *tok, l
 	const char *reason = NULL;
 	enum auth_status st = auth_verify(v, tok, strlen(tok), now, &p, &reason);
 
+	if (g_cache_entries > 0) {
+		struct principal again;
+		const char *reason_again = NULL;
+
+		ck_assert_int_eq(auth_verify(v, tok, strlen(tok), now, &again, &reason_again), st);
+		ck_assert_str_eq(reason_again, reason);
+		ck_assert_int_eq(memcmp(&again, &p, sizeof(p)), 0);
+	}
 	ck_assert_ptr_nonnull(reason);
 	ck_assert_int_eq(st == AUTH_OK, strcmp(reason, "ok") == 0);
 	if (st != AUTH_OK)
@@ -211,6 +222,7 @@ static struct auth_verifier *verifier(const char *secret, const char *keys, int 
 	        .issuer = ISSUER,
 	        .audience = AUDIENCE,
 	        .leeway_seconds = leeway,
+	        .cache_entries = g_cache_entries,
 	};
 	struct auth_verifier *v = NULL;
 	char err[256] = "";
@@ -271,6 +283,8 @@ static void suite_setup(void)
 	char *ec_pem, *rsa_priv, *small_pem, *two;
 	EVP_PKEY *small;
 
+	/* once per test case: a fresh template each time */
+	snprintf(g_dir, sizeof(g_dir), "%s", "/tmp/zeren-auth-test-XXXXXX");
 	must(mkdtemp(g_dir) != NULL, "mkdtemp");
 	g_rsa = EVP_RSA_gen(2048);
 	g_ec = EVP_EC_gen("P-256");
@@ -324,6 +338,12 @@ static void test_setup(void)
 {
 	g_v = verifier(SECRET, g_keys_dir, LEEWAY);
 	g_nkeep = 0;
+}
+
+static void cached_setup(void)
+{
+	g_cache_entries = 64;
+	test_setup();
 }
 
 static void test_teardown(void)
@@ -928,45 +948,174 @@ START_TEST(test_role_names)
 }
 END_TEST
 
+/* Verifies tok with v at now; returns the reason, the principal in *p. */
+static const char *verify_at(struct auth_verifier *v, const char *tok, long long now,
+                             struct principal *p)
+{
+	const char *reason = NULL;
+	enum auth_status st = auth_verify(v, tok, strlen(tok), now, p, &reason);
+
+	ck_assert_int_eq(st == AUTH_OK, strcmp(reason, "ok") == 0);
+	return reason;
+}
+
+START_TEST(test_cache_expired_refused)
+{
+	struct auth_verifier *v = verifier(SECRET, NULL, LEEWAY);
+	struct principal p;
+	const char *tok = hs(fmt("{" STD ",\"role\":\"reader\",\"exp\":%lld}", NOW + 100));
+
+	ck_assert_str_eq(verify_at(v, tok, NOW, &p), "ok");
+	ck_assert_uint_eq(auth_verifier_cached(v), 1);
+	ck_assert_str_eq(verify_at(v, tok, NOW + 100 + LEEWAY - 1, &p), "ok");
+	ck_assert_str_eq(verify_at(v, tok, NOW + 100 + LEEWAY, &p), "expired");
+	ck_assert_str_eq(p.sub, "");
+	ck_assert_uint_eq(auth_verifier_cached(v), 0);
+	ck_assert_str_eq(verify_at(v, tok, NOW + 100 + LEEWAY, &p), "expired");
+	/* the clock moved back before iat or nbf: refused from the cache as in full */
+	tok = hs(fmt("{" STD ",\"role\":\"reader\",\"iat\":%lld,\"exp\":%lld}", NOW, NOW + 600));
+	ck_assert_str_eq(verify_at(v, tok, NOW, &p), "ok");
+	ck_assert_str_eq(verify_at(v, tok, NOW - LEEWAY - 1, &p), "issued in the future");
+	tok = hs(fmt("{" STD ",\"role\":\"reader\",\"nbf\":%lld,\"exp\":%lld}", NOW, NOW + 600));
+	ck_assert_str_eq(verify_at(v, tok, NOW, &p), "ok");
+	ck_assert_str_eq(verify_at(v, tok, NOW - LEEWAY - 1, &p), "not yet valid");
+	auth_verifier_destroy(v);
+}
+END_TEST
+
+START_TEST(test_cache_same_prefix)
+{
+	struct auth_verifier *v = verifier(SECRET, NULL, LEEWAY);
+	struct principal p;
+	const char *reason = NULL;
+	const char *reader = hs(std_payload("\"role\":\"reader\""));
+	const char *admin = hs(std_payload("\"role\":\"admin\""));
+	size_t n = strlen(reader);
+	char *forged = fmt("%s", reader);
+
+	ck_assert_str_eq(verify_at(v, reader, NOW, &p), "ok");
+	ck_assert_int_eq(p.role, ROLE_READER);
+	/* the same header and claims up to the role: its own verification, its own principal */
+	ck_assert_int_eq(strncmp(reader, admin, 40), 0);
+	ck_assert_str_eq(verify_at(v, admin, NOW, &p), "ok");
+	ck_assert_int_eq(p.role, ROLE_ADMIN);
+	ck_assert_str_eq(verify_at(v, reader, NOW, &p), "ok");
+	ck_assert_int_eq(p.role, ROLE_READER);
+	/* all but the signature's last character, the token less one, the token and one more */
+	forged[n - 1] = forged[n - 1] == 'A' ? 'B' : 'A';
+	ck_assert_str_eq(verify_at(v, forged, NOW, &p), "bad signature");
+	ck_assert_str_eq(verify_at(v, fmt("%.*s", (int)(n - 1), reader), NOW, &p), "bad signature");
+	ck_assert_str_eq(verify_at(v, fmt("%sA", reader), NOW, &p), "bad signature");
+	/* a prefix of the cached token's buffer, given by its length */
+	ck_assert_int_eq(auth_verify(v, reader, n - 2, NOW, &p, &reason), AUTH_INVALID);
+	ck_assert_str_eq(reason, "bad signature");
+	ck_assert_uint_eq(auth_verifier_cached(v), 2);
+	auth_verifier_destroy(v);
+}
+END_TEST
+
+START_TEST(test_cache_bounded)
+{
+	struct auth_verifier *v;
+	struct principal p;
+	char *toks[100];
+
+	g_cache_entries = 8;
+	v = verifier(SECRET, NULL, LEEWAY);
+	for (int i = 0; i < 100; i++) {
+		toks[i] = hs(fmt("{\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+		                 "\",\"sub\":\"user%d\",\"role\":\"reader\",\"exp\":%lld}",
+		                 i, NOW + 600));
+		ck_assert_str_eq(verify_at(v, toks[i], NOW, &p), "ok");
+		ck_assert_uint_le(auth_verifier_cached(v), 8);
+	}
+	ck_assert_uint_gt(auth_verifier_cached(v), 0);
+	for (int i = 0; i < 100; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "user%d", i);
+		ck_assert_str_eq(verify_at(v, toks[i], NOW, &p), "ok");
+		ck_assert_str_eq(p.sub, want);
+	}
+	ck_assert_uint_le(auth_verifier_cached(v), 8);
+	auth_verifier_destroy(v);
+}
+END_TEST
+
+START_TEST(test_cache_off_and_new_keys)
+{
+	const char *tok = hs(std_payload("\"role\":\"reader\""));
+	struct principal p;
+	struct auth_verifier *v, *rotated;
+
+	g_cache_entries = 0;
+	v = verifier(SECRET, NULL, LEEWAY);
+	ck_assert_str_eq(verify_at(v, tok, NOW, &p), "ok");
+	ck_assert_uint_eq(auth_verifier_cached(v), 0);
+	auth_verifier_destroy(v);
+	/* keys change only with a new verifier, and what the old one cached goes with it */
+	g_cache_entries = 64;
+	v = verifier(SECRET, NULL, LEEWAY);
+	ck_assert_str_eq(verify_at(v, tok, NOW, &p), "ok");
+	rotated = verifier("another-secret-0123456789abcdefghijklmnop", NULL, LEEWAY);
+	ck_assert_str_eq(verify_at(rotated, tok, NOW, &p), "bad signature");
+	ck_assert_uint_eq(auth_verifier_cached(rotated), 0);
+	auth_verifier_destroy(rotated);
+	auth_verifier_destroy(v);
+}
+END_TEST
+
 Suite *auth_suite(void)
 {
 	Suite *s = suite_create("auth");
-	TCase *tc = tcase_create("auth");
+	TCase *cases[] = {tcase_create("auth"), tcase_create("auth, cached")};
+	TCase *cache = tcase_create("token cache");
 
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
-	tcase_add_test(tc, test_hs256_valid);
-	tcase_add_test(tc, test_rs256_and_es256_valid);
-	tcase_add_test(tc, test_token_not_nul_terminated);
-	tcase_add_test(tc, test_alg_none_refused);
-	tcase_add_test(tc, test_other_algs_refused);
-	tcase_add_test(tc, test_empty_signature);
-	tcase_add_test(tc, test_algorithm_confusion);
-	tcase_add_test(tc, test_public_keys_need_configuring);
-	tcase_add_test(tc, test_wrong_secret);
-	tcase_add_test(tc, test_signature_tampering);
-	tcase_add_test(tc, test_es256_der_signature_refused);
-	tcase_add_test(tc, test_payload_tampering);
-	tcase_add_test(tc, test_expiry_and_leeway);
-	tcase_add_test(tc, test_zero_leeway);
-	tcase_add_test(tc, test_exp_shape);
-	tcase_add_test(tc, test_nbf_and_iat);
-	tcase_add_test(tc, test_issuer);
-	tcase_add_test(tc, test_audience);
-	tcase_add_test(tc, test_kid);
-	tcase_add_test(tc, test_crit_and_typ);
-	tcase_add_test(tc, test_segments);
-	tcase_add_test(tc, test_not_json);
-	tcase_add_test(tc, test_token_too_large);
-	tcase_add_test(tc, test_roles_and_unit);
-	tcase_add_test(tc, test_sub_jti_and_lengths);
-	tcase_add_test(tc, test_clock_out_of_range);
-	tcase_add_test(tc, test_bearer_header);
-	tcase_add_test(tc, test_mint_roundtrip);
-	tcase_add_test(tc, test_mint_refusals);
-	tcase_add_test(tc, test_create_refusals);
-	tcase_add_test(tc, test_create_accepts);
-	tcase_add_test(tc, test_role_names);
-	suite_add_tcase(s, tc);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = cases[i];
+
+		tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+		tcase_add_checked_fixture(tc, i == 0 ? test_setup : cached_setup, test_teardown);
+		tcase_add_test(tc, test_hs256_valid);
+		tcase_add_test(tc, test_rs256_and_es256_valid);
+		tcase_add_test(tc, test_token_not_nul_terminated);
+		tcase_add_test(tc, test_alg_none_refused);
+		tcase_add_test(tc, test_other_algs_refused);
+		tcase_add_test(tc, test_empty_signature);
+		tcase_add_test(tc, test_algorithm_confusion);
+		tcase_add_test(tc, test_public_keys_need_configuring);
+		tcase_add_test(tc, test_wrong_secret);
+		tcase_add_test(tc, test_signature_tampering);
+		tcase_add_test(tc, test_es256_der_signature_refused);
+		tcase_add_test(tc, test_payload_tampering);
+		tcase_add_test(tc, test_expiry_and_leeway);
+		tcase_add_test(tc, test_zero_leeway);
+		tcase_add_test(tc, test_exp_shape);
+		tcase_add_test(tc, test_nbf_and_iat);
+		tcase_add_test(tc, test_issuer);
+		tcase_add_test(tc, test_audience);
+		tcase_add_test(tc, test_kid);
+		tcase_add_test(tc, test_crit_and_typ);
+		tcase_add_test(tc, test_segments);
+		tcase_add_test(tc, test_not_json);
+		tcase_add_test(tc, test_token_too_large);
+		tcase_add_test(tc, test_roles_and_unit);
+		tcase_add_test(tc, test_sub_jti_and_lengths);
+		tcase_add_test(tc, test_clock_out_of_range);
+		tcase_add_test(tc, test_bearer_header);
+		tcase_add_test(tc, test_mint_roundtrip);
+		tcase_add_test(tc, test_mint_refusals);
+		tcase_add_test(tc, test_create_refusals);
+		tcase_add_test(tc, test_create_accepts);
+		tcase_add_test(tc, test_role_names);
+		suite_add_tcase(s, tc);
+	}
+	tcase_add_unchecked_fixture(cache, suite_setup, suite_teardown);
+	tcase_add_checked_fixture(cache, cached_setup, test_teardown);
+	tcase_add_test(cache, test_cache_expired_refused);
+	tcase_add_test(cache, test_cache_same_prefix);
+	tcase_add_test(cache, test_cache_bounded);
+	tcase_add_test(cache, test_cache_off_and_new_keys);
+	suite_add_tcase(s, cache);
 	return s;
 }

@@ -101,7 +101,8 @@ static const char *const all_vars[] = {
         "ZEREN_REPORT_TOLERANCE",    "ZEREN_CHANGES_RETENTION_DAYS",
         "ZEREN_DATABASE_LISTEN_URL", "ZEREN_DB_STATEMENTS",
         "ZEREN_REPLICA_MAX_LAG_MS",  "ZEREN_REPLICA_CHECK_MS",
-        "ZEREN_METRICS_ADDRESS",
+        "ZEREN_METRICS_ADDRESS",     "ZEREN_REFCACHE_ENTRIES",
+        "ZEREN_REFCACHE_BYTES",      "ZEREN_JWT_CACHE_ENTRIES",
 };
 
 /* The numeric variables with their documented bounds and where they land in the struct. */
@@ -123,6 +124,10 @@ static const struct numeric_var numeric_vars[] = {
         {"ZEREN_MAX_CONNECTIONS", "1", "100000", "0", "100001", 1, 100000},
         {"ZEREN_REPORT_TOLERANCE", "0", "100", "-1", "101", 0, 100},
         {"ZEREN_CHANGES_RETENTION_DAYS", "1", "3650", "0", "3651", 1, 3650},
+        {"ZEREN_REFCACHE_ENTRIES", "0", "1000000", "-1", "1000001", 0, 1000000},
+        {"ZEREN_REFCACHE_BYTES", "1048576", "1099511627776", "1048575", "1099511627777", 1LL << 20,
+         1LL << 40},
+        {"ZEREN_JWT_CACHE_ENTRIES", "0", "1000000", "-1", "1000001", 0, 1000000},
 };
 
 #define NUMERIC_VARS (sizeof(numeric_vars) / sizeof(numeric_vars[0]))
@@ -149,6 +154,12 @@ static long long numeric_field(const struct config *cfg, const char *name)
 		return cfg->report_tolerance_points;
 	if (strcmp(name, "ZEREN_CHANGES_RETENTION_DAYS") == 0)
 		return cfg->changes_retention_days;
+	if (strcmp(name, "ZEREN_REFCACHE_ENTRIES") == 0)
+		return cfg->refcache_entries;
+	if (strcmp(name, "ZEREN_REFCACHE_BYTES") == 0)
+		return cfg->refcache_bytes;
+	if (strcmp(name, "ZEREN_JWT_CACHE_ENTRIES") == 0)
+		return cfg->jwt_cache_entries;
 	ck_abort_msg("no field for %s", name);
 	return 0;
 }
@@ -180,6 +191,9 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.max_connections, 1024);
 	ck_assert_int_eq(cfg.report_tolerance_points, 10);
 	ck_assert_int_eq(cfg.changes_retention_days, 30);
+	ck_assert_int_eq(cfg.refcache_entries, 8192);
+	ck_assert_int_eq(cfg.refcache_bytes, 64LL << 20);
+	ck_assert_int_eq(cfg.jwt_cache_entries, 1024);
 	config_free(&cfg);
 }
 END_TEST
