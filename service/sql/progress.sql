@@ -119,11 +119,20 @@ VALUES ($1, $2, $3, $4::date, $5::date, $6, $7, $8, $9, $10::jsonb, $11, $12)
 ON CONFLICT (measure_id, unit_id, period) DO NOTHING
 RETURNING id
 
+-- fragment: progress_record_id(id)
+-- The record id, or when it is NULL the one this connection's last STMT_PROGRESS_INSERT drew:
+-- a create sends its later statements with the insert, before the id is known. An insert
+-- that met an existing record (ON CONFLICT DO NOTHING) still drew an id, which then names
+-- no record, so those statements do nothing. A subquery, so that it is evaluated once and an
+-- index can look it up (currval is volatile).
+(SELECT coalesce({{id}}::bigint, currval('progress_records_id_seq')))
+
 -- name: STMT_PROGRESS_VALUES_INSERT
 -- properties: writes
--- $1 record, $2 values as STMT_PROGRESS_SCOPE checked them (targets by id or code).
+-- $1 record (progress_record_id), $2 values as STMT_PROGRESS_SCOPE checked them
+-- (targets by id or code).
 INSERT INTO progress_values (progress_id, target_id, value)
-SELECT $1, {{progress_value_target(e)}}, (e->>'value')::numeric
+SELECT {{progress_record_id($1)}}, {{progress_value_target(e)}}, (e->>'value')::numeric
 FROM jsonb_array_elements($2::jsonb) e
 
 -- name: STMT_PROGRESS_VALUES_DELETE
@@ -134,17 +143,18 @@ WHERE progress_id = $1
 -- name: STMT_PROGRESS_SNAPSHOT
 -- properties: writes
 -- columns: json
--- The record's JSON after a write, and its audit row. $1 id, $2 sub, $3 iss, $4 unit,
--- $5 request id, $6 action, $7 JSON before (or NULL).
+-- The record's JSON after a write, and its audit row. $1 id (progress_record_id; no row
+-- when it names none), $2 sub, $3 iss, $4 unit, $5 request id, $6 action, $7 JSON before (or
+-- NULL).
 WITH b AS (
-    SELECT {{progress_json}} AS j
+    SELECT r.id, {{progress_json}} AS j
     FROM progress_records r
-    WHERE r.id = $1
+    WHERE r.id = {{progress_record_id($1)}}
 ),
 a AS (
     INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, entity,
                            entity_id, before, after)
-    SELECT $3, $2, $4, $5, $6, 'progress', $1, $7::jsonb, b.j::jsonb
+    SELECT $3, $2, $4, $5, $6, 'progress', b.id, $7::jsonb, b.j::jsonb
     FROM b
 )
 SELECT b.j::text
