@@ -74,6 +74,19 @@ CROSS JOIN LATERAL (
 ) AS p(field, problem, disagree, applies)
 WHERE p.applies
 
+-- fragment: progress_unit_assigned(unit, measure)
+-- zeren_unit_assigned(unit, measure) (db/schema.sql) written out, so that it is planned once
+-- with the statement: a call runs the function's body through the SQL-function executor, which
+-- plans it again on every execution (its EXISTS keeps the planner from inlining it). Keep the
+-- two in step.
+(EXISTS (SELECT 1 FROM assignments a
+         WHERE a.measure_id = {{measure}}
+           AND (a.unit_id = {{unit}}
+                OR a.unit_id IN (SELECT m.group_id FROM unit_memberships m
+                                 WHERE m.member_id = {{unit}})))
+ OR EXISTS (SELECT 1 FROM targets t
+            WHERE t.measure_id = {{measure}} AND t.accountable_unit_id = {{unit}}))
+
 -- name: STMT_PROGRESS_SCOPE
 -- properties: read-only
 -- columns: set_unit, set_role, unit_id, measure_id, measure_problems, assigned, value_problems
@@ -97,16 +110,19 @@ SELECT {{set_scope($5, $2)}},
                       x.by_id <> x.by_code)
              ) AS p(field, problem, disagree, applies)
         WHERE p.applies)::text,
-       coalesce(zeren_unit_assigned((SELECT id FROM units WHERE code = $1), x.mid), false),
+       {{progress_unit_assigned(x.unit_id, x.mid)}},
        (SELECT coalesce(json_agg(json_build_object('i', p.i, 'field', p.field,
                                                    'problem', p.problem,
                                                    'disagree', p.disagree)
                                  ORDER BY p.i, p.field), '[]')
         FROM ({{progress_value_problems($4, x.mid)}}) p)::text
+-- x is looked up once (OFFSET 0: not pulled up into a copy of its subqueries per use).
 FROM (
-    SELECT b.by_id, b.by_code, coalesce(b.by_id, b.by_code) AS mid
+    SELECT b.by_id, b.by_code, coalesce(b.by_id, b.by_code) AS mid,
+           (SELECT id FROM units WHERE code = $1) AS unit_id
     FROM (SELECT (SELECT id FROM measures WHERE id = $3) AS by_id,
                  (SELECT id FROM measures WHERE code = $6) AS by_code) b
+    OFFSET 0
 ) x
 
 -- name: STMT_PROGRESS_INSERT
@@ -129,11 +145,12 @@ RETURNING id
 
 -- name: STMT_PROGRESS_VALUES_INSERT
 -- properties: writes
--- $1 record (progress_record_id), $2 values as STMT_PROGRESS_SCOPE checked them
--- (targets by id or code).
+-- $1 record (progress_record_id; nothing when it names none), $2 values as
+-- STMT_PROGRESS_SCOPE checked them (targets by id or code).
 INSERT INTO progress_values (progress_id, target_id, value)
-SELECT {{progress_record_id($1)}}, {{progress_value_target(e)}}, (e->>'value')::numeric
-FROM jsonb_array_elements($2::jsonb) e
+SELECT r.id, {{progress_value_target(e)}}, (e->>'value')::numeric
+FROM progress_records r, jsonb_array_elements($2::jsonb) e
+WHERE r.id = {{progress_record_id($1)}}
 
 -- name: STMT_PROGRESS_VALUES_DELETE
 -- properties: writes
