@@ -150,7 +150,10 @@ PGB_MEASURES=$(q zeren "SELECT string_agg(id::text, ',' ORDER BY id) FROM measur
 # pgbench scripts from each build's own statement texts.
 mkdir -p "$WORK/pgbench" "$WORK/pgbench-base"
 python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$ZEREN_ROOT/build-rel" "$WORK/pgbench"
-[ -z "$BASE" ] || python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$BASE" "$WORK/pgbench-base"
+# A baseline from before service/sql/*.sql (no db_sql.c) has no statement texts to replay.
+BASE_PGB=
+[ -z "$BASE" ] || [ ! -f "$BASE/db_sql.c" ] || BASE_PGB=1
+[ -z "$BASE_PGB" ] || python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$BASE" "$WORK/pgbench-base"
 # pgb NAME DB SCRIPT [-D ...]: pgbench as the service's role (row-level security and
 # triggers apply), statements as the service sends them, 8 clients = the service's pool.
 pgb() {
@@ -230,9 +233,9 @@ for round in $(seq 1 "$ROUNDS"); do
 			load "baseline: GET /healthz" "$PID_base_cached" -t2 -c32 "$URL_base_cached/healthz"
 			load "baseline: GET measure, cached" "$PID_base_cached" -t2 -c32 "${AUTH[@]}" "$URL_base_cached/v1/measures/$BASE_MID"
 			load "baseline: GET measure, cache off" "$PID_base_nocache" -t2 -c32 "${AUTH[@]}" "$URL_base_nocache/v1/measures/$BASE_MID"
-			pgb "baseline: pgbench GET measure SELECT" zeren_base "$WORK/pgbench-base/get_measure.sql" -D mid="$BASE_MID"
+			[ -z "$BASE_PGB" ] || pgb "baseline: pgbench GET measure SELECT" zeren_base "$WORK/pgbench-base/get_measure.sql" -D mid="$BASE_MID"
 			load "baseline: GET list page 1, cache off" "$PID_base_nocache" -t2 -c32 "${AUTH[@]}" "$URL_base_nocache/v1/measures?limit=50"
-			pgb "baseline: pgbench GET list SELECT" zeren_base "$WORK/pgbench-base/list_measures.sql"
+			[ -z "$BASE_PGB" ] || pgb "baseline: pgbench GET list SELECT" zeren_base "$WORK/pgbench-base/list_measures.sql"
 		fi
 	fi
 	if want write; then
