@@ -85,6 +85,9 @@ static void setup_with_replica(const char *max_lag_ms, const char *check_ms)
 {
 	const char *base = getenv("ZEREN_TEST_PG_REPLICA");
 	ck_assert_msg(base != NULL, "ZEREN_TEST_PG_REPLICA not set (scripts/test.sh sets it)");
+	/* a test that failed with the replica stopped did not get to its teardown */
+	if (replica_value("postgres", "SELECT 1") == -1)
+		replica_ctl("start");
 	/* the service's own role on the replica, like harness_app_conninfo on the primary */
 	char copy[400];
 	snprintf(copy, sizeof(copy), "%s", base);
