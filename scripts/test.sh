@@ -25,24 +25,7 @@ build "$ZEREN_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DZEREN_SANITIZE=ON -DZE
 echo "== build: fuzz harnesses (clang-14, libFuzzer + ASan + UBSan)"
 fuzz_build
 
-pg_start
-trap pg_stop EXIT
-pg_replica_start
-create_database zeren_template
-export ZEREN_TEST_PG="host=$PGHOST port=$PGPORT user=$PGUSER"
-# tests/integration/test_replica.c reads through the replica and stops and starts it
-export ZEREN_TEST_PG_REPLICA="host=$PGHOST port=$PG_REPLICA_PORT user=$PGUSER"
-export ZEREN_TEST_PG_REPLICA_CTL="$(if [ "$(id -u)" -eq 0 ]; then echo "runuser -u postgres --"; fi) $PG_BIN/pg_ctl -D $PG_REPLICA_DATA -l $(dirname "$PG_REPLICA_DATA")/replica.log"
-export ZEREN_TEST_SEED=$ZEREN_ROOT/db/seed/yunfu-gdjg.json
-export ZEREN_TEST_NODE_TOOLS=$tools/node_modules
-export ZEREN_TEST_OPENAPI=$ZEREN_ROOT/api/openapi.yaml
-export ZEREN_TEST_BINARY=$ZEREN_ROOT/build-asan/zeren
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0
-export LSAN_OPTIONS=suppressions=$ZEREN_ROOT/tests/lsan.supp:print_suppressions=0
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# Every HTTP exchange of the integration tests is checked against api/openapi.yaml afterwards.
-export ZEREN_TEST_CONTRACT_LOG=$ZEREN_LOCAL/contract.jsonl
-rm -f "$ZEREN_TEST_CONTRACT_LOG"
+test_servers_start
 
 failed=0
 passed=0

@@ -65,6 +65,33 @@ static const struct config_entry config_table[] = {
          "percentage points below expected progress that are still yellow, not red"},
         {"ZEREN_CHANGES_RETENTION_DAYS", CONFIG_INT, FIELD(changes_retention_days), 1, 3650, "30",
          0, 0, "days GET /v1/changes keeps a change; an older cursor gets 410 Gone"},
+        {"ZEREN_WEBHOOK_ALLOWED_HOSTS", CONFIG_STRING, FIELD(webhook_allowed_hosts), 0, 0, "", 0, 0,
+         "hosts subscriptions may name: host or host:port (https), http://host:port or "
+         "http://host:* (plain http allowed); empty: no webhooks"},
+        {"ZEREN_WEBHOOK_WORKER", CONFIG_INT, FIELD(webhook_worker), 0, 1, "1", 0, 0,
+         "1: serve runs the delivery and reminder worker thread; 0: it does not"},
+        {"ZEREN_WEBHOOK_POLL_MS", CONFIG_INT, FIELD(webhook_poll_ms), 10, 600000, "1000", 0, 0,
+         "how often an idle worker looks for changes and due deliveries, in milliseconds"},
+        {"ZEREN_WEBHOOK_BATCH", CONFIG_INT, FIELD(webhook_batch), 1, 1000, "32", 0, 0,
+         "deliveries a worker claims at a time"},
+        {"ZEREN_WEBHOOK_TIMEOUT_MS", CONFIG_INT, FIELD(webhook_timeout_ms), 100, 300000, "10000", 0,
+         0, "longest wait for a receiver's answer (connect and transfer), in milliseconds"},
+        {"ZEREN_WEBHOOK_LEASE_S", CONFIG_INT, FIELD(webhook_lease_s), 1, 3600, "60", 0, 0,
+         "seconds a claimed delivery stays with its sender; longer than the timeout"},
+        {"ZEREN_WEBHOOK_RETRY_BASE_MS", CONFIG_INT, FIELD(webhook_retry_base_ms), 1, 86400000,
+         "30000", 0, 0, "first retry delay; each retry doubles it (with jitter)"},
+        {"ZEREN_WEBHOOK_RETRY_MAX_MS", CONFIG_INT, FIELD(webhook_retry_max_ms), 1, 86400000,
+         "3600000", 0, 0, "longest delay between two attempts"},
+        {"ZEREN_WEBHOOK_RETRY_WINDOW_S", CONFIG_INT, FIELD(webhook_retry_window_s), 0, 2592000,
+         "86400", 0, 0, "seconds a delivery is retried before it is parked as failed"},
+        {"ZEREN_WEBHOOK_MAX_ATTEMPTS", CONFIG_INT, FIELD(webhook_max_attempts), 1, 10000, "100", 0,
+         0, "attempts after which a delivery is parked as failed"},
+        {"ZEREN_WEBHOOK_DEACTIVATE_S", CONFIG_INT, FIELD(webhook_deactivate_s), 1, 31536000,
+         "259200", 0, 0, "seconds of failures without a success that deactivate a subscription"},
+        {"ZEREN_REMINDER_INTERVAL_S", CONFIG_INT, FIELD(reminder_interval_s), 0, 86400, "600", 0, 0,
+         "how often the worker checks for reports due or overdue (0: never)"},
+        {"ZEREN_REMINDER_LOOKBACK_DAYS", CONFIG_INT, FIELD(reminder_lookback_days), 0, 3660, "45",
+         0, 0, "reports whose due date passed longer ago than this get no reminder"},
         {"ZEREN_DATABASE_LISTEN_URL", CONFIG_STRING, FIELD(database_listen_url), 0, 0, NULL, 1, 0,
          "conninfo of the primary for the cache's LISTEN session; never through a "
          "transaction pooler (unset: ZEREN_DATABASE_URL)"},
@@ -284,6 +311,105 @@ static int config_address_valid(const char *a)
 	       config_parse_number(colon + 1, 0, 65535, &port) == 0;
 }
 
+/* A delivery's lease must outlast its request, or a slow receiver would get it twice. */
+static int config_check_webhooks(const struct config *cfg, char *err, size_t errlen, size_t *used)
+{
+	if ((long long)cfg->webhook_lease_s * 1000 > cfg->webhook_timeout_ms)
+		return 0;
+	config_append(err, errlen, used, "ZEREN_WEBHOOK_LEASE_S",
+	              "must be longer than ZEREN_WEBHOOK_TIMEOUT_MS");
+	return 1;
+}
+
+/* Stores one setting's value (NULL: unset) in its field; 1 when the value is refused. */
+static int config_set_entry(struct config *cfg, const struct config_entry *e, const char *value,
+                            char *err, size_t errlen, size_t *used)
+{
+	char *base = (char *)cfg + e->offset;
+	if (value == NULL) {
+		if (!e->required)
+			return 0;
+		config_append(err, errlen, used, e->env, "is required");
+		return 1;
+	}
+	if (e->type == CONFIG_STRING) {
+		char **slot = (char **)(void *)base;
+		free(*slot);
+		if ((*slot = strdup(value)) != NULL)
+			return 0;
+		config_append(err, errlen, used, e->env, "out of memory");
+		return 1;
+	}
+	long long v = 0;
+	if (config_parse_number(value, e->min, e->max, &v) != 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "must be an integer from %lld to %lld, got \"%.40s\"",
+		         e->min, e->max, value);
+		config_append(err, errlen, used, e->env, msg);
+		return 1;
+	}
+	if (e->type == CONFIG_INT)
+		*(int *)(void *)base = (int)v;
+	else
+		*(long long *)(void *)base = v;
+	return 0;
+}
+
+/* 1 (and the reason appended) when a string setting that must be given is NULL or empty. */
+static int config_require_text(const char *env, const char *value, const char *why, char *err,
+                               size_t errlen, size_t *used)
+{
+	if (value != NULL && value[0] != '\0')
+		return 0;
+	config_append(err, errlen, used, env, why);
+	return 1;
+}
+
+/* The token settings: a secret of at least 32 bytes or public keys, an issuer, an audience. */
+static int config_check_jwt(const struct config *cfg, char *err, size_t errlen, size_t *used)
+{
+	int bad = 0;
+	int has_secret = cfg->jwt_hs256_secret != NULL && cfg->jwt_hs256_secret[0] != '\0';
+	int has_keys = cfg->jwt_public_keys != NULL && cfg->jwt_public_keys[0] != '\0';
+	if (has_secret && strlen(cfg->jwt_hs256_secret) < 32) {
+		config_append(err, errlen, used, "ZEREN_JWT_HS256_SECRET",
+		              "must be at least 32 bytes");
+		bad = 1;
+	}
+	if (!has_secret && !has_keys) {
+		config_append(err, errlen, used, "ZEREN_JWT_HS256_SECRET",
+		              "or ZEREN_JWT_PUBLIC_KEYS must be set");
+		bad = 1;
+	}
+	bad |= config_require_text("ZEREN_JWT_ISSUER", cfg->jwt_issuer, "must not be empty", err,
+	                           errlen, used);
+	bad |= config_require_text("ZEREN_JWT_AUDIENCE", cfg->jwt_audience, "must not be empty",
+	                           err, errlen, used);
+	return bad;
+}
+
+/* The connection strings, the statement mode and the metrics address. */
+static int config_check_database(const struct config *cfg, char *err, size_t errlen, size_t *used)
+{
+	int bad = 0;
+	if (cfg->database_url != NULL && cfg->database_url[0] == '\0') {
+		config_append(err, errlen, used, "ZEREN_DATABASE_URL", "must not be empty");
+		bad = 1;
+	}
+	bad |= config_check_conninfo("ZEREN_DATABASE_URL", cfg->database_url, err, errlen, used);
+	bad |= config_check_conninfo("ZEREN_DATABASE_READ_URL", cfg->database_read_url, err, errlen,
+	                             used);
+	bad |= config_check_conninfo("ZEREN_DATABASE_LISTEN_URL", cfg->database_listen_url, err,
+	                             errlen, used);
+	if (cfg->db_statements == NULL || (strcmp(cfg->db_statements, "prepared") != 0 &&
+	                                   strcmp(cfg->db_statements, "unnamed") != 0)) {
+		config_append(err, errlen, used, "ZEREN_DB_STATEMENTS",
+		              "must be prepared or unnamed");
+		bad = 1;
+	}
+	return bad;
+}
+
 int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen)
 {
 	size_t used = 0;
@@ -295,79 +421,14 @@ int config_load(struct config *cfg, config_lookup_fn lookup, void *ctx, char *er
 	for (size_t i = 0; i < CONFIG_ENTRIES; i++) {
 		const struct config_entry *e = &config_table[i];
 		const char *value = lookup(e->env, ctx);
-		if (value == NULL)
-			value = e->default_value;
-		char *base = (char *)cfg + e->offset;
-		if (value == NULL) {
-			if (e->required) {
-				config_append(err, errlen, &used, e->env, "is required");
-				bad = 1;
-			}
-			continue;
-		}
-		if (e->type == CONFIG_STRING) {
-			char **slot = (char **)(void *)base;
-			free(*slot);
-			*slot = strdup(value);
-			if (*slot == NULL) {
-				config_append(err, errlen, &used, e->env, "out of memory");
-				bad = 1;
-			}
-			continue;
-		}
-		long long v = 0;
-		if (config_parse_number(value, e->min, e->max, &v) != 0) {
-			char msg[160];
-			snprintf(msg, sizeof(msg),
-			         "must be an integer from %lld to %lld, got \"%.40s\"", e->min,
-			         e->max, value);
-			config_append(err, errlen, &used, e->env, msg);
-			bad = 1;
-			continue;
-		}
-		if (e->type == CONFIG_INT)
-			*(int *)(void *)base = (int)v;
-		else
-			*(long long *)(void *)base = v;
+		bad |= config_set_entry(cfg, e, value != NULL ? value : e->default_value, err,
+		                        errlen, &used);
 	}
-	/* Cross-field rules the table cannot express. */
-	if (cfg->database_url != NULL && cfg->database_url[0] == '\0') {
-		config_append(err, errlen, &used, "ZEREN_DATABASE_URL", "must not be empty");
-		bad = 1;
-	}
-	if (cfg->jwt_hs256_secret != NULL && cfg->jwt_hs256_secret[0] != '\0' &&
-	    strlen(cfg->jwt_hs256_secret) < 32) {
-		config_append(err, errlen, &used, "ZEREN_JWT_HS256_SECRET",
-		              "must be at least 32 bytes");
-		bad = 1;
-	}
-	int has_secret = cfg->jwt_hs256_secret != NULL && cfg->jwt_hs256_secret[0] != '\0';
-	int has_keys = cfg->jwt_public_keys != NULL && cfg->jwt_public_keys[0] != '\0';
-	if (!has_secret && !has_keys) {
-		config_append(err, errlen, &used, "ZEREN_JWT_HS256_SECRET",
-		              "or ZEREN_JWT_PUBLIC_KEYS must be set");
-		bad = 1;
-	}
-	if (cfg->jwt_issuer == NULL || cfg->jwt_issuer[0] == '\0') {
-		config_append(err, errlen, &used, "ZEREN_JWT_ISSUER", "must not be empty");
-		bad = 1;
-	}
-	if (cfg->jwt_audience == NULL || cfg->jwt_audience[0] == '\0') {
-		config_append(err, errlen, &used, "ZEREN_JWT_AUDIENCE", "must not be empty");
-		bad = 1;
-	}
-	bad |= config_check_conninfo("ZEREN_DATABASE_URL", cfg->database_url, err, errlen, &used);
-	bad |= config_check_conninfo("ZEREN_DATABASE_READ_URL", cfg->database_read_url, err, errlen,
-	                             &used);
-	bad |= config_check_conninfo("ZEREN_DATABASE_LISTEN_URL", cfg->database_listen_url, err,
-	                             errlen, &used);
+	/* Cross-field rules the table cannot express, in the order they are reported. */
+	bad |= config_check_database(cfg, err, errlen, &used);
+	bad |= config_check_jwt(cfg, err, errlen, &used);
+	bad |= config_check_webhooks(cfg, err, errlen, &used);
 	bad |= config_check_cors(cfg->cors_origins, err, errlen, &used);
-	if (cfg->db_statements == NULL || (strcmp(cfg->db_statements, "prepared") != 0 &&
-	                                   strcmp(cfg->db_statements, "unnamed") != 0)) {
-		config_append(err, errlen, &used, "ZEREN_DB_STATEMENTS",
-		              "must be prepared or unnamed");
-		bad = 1;
-	}
 	if (cfg->metrics_address != NULL && cfg->metrics_address[0] != '\0' &&
 	    !config_address_valid(cfg->metrics_address)) {
 		config_append(err, errlen, &used, "ZEREN_METRICS_ADDRESS",

@@ -25,6 +25,20 @@ struct config {
 	int max_connections;
 	int report_tolerance_points;
 	int changes_retention_days;
+	/* webhooks and reminders (README, "Webhooks") */
+	char *webhook_allowed_hosts;
+	int webhook_worker;
+	int webhook_poll_ms;
+	int webhook_batch;
+	int webhook_timeout_ms;
+	int webhook_lease_s;
+	int webhook_retry_base_ms;
+	int webhook_retry_max_ms;
+	int webhook_retry_window_s;
+	int webhook_max_attempts;
+	int webhook_deactivate_s;
+	int reminder_interval_s;
+	int reminder_lookback_days;
 	/* running at scale (README "Running at scale") */
 	char *database_listen_url; /* the reference cache's LISTEN session; NULL: database_url */
 	char *db_statements;       /* "prepared" or "unnamed" (db.h enum db_statements) */

@@ -191,6 +191,7 @@ enum import_param {
 	IMPORT_P_START,
 	IMPORT_P_CADENCE,
 	IMPORT_P_DAYS,
+	IMPORT_P_WARN,        /* NULL when the document leaves it to the default */
 	IMPORT_P_ASSUMPTIONS, /* the first text owned by import_params */
 	IMPORT_P_UNITS,
 	IMPORT_P_ALIASES,
@@ -209,6 +210,7 @@ enum import_param {
 struct import_params {
 	const char *v[IMPORT_P_COUNT]; /* from IMPORT_P_ASSUMPTIONS on owned, else borrowed */
 	char days[24];
+	char warn[24];
 };
 
 /* Fills p from the document; -1 when a text could not be built (out of memory). */
@@ -225,6 +227,9 @@ static int import_params_fill(struct import_params *p, json_t *doc)
 	p->v[IMPORT_P_START] = json_string_value(json_object_get(plan, "start_date"));
 	p->v[IMPORT_P_CADENCE] = json_string_value(json_object_get(plan, "cadence"));
 	p->v[IMPORT_P_DAYS] = p->days;
+	json_t *warn = json_object_get(plan, "warn_days");
+	snprintf(p->warn, sizeof(p->warn), "%lld", json_integer_value(warn));
+	p->v[IMPORT_P_WARN] = warn != NULL ? p->warn : NULL;
 	json_t *empty = json_array();
 	json_t *assumptions = json_object_get(plan, "assumptions");
 	json_t *texts[] = {assumptions != NULL ? assumptions : empty,
@@ -271,6 +276,8 @@ static const struct import_step_def import_steps[] = {
          {IMPORT_P_CODE, IMPORT_P_TITLE, IMPORT_P_START, IMPORT_P_CADENCE, IMPORT_P_DAYS,
           IMPORT_P_ASSUMPTIONS},
          0},
+        /* only when the document gives warn_days (so older schemas import as before) */
+        {STMT_IMPORT_PLAN_WARN_DAYS, NULL, 2, {IMPORT_P_CODE, IMPORT_P_WARN}, 0},
         {STMT_IMPORT_UNITS, "units", 1, {IMPORT_P_UNITS}, 0},
         {STMT_IMPORT_UNIT_ALIASES, "units", 1, {IMPORT_P_ALIASES}, 1},
         {STMT_IMPORT_MEMBERSHIPS, "memberships", 2, {IMPORT_P_MEMBERSHIPS, IMPORT_P_GROUPS}, 0},
@@ -318,6 +325,8 @@ static int import_run(struct tx *tx, const struct import_params *p, json_t *coun
 		return -1;
 	for (size_t i = 0; i < sizeof(import_steps) / sizeof(import_steps[0]); i++) {
 		const struct import_step_def *s = &import_steps[i];
+		if (s->stmt == STMT_IMPORT_PLAN_WARN_DAYS && p->v[IMPORT_P_WARN] == NULL)
+			continue;
 		const char *values[6];
 		for (int k = 0; k < s->n; k++)
 			values[k] = p->v[s->p[k]];

@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "routes.h"
 #include "version.h"
+#include "webhook_worker.h"
 
 extern char **environ;
 
@@ -81,17 +82,74 @@ static int make_verifier(const struct config *cfg, struct auth_verifier **out)
 	return -1;
 }
 
-static int cmd_serve(int argc, char **argv)
+/* The parts of a running server besides the app, started in this order and stopped in the
+ * reverse one; NULL for those not started. */
+struct serving {
+	struct metrics_http *metrics;
+	struct webhook_worker *worker;
+	struct http_server *server;
+};
+
+static void serving_stop(struct serving *s)
+{
+	http_server_stop(s->server);
+	webhook_worker_stop(s->worker);
+	metrics_http_stop(s->metrics);
+}
+
+/* Starts the metrics listener (when it has its own address), the webhook and reminder worker
+ * (when enabled) and the HTTP server; on failure stops what started and returns -1. */
+static int serving_start(struct app *app, struct serving *s)
+{
+	memset(s, 0, sizeof(*s));
+	const char *maddr = app->cfg.metrics_address;
+	if (maddr != NULL && maddr[0] != '\0') {
+		int mport = 0;
+		if ((s->metrics = metrics_http_start(maddr, &mport)) == NULL)
+			return -1;
+		log_json("info", "metrics_listening",
+		         json_pack("{sssi}", "address", maddr, "port", mport));
+	}
+	char err[600];
+	if (app->cfg.webhook_worker &&
+	    (s->worker = webhook_worker_start(app, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "zeren: %s\n", err);
+		serving_stop(s);
+		return -1;
+	}
+	int port = 0;
+	if ((s->server = http_server_start(app, route_tables, &port)) == NULL) {
+		serving_stop(s);
+		return -1;
+	}
+	log_json("info", "listening",
+	         json_pack("{sssi}", "address", app->cfg.bind_address, "port", port));
+	/* A line on stdout that scripts and tests wait for. */
+	printf("zeren listening on http://%s:%d\n", app->cfg.bind_address, port);
+	fflush(stdout);
+	return 0;
+}
+
+/* --help prints the settings (1), an unknown option is refused (2), none goes on (0). */
+static int serve_options(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf("usage: zeren serve\n\nServes the zeren HTTP API.\n\n");
 			config_print_help(stdout);
-			return 0;
+			return 1;
 		}
 		fprintf(stderr, "zeren serve: unknown option %s\n", argv[i]);
 		return 2;
 	}
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	int opt = serve_options(argc, argv);
+	if (opt != 0)
+		return opt == 1 ? 0 : 2;
 	/* Block the signals before any thread starts (the cache listener, the HTTP pool) so
 	 * that only sigwait below sees them. */
 	sigset_t sigs;
@@ -113,41 +171,20 @@ static int cmd_serve(int argc, char **argv)
 		log_msg("error", "start_failed", "%s", err);
 		return 1;
 	}
-
-	struct metrics_http *metrics = NULL;
-	const char *maddr = app->cfg.metrics_address;
-	if (maddr != NULL && maddr[0] != '\0') {
-		int mport = 0;
-		metrics = metrics_http_start(maddr, &mport);
-		if (metrics == NULL) {
-			app_destroy(app);
-			return 1;
-		}
-		log_json("info", "metrics_listening",
-		         json_pack("{sssi}", "address", maddr, "port", mport));
-	}
-	int port = 0;
-	struct http_server *server = http_server_start(app, route_tables, &port);
-	if (server == NULL) {
-		metrics_http_stop(metrics);
+	struct serving serving;
+	if (serving_start(app, &serving) != 0) {
 		app_destroy(app);
 		return 1;
 	}
-	log_json("info", "listening",
-	         json_pack("{sssi}", "address", app->cfg.bind_address, "port", port));
-	/* A line on stdout that scripts and tests wait for. */
-	printf("zeren listening on http://%s:%d\n", app->cfg.bind_address, port);
-	fflush(stdout);
 
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	log_msg("info", "shutdown", "signal %d: finishing requests in flight", sig);
-	int left = http_server_drain(server, app->cfg.shutdown_seconds);
+	int left = http_server_drain(serving.server, app->cfg.shutdown_seconds);
 	if (left > 0)
 		log_msg("warn", "shutdown", "%d requests still running after %d s are cut", left,
 		        app->cfg.shutdown_seconds);
-	http_server_stop(server);
-	metrics_http_stop(metrics);
+	serving_stop(&serving);
 	app_destroy(app);
 	log_msg("info", "stopped", "bye");
 	return 0;

@@ -395,7 +395,8 @@ int reference_input_measure_patch(json_t *body, json_t *errors)
 static const char *const reference_task_known[] = {"plan",  "code",  "number",
                                                    "label", "title", NULL};
 static const char *const reference_plan_known[] = {
-        "code", "title", "start_date", "cadence", "report_due_days", "assumptions", NULL};
+        "code",        "title",     "start_date", "cadence", "report_due_days",
+        "assumptions", "warn_days", NULL};
 
 int reference_input_task(json_t *body, enum reference_body merged, json_t *errors)
 {
@@ -462,6 +463,8 @@ void reference_input_plan_fields(json_t *plan, const char *base, json_t *errors)
 	long long days;
 	validate_integer_member(plan, "report_due_days", VALIDATE_REQUIRED, 0, 366, &days, base,
 	                        errors);
+	long long warn;
+	validate_integer_member(plan, "warn_days", VALIDATE_OPTIONAL, 0, 366, &warn, base, errors);
 	reference_check_assumptions(json_object_get(plan, "assumptions"), base, errors);
 }
 

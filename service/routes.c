@@ -17,6 +17,8 @@ const struct route *const route_tables[] = {
 	exports_routes,
 	changes_routes,
 	me_routes,
+	subscriptions_routes,
+	timeliness_routes,
 	NULL,
 };
 /* clang-format on */

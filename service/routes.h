@@ -18,6 +18,8 @@ extern const struct route imports_routes[];
 extern const struct route imports_parse_routes[];
 extern const struct route changes_routes[];
 extern const struct route me_routes[];
+extern const struct route subscriptions_routes[];
+extern const struct route timeliness_routes[];
 
 /* The tables above, NULL-terminated, for http_server_start. Static data: nothing to free. */
 extern const struct route *const route_tables[];

@@ -6,8 +6,8 @@
 #include "../http.h"
 #include "changes_repo.h"
 
-static const char *const changes_entities[] = {"plan", "task",     "measure", "target",
-                                               "unit", "progress", "review",  NULL};
+static const char *const changes_entities[] = {"plan",     "task",   "measure", "target", "unit",
+                                               "progress", "review", "report",  NULL};
 
 /* Reads ?after=, ?limit= and ?entity= into q; -1 after replying 400. */
 static int changes_read_query(struct http_ctx *ctx, struct changes_query *q)

@@ -373,8 +373,8 @@ FOR UPDATE OF p
 -- name: STMT_PLAN_INSERT
 -- properties: writes
 -- columns: id
-INSERT INTO plans (code, title, start_date, cadence, report_due_days, assumptions)
-VALUES ($1, $2, $3::date, $4, $5::int, coalesce($6::jsonb, '[]'))
+INSERT INTO plans (code, title, start_date, cadence, report_due_days, assumptions, warn_days)
+VALUES ($1, $2, $3::date, $4, $5::int, coalesce($6::jsonb, '[]'), coalesce($7::int, 7))
 ON CONFLICT (code) DO NOTHING
 RETURNING id
 
@@ -382,7 +382,8 @@ RETURNING id
 -- properties: writes
 UPDATE plans
 SET code = $2, title = $3, start_date = $4::date, cadence = $5, report_due_days = $6::int,
-    assumptions = coalesce($7::jsonb, '[]'), row_version = row_version + 1, updated_at = now()
+    assumptions = coalesce($7::jsonb, '[]'), warn_days = coalesce($8::int, 7),
+    row_version = row_version + 1, updated_at = now()
 WHERE id = $1
 
 -- name: STMT_PLAN_HAS_TASKS

@@ -3,7 +3,7 @@
 
 -- fragment: change_json
 -- A change (alias c) with its transaction's actor (alias a, NULL when it wrote no audit row),
--- as the feed returns it without its cursor.
+-- as the feed returns it without its cursor; a reminder (entity report) with what is owed.
 json_build_object(
     'entity', c.entity,
     'id', c.entity_id,
@@ -13,7 +13,10 @@ json_build_object(
     'actor', CASE WHEN a.xid IS NULL THEN NULL
                   ELSE json_build_object('sub', a.actor_sub, 'unit', a.actor_unit)
              END,
-    'progress_id', c.progress_id
+    'progress_id', c.progress_id,
+    'report', CASE WHEN c.entity = 'report' THEN (SELECT {{reminder_json}}
+                                                  FROM reminders rm
+                                                  WHERE rm.id = c.entity_id) END
 )
 
 -- fragment: change_page(filter)

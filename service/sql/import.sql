@@ -38,6 +38,13 @@ up AS (
 )
 {{import_counts(0)}}
 
+-- name: STMT_IMPORT_PLAN_WARN_DAYS
+-- properties: writes
+-- Plan $1's warn_days from the document ($2), run only when the document gives it.
+UPDATE plans
+SET warn_days = $2::int, row_version = row_version + 1, updated_at = now()
+WHERE code = $1 AND warn_days <> $2::int
+
 -- name: STMT_IMPORT_UNITS
 -- properties: writes
 -- columns: created, updated, total, deleted

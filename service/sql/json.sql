@@ -117,7 +117,8 @@ json_build_object(
 json_build_object(
     'id', p.id, 'code', p.code, 'title', p.title,
     'start_date', p.start_date, 'cadence', p.cadence,
-    'report_due_days', p.report_due_days, 'assumptions', p.assumptions,
+    'report_due_days', p.report_due_days, 'warn_days', p.warn_days,
+    'assumptions', p.assumptions,
     'task_count', (SELECT count(*) FROM tasks t WHERE t.plan_id = p.id),
     'measure_count', (SELECT count(*) FROM measures m WHERE m.plan_id = p.id),
     'created_at', {{ts(p.created_at)}},

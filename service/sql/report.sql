@@ -72,13 +72,34 @@ LEFT JOIN targets tg ON tg.measure_id = m.id
 WHERE m.plan_id = $1
 ORDER BY t.number, m.number, tg.position, tg.id
 
+-- fragment: report_expected_units(plans, unit)
+-- The units expected to report on the measures of plans (a bigint[]): (plan_id, task_id,
+-- measure_id, unit_id), assigned directly (not a group), or members of an assigned group not
+-- also assigned themselves, of every unit or of unit only (a unit id or NULL). Groups never
+-- report. Shared by timeliness, GET /v1/reports/timeliness and the reminders.
+SELECT m.plan_id, m.task_id, a.measure_id, a.unit_id
+FROM assignments a
+JOIN measures m ON m.id = a.measure_id
+JOIN units u ON u.id = a.unit_id
+WHERE m.plan_id = ANY ({{plans}})
+  AND u.kind <> 'group'
+  AND ({{unit}}::bigint IS NULL OR a.unit_id = {{unit}})
+UNION ALL
+SELECT DISTINCT m.plan_id, m.task_id, a.measure_id, um.member_id
+FROM assignments a
+JOIN measures m ON m.id = a.measure_id
+JOIN unit_memberships um ON um.group_id = a.unit_id
+WHERE m.plan_id = ANY ({{plans}})
+  AND ({{unit}}::bigint IS NULL OR um.member_id = {{unit}})
+  AND NOT EXISTS (SELECT 1
+                  FROM assignments d
+                  WHERE d.measure_id = a.measure_id AND d.unit_id = um.member_id)
+
 -- fragment: report_timeliness(unit)
 -- Timeliness per plan, task, unit and period from the records r (a CTE before it) for the
 -- periods $1 plan, $2 label, $3 due (oldest first), of every expected unit or of unit only (a
 -- unit id or NULL).
--- e: the units expected to report on the measures of plans $1 (plan_id, task_id, measure_id,
--- unit_id): assigned directly (not a group), or members of an assigned group not also assigned
--- themselves. Groups never report.
+-- e: the units expected to report on the measures of plans $1 (report_expected_units).
 -- Expected counts (per task and unit, times the periods) and reported counts (the records
 -- matched to expected units) are added up side by side: no join of pairs with periods.
 p AS (
@@ -86,23 +107,7 @@ p AS (
     FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS p(plan_id, period, due, k)
 ),
 e AS (
-    SELECT m.plan_id, m.task_id, a.measure_id, a.unit_id
-    FROM assignments a
-    JOIN measures m ON m.id = a.measure_id
-    JOIN units u ON u.id = a.unit_id
-    WHERE m.plan_id = ANY ($1::bigint[])
-      AND u.kind <> 'group'
-      AND ({{unit}}::bigint IS NULL OR a.unit_id = {{unit}})
-    UNION ALL
-    SELECT DISTINCT m.plan_id, m.task_id, a.measure_id, um.member_id
-    FROM assignments a
-    JOIN measures m ON m.id = a.measure_id
-    JOIN unit_memberships um ON um.group_id = a.unit_id
-    WHERE m.plan_id = ANY ($1::bigint[])
-      AND ({{unit}}::bigint IS NULL OR um.member_id = {{unit}})
-      AND NOT EXISTS (SELECT 1
-                      FROM assignments d
-                      WHERE d.measure_id = a.measure_id AND d.unit_id = um.member_id)
+    {{report_expected_units($1::bigint[], {{unit}})}}
 ),
 ec AS (
     SELECT e.plan_id, e.task_id, e.unit_id, count(*) AS expected

@@ -187,6 +187,11 @@ void harness_setup_with(const char *const *settings)
 	harness_server_start(settings);
 }
 
+struct app *harness_current_app(void)
+{
+	return harness_app;
+}
+
 void harness_setup(void)
 {
 	harness_setup_with(NULL);

@@ -30,6 +30,9 @@ void harness_setup_with(const char *const *settings);
 void harness_restart_with(const char *const *settings);
 
 int harness_port(void);
+/* The running service's app (borrowed; valid until the next restart or teardown), for tests
+ * that start its background workers themselves. */
+struct app *harness_current_app(void);
 
 /* Requests. body may be NULL; headers is a NULL-terminated list of "Name: value". */
 struct http_resp *http_call(const char *method, const char *path, const char *token,

@@ -22,6 +22,8 @@ int main(void)
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, admin_suite());
 	srunner_add_suite(sr, changes_suite());
+	srunner_add_suite(sr, webhooks_suite());
+	srunner_add_suite(sr, reminders_suite());
 	srunner_add_suite(sr, replica_suite());
 	srunner_add_suite(sr, ops_suite());
 	srunner_add_suite(sr, parse_suite());

@@ -18,6 +18,8 @@ Suite *refcache_suite(void);
 Suite *reports_suite(void);
 Suite *admin_suite(void);
 Suite *changes_suite(void);
+Suite *webhooks_suite(void);
+Suite *reminders_suite(void);
 Suite *replica_suite(void);
 Suite *ops_suite(void);
 Suite *parse_suite(void);

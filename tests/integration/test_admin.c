@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "progress_fixtures.h" /* measure_id */
 #include "suites.h"
 
 /* every reference table's row count, folded into one number */
@@ -15,7 +16,7 @@
 	"tasks), (SELECT count(*) FROM measures), (SELECT count(*) FROM measure_items), (SELECT "  \
 	"count(*) FROM units), (SELECT count(*) FROM unit_memberships), (SELECT count(*) FROM "    \
 	"assignments), (SELECT count(*) FROM targets)))"
-#define COUNT_AUDIT "SELECT count(*) FROM audit_log"
+#define COUNT_AUDIT_ALL "SELECT count(*) FROM audit_log"
 
 static char *admin, *reader;
 
@@ -62,13 +63,6 @@ static long long unit_id(const char *code)
 	return harness_count(sql);
 }
 
-static long long measure_id(int number)
-{
-	char sql[96];
-	snprintf(sql, sizeof(sql), "SELECT id FROM measures WHERE number = %d", number);
-	return harness_count(sql);
-}
-
 /* Asserts a refusal with status (and pointer) that wrote nothing. */
 static void refused(struct http_resp *r, int status, const char *pointer, long long rows,
                     long long audit)
@@ -78,7 +72,7 @@ static void refused(struct http_resp *r, int status, const char *pointer, long l
 	assert_problem(r, status, pointer);
 	http_resp_free(r);
 	ck_assert_int_eq(harness_count(COUNT_REFERENCE), rows);
-	ck_assert_int_eq(harness_count(COUNT_AUDIT), audit);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT_ALL), audit);
 }
 
 static long long audit_count(const char *action)
@@ -164,7 +158,7 @@ START_TEST(group_members_are_checked_and_replaced)
 	http_resp_header(r, "ETag", etag, sizeof(etag));
 	http_resp_free(r);
 
-	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT_ALL);
 	/* an unknown member and a group as member, each with its pointer */
 	r = send_req("PATCH", path, admin, "{\"members\":[\"hrss\",\"no-such-unit\"]}", etag);
 	refused(r, 400, "/members/1", rows, audit);
@@ -190,7 +184,7 @@ START_TEST(group_members_are_checked_and_replaced)
 	r = get_ok(epath, eetag);
 	http_resp_free(r);
 	rows = harness_count(COUNT_REFERENCE);
-	audit = harness_count(COUNT_AUDIT);
+	audit = harness_count(COUNT_AUDIT_ALL);
 	r = send_req("DELETE", epath, admin, NULL, eetag);
 	ck_assert_ptr_nonnull(strstr(r->body, "only member of a group"));
 	refused(r, 409, NULL, rows, audit);
@@ -210,7 +204,7 @@ START_TEST(unit_refusals_write_nothing)
 	snprintf(path, sizeof(path), "/v1/units/%lld", hrss);
 	struct http_resp *r = get_ok(path, etag);
 	http_resp_free(r);
-	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT_ALL);
 
 	/* 403 for every role but admin, before the body is read */
 	const char *ok = "{\"code\":\"x-unit\",\"name\":\"某局\",\"kind\":\"department\"}";
@@ -360,7 +354,7 @@ START_TEST(assignment_refusals_write_nothing)
 	snprintf(apath, sizeof(apath), "%s/assignments", path);
 	struct http_resp *r = get_ok(path, etag);
 	http_resp_free(r);
-	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT_ALL);
 	const char *ok = "{\"unit\":\"health\",\"role\":\"related\"}";
 
 	refused(send_req("POST", apath, reader, ok, NULL), 403, NULL, rows, audit);
@@ -488,7 +482,7 @@ START_TEST(target_refusals_write_nothing)
 	http_resp_free(r);
 	r = get_ok(path, etag);
 	http_resp_free(r);
-	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT_ALL);
 
 	char *ok = target_body("test-t2", "");
 	refused(send_req("POST", tpath, reader, ok, NULL), 403, NULL, rows, audit);
@@ -643,7 +637,7 @@ START_TEST(measure_refusals_write_nothing)
 	http_resp_free(r);
 	r = get_ok(path, etag);
 	http_resp_free(r);
-	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT_ALL);
 
 	refused(send_req("POST", "/v1/measures", reader, measure_ok, NULL), 403, NULL, rows, audit);
 	refused(send_req("PATCH", path, reader, "{\"title\":\"x\"}", etag), 403, NULL, rows, audit);
@@ -751,7 +745,7 @@ START_TEST(task_and_plan_create_update_delete)
 	ck_assert_uint_eq(list_size(tlist), 1);
 
 	/* a plan with tasks, a task with measures cannot go */
-	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT_ALL);
 	r = get_ok(ppath, etag);
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "task_count")), 1);
 	http_resp_free(r);
@@ -811,7 +805,7 @@ START_TEST(task_and_plan_refusals_write_nothing)
 	http_resp_free(r);
 	r = get_ok(tpath, tet);
 	http_resp_free(r);
-	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT);
+	long long rows = harness_count(COUNT_REFERENCE), audit = harness_count(COUNT_AUDIT_ALL);
 	const char *plan_ok = "{\"code\":\"p2\",\"title\":\"方案\",\"start_date\":"
 	                      "\"2023-01-01\",\"cadence\":\"year\",\"report_due_days\":0}";
 	const char *task_ok = "{\"plan\":\"yunfu-gdjg\",\"code\":\"t9\",\"number\":9,"

@@ -1,0 +1,288 @@
+/* webhook_worker.c — the worker thread: fan-out, claim, send, record, reminders, retention. */
+#include "webhook_worker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "db.h"
+#include "log.h"
+#include "reminders.h"
+#include "webhook_send.h"
+#include "webhook_url.h"
+
+/* Changes one fan-out turns into deliveries per subscription. */
+#define WEBHOOK_FANOUT_LIMIT 500
+
+struct webhook_worker {
+	struct app *app; /* borrowed */
+	const struct config *cfg;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	atomic_int stop;
+	struct webhook_sender *sender;
+	struct webhook_send *reqs; /* cfg->webhook_batch of them */
+	char claim_prefix[96];     /* host, process and worker: whose claim a delivery is under */
+	unsigned long long claims;
+	unsigned int seed; /* jitter */
+	time_t next_housekeeping;
+	long long next_fanout_ms; /* monotonic: while busy, fan out once a poll interval */
+};
+
+static long long webhook_now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static pthread_once_t webhook_curl_once = PTHREAD_ONCE_INIT;
+
+static void webhook_curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+long long webhook_backoff_ms(int attempt, int base_ms, int max_ms, double r)
+{
+	long long d = base_ms;
+	for (int i = 1; i < attempt && d < max_ms; i++)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	return d / 2 + (long long)((double)(d - d / 2) * r);
+}
+
+/* Turns committed changes into deliveries; the number made, or -1 on a database error. */
+static long long webhook_fanout(struct webhook_worker *w, struct db_conn *c)
+{
+	char limit[16];
+	snprintf(limit, sizeof(limit), "%d", WEBHOOK_FANOUT_LIMIT);
+	const char *p[] = {limit};
+	PGresult *r = db_exec(c, STMT_WEBHOOK_FANOUT, 1, p);
+	long long made = -1;
+	if (db_result_error(c, r) == SVC_OK && PQntuples(r) == 1)
+		made = atoll(PQgetvalue(r, 0, STMT_WEBHOOK_FANOUT_COL_DELIVERIES));
+	PQclear(r);
+	(void)w;
+	return made;
+}
+
+/* Claims up to a batch of due deliveries under a new claim token (written into claim); the
+ * result (caller PQclears) or NULL on a database error. */
+static PGresult *webhook_claim(struct webhook_worker *w, struct db_conn *c, char claim[128])
+{
+	snprintf(claim, 128, "%s-%llu", w->claim_prefix, ++w->claims);
+	char batch[16], lease[16];
+	snprintf(batch, sizeof(batch), "%d", w->cfg->webhook_batch);
+	snprintf(lease, sizeof(lease), "%d", w->cfg->webhook_lease_s);
+	const char *p[] = {batch, claim, lease};
+	PGresult *r = db_exec(c, STMT_WEBHOOK_CLAIM, 3, p);
+	if (db_result_error(c, r) != SVC_OK) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Records the outcome of request i (row i of claimed) under claim. */
+static void webhook_record(struct webhook_worker *w, struct db_conn *c, const PGresult *claimed,
+                           int i, const char *claim)
+{
+	const struct webhook_send *q = &w->reqs[i];
+	const struct config *cfg = w->cfg;
+	char status[16], ms[16], delay[24], deactivate[16];
+	snprintf(status, sizeof(status), "%ld", q->status);
+	snprintf(ms, sizeof(ms), "%d", q->duration_ms);
+	const char *id = PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_ID);
+	if (q->error[0] == '\0') {
+		const char *p[] = {id, claim, status, ms};
+		PQclear(db_exec(c, STMT_WEBHOOK_DELIVERED, 4, p));
+		return;
+	}
+	int attempt = atoi(PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_ATTEMPT));
+	long long age_s = atoll(PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_ROUND_AGE_S));
+	double r = (double)rand_r(&w->seed) / ((double)RAND_MAX + 1.0);
+	long long next = webhook_backoff_ms(attempt, cfg->webhook_retry_base_ms,
+	                                    cfg->webhook_retry_max_ms, r);
+	int park = attempt >= cfg->webhook_max_attempts ||
+	           age_s + next / 1000 > cfg->webhook_retry_window_s;
+	snprintf(delay, sizeof(delay), "%lld", next);
+	snprintf(deactivate, sizeof(deactivate), "%d", cfg->webhook_deactivate_s);
+	const char *p[] = {id,        claim, q->status > 0 ? status : NULL,
+	                   q->error,  ms,    park ? NULL : delay,
+	                   deactivate};
+	PGresult *res = db_exec(c, STMT_WEBHOOK_FAILED, 7, p);
+	if (db_result_error(c, res) == SVC_OK && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, STMT_WEBHOOK_FAILED_COL_ACTIVE), "f") == 0)
+		log_msg("warn", "webhook_deactivated",
+		        "subscription %s failed for %d s: deactivated",
+		        PQgetvalue(claimed, i, STMT_WEBHOOK_CLAIM_COL_SUBSCRIPTION_ID),
+		        cfg->webhook_deactivate_s);
+	PQclear(res);
+}
+
+/* Fills the requests from the claimed rows. */
+static int webhook_requests(struct webhook_worker *w, const PGresult *r)
+{
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		struct webhook_send *q = &w->reqs[i];
+		memset(q, 0, sizeof(*q));
+		q->delivery_id = atoll(PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_ID));
+		q->url = PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_URL);
+		q->secret = PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_SECRET);
+		q->event = PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_EVENT);
+		q->body = PQgetvalue(r, i, STMT_WEBHOOK_CLAIM_COL_BODY);
+		q->len = (size_t)PQgetlength(r, i, STMT_WEBHOOK_CLAIM_COL_BODY);
+		/* the allowed hosts may have changed since the subscription was made */
+		const char *why = NULL;
+		if (webhook_url_check(w->cfg->webhook_allowed_hosts, q->url, &why) != 0) {
+			q->refused = 1;
+			snprintf(q->error, sizeof(q->error), "not sent: the URL %s", why);
+		}
+	}
+	return n;
+}
+
+/* One round: fan out, claim, send (without holding a connection), record. Returns how much
+ * was done (0: idle), or -1 when the database could not be reached. */
+static long long webhook_round(struct webhook_worker *w)
+{
+	struct db_pool *pool = w->app->pool;
+	struct db_conn *c = NULL;
+	if (db_acquire(pool, &c) != SVC_OK)
+		return -1;
+	char claim[128];
+	long long made = 0;
+	if (webhook_now_ms() >= w->next_fanout_ms) {
+		made = webhook_fanout(w, c);
+		/* more may be waiting when it made a full page; else look again a poll later */
+		if (made < WEBHOOK_FANOUT_LIMIT)
+			w->next_fanout_ms = webhook_now_ms() + w->cfg->webhook_poll_ms;
+	}
+	PGresult *claimed = made >= 0 ? webhook_claim(w, c, claim) : NULL;
+	db_release(pool, c);
+	if (claimed == NULL)
+		return -1;
+	int n = webhook_requests(w, claimed);
+	if (n > 0) {
+		/* stopped: abandon the batch as a dead instance would (the leases run out) */
+		int stopped = webhook_sender_run(w->sender, w->reqs, n, &w->stop) != 0 &&
+		              atomic_load(&w->stop);
+		if (!stopped && db_acquire(pool, &c) == SVC_OK) {
+			for (int i = 0; i < n; i++)
+				if (w->reqs[i].done)
+					webhook_record(w, c, claimed, i, claim);
+			db_release(pool, c);
+		}
+	}
+	PQclear(claimed);
+	return made + n;
+}
+
+/* Reminders and retention, every ZEREN_REMINDER_INTERVAL_S. */
+static void webhook_housekeeping(struct webhook_worker *w)
+{
+	time_t now = time(NULL);
+	if (w->cfg->reminder_interval_s == 0 || now < w->next_housekeeping)
+		return;
+	w->next_housekeeping = now + w->cfg->reminder_interval_s;
+	long long emitted = 0;
+	if (reminders_run(w->app->pool, reminders_today(), w->cfg->reminder_lookback_days,
+	                  &emitted) == SVC_OK &&
+	    emitted > 0)
+		log_msg("info", "reminders", "%lld reminders emitted", emitted);
+	struct db_conn *c = NULL;
+	if (db_acquire(w->app->pool, &c) != SVC_OK)
+		return;
+	char days[16];
+	snprintf(days, sizeof(days), "%d", w->cfg->changes_retention_days);
+	const char *p[] = {days};
+	PQclear(db_exec(c, STMT_WEBHOOK_PURGE, 1, p));
+	db_release(w->app->pool, c);
+}
+
+/* Sleeps ms or until stopped. */
+static void webhook_sleep(struct webhook_worker *w, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&w->mu);
+	while (!atomic_load(&w->stop) && pthread_cond_timedwait(&w->wake, &w->mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *webhook_run(void *arg)
+{
+	struct webhook_worker *w = arg;
+	while (!atomic_load(&w->stop)) {
+		webhook_housekeeping(w);
+		long long done = webhook_round(w);
+		if (done <= 0) /* idle, or the database is away: wait before the next look */
+			webhook_sleep(w, w->cfg->webhook_poll_ms);
+	}
+	return NULL;
+}
+
+static void webhook_worker_free(struct webhook_worker *w)
+{
+	webhook_sender_destroy(w->sender);
+	free(w->reqs);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+struct webhook_worker *webhook_worker_start(struct app *app, char *err, size_t errlen)
+{
+	pthread_once(&webhook_curl_once, webhook_curl_init);
+	struct webhook_worker *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		snprintf(err, errlen, "webhook worker: out of memory");
+		return NULL;
+	}
+	w->app = app;
+	w->cfg = &app->cfg;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	atomic_init(&w->stop, 0);
+	char host[64] = "host";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(w->claim_prefix, sizeof(w->claim_prefix), "%.60s-%ld-%p", host, (long)getpid(),
+	         (void *)w);
+	w->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid() ^ (unsigned int)(size_t)w;
+	w->sender = webhook_sender_create(w->cfg->webhook_batch, w->cfg->webhook_timeout_ms);
+	w->reqs = calloc((size_t)w->cfg->webhook_batch, sizeof(*w->reqs));
+	if (w->sender == NULL || w->reqs == NULL ||
+	    pthread_create(&w->thread, NULL, webhook_run, w) != 0) {
+		snprintf(err, errlen, "webhook worker: could not start");
+		webhook_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void webhook_worker_stop(struct webhook_worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	atomic_store(&w->stop, 1);
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	webhook_worker_free(w);
+}
