@@ -51,6 +51,9 @@ $BIN import "$WORK/plan.json" >/dev/null
 
 export ZEREN_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=zeren user=zeren"
 export ZEREN_PORT=$(free_port 18180)
+# One token sends all of it: its per-token rate (429 past 100/s) would refuse most of the load
+# and leave the paths under test idle. The expensive-work cap stays as served.
+export ZEREN_RATE_PER_SECOND=0
 $BIN serve >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER=$!
 PIDS+=("$SERVER")

@@ -45,86 +45,123 @@ static int csv_row_blank(json_t *row)
 	return json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0;
 }
 
+/* Where csv_each is in the text, and what it has of the row being read. */
+struct csv_reader {
+	const char *data;
+	size_t len, i, line; /* i: the byte being read; line: its line, from 1 */
+	size_t count, max_rows;
+	csv_row_fn fn;
+	void *arg;
+	char *err;
+	size_t errlen;
+	json_t *row; /* the cells of the row so far */
+	struct csv_field f;
+	int quoted;      /* inside a quoted field */
+	int after_quote; /* a quoted field has closed: only a separator may follow */
+};
+
+/* One byte inside a quoted field (i == len: the text ended there). 0 to go on, -1 at a
+ * fault. */
+static int csv_quoted_byte(struct csv_reader *r, char c)
+{
+	if (r->i == r->len) {
+		snprintf(r->err, r->errlen, "line %zu: a quoted field is not closed", r->line);
+		return -1;
+	}
+	if (c != '"') {
+		if (c == '\n')
+			r->line++;
+		return csv_push(&r->f, c);
+	}
+	if (r->i + 1 < r->len && r->data[r->i + 1] == '"') {
+		r->i++; /* "" is one quote */
+		return csv_push(&r->f, '"');
+	}
+	r->quoted = 0;
+	r->after_quote = 1;
+	return 0;
+}
+
+/* A newline outside quotes: the row ends and, unless blank, goes to fn. 0 to go on, 1 when
+ * fn stopped the reading, -1 at a fault. */
+static int csv_row_end(struct csv_reader *r)
+{
+	if (csv_end_field(&r->f, r->row) != 0) {
+		snprintf(r->err, r->errlen, "line %zu: not valid UTF-8 text", r->line);
+		return -1;
+	}
+	r->after_quote = 0;
+	if (!csv_row_blank(r->row)) {
+		if (r->count == r->max_rows) {
+			snprintf(r->err, r->errlen, "more than %zu rows", r->max_rows);
+			return -1;
+		}
+		if (r->fn(r->row, r->count++, r->arg) != 0)
+			return 1;
+	}
+	json_decref(r->row);
+	r->row = json_array();
+	r->line++;
+	return 0;
+}
+
+/* One byte outside quotes; returns as csv_row_end. */
+static int csv_plain_byte(struct csv_reader *r, char c)
+{
+	if (c == '"' && r->f.len == 0 && !r->after_quote) {
+		r->quoted = 1;
+		return 0;
+	}
+	if (c == ',') {
+		r->after_quote = 0;
+		if (csv_end_field(&r->f, r->row) == 0)
+			return 0;
+		snprintf(r->err, r->errlen, "line %zu: not valid UTF-8 text", r->line);
+		return -1;
+	}
+	if (c == '\r' && r->i + 1 < r->len && r->data[r->i + 1] == '\n')
+		return 0; /* the \n ends the row */
+	if (c == '\n')
+		return csv_row_end(r);
+	if (r->after_quote) {
+		snprintf(r->err, r->errlen, "line %zu: text after a closing quote", r->line);
+		return -1;
+	}
+	if (c == '"') {
+		snprintf(r->err, r->errlen, "line %zu: a quote inside an unquoted field", r->line);
+		return -1;
+	}
+	if (csv_push(&r->f, c) == 0)
+		return 0;
+	snprintf(r->err, r->errlen, "out of memory");
+	return -1;
+}
+
 int csv_each(const char *data, size_t len, size_t max_rows, csv_row_fn fn, void *arg, char *err,
              size_t errlen)
 {
-	size_t i = 0, line = 1, count = 0;
+	struct csv_reader r = {.data = data,
+	                       .len = len,
+	                       .line = 1,
+	                       .max_rows = max_rows,
+	                       .fn = fn,
+	                       .arg = arg,
+	                       .err = err,
+	                       .errlen = errlen,
+	                       .row = json_array()};
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	json_t *row = json_array();
-	struct csv_field f = {NULL, 0, 0};
-	int quoted = 0, after_quote = 0, ok = 1;
-	for (; i <= len && ok; i++) {
-		char c = i < len ? data[i] : '\n'; /* a missing final newline ends the row */
-		if (i == len && json_array_size(row) == 0 && f.len == 0 && !quoted && !after_quote)
+		r.i = 3;
+	int rc = 0;
+	for (; r.i <= len && rc == 0; r.i++) {
+		char c = r.i < len ? data[r.i] : '\n'; /* a missing final newline ends the row */
+		if (r.i == len && json_array_size(r.row) == 0 && r.f.len == 0 && !r.quoted &&
+		    !r.after_quote)
 			break;
-		if (quoted) {
-			if (i == len) {
-				snprintf(err, errlen, "line %zu: a quoted field is not closed",
-				         line);
-				ok = 0;
-			} else if (c == '"') {
-				if (i + 1 < len && data[i + 1] == '"') {
-					ok = csv_push(&f, '"') == 0;
-					i++;
-				} else {
-					quoted = 0;
-					after_quote = 1;
-				}
-			} else {
-				if (c == '\n')
-					line++;
-				ok = csv_push(&f, c) == 0;
-			}
-			continue;
-		}
-		if (c == '"' && f.len == 0 && !after_quote) {
-			quoted = 1;
-		} else if (c == ',') {
-			if (csv_end_field(&f, row) != 0) {
-				snprintf(err, errlen, "line %zu: not valid UTF-8 text", line);
-				ok = 0;
-			}
-			after_quote = 0;
-		} else if (c == '\r' && i + 1 < len && data[i + 1] == '\n') {
-			continue; /* the \n ends the row */
-		} else if (c == '\n') {
-			if (csv_end_field(&f, row) != 0) {
-				snprintf(err, errlen, "line %zu: not valid UTF-8 text", line);
-				ok = 0;
-				break;
-			}
-			after_quote = 0;
-			if (!csv_row_blank(row)) {
-				if (count == max_rows) {
-					snprintf(err, errlen, "more than %zu rows", max_rows);
-					ok = 0;
-					break;
-				}
-				if (fn(row, count++, arg) != 0) {
-					json_decref(row);
-					row = NULL;
-					break;
-				}
-			}
-			json_decref(row);
-			row = json_array();
-			line++;
-		} else if (after_quote) {
-			snprintf(err, errlen, "line %zu: text after a closing quote", line);
-			ok = 0;
-		} else if (c == '"') {
-			snprintf(err, errlen, "line %zu: a quote inside an unquoted field", line);
-			ok = 0;
-		} else {
-			ok = csv_push(&f, c) == 0;
-			if (!ok)
-				snprintf(err, errlen, "out of memory");
-		}
+		rc = r.quoted ? csv_quoted_byte(&r, c) : csv_plain_byte(&r, c);
 	}
-	free(f.buf);
-	json_decref(row);
-	return ok ? 0 : -1;
+	free(r.f.buf);
+	json_decref(r.row);
+	return rc < 0 ? -1 : 0;
 }
 
 static int csv_collect(json_t *cells, size_t index, void *rows)

@@ -1,4 +1,5 @@
-/* http.h — the HTTP server, the per-request context and the reply helpers handlers use. */
+/* http.h — what handlers use: the per-request context, reading the request, replying (the
+ * http_*.c files implement it; http_server.c starts and stops the server). */
 #ifndef ZEREN_HTTP_H
 #define ZEREN_HTTP_H
 

@@ -1,5 +1,5 @@
-/* http_guard.h — the socket layer under http.c: libmicrohttpd with a per-client connection
- * cap, deadlines for a request's head and body that trickled bytes do not reset, refusal
+/* http_guard.h — the socket layer under the http_*.c files: libmicrohttpd with a per-client
+ * connection cap, deadlines for a request's head and body that trickled bytes do not reset, refusal
  * from the head (before any body is read), a memory budget for bodies and a graceful drain.
  * ulfius provides the request and response structures; this file owns their lifecycle. */
 #ifndef ZEREN_HTTP_GUARD_H
@@ -25,6 +25,8 @@ struct http_guard_limits {
 	size_t max_body;          /* largest body any route takes */
 	size_t max_target;        /* longest request target (path and query) */
 	unsigned max_params;      /* most query parameters in one request target */
+	size_t max_head;          /* bytes of request line and header fields (under MHD's pool) */
+	unsigned max_head_fields; /* header fields in one head */
 	unsigned workers;         /* threads for work that may block (the database) */
 };
 
@@ -37,16 +39,20 @@ struct http_guard_call {
 	unsigned marks;      /* the caller's own bits, kept between calls of one request */
 };
 
-/* Why the guard refused a request from its head; http.c turns it into a problem body. */
+/* Why the guard refused a request from its head (or midway through its body); http_dispatch.c
+ * turns it into a problem body. */
 enum http_guard_refusal {
 	HTTP_GUARD_FRAMING,   /* Content-Length with Transfer-Encoding, or two lengths: 400 */
-	HTTP_GUARD_TOO_LARGE, /* the declared length is over the route's limit: 413 */
-	HTTP_GUARD_BUDGET,    /* the memory budget for bodies is spent: 503 */
-	HTTP_GUARD_URI,       /* the request target is too long or has too many parameters: 414 */
+	HTTP_GUARD_TOO_LARGE, /* the declared length, or a chunked body so far, is over the limit:
+	                         413 */
+	HTTP_GUARD_BUDGET, /* the memory budget for bodies is spent (at the head or midway): 503 */
+	HTTP_GUARD_URI,    /* the request target is too long or has too many parameters: 414 */
+	HTTP_GUARD_HEAD,   /* the head is over max_head bytes or max_head_fields fields: 431 */
 };
 
-/* What http.c supplies. req and res are the ulfius structures the guard made; the callbacks
- * fill res (status, headers, body or stream) and must not keep pointers to either. */
+/* What http_server.c supplies (the callbacks are in http_dispatch.c). req and res are the ulfius
+ * structures the guard made; the callbacks fill res (status, headers, body or stream) and must not
+ * keep pointers to either. */
 struct http_guard_handlers {
 	/* Called when the head is complete, before a byte of the body is read. Returns 0 to go
 	 * on (with *body_limit set to the most body bytes this request may send), or non-zero

@@ -31,6 +31,8 @@ static const struct problem_kind problem_kinds[SVC_ERROR_COUNT] = {
         [SVC_UNAVAILABLE] = {503, "urn:zeren:problem:unavailable", "Service unavailable"},
         [SVC_INTERNAL] = {500, "urn:zeren:problem:internal", "Internal error"},
         [SVC_GONE] = {410, "urn:zeren:problem:gone", "Gone"},
+        [SVC_HEAD_TOO_LARGE] = {431, "urn:zeren:problem:header-fields-too-large",
+                                "Request header fields too large"},
 };
 
 static const struct problem_kind *problem_kind_of(enum svc_error err)

@@ -23,7 +23,8 @@ enum svc_error {
 	SVC_TOO_MANY_REQUESTS,     /* a rate or concurrency limit: 429 with Retry-After */
 	SVC_UNAVAILABLE,           /* database unreachable: 503 */
 	SVC_INTERNAL,              /* a bug or an unexpected database error: 500 */
-	SVC_GONE, /* what the request points at was removed, e.g. an old cursor: 410 */
+	SVC_GONE,           /* what the request points at was removed, e.g. an old cursor: 410 */
+	SVC_HEAD_TOO_LARGE, /* request line and header fields over the limit: 431 */
 	SVC_ERROR_COUNT
 };
 

@@ -57,13 +57,16 @@ struct doc_body {
 	char **paras;
 	size_t nparas, paras_cap;
 	size_t text_bytes; /* held so far, checked against DOC_MAX_TEXT */
+	size_t controls;   /* control characters replaced by spaces (see doc_body_add_row) */
 };
 
 void doc_body_init(struct doc_body *b);
 void doc_body_free(struct doc_body *b);
 
 /* Appends a row taking ownership of cells (ncells owned strings or NULLs, the array too);
- * on failure frees them. */
+ * on failure frees them. Here and in doc_body_add_para a control character other than tab,
+ * line feed and carriage return (a form feed where a page broke, as pdftotext writes one) is
+ * replaced by a space and counted in controls: the importer refuses text that holds one. */
 enum doc_error doc_body_add_row(struct doc_body *b, char **cells, size_t ncells)
         __attribute__((warn_unused_result));
 

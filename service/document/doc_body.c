@@ -59,6 +59,16 @@ enum doc_error doc_body_charge(struct doc_body *b, size_t len)
 	return DOC_OK;
 }
 
+/* Replaces the control characters of s that text may not hold by spaces; counts them in b. */
+static void clean(struct doc_body *b, char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r') {
+			*s = ' ';
+			b->controls++;
+		}
+}
+
 static void free_cells(char **cells, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -82,6 +92,9 @@ enum doc_error doc_body_add_row(struct doc_body *b, char **cells, size_t ncells)
 		b->rows = r;
 		b->rows_cap = cap;
 	}
+	for (size_t i = 0; i < ncells; i++)
+		if (cells[i] != NULL)
+			clean(b, cells[i]);
 	b->rows[b->nrows].cells = cells;
 	b->rows[b->nrows].ncells = ncells;
 	b->nrows++;
@@ -106,6 +119,7 @@ enum doc_error doc_body_add_para(struct doc_body *b, const char *text, size_t le
 	char *copy = strndup(text, len);
 	if (copy == NULL)
 		return DOC_NOMEM;
+	clean(b, copy);
 	b->paras[b->nparas++] = copy;
 	return DOC_OK;
 }

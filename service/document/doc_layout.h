@@ -70,6 +70,10 @@ enum doc_col {
 /* The role of a header cell's text, or DOC_COL_COUNT when it names none. */
 enum doc_col doc_layout_column(const char *header);
 
+/* Non-zero when a row of b is a table header doc_layout_table would read (one naming a
+ * measure or content column and a lead column). */
+int doc_layout_has_header(const struct doc_body *b);
+
 /* Reads tables: the first row naming a measure (or content) column and a lead column is the
  * header, columns are found by their header text; DOC_NOT_A_LIST when there is none. */
 enum doc_error doc_layout_table(const struct doc_body *b, struct doc_model *m)

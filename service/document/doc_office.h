@@ -14,8 +14,11 @@
 enum doc_error doc_docx_read(struct doc_zip *z, struct doc_body *b)
         __attribute__((warn_unused_result));
 
-/* Reads the first worksheet (xl/worksheets/sheet1.xml) with xl/sharedStrings.xml: one row per
- * sheet row; cells inside a merged range are "" right of its first cell and NULL below it. */
+/* Reads the worksheet that holds the list, with xl/sharedStrings.xml: the workbook's sheets
+ * (xl/workbook.xml, resolved through xl/_rels/workbook.xml.rels) in order, the first with a
+ * list's header row (doc_layout_has_header), else the first sheet; xl/worksheets/sheet1.xml
+ * when the workbook names none. One row per sheet row; cells inside a merged range are ""
+ * right of its first cell and NULL below it. */
 enum doc_error doc_xlsx_read(struct doc_zip *z, struct doc_body *b)
         __attribute__((warn_unused_result));
 

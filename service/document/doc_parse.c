@@ -1,6 +1,7 @@
 /* doc_parse.c — sniffs the file kind, reads it, lays it out, builds the plan document. */
 #include "document/doc_parse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,14 @@ enum doc_error doc_parse(const void *bytes, size_t len, const struct doc_options
 		e = doc_model_init(&m);
 		if (e == DOC_OK)
 			e = doc_layout_paras(&b, &m);
+	}
+	if (e == DOC_OK && b.controls > 0) {
+		char reason[160];
+		snprintf(reason, sizeof(reason),
+		         "%zu control character(s) (a page break or the like) replaced by spaces: "
+		         "the importer refuses them in text",
+		         b.controls);
+		doc_model_review(&m, "", reason, NULL);
 	}
 	doc_body_free(&b);
 	if (e == DOC_OK)

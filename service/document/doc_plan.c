@@ -7,8 +7,11 @@
 #include <time.h>
 
 #include "document/doc_target.h"
+#include "domain.h"
 
-enum { PLAN_MAX_TARGETS = 64 };
+/* PLAN_NUMBER_MAX: the importer's highest measure number; PLAN_TASK_NUMBER_MAX its highest
+ * task number. */
+enum { PLAN_MAX_TARGETS = 64, PLAN_NUMBER_MAX = 1000000, PLAN_TASK_NUMBER_MAX = 100000 };
 
 /* Build state beyond the unit registry. */
 struct build {
@@ -19,6 +22,12 @@ struct build {
 	long items, targets, assumed;
 	json_t *assumptions; /* the plan's (borrowed from the plan object) */
 };
+
+/* Nothing but white space. */
+static int blank(const char *s)
+{
+	return s[strspn(s, " \t\r\n")] == '\0';
+}
 
 /* A deadline column: its phrase as a deadline (到 implied), or its recurrence. */
 static void column_deadline(const char *text, char out[11], enum doc_recur *recur)
@@ -75,7 +84,7 @@ static json_t *plan_object(struct build *b, const struct doc_options *o)
 {
 	struct doc_model *m = b->reg.m;
 	const char *title = o->title ? o->title : m->title;
-	if (title == NULL) {
+	if (title == NULL || blank(title)) {
 		title = "（无标题）";
 		doc_model_review(m, "/plan/title", "no title found in the document", NULL);
 	}
@@ -98,19 +107,22 @@ static json_t *plan_object(struct build *b, const struct doc_options *o)
 	        "period.");
 	doc_model_review(m, "/plan/start_date", "assumed: the document gives no start date", NULL);
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "code", b->prefix, "title", title,
-	                 "start_date", b->start, "cadence", "quarter", "report_due_days", 15,
-	                 "assumptions", as);
+	                 "start_date", b->start, "cadence", domain_cadences[DOMAIN_CADENCE_QUARTER],
+	                 "report_due_days", 15, "assumptions", as);
 }
 
-/* Tasks that have measures; numbered by their labels when those rise (（一）（三）…), else
- * 1..n; codes[i] for model task i ("" when dropped). */
-static json_t *tasks_array(struct build *b, char (*codes)[80])
+/* Tasks that have measures; numbered by their labels when those rise (（一）（三）…) within
+ * the importer's range, else 1..n; codes[i] for model task i ("" when dropped). A task
+ * without a title (the one task of a list that has neither task column nor title) gets the
+ * plan's title, with a review entry. */
+static json_t *tasks_array(struct build *b, char (*codes)[80], const char *plan_title)
 {
 	json_t *a = json_array();
 	int n = 0, last = 0, rising = 1;
 	for (size_t i = 0; i < b->reg.m->ntasks; i++) {
 		struct doc_task *t = &b->reg.m->tasks[i];
-		if (t->measures > 0 && (t->label == NULL || t->number <= last))
+		if (t->measures > 0 &&
+		    (t->label == NULL || t->number <= last || t->number > PLAN_TASK_NUMBER_MAX))
 			rising = 0;
 		last = t->measures > 0 ? t->number : last;
 	}
@@ -119,6 +131,15 @@ static json_t *tasks_array(struct build *b, char (*codes)[80])
 		codes[i][0] = '\0';
 		if (t->measures == 0)
 			continue;
+		char *title = blank(t->title) ? strdup(plan_title) : NULL;
+		if (title != NULL) {
+			char p[64];
+			snprintf(p, sizeof(p), "/tasks/%zu/title", json_array_size(a));
+			doc_model_review(b->reg.m, p,
+			                 "a task without a title: the plan's title taken", NULL);
+			free(t->title);
+			t->title = title;
+		}
 		n = rising ? t->number : n + 1;
 		snprintf(codes[i], 80, "%s-t%d", b->prefix, n);
 		json_array_append_new(a,
@@ -193,10 +214,22 @@ static const char *accountable(struct build *b, const char *item, const struct d
 	return found;
 }
 
+/* The domain's words for what doc_target read (its enums follow domain.h's order). */
+_Static_assert(DOC_CMP_GTE == (int)DOMAIN_CMP_GTE && DOC_CMP_GT == (int)DOMAIN_CMP_GT &&
+                       DOC_CMP_LTE == (int)DOMAIN_CMP_LTE && DOC_CMP_LT == (int)DOMAIN_CMP_LT &&
+                       DOC_CMP_EQ == (int)DOMAIN_CMP_EQ,
+               "doc_cmp follows domain_comparator");
+_Static_assert(DOC_RECUR_ANNUAL - 1 == (int)DOMAIN_RECUR_ANNUAL &&
+                       DOC_RECUR_BIENNIAL - 1 == (int)DOMAIN_RECUR_BIENNIAL,
+               "doc_recur follows domain_recurrence after NONE");
 static const char *comparator_name(enum doc_cmp c)
 {
-	static const char *const names[] = {"gte", "gt", "lte", "lt", "eq"};
-	return names[c];
+	return domain_comparators[c];
+}
+
+static const char *recurrence_name(enum doc_recur r)
+{
+	return r == DOC_RECUR_NONE ? NULL : domain_recurrences[r - 1];
 }
 
 static json_t *target_object(struct build *b, size_t mi, size_t item, const struct doc_target *t,
@@ -204,21 +237,24 @@ static json_t *target_object(struct build *b, size_t mi, size_t item, const stru
 {
 	const char *text = b->reg.m->measures[mi].items[item];
 	int pct = strcmp(t->uom, "%") == 0 || strcmp(t->uom, "％") == 0;
-	const char *kind = t->milestone ? "milestone" : (pct ? "percentage" : "quantity");
+	const char *kind = domain_target_kinds[t->milestone ? DOMAIN_TARGET_MILESTONE
+	                                       : pct        ? DOMAIN_TARGET_PERCENTAGE
+	                                                    : DOMAIN_TARGET_QUANTITY];
 	json_t *o = json_pack("{s:s, s:i, s:s%, s:s, s:s, s:f}", "code", code, "item",
 	                      (int)item + 1, "metric", text + t->phrase, t->phrase_len, "kind",
 	                      kind, "comparator", comparator_name(t->cmp), "value", t->value);
 	json_object_set_new(o, "unit_of_measure",
 	                    t->milestone ? json_null() : json_string(pct ? "%" : t->uom));
 	json_object_set_new(o, "deadline", t->deadline[0] ? json_string(t->deadline) : json_null());
-	static const char *const recur[] = {NULL, "annual", "biennial"};
-	json_object_set_new(o, "recurrence",
-	                    recur[t->recur] ? json_string(recur[t->recur]) : json_null());
+	const char *recur = recurrence_name(t->recur);
+	json_object_set_new(o, "recurrence", recur ? json_string(recur) : json_null());
 	json_object_set_new(o, "recurrence_start",
 	                    t->recur != DOC_RECUR_NONE ? json_string(b->start) : json_null());
 	const char *acc = accountable(b, text, t);
 	json_object_set_new(o, "accountable_unit", acc ? json_string(acc) : json_null());
-	json_object_set_new(o, "aggregation", json_string(t->sum ? "sum" : "latest"));
+	json_object_set_new(
+	        o, "aggregation",
+	        json_string(domain_aggregations[t->sum ? DOMAIN_AGG_SUM : DOMAIN_AGG_LATEST]));
 	json_object_set_new(o, "share_of", json_null());
 	json_object_set_new(o, "source_phrase", json_stringn(text + t->phrase, t->phrase_len));
 	return o;
@@ -282,19 +318,90 @@ static json_t *targets_array(struct build *b, size_t mi)
 	return a;
 }
 
-static json_t *measure_object(struct build *b, size_t mi, const char *task, json_t *numbers)
+/* The measure's number: as written, unless an earlier measure has it or it is out of the
+ * importer's range; then the first from its position up that no measure is written with and
+ * none has been given (numbers: given so far; written: every number the list writes), so
+ * its code and its targets' codes are its own. */
+static void measure_number(struct build *b, size_t mi, json_t *numbers, json_t *written)
 {
 	struct doc_measure *x = &b->reg.m->measures[mi];
-	char code[128], key[24];
+	char key[24];
 	snprintf(key, sizeof(key), "%d", x->number);
-	if (json_object_get(numbers, key) != NULL) {
-		char p[64];
+	int out = x->number < 1 || x->number > PLAN_NUMBER_MAX;
+	if (out || json_object_get(numbers, key) != NULL) {
+		int n = (int)mi + 1;
+		for (;; n++) {
+			snprintf(key, sizeof(key), "%d", n);
+			if (json_object_get(numbers, key) == NULL &&
+			    json_object_get(written, key) == NULL)
+				break;
+		}
+		char p[64], reason[128];
 		snprintf(p, sizeof(p), "/measures/%zu/number", mi);
-		doc_model_review(b->reg.m, p, "a measure number used twice: renumbered", x->title);
-		x->number = (int)mi + 1;
-		snprintf(key, sizeof(key), "%d", x->number);
+		snprintf(reason, sizeof(reason), "a measure number %s: renumbered %d",
+		         out ? "out of range" : "used twice", n);
+		doc_model_review(b->reg.m, p, reason, x->title);
+		x->number = n;
 	}
 	json_object_set_new(numbers, key, json_true());
+}
+
+/* A measure's title, kept when it has one; else its first item's first sentence (or line),
+ * else a placeholder, with a review entry: the importer needs a title. An item without text
+ * (a measure read from a number alone) takes the title. */
+static enum doc_error measure_texts(struct build *b, size_t mi)
+{
+	struct doc_measure *x = &b->reg.m->measures[mi];
+	char p[64];
+	if (blank(x->title)) {
+		const char *from = NULL;
+		for (size_t j = 0; j < x->nitems && from == NULL; j++)
+			from = blank(x->items[j]) ? NULL : x->items[j];
+		snprintf(p, sizeof(p), "/measures/%zu/title", mi);
+		doc_model_review(
+		        b->reg.m, p,
+		        from ? "a measure without a title: its first item's first sentence "
+		               "taken as its title"
+		             : "a measure without a title or content: a placeholder title "
+		               "written; fill it in or delete the measure",
+		        from);
+		if (from == NULL)
+			from = "（无标题措施）";
+		from += strspn(from, " \t\r\n");
+		const char *stop = strstr(from, "。"), *nl = strchr(from, '\n');
+		size_t len = stop && (nl == NULL || stop < nl)
+		                     ? (size_t)(stop - from) + strlen("。")
+		             : nl ? (size_t)(nl - from)
+		                  : strlen(from);
+		char *t = strndup(from, len);
+		if (t == NULL)
+			return DOC_NOMEM;
+		free(x->title);
+		x->title = t;
+	}
+	for (size_t j = 0; j < x->nitems; j++) {
+		if (!blank(x->items[j]))
+			continue;
+		char *t = strdup(x->title);
+		if (t == NULL)
+			return DOC_NOMEM;
+		snprintf(p, sizeof(p), "/measures/%zu/items/%zu", mi, j);
+		doc_model_review(b->reg.m, p, "an item without text: the measure's title taken",
+		                 x->title);
+		free(x->items[j]);
+		x->items[j] = t;
+	}
+	return DOC_OK;
+}
+
+static json_t *measure_object(struct build *b, size_t mi, const char *task, json_t *numbers,
+                              json_t *written)
+{
+	struct doc_measure *x = &b->reg.m->measures[mi];
+	char code[128];
+	if (measure_texts(b, mi) != DOC_OK)
+		return NULL;
+	measure_number(b, mi, numbers, written);
 	snprintf(code, sizeof(code), "%s-m%02d", b->prefix, x->number);
 	json_t *items = json_array();
 	for (size_t j = 0; j < x->nitems; j++)
@@ -322,12 +429,25 @@ enum doc_error doc_plan_build(struct doc_model *m, const struct doc_options *o, 
 	json_t *plan = plan_object(&b, o);
 	b.assumptions = json_object_get(plan, "assumptions");
 	char(*codes)[80] = calloc(m->ntasks + 1, sizeof(*codes));
-	json_t *tasks = codes ? tasks_array(&b, codes) : NULL;
-	json_t *measures = json_array(), *numbers = json_object();
-	for (size_t i = 0; codes != NULL && i < m->nmeasures; i++)
-		json_array_append_new(measures,
-		                      measure_object(&b, i, codes[m->measures[i].task], numbers));
+	const char *ptitle = json_string_value(json_object_get(plan, "title"));
+	json_t *tasks = codes && ptitle ? tasks_array(&b, codes, ptitle) : NULL;
+	json_t *measures = json_array(), *numbers = json_object(), *written = json_object();
+	for (size_t i = 0; i < m->nmeasures; i++) {
+		char key[24];
+		snprintf(key, sizeof(key), "%d", m->measures[i].number);
+		json_object_set_new(written, key, json_true());
+	}
+	int failed = codes == NULL;
+	for (size_t i = 0; !failed && i < m->nmeasures; i++) {
+		json_t *x = measure_object(&b, i, codes[m->measures[i].task], numbers, written);
+		failed = x == NULL || json_array_append_new(measures, x) != 0;
+	}
 	json_decref(numbers);
+	json_decref(written);
+	if (failed) { /* json_pack refuses the NULL, and the document is not built */
+		json_decref(measures);
+		measures = NULL;
+	}
 	free(codes);
 	*document = json_pack("{s:s, s:o, s:O, s:o, s:o}", "format", "zeren.plan/v1", "plan", plan,
 	                      "units", b.reg.units, "tasks", tasks, "measures", measures);

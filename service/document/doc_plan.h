@@ -39,7 +39,8 @@ enum doc_error doc_registry_init(struct doc_registry *r, const struct doc_option
 void doc_registry_free(struct doc_registry *r);
 
 /* The code for a unit named name in the source (a known unit, or a new one registered with
- * a review entry at pointer); borrowed from the registry; NULL on no memory. */
+ * a review entry at pointer); borrowed from the registry; NULL on no memory, or when name is
+ * too long to be a unit's (DOC_UNIT_NAME_MAX; a review entry at pointer then). */
 const char *doc_registry_unit(struct doc_registry *r, const char *name, const char *pointer);
 
 /* The code of a non-group unit whose name (or alias) text begins with, or NULL. */

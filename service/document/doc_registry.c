@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "document/doc_plan.h"
+#include "domain.h"
+#include "reference_input.h"
 
 enum doc_error doc_registry_init(struct doc_registry *r, const struct doc_options *o,
                                  struct doc_model *m)
@@ -51,12 +53,15 @@ static json_t *unit_put(struct doc_registry *r, const char *code, const char *na
 	return u;
 }
 
-/* Adds alias to the unit's aliases unless it is there already (or is its name). */
+/* Adds alias to the unit's aliases unless it is there already (or is its name), while it has
+ * fewer than the importer allows. */
 static void unit_alias(json_t *u, const char *alias)
 {
 	if (u == NULL || strcmp(json_string_value(json_object_get(u, "name")), alias) == 0)
 		return;
 	json_t *aliases = json_object_get(u, "aliases");
+	if (json_array_size(aliases) >= REFERENCE_ALIASES_MAX)
+		return;
 	if (aliases == NULL) {
 		aliases = json_array();
 		json_object_set_new(u, "aliases", aliases);
@@ -74,7 +79,8 @@ static void unit_alias(json_t *u, const char *alias)
 /* A known unit in the document, with the aliases it already has (so an import keeps them). */
 static const char *known_unit(struct doc_registry *r, const struct doc_known_unit *k)
 {
-	json_t *u = unit_put(r, k->code, k->name, k->kind ? k->kind : "department", 1);
+	const char *department = domain_unit_kinds[DOMAIN_UNIT_DEPARTMENT];
+	json_t *u = unit_put(r, k->code, k->name, k->kind ? k->kind : department, 1);
 	for (size_t a = 0; k->aliases != NULL && k->aliases[a] != NULL; a++)
 		unit_alias(u, k->aliases[a]);
 	if (k->members == NULL)
@@ -87,7 +93,7 @@ static const char *known_unit(struct doc_registry *r, const struct doc_known_uni
 				mk = &r->o->units[j];
 		if (mk == NULL)
 			continue;
-		unit_put(r, mk->code, mk->name, mk->kind ? mk->kind : "department", 0);
+		unit_put(r, mk->code, mk->name, mk->kind ? mk->kind : department, 0);
 		json_array_append_new(members, json_string(mk->code));
 	}
 	json_object_set_new(unit_get(r, k->code), "members", members);
@@ -100,13 +106,13 @@ static const char *new_unit(struct doc_registry *r, const char *name, const char
 	doc_units_code(name, code, sizeof(code));
 	const char *kind = doc_units_kind(name);
 	r->created++;
-	if (strcmp(kind, "group") == 0) {
+	if (domain_lookup(domain_unit_kinds, kind) == DOMAIN_UNIT_GROUP) {
 		/* A group needs members the document does not give: kept as an organisation. */
 		doc_model_review(r->m, pointer,
 		                 "a group named in the list; its members are not known: make it a "
 		                 "group with members before importing",
 		                 name);
-		kind = "organisation";
+		kind = domain_unit_kinds[DOMAIN_UNIT_ORGANISATION];
 	} else {
 		doc_model_review(r->m, pointer, "a unit not known before: new code generated",
 		                 name);
@@ -153,13 +159,30 @@ static const char *truncated_in_list(struct doc_registry *r, const char *name, c
 	return code;
 }
 
+/* More than DOC_UNIT_NAME_MAX characters. */
+static int too_long(const char *name)
+{
+	size_t n = 0;
+	for (const char *p = name; *p != '\0'; p++)
+		n += ((unsigned char)*p & 0xC0) != 0x80;
+	return n > DOC_UNIT_NAME_MAX;
+}
+
 const char *doc_registry_unit(struct doc_registry *r, const char *name, const char *pointer)
 {
 	json_t *c = json_object_get(r->by_name, name);
 	if (c != NULL) {
 		const char *code = json_string_value(c);
-		unit_put(r, code, name, "department", 1); /* named now: in the source */
+		/* named now: in the source */
+		unit_put(r, code, name, domain_unit_kinds[DOMAIN_UNIT_DEPARTMENT], 1);
 		return code;
+	}
+	if (too_long(name)) {
+		doc_model_review(r->m, pointer,
+		                 "not read as a unit: longer than a unit name (prose in a unit "
+		                 "column?); name the unit by hand",
+		                 name);
+		return NULL;
 	}
 	enum doc_unit_match how;
 	long k = doc_units_match(r->o->units, r->o->nunits, name, &how);
@@ -205,7 +228,7 @@ const char *doc_registry_prefix(struct doc_registry *r, const char *text)
 	json_array_foreach(r->units, i, u)
 	{
 		const char *kind = json_string_value(json_object_get(u, "kind"));
-		if (strcmp(kind, "group") != 0 &&
+		if (domain_lookup(domain_unit_kinds, kind) != DOMAIN_UNIT_GROUP &&
 		    is_prefix(text, json_string_value(json_object_get(u, "name"))))
 			return json_string_value(json_object_get(u, "code"));
 	}

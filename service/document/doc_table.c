@@ -254,6 +254,15 @@ static char *table_title(const struct doc_body *b, size_t header)
 	return NULL;
 }
 
+int doc_layout_has_header(const struct doc_body *b)
+{
+	struct columns c;
+	for (size_t h = 0; h < b->nrows; h++)
+		if (header_row(&b->rows[h], &c))
+			return 1;
+	return 0;
+}
+
 enum doc_error doc_layout_table(const struct doc_body *b, struct doc_model *m)
 {
 	struct table t = {.m = m, .task = SIZE_MAX, .last = SIZE_MAX};

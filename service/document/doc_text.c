@@ -40,10 +40,12 @@ int doc_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/* Space, tab, line ends, and the form feed and vertical tab of a page break. */
 static int all_space(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n' && s[i] != '\f' &&
+		    s[i] != '\v')
 			return 0;
 	return 1;
 }

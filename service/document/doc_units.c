@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain.h"
+
 static int starts(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;
@@ -34,8 +36,8 @@ static int has_unit_ending(const char *s, size_t len)
 static size_t separator(const char *s, int *enum_sep)
 {
 	static const char *const list[] = {"、", NULL};
-	static const char *const other[] = {"，", "；", ",",  ";",    " ",
-	                                    "\n", "\t", "　", "会同", NULL};
+	static const char *const other[] = {"，", "；", ",",  ";",    " ", "\n",
+	                                    "\r", "\t", "　", "会同", NULL};
 	for (size_t i = 0; list[i] != NULL; i++)
 		if (starts(s, list[i]))
 			return *enum_sep = 1, strlen(list[i]);
@@ -187,16 +189,16 @@ const char *doc_units_kind(const char *name)
 {
 	size_t len = strlen(name);
 	if (starts(name, "各") || starts(name, "有关"))
-		return "group";
+		return domain_unit_kinds[DOMAIN_UNIT_GROUP];
 	if (ends(name, len, "政府"))
-		return "county_government";
+		return domain_unit_kinds[DOMAIN_UNIT_COUNTY_GOVERNMENT];
 	if (ends(name, len, "学院") || ends(name, len, "学校") || ends(name, len, "大学"))
-		return "school";
+		return domain_unit_kinds[DOMAIN_UNIT_SCHOOL];
 	static const char *const orgs[] = {"会", "社", "联", "团委", "团市委", NULL};
 	for (size_t i = 0; orgs[i] != NULL; i++)
 		if (ends(name, len, orgs[i]))
-			return "organisation";
-	return "department";
+			return domain_unit_kinds[DOMAIN_UNIT_ORGANISATION];
+	return domain_unit_kinds[DOMAIN_UNIT_DEPARTMENT];
 }
 
 void doc_units_code(const char *name, char *buf, size_t len)

@@ -6,6 +6,10 @@
 
 #include "document/doc.h"
 
+/* Characters a unit name has at most; a longer "name" in a unit list is prose (a cell that
+ * is really a sentence), never made a unit. The importer allows 500. */
+enum { DOC_UNIT_NAME_MAX = 100 };
+
 /* A unit the caller already knows (from the database, or the units of a plan document),
  * passed in as plain data. All pointers are borrowed and must outlive the parse. */
 struct doc_known_unit {

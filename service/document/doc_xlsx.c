@@ -1,8 +1,16 @@
-/* doc_xlsx.c — the first worksheet of an .xlsx: shared strings, inline strings, merges. */
+/* doc_xlsx.c — the worksheet of an .xlsx that holds the list: the workbook's sheets in order,
+ * shared strings, inline strings, merges. */
 #include "document/doc_office.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "document/doc_layout.h"
+
+/* Sheets of a workbook read at most (a plan has one or a few). */
+enum { XLSX_MAX_SHEETS = 64 };
 
 /* The shared string table, each entry owned. */
 struct xlsx_strings {
@@ -249,23 +257,154 @@ static void grid_free(struct xlsx_grid *g)
 	free(g->cont);
 }
 
-enum doc_error doc_xlsx_read(struct doc_zip *z, struct doc_body *b)
+/* Reads the XML entry name and calls each(reader, ctx) on every element named element. */
+static enum doc_error each_element(struct doc_zip *z, const char *name, const char *element,
+                                   enum doc_error (*each)(xmlTextReaderPtr, void *), void *ctx)
 {
-	struct xlsx_strings t = {0};
+	char *xml;
+	size_t len;
+	enum doc_error e = doc_zip_read(z, name, &xml, &len);
+	if (e != DOC_OK)
+		return e;
+	xmlTextReaderPtr r = doc_xml_reader(xml, len);
+	int rc = 1;
+	e = r == NULL ? DOC_NOMEM : DOC_OK;
+	while (e == DOC_OK && (rc = xmlTextReaderRead(r)) == 1)
+		if (doc_xml_is(r, element, 0))
+			e = each(r, ctx);
+	if (e == DOC_OK && rc != 0)
+		e = DOC_BAD_XML;
+	xmlFreeTextReader(r);
+	free(xml);
+	return e;
+}
+
+/* A worksheet relationship of xl/_rels/workbook.xml.rels: its Id → the part's name in the zip
+ * (Target is relative to xl/, or absolute from the root). */
+static enum doc_error relationship(xmlTextReaderPtr r, void *ctx)
+{
+	json_t *targets = ctx;
+	xmlChar *id = doc_xml_attr(r, "Id"), *target = doc_xml_attr(r, "Target"),
+	        *type = doc_xml_attr(r, "Type");
+	const char *t = (const char *)target, *ty = (const char *)type;
+	size_t tl = ty ? strlen(ty) : 0;
+	int sheet = ty != NULL && tl >= 10 && strcmp(ty + tl - 10, "/worksheet") == 0;
+	enum doc_error e = DOC_OK;
+	if (id != NULL && t != NULL && sheet && strlen(t) < 256) {
+		char part[300];
+		snprintf(part, sizeof(part), "%s%s", t[0] == '/' ? "" : "xl/",
+		         t[0] == '/' ? t + 1 : t);
+		if (json_object_set_new(targets, (const char *)id, json_string(part)) != 0)
+			e = DOC_NOMEM;
+	}
+	xmlFree(id);
+	xmlFree(target);
+	xmlFree(type);
+	return e;
+}
+
+/* The sheets of xl/workbook.xml in order, as part names (via the relationships). */
+struct xlsx_sheets {
+	json_t *targets; /* relationship Id → part name (borrowed) */
+	json_t *parts;   /* the sheets' part names in workbook order (borrowed) */
+};
+
+static enum doc_error workbook_sheet(xmlTextReaderPtr r, void *ctx)
+{
+	struct xlsx_sheets *s = ctx;
+	xmlChar *id = doc_xml_attr(r, "id"); /* r:id */
+	json_t *part = id ? json_object_get(s->targets, (const char *)id) : NULL;
+	xmlFree(id);
+	if (part == NULL || json_array_size(s->parts) >= XLSX_MAX_SHEETS)
+		return DOC_OK;
+	return json_array_append(s->parts, part) == 0 ? DOC_OK : DOC_NOMEM;
+}
+
+/* The worksheet part names in workbook order into parts; xl/worksheets/sheet1.xml alone when
+ * the workbook names none that the relationships resolve (or has no relationships). */
+static enum doc_error sheet_parts(struct doc_zip *z, json_t *parts)
+{
+	struct xlsx_sheets s = {json_object(), parts};
+	enum doc_error e = s.targets == NULL ? DOC_NOMEM : DOC_OK;
+	if (e == DOC_OK && doc_zip_has(z, "xl/_rels/workbook.xml.rels"))
+		e = each_element(z, "xl/_rels/workbook.xml.rels", "Relationship", relationship,
+		                 s.targets);
+	if (e == DOC_OK && json_object_size(s.targets) > 0)
+		e = each_element(z, "xl/workbook.xml", "sheet", workbook_sheet, &s);
+	json_decref(s.targets);
+	if (e == DOC_OK && json_array_size(parts) == 0 &&
+	    json_array_append_new(parts, json_string("xl/worksheets/sheet1.xml")) != 0)
+		e = DOC_NOMEM;
+	return e;
+}
+
+/* One worksheet part read into b (rows only). */
+static enum doc_error read_part(struct doc_zip *z, const char *part, const struct xlsx_strings *t,
+                                struct doc_body *b)
+{
 	struct xlsx_grid g = {0};
 	char *xml = NULL;
 	size_t len;
-	enum doc_error e = read_strings(z, b, &t);
+	enum doc_error e = doc_zip_read(z, part, &xml, &len);
 	if (e == DOC_OK)
-		e = doc_zip_read(z, "xl/worksheets/sheet1.xml", &xml, &len);
-	if (e == DOC_OK)
-		e = read_sheet(xml, len, b, &t, &g);
+		e = read_sheet(xml, len, b, t, &g);
 	if (e == DOC_OK)
 		e = grid_to_body(&g, b);
 	grid_free(&g);
+	free(xml);
+	return e;
+}
+
+/* The sheets in order until one has a list's header row: that one into b, or the first sheet
+ * when none has. Each is read into a body of its own that starts with b's text charged. */
+static enum doc_error read_sheets(struct doc_zip *z, json_t *parts, const struct xlsx_strings *t,
+                                  struct doc_body *b)
+{
+	struct doc_body first, sheet;
+	doc_body_init(&first);
+	enum doc_error e = DOC_OK;
+	int found = 0;
+	size_t i;
+	json_t *part;
+	json_array_foreach(parts, i, part)
+	{
+		const char *name = json_string_value(part);
+		if (i > 0 && !doc_zip_has(z, name))
+			continue; /* a sheet the relationships name but the file lacks */
+		doc_body_init(&sheet);
+		sheet.text_bytes = b->text_bytes;
+		e = read_part(z, name, t, &sheet);
+		found = e == DOC_OK && doc_layout_has_header(&sheet);
+		if (e != DOC_OK || found || i == 0) {
+			doc_body_free(&first);
+			first = sheet; /* the one to use so far */
+		} else {
+			doc_body_free(&sheet);
+		}
+		if (e != DOC_OK || found)
+			break;
+	}
+	if (e != DOC_OK) {
+		doc_body_free(&first);
+		return e;
+	}
+	doc_body_free(b);
+	*b = first;
+	return DOC_OK;
+}
+
+enum doc_error doc_xlsx_read(struct doc_zip *z, struct doc_body *b)
+{
+	struct xlsx_strings t = {0};
+	json_t *parts = json_array();
+	enum doc_error e = parts == NULL ? DOC_NOMEM : read_strings(z, b, &t);
+	if (e == DOC_OK)
+		e = sheet_parts(z, parts);
+	if (e == DOC_OK)
+		e = read_sheets(z, parts, &t, b);
+	json_decref(parts);
 	for (size_t i = 0; i < t.n; i++)
 		free(t.s[i]);
 	free(t.s);
-	free(xml);
 	return e;
 }

@@ -6,6 +6,7 @@
 
 struct doc_zip {
 	zip_t *za;
+	size_t len; /* bytes of the whole archive: no entry has more compressed data than that */
 };
 
 enum doc_error doc_zip_open(const void *bytes, size_t len, struct doc_zip **out)
@@ -33,6 +34,7 @@ enum doc_error doc_zip_open(const void *bytes, size_t len, struct doc_zip **out)
 		return DOC_NOMEM;
 	}
 	z->za = za;
+	z->len = len;
 	*out = z;
 	return DOC_OK;
 }
@@ -50,11 +52,17 @@ int doc_zip_has(struct doc_zip *z, const char *name)
 	return zip_name_locate(z->za, name, 0) >= 0;
 }
 
-static int over_limits(zip_uint64_t size, zip_uint64_t comp)
+/* The most an entry may expand to: DOC_MAX_ENTRY, and once over 1 MiB DOC_MAX_RATIO times its
+ * compressed bytes. The headers' compressed size is only a claim, so it counts for no more
+ * than the archive holds (a bomb that claims a hundred times its real size is still one). */
+static zip_uint64_t expand_limit(const struct doc_zip *z, const zip_stat_t *st)
 {
-	if (size > DOC_MAX_ENTRY)
-		return 1;
-	return size > 1024 * 1024 && (comp == 0 || size / comp > DOC_MAX_RATIO);
+	zip_uint64_t comp = st->valid & ZIP_STAT_COMP_SIZE ? st->comp_size : 0;
+	if (comp > z->len)
+		comp = z->len;
+	zip_uint64_t limit =
+	        comp > DOC_MAX_ENTRY / DOC_MAX_RATIO ? DOC_MAX_ENTRY : comp * DOC_MAX_RATIO;
+	return limit < 1024 * 1024 ? 1024 * 1024 : limit;
 }
 
 enum doc_error doc_zip_read(struct doc_zip *z, const char *name, char **out, size_t *out_len)
@@ -66,7 +74,8 @@ enum doc_error doc_zip_read(struct doc_zip *z, const char *name, char **out, siz
 		return DOC_FORMAT;
 	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
 		return DOC_ENCRYPTED;
-	if (!(st.valid & ZIP_STAT_SIZE) || over_limits(st.size, st.comp_size))
+	zip_uint64_t limit = expand_limit(z, &st);
+	if (!(st.valid & ZIP_STAT_SIZE) || st.size > limit)
 		return DOC_TOO_LARGE;
 	zip_file_t *f = zip_fopen(z->za, name, 0);
 	if (f == NULL)

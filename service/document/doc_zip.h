@@ -18,9 +18,11 @@ void doc_zip_close(struct doc_zip *z);
 int doc_zip_has(struct doc_zip *z, const char *name);
 
 /* Reads the entry name whole into a new NUL-terminated buffer the caller frees. Refuses
- * (DOC_TOO_LARGE) an entry over DOC_MAX_ENTRY bytes or expanding more than DOC_MAX_RATIO
- * times (once over 1 MiB), checking the bytes actually read, not only the header's claim;
- * DOC_ENCRYPTED for an encrypted entry; DOC_FORMAT when it is missing. */
+ * (DOC_TOO_LARGE) an entry over DOC_MAX_ENTRY bytes or, once over 1 MiB, expanding to more
+ * than DOC_MAX_RATIO times its compressed bytes, counted as no more than the archive holds
+ * whatever its headers claim; no more bytes are inflated than the headers' expanded size, and
+ * an entry whose stream differs from that size is refused too. DOC_ENCRYPTED for an encrypted
+ * entry; DOC_FORMAT when it is missing. */
 enum doc_error doc_zip_read(struct doc_zip *z, const char *name, char **out, size_t *out_len)
         __attribute__((warn_unused_result));
 

@@ -138,22 +138,6 @@ static inline int doc_fuzz_reviewed(json_t *review, const char *pointer)
 	return 0;
 }
 
-/* Known open bugs, each with its input in tests/fuzz/crashes/ (README.md there): the parser
- * still writes documents the importer refuses without saying why in the review (duplicate codes
- * after renumbering, control characters, an empty title, an over-long unit name, ...), and
- * 8 s of fuzzing finds one of them often. So unless ZEREN_FUZZ_STRICT=1, that property is only
- * reported (once a run), not failed, and CI stays green for everything else; memory errors and
- * every other property always fail. `scripts/fuzz.sh --crashes` replays the inputs strict;
- * when the parser keeps the property, drop this and make it strict always. */
-static inline int doc_fuzz_strict(void)
-{
-	static int strict = -1;
-	if (strict < 0)
-		strict = getenv("ZEREN_FUZZ_STRICT") != NULL &&
-		         strcmp(getenv("ZEREN_FUZZ_STRICT"), "0");
-	return strict;
-}
-
 /* doc_parse's promise: on DOC_OK a document, a review list and stats, and the document passes
  * the importer's check except where the review list tells the person what to fix (a measure
  * with no lead unit found is listed, never dropped); on an error nothing to free. */
@@ -183,13 +167,9 @@ static inline void doc_fuzz_check_parse(enum doc_error e, struct doc_result *r)
 		const char *msg = json_string_value(json_object_get(err, "message"));
 		if (doc_fuzz_reviewed(r->review, p))
 			continue;
-		static int told;
-		if (!doc_fuzz_strict() && told++ > 0)
-			continue;
-		fprintf(stderr, "import check of the parsed document, not in its review: %s %s%s\n",
-		        p, msg,
-		        doc_fuzz_strict() ? "" : " (a known bug, tolerated: ZEREN_FUZZ_STRICT=1)");
-		int every_import_error_is_in_the_review = !doc_fuzz_strict();
+		fprintf(stderr, "import check of the parsed document, not in its review: %s %s\n",
+		        p, msg);
+		int every_import_error_is_in_the_review = 0;
 		FUZZ_CHECK(every_import_error_is_in_the_review);
 	}
 	json_decref(errors);

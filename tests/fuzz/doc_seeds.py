@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""doc_seeds.py — writes the seed corpora and the known crashes (crashes/) of the document-reader harnesses (corpus/doc,
+"""doc_seeds.py — writes the seed corpora of the document-reader harnesses (corpus/doc,
 doc_text, doc_zip, doc_docx, doc_xlsx) from ../shared (the seed list as text, .docx and .xlsx,
 the public documents) and a few hand-made files: a zip bomb, one that lies about its sizes, an
-encrypted entry, a zip that is not an Office file, an encrypted Office file. Run from anywhere;
-the output is committed, so this is only needed to change the seeds."""
+encrypted entry, a zip that is not an Office file, an encrypted Office file, a workbook whose
+list is on its second sheet, and the hand-made inputs of bugs since fixed (crashes/README.md).
+Inputs the fuzzer found (named *-found) are kept. Run from anywhere; the output is committed,
+so this is only needed to change the seeds."""
 import io
 import os
 import struct
@@ -70,8 +72,23 @@ def office_files():
     # General purpose bit 0: traditional PKWARE encryption of every entry.
     encrypted = patch(make_zip([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", xml)]),
                       6, 8, "<H", 1)
-    crash = {"ratio-check-trusts-header-compressed-size": bomb_claims}
-    return crash, {
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    two_sheets = make_zip([
+        ("xl/workbook.xml", ('<workbook xmlns:r="%s"><sheets><sheet name="说明" sheetId="1" r:id="rId2"/>'
+                             '<sheet name="清单" sheetId="2" r:id="rId1"/></sheets></workbook>' % rel).encode()),
+        ("xl/_rels/workbook.xml.rels", ('<Relationships><Relationship Id="rId1" Type="%s/worksheet" '
+                                        'Target="/xl/worksheets/list.xml"/><Relationship Id="rId2" '
+                                        'Type="%s/worksheet" Target="worksheets/sheet1.xml"/>'
+                                        '</Relationships>' % (rel, rel)).encode()),
+        ("xl/worksheets/sheet1.xml", '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+                                     '填表说明</t></is></c></row></sheetData></worksheet>'.encode()),
+        ("xl/worksheets/list.xml", ('<worksheet><sheetData><row r="1">%s%s</row><row r="2">%s%s</row>'
+                                    '</sheetData></worksheet>' % tuple(
+                                        '<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % c for c in
+                                        [("A1", "工作措施"), ("B1", "牵头单位"), ("A2", "1.措施一。"),
+                                         ("B2", "市财政局")])).encode()),
+    ])
+    return {
         "docx-seed": docx,
         "xlsx-seed": xlsx,
         "zip-bomb": bytes(bomb),
@@ -81,6 +98,8 @@ def office_files():
         "zip-encrypted-package": bytes(make_zip([("EncryptedInfo", b"\x04\x00"), ("EncryptedPackage", b"\0" * 64)])),
         "zip-docx-tiny": bytes(make_zip([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", xml)],
                                         zipfile.ZIP_DEFLATED)),
+        "xlsx-list-on-sheet-2": bytes(two_sheets),
+        "ratio-check-trusts-header-compressed-size": bomb_claims,  # fixed: was in crashes/
     }
 
 
@@ -128,7 +147,6 @@ def docx_xml():
                               % (ns, head, nested)).encode(),
         "docx-paragraphs": ("<w:document %s><w:body>%s<w:p><w:r><w:tab/><w:br/></w:r></w:p></w:body></w:document>"
                             % (ns, "".join(w(p) for p in paras if p.strip()))).encode(),
-    }, {
         "double-free-gridspan-past-64-cells": ("<w:document %s><w:body><w:tbl><w:tr>%s%s</w:tr></w:tbl></w:body></w:document>"
                                                % (ns, tc("a") * 62, tc("b", '<w:gridSpan w:val="4"/>'))).encode(),
     }
@@ -155,8 +173,9 @@ def xlsx_sheets():
 def write(name, files, where=CORPUS):
     d = os.path.join(where, name)
     os.makedirs(d, exist_ok=True)
-    for f in os.listdir(d) if where == CORPUS else []:  # crashes/ also keeps inputs found
-        os.remove(os.path.join(d, f))
+    for f in os.listdir(d):  # inputs the fuzzer found are kept
+        if "-found" not in f:
+            os.remove(os.path.join(d, f))
     for key, data in files.items():
         with open(os.path.join(d, key), "wb") as f:
             f.write(data)
@@ -165,35 +184,34 @@ def write(name, files, where=CORPUS):
 
 
 def main():
-    (zip_crash, office), text = office_files(), texts()
-    docx, docx_crash = docx_xml()
+    office, text = office_files(), texts()
+    docx = docx_xml()
     # doc: the first byte picks the options (bit 3: known units; bits 0-1: the plan code).
-    doc = {k: bytes([8 | (i & 7)]) + v for i, (k, v) in enumerate(list(office.items()) + list(text.items()))}
+    added = ("xlsx-list-on-sheet-2", "ratio-check-trusts-header-compressed-size")  # after the rest
+    base = [(k, v) for k, v in office.items() if k not in added]
+    doc = {k: bytes([8 | (i & 7)]) + v for i, (k, v) in enumerate(base + list(text.items()))}
+    doc["xlsx-list-on-sheet-2"] = bytes([8]) + office["xlsx-list-on-sheet-2"]
     doc["compound-encrypted"] = bytes([8]) + (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 56
                                               + "EncryptedPackage".encode("utf-16-le") + b"\0" * 32)
-    write("doc", doc)
-    write("doc_text", text)
-    write("doc_zip", office)
-    write("doc_docx", docx)
-    write("doc_xlsx", xlsx_sheets())
-    # Inputs that find a bug not fixed yet: replayed by hand (see crashes/README.md), kept out of
-    # the run corpora so that CI stays green until the fix lands, then moved into them.
-    crashes = os.path.join(HERE, "crashes")
-    write("doc_zip", zip_crash, crashes)
-    write("doc_docx", docx_crash, crashes)
-    wide = docx_crash["double-free-gridspan-past-64-cells"]
+    # The hand-made inputs of bugs since fixed (crashes/README.md, "Fixed").
+    wide = docx["double-free-gridspan-past-64-cells"]
     head = "工作任务\t工作措施\t工作内容\t牵头单位\t相关责任单位\n"
-    write("doc", {
+    doc.update({
         "double-free-gridspan-past-64-cells.docx": bytes([8]) + bytes(
             make_zip([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", wide)])),
-        # Two measures numbered 2: the second is renumbered to its position, 2 again.
+        # Two measures numbered 2: the second was renumbered to its position, 2 again.
         "duplicate-code-after-renumber": bytes([8]) + (
             head + "（一）任务甲\t2.措施一。\t推进工作。\t市财政局\t市教育局\n"
             "（二）任务乙\t2.措施二。\t完善制度。\t市教育局\t市财政局\n").encode(),
         # A form feed (a page break, as pdftotext writes one) inside a measure's title.
         "control-char-in-title": bytes([8]) + (
             head + "（一）任务甲\t1.措施一。\f\t推进工作。\t市财政局\t市教育局\n").encode(),
-    }, crashes)
+    })
+    write("doc", doc)
+    write("doc_text", text)
+    write("doc_zip", office)
+    write("doc_docx", docx)
+    write("doc_xlsx", xlsx_sheets())
 
 
 main()

@@ -248,6 +248,68 @@ START_TEST(thousands_of_query_parameters_get_414_at_once)
 }
 END_TEST
 
+/* A head of one GET /healthz with a header field of fill bytes and fields more of a few bytes
+ * each; *len is its length and the caller frees it. */
+static char *big_head(size_t fill, int fields, size_t *len)
+{
+	size_t cap = fill + (size_t)fields * 16 + 256;
+	char *req = malloc(cap);
+	size_t n = (size_t)snprintf(req, cap, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	if (fill > 0) {
+		n += (size_t)snprintf(req + n, cap - n, "X-Fill: ");
+		memset(req + n, 'a', fill);
+		n += fill;
+		n += (size_t)snprintf(req + n, cap - n, "\r\n");
+	}
+	for (int i = 0; i < fields; i++)
+		n += (size_t)snprintf(req + n, cap - n, "X-F%d: 1\r\n", i);
+	n += (size_t)snprintf(req + n, cap - n, "\r\n");
+	*len = n;
+	return req;
+}
+
+/* The reply to head on a new connection: a 431 problem+json and the connection closed. */
+static void assert_head_refused(const char *head, size_t len)
+{
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, head, len), 0);
+	int closed = 0;
+	char *got = raw_read_all(fd, 5.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 431", 12) == 0, "%.300s", got);
+	ck_assert_msg(strstr(got, "Content-Type: application/problem+json") != NULL, "%.600s", got);
+	ck_assert_ptr_nonnull(
+	        strstr(got, "\"type\":\"urn:zeren:problem:header-fields-too-large\""));
+	ck_assert_ptr_nonnull(strstr(got, "\"status\":431"));
+	ck_assert_ptr_nonnull(strstr(got, "\"detail\":"));
+	ck_assert_msg(closed, "the connection stayed open");
+	free(got);
+}
+
+/* A head over the service's limit (32 KiB, 256 fields) is refused by the service itself with
+ * problem+json, not by libmicrohttpd with its HTML page; one within it is served. */
+START_TEST(oversized_head_is_431_problem_json)
+{
+	size_t len = 0;
+	char *head = big_head(40000, 0, &len);
+	assert_head_refused(head, len);
+	free(head);
+	head = big_head(0, 300, &len);
+	assert_head_refused(head, len);
+	free(head);
+
+	head = big_head(20000, 200, &len);
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, head, len), 0);
+	int closed = 0;
+	char *got = raw_read_all(fd, 1.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%.300s", got);
+	free(got);
+	free(head);
+}
+END_TEST
+
 /* --- the real binary --- */
 
 struct child {
@@ -522,6 +584,83 @@ START_TEST(body_budget_and_bodiless_methods)
 	        http_call("GET", "/v1/measures", tok, "application/json", big, sizeof(big), NULL);
 	assert_problem(r, 413, NULL);
 	http_resp_free(r);
+	free(tok);
+}
+END_TEST
+
+/* Sends a chunked POST /v1/progress/batch head on a new connection, then chunks of 16 KiB
+ * until total bytes have gone or the server stops reading, without the last chunk. Returns
+ * the connection. */
+static int chunked_upload(const char *token, size_t total)
+{
+	char head[2048];
+	int n = snprintf(
+	        head, sizeof(head),
+	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+	        "Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n",
+	        token);
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, head, (size_t)n), 0);
+	static char chunk[16384 + 16];
+	int c = snprintf(chunk, sizeof(chunk), "4000\r\n");
+	memset(chunk + c, 'a', 16384);
+	memcpy(chunk + c + 16384, "\r\n", 2);
+	for (size_t sent = 0; sent < total; sent += 16384)
+		if (raw_send(fd, chunk, (size_t)c + 16384 + 2) != 0)
+			break;
+	return fd;
+}
+
+/* The reply to a chunked body refused midway: status with problem+json, then the close. */
+static char *assert_refused_midway(int fd, const char *status)
+{
+	int closed = 0;
+	char *got = raw_read_all(fd, 5.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, status, strlen(status)) == 0, "%.300s", got);
+	ck_assert_msg(strstr(got, "Content-Type: application/problem+json") != NULL, "%.600s", got);
+	ck_assert_msg(closed, "the connection stayed open");
+	return got;
+}
+
+/* A chunked body has no length to refuse from the head: past the size limit it gets 413 at
+ * once (before it ends, if it ever does) and the connection is closed. */
+START_TEST(chunked_body_over_the_limit_gets_413_then_close)
+{
+	const char *const settings[] = {"ZEREN_MAX_BODY_BYTES=65536", NULL};
+	harness_restart_with(settings);
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	int fd = chunked_upload(tok, 160000);
+	char *got = assert_refused_midway(fd, "HTTP/1.1 413");
+	ck_assert_ptr_nonnull(strstr(got, "urn:zeren:problem:payload-too-large"));
+	free(got);
+	free(tok);
+}
+END_TEST
+
+/* A chunked body that outgrows what is left of the memory budget for bodies gets 503 with
+ * Retry-After at once, and the connection is closed; the budget it held is given back. */
+START_TEST(chunked_body_over_the_budget_gets_503_then_close)
+{
+	const char *const settings[] = {"ZEREN_MAX_BODY_BYTES=1048576",
+	                                "ZEREN_BODY_BUDGET_BYTES=1572864", NULL};
+	harness_restart_with(settings);
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char head[2048];
+	int n = snprintf(
+	        head, sizeof(head),
+	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+	        "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\nmeasure_id",
+	        tok, 1000000);
+	int hold = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(hold, head, (size_t)n), 0);
+	usleep(200000);
+	int fd = chunked_upload(tok, 800000);
+	char *got = assert_refused_midway(fd, "HTTP/1.1 503");
+	ck_assert_ptr_nonnull(strstr(got, "Retry-After: "));
+	ck_assert_ptr_nonnull(strstr(got, "urn:zeren:problem:unavailable"));
+	free(got);
+	close(hold);
 	free(tok);
 }
 END_TEST
@@ -872,6 +1011,7 @@ Suite *limits_suite(void)
 	            length_with_transfer_encoding_is_400_and_closed);
 	limits_case(s, "thousands_of_query_parameters_get_414_at_once",
 	            thousands_of_query_parameters_get_414_at_once);
+	limits_case(s, "oversized_head_is_431_problem_json", oversized_head_is_431_problem_json);
 	limits_case(s, "sigterm_delivers_the_reply_of_a_write_in_flight",
 	            sigterm_delivers_the_reply_of_a_write_in_flight);
 	limits_case(s, "anonymous_bodies_do_not_pin_memory", anonymous_bodies_do_not_pin_memory);
@@ -880,6 +1020,10 @@ Suite *limits_suite(void)
 	limits_case(s, "unknown_path_with_a_body_is_answered_from_its_head",
 	            unknown_path_with_a_body_is_answered_from_its_head);
 	limits_case(s, "body_budget_and_bodiless_methods", body_budget_and_bodiless_methods);
+	limits_case(s, "chunked_body_over_the_limit_gets_413_then_close",
+	            chunked_body_over_the_limit_gets_413_then_close);
+	limits_case(s, "chunked_body_over_the_budget_gets_503_then_close",
+	            chunked_body_over_the_budget_gets_503_then_close);
 	limits_case(s, "locked_table_stalls_neither_health_nor_cache",
 	            locked_table_stalls_neither_health_nor_cache);
 	limits_case(s, "export_flood_keeps_cheap_reads_fast", export_flood_keeps_cheap_reads_fast);

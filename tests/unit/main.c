@@ -27,6 +27,7 @@ int main(void)
 	srunner_add_suite(sr, document_target_suite());
 	srunner_add_suite(sr, document_units_suite());
 	srunner_add_suite(sr, document_readers_suite());
+	srunner_add_suite(sr, document_plan_suite());
 	srunner_add_suite(sr, webhook_suite());
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, metrics_suite());

@@ -25,6 +25,7 @@ Suite *document_shared_suite(void);
 Suite *document_target_suite(void);
 Suite *document_units_suite(void);
 Suite *document_readers_suite(void);
+Suite *document_plan_suite(void);
 Suite *webhook_suite(void);
 Suite *db_suite(void);
 Suite *metrics_suite(void);

@@ -1,6 +1,7 @@
 /* test_document_readers.c — text decoding, docx / xlsx readers, merged cells, bad files. */
 #include <check.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "document/doc_parse.h"
 #include "document/doc_text.h"
+#include "document/doc_zip.h"
 #include "suites.h"
 
 /* A zip of the given entries (name, text pairs, NULL-terminated) as new bytes; aes encrypts
@@ -235,6 +237,62 @@ START_TEST(xlsx_merged_ranges)
 }
 END_TEST
 
+/* A workbook whose first sheet is a note and whose list is on its second sheet, the sheets
+ * named through the relationships (one target absolute, one not named sheetN.xml): the list
+ * is read (only sheet1.xml was, which is not the list). */
+START_TEST(xlsx_list_on_sheet_two)
+{
+	const char *workbook =
+	        "<workbook xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+	        "relationships\"><sheets><sheet name=\"说明\" sheetId=\"1\" r:id=\"rId2\"/>"
+	        "<sheet name=\"清单\" sheetId=\"2\" r:id=\"rId1\"/></sheets></workbook>";
+	const char *rels =
+	        "<Relationships><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/"
+	        "officeDocument/2006/relationships/worksheet\" Target=\"/xl/worksheets/list.xml\"/>"
+	        "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/"
+	        "2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
+	        "<Relationship Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/"
+	        "2006/relationships/styles\" Target=\"styles.xml\"/></Relationships>";
+	const char *note = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is>"
+	                   "<t>填表说明：按任务填写。</t></is></c></row></sheetData></worksheet>";
+	const char *strings =
+	        "<sst><si><t>工作措施</t></si><si><t>牵头单位</t></si><si><t>1.措施一。"
+	        "</t></si><si><t>市财政局</t></si></sst>";
+	const char *list = "<worksheet><sheetData><row r=\"1\">" XC("A1", "0")
+	        XC("B1", "1") "</row><row r=\"2\">" XC("A2", "2")
+	                XC("B2", "3") "</row></sheetData></worksheet>";
+	const char *entries[] = {"xl/workbook.xml",
+	                         workbook,
+	                         "xl/_rels/workbook.xml.rels",
+	                         rels,
+	                         "xl/sharedStrings.xml",
+	                         strings,
+	                         "xl/worksheets/sheet1.xml",
+	                         note,
+	                         "xl/worksheets/list.xml",
+	                         list,
+	                         NULL};
+	size_t len;
+	char *zip = make_zip(entries, 0, &len);
+	struct doc_body b;
+	enum doc_kind kind;
+	doc_body_init(&b);
+	ck_assert_int_eq(doc_parse_body(zip, len, &b, &kind), DOC_OK);
+	ck_assert_int_eq(kind, DOC_KIND_XLSX);
+	ck_assert_uint_eq(b.nrows, 2);
+	ck_assert_str_eq(b.rows[1].cells[0], "1.措施一。");
+	doc_body_free(&b);
+	struct doc_result r;
+	ck_assert_int_eq(parse(zip, len, &r), DOC_OK);
+	json_t *ms = json_object_get(r.document, "measures");
+	ck_assert_uint_eq(json_array_size(ms), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ms, 0), "title")),
+	                 "措施一。");
+	doc_result_free(&r);
+	free(zip);
+}
+END_TEST
+
 START_TEST(paragraph_list)
 {
 	const char *text =
@@ -312,6 +370,46 @@ START_TEST(zip_bomb)
 }
 END_TEST
 
+/* Sets the 32-bit little-endian field at local_field of every local header (PK\3\4) and at
+ * central_field of every central directory header (PK\1\2) of a zip to value. */
+static void zip_patch(char *zip, size_t len, size_t local_field, size_t central_field,
+                      uint32_t value)
+{
+	for (size_t i = 0; i + 46 <= len; i++) {
+		size_t at = memcmp(zip + i, "PK\3\4", 4) == 0   ? i + local_field
+		            : memcmp(zip + i, "PK\1\2", 4) == 0 ? i + central_field
+		                                                : 0;
+		for (size_t k = 0; at != 0 && k < 4; k++)
+			zip[at + k] = (char)((value >> (8 * k)) & 0xFF);
+	}
+}
+
+/* The same bomb, its headers claiming a hundred times its real compressed size, so that the
+ * claim gives a ratio of about 10: still refused, the archive being only a few KiB (found by
+ * fuzzing; the ratio was taken from the claim, and 8 MiB expanded). */
+START_TEST(zip_bomb_claiming_more_compressed_bytes)
+{
+	size_t n = 8 * 1024 * 1024, len;
+	char *big = malloc(n + 1);
+	memset(big, ' ', n);
+	big[n] = '\0';
+	const char *entries[] = {"word/document.xml", big, NULL};
+	char *zip = make_zip(entries, 0, &len);
+	free(big);
+	ck_assert_uint_lt(len, 64 * 1024);
+	zip_patch(zip, len, 18, 20, (uint32_t)len * 100);
+	struct doc_zip *z;
+	ck_assert_int_eq(doc_zip_open(zip, len, &z), DOC_OK);
+	char *out = NULL;
+	size_t out_len = 0;
+	ck_assert_int_eq(doc_zip_read(z, "word/document.xml", &out, &out_len), DOC_TOO_LARGE);
+	ck_assert_ptr_null(out);
+	free(out);
+	doc_zip_close(z);
+	free(zip);
+}
+END_TEST
+
 Suite *document_readers_suite(void)
 {
 	Suite *s = suite_create("document_readers");
@@ -322,9 +420,11 @@ Suite *document_readers_suite(void)
 	tcase_add_test(tc, six_columns);
 	tcase_add_test(tc, docx_merged_cells);
 	tcase_add_test(tc, xlsx_merged_ranges);
+	tcase_add_test(tc, xlsx_list_on_sheet_two);
 	tcase_add_test(tc, paragraph_list);
 	tcase_add_test(tc, bad_files);
 	tcase_add_test(tc, zip_bomb);
+	tcase_add_test(tc, zip_bomb_claiming_more_compressed_bytes);
 	tcase_add_test(tc, docx_span_past_the_cell_limit);
 	suite_add_tcase(s, tc);
 	return s;

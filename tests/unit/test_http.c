@@ -1,11 +1,12 @@
-/* test_http.c — the router, ETag matching, content types and JSON depth of service/http.c.
- * Includes http.c itself to reach its static helpers (as h2o's t/00unit does), so it builds
- * into its own program, http_tests, linked with every core object but http.c's. */
-#include "../../service/http.c"
-#include "../../service/routes.h"
-
+/* test_http.c — the router, ETag matching, content types and JSON depth of the HTTP layer
+ * (service/http_route.c, http_reply.c, http_body.c), reached through http_internal.h. Its own
+ * program, http_tests. */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "http_internal.h"
+#include "routes.h"
 
 /* --- pattern matching --- */
 

@@ -30,6 +30,7 @@ static const struct {
         {SVC_UNAVAILABLE, 503},
         {SVC_INTERNAL, 500},
         {SVC_GONE, 410},
+        {SVC_HEAD_TOO_LARGE, 431},
 };
 
 #define STATUSES (sizeof(statuses) / sizeof(statuses[0]))
