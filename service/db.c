@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,10 @@
 #include "request_limits.h"
 
 enum db_replica_health { DB_REPLICA_OK, DB_REPLICA_LAGGING, DB_REPLICA_DOWN };
+
+/* A replica that failed a read is not looked at again for this long (or check_ms when that is
+ * longer): the reads meanwhile go to the primary without trying it. */
+#define DB_REPLICA_BACKOFF_MS 1000
 
 struct db_pool {
 	pthread_mutex_t lock;
@@ -105,6 +110,99 @@ void db_pool_destroy(struct db_pool *pool)
 	free(pool);
 }
 
+static long long db_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One statement's trip to the server: a prepared statement by name, a text with parameters
+ * (PQexecParams), or simple-protocol text that may hold several statements (PQexec). */
+struct db_call {
+	const char *name; /* a prepared statement's name; NULL: sql is sent */
+	const char *sql;
+	int nparams;
+	const char *const *params;
+	int simple;
+	int retry; /* may run again after the connection was lost outside a transaction */
+};
+
+static PGresult *db_call_exec(PGconn *pg, const struct db_call *c)
+{
+	if (c->simple)
+		return PQexec(pg, c->sql);
+	if (c->name != NULL)
+		return PQexecPrepared(pg, c->name, c->nparams, c->params, NULL, NULL, 0);
+	return PQexecParams(pg, c->sql, c->nparams, NULL, c->params, NULL, NULL, 0);
+}
+
+static int db_call_send(PGconn *pg, const struct db_call *c)
+{
+	if (c->simple)
+		return PQsendQuery(pg, c->sql);
+	if (c->name != NULL)
+		return PQsendQueryPrepared(pg, c->name, c->nparams, c->params, NULL, NULL, 0);
+	return PQsendQueryParams(pg, c->sql, c->nparams, NULL, c->params, NULL, NULL, 0);
+}
+
+/* db_call_exec (the last result, as PQexec gives it) waiting at most ms for the answer (ms < 0:
+ * as long as it takes). NULL when the time ran out: what was sent may still be queued (in a
+ * pooler waiting for a server that is down), so the caller must close pg. */
+static PGresult *db_call_within(PGconn *pg, const struct db_call *c, long long ms)
+{
+	if (ms < 0)
+		return db_call_exec(pg, c);
+	if (ms == 0)
+		return NULL;
+	if (db_call_send(pg, c) != 1)
+		return PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
+	long long until = db_now_ms() + ms;
+	PGresult *last = NULL;
+	for (;;) {
+		while (PQisBusy(pg)) {
+			long long left = until - db_now_ms();
+			struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+			int n = left > 0 ? poll(&p, 1, (int)left) : 0;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				PQclear(last);
+				return NULL;
+			}
+			if (PQconsumeInput(pg) == 0)
+				break; /* the connection is gone: PQgetResult says so without
+				          waiting */
+		}
+		PGresult *r = PQgetResult(pg);
+		if (r == NULL)
+			break;
+		PQclear(last);
+		last = r;
+		ExecStatusType st = PQresultStatus(r);
+		if (PQstatus(pg) == CONNECTION_BAD || st == PGRES_COPY_IN || st == PGRES_COPY_OUT ||
+		    st == PGRES_COPY_BOTH)
+			break;
+	}
+	return last != NULL ? last : PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
+}
+
+/* How long a replica may take to answer one round trip: half of what is left of the request's
+ * deadline (of the pool timeout outside a request), so that the primary has the other half
+ * when the replica does not answer. 0 when no time is left. */
+static long long db_replica_bound(const struct db_pool *rp)
+{
+	long long left = limits_deadline_left_ms();
+	return left >= 0 ? (left + 1) / 2 : rp->timeout_ms / 2;
+}
+
+/* The longest a round trip on a connection of pool may wait: bounded on a replica (a pooler in
+ * front of one that is down queues what it is sent instead of refusing it), else -1. */
+static long long db_wait_bound(const struct db_pool *pool)
+{
+	return pool->fallback != NULL ? db_replica_bound(pool) : -1;
+}
+
 PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen)
 {
 	/* Defaults for what the conninfo leaves unsaid, so an unreachable or silently vanished
@@ -164,15 +262,17 @@ static int db_check_columns(PGconn *pg, enum db_statements statements)
 	return rc;
 }
 
-/* Sets the session's statement and lock timeouts (SQL_SESSION_SETUP); 0 when done. */
-static int db_session_timeouts(PGconn *pg, int statement_ms, int lock_ms)
+/* Sets the session's statement and lock timeouts (SQL_SESSION_SETUP), waiting at most bound ms
+ * (db_call_within); 0 when done. On -1 pg may still be busy with it: close it. */
+static int db_session_timeouts(PGconn *pg, int statement_ms, int lock_ms, long long bound)
 {
 	char timeout[16], lock[16];
 	snprintf(timeout, sizeof(timeout), "%d", statement_ms);
 	snprintf(lock, sizeof(lock), "%d", lock_ms);
 	const char *const setup[] = {timeout, lock};
-	PGresult *r = PQexecParams(pg, SQL_SESSION_SETUP, 2, NULL, setup, NULL, NULL, 0);
-	int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	const struct db_call call = {NULL, SQL_SESSION_SETUP, 2, setup, 0, 0};
+	PGresult *r = db_call_within(pg, &call, bound);
+	int ok = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK;
 	PQclear(r);
 	return ok ? 0 : -1;
 }
@@ -187,7 +287,8 @@ static int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		return -1;
 	}
 	/* the statement and lock timeouts, and no JIT (why: SQL_SESSION_SETUP in sql/schema.sql) */
-	int ok = db_session_timeouts(pg, pool->timeout_ms, pool->lock_timeout_ms) == 0;
+	int ok = db_session_timeouts(pg, pool->timeout_ms, pool->lock_timeout_ms,
+	                             db_wait_bound(pool)) == 0;
 	PGresult *r;
 	/* Statements written for another schema would fail to prepare, or worse, prepare and
 	 * mean something else: serve only the schema this binary was built with. */
@@ -308,20 +409,13 @@ static enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out
 	if (left > 0 && left < pool->timeout_ms) {
 		int lock = pool->lock_timeout_ms < left ? pool->lock_timeout_ms : (int)left;
 		conn->shortened = 1;
-		if (db_session_timeouts(conn->pg, (int)left, lock) != 0) {
+		if (db_session_timeouts(conn->pg, (int)left, lock, db_wait_bound(pool)) != 0) {
 			db_release(pool, conn);
 			return SVC_UNAVAILABLE;
 		}
 	}
 	*out = conn;
 	return SVC_OK;
-}
-
-static long long db_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *const db_health_names[] = {"ok", "lagging", "down"};
@@ -336,11 +430,33 @@ static void db_replica_note(struct db_pool *rp, enum db_replica_health h)
 		                           : "; reads go to the primary meanwhile");
 }
 
+/* The replica failed a read (lost, refused, starting up, or silent past db_replica_bound):
+ * down, and not looked at again before the backoff, so the reads meanwhile go straight to the
+ * primary. */
+static void db_replica_failed(struct db_pool *rp)
+{
+	long long backoff =
+	        rp->check_ms > DB_REPLICA_BACKOFF_MS ? rp->check_ms : DB_REPLICA_BACKOFF_MS;
+	atomic_store(&rp->next_check_ms, db_now_ms() + backoff);
+	db_replica_note(rp, DB_REPLICA_DOWN);
+}
+
+static PGresult *db_run_on_replica(struct db_conn *conn, const struct db_call *call);
+
 /* Asks the replica behind c how far it has replayed and how far behind it is; updates rp's
  * shared view. 0 when it answered. */
 static int db_replica_look(struct db_pool *rp, struct db_conn *c)
 {
-	PGresult *r = db_exec(c, STMT_REPLICA_STATUS, 0, NULL);
+	/* not moved to the primary: the question is for the replica */
+	const struct db_call call = {c->pool->statements == DB_STATEMENTS_PREPARED
+	                                     ? db_stmt_table[STMT_REPLICA_STATUS].name
+	                                     : NULL,
+	                             db_stmt_table[STMT_REPLICA_STATUS].sql,
+	                             0,
+	                             NULL,
+	                             0,
+	                             0};
+	PGresult *r = db_run_on_replica(c, &call);
 	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
 	db_lsn lsn = 0;
 	long long lag = 0;
@@ -377,12 +493,12 @@ static enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
 	if (!due && db_tls_required <= atomic_load(&rp->replayed)) {
 		if (db_acquire_here(rp, out) == SVC_OK)
 			return SVC_OK;
-		db_replica_note(rp, DB_REPLICA_DOWN);
+		db_replica_failed(rp);
 		return db_acquire_here(rp->fallback, out);
 	}
 	struct db_conn *c = NULL;
 	if (db_acquire_here(rp, &c) != SVC_OK) {
-		db_replica_note(rp, DB_REPLICA_DOWN);
+		db_replica_failed(rp);
 		return db_acquire_here(rp->fallback, out);
 	}
 	if (db_replica_look(rp, c) == 0 && atomic_load(&rp->health) == DB_REPLICA_OK &&
@@ -491,8 +607,13 @@ void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out)
 
 void db_release(struct db_pool *pool, struct db_conn *conn)
 {
-	/* a read pool may have lent one of its primary's connections */
+	/* a read pool may have lent one of its primary's connections, or a replica connection
+	 * may hold one standing in for it */
 	pool = conn->pool;
+	if (conn->standin != NULL) {
+		db_release(conn->standin->pool, conn->standin);
+		conn->standin = NULL;
+	}
 	if (conn->pg != NULL) {
 		PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
 		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
@@ -500,7 +621,8 @@ void db_release(struct db_pool *pool, struct db_conn *conn)
 			PQclear(r);
 		}
 		if (conn->shortened && PQstatus(conn->pg) == CONNECTION_OK &&
-		    db_session_timeouts(conn->pg, pool->timeout_ms, pool->lock_timeout_ms) != 0) {
+		    db_session_timeouts(conn->pg, pool->timeout_ms, pool->lock_timeout_ms,
+		                        db_wait_bound(pool)) != 0) {
 			PQfinish(conn->pg); /* a fresh connection gets the right timeouts */
 			conn->pg = NULL;
 		}
@@ -517,16 +639,20 @@ void db_release(struct db_pool *pool, struct db_conn *conn)
 	pthread_mutex_unlock(&pool->lock);
 }
 
-static PGresult *db_send(struct db_conn *conn, enum db_stmt stmt, int nparams,
-                         const char *const *params)
+/* The connection that serves conn's request: its stand-in once the replica has failed it. */
+static struct db_conn *db_serving(struct db_conn *conn)
 {
-	if (conn->pool->statements == DB_STATEMENTS_UNNAMED)
-		return PQexecParams(conn->pg, db_stmt_table[stmt].sql, nparams, NULL, params, NULL,
-		                    NULL, 0);
-	return PQexecPrepared(conn->pg, db_stmt_table[stmt].name, nparams, params, NULL, NULL, 0);
+	return conn->standin != NULL ? conn->standin : conn;
 }
 
-/* The connection is gone or the server is going: the failure says nothing of the statement. */
+static int db_result_ok(const PGresult *r)
+{
+	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* The connection is gone or the server is going, or cannot take connections now (57P03, also
+ * what a pooler passes on): the failure says nothing of the statement. */
 static int db_conn_lost(PGconn *pg, const PGresult *r)
 {
 	if (pg == NULL || PQstatus(pg) != CONNECTION_OK)
@@ -535,56 +661,95 @@ static int db_conn_lost(PGconn *pg, const PGresult *r)
 	return strncmp(s, "08", 2) == 0 || strncmp(s, "57P0", 4) == 0;
 }
 
-PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params)
+/* Runs call on conn, a connection of any pool or none (the command line's, run as it is); on
+ * a primary, a retry-safe call outside a transaction that lost its connection runs once more
+ * on a new one. Never NULL. */
+static PGresult *db_run(struct db_conn *conn, const struct db_call *call)
 {
-	if (limits_deadline_left_ms() == 0) /* the request is out of time: 503 (db_result_error) */
-		return PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
-	/* no connection (a reconnect failed earlier): no transaction either */
+	struct db_pool *pool = conn->pool;
 	int idle = conn->pg == NULL || PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
-	int retry_safe = (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) != 0;
-	PGresult *r = db_send(conn, stmt, nparams, params);
-	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	int failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+	if (pool != NULL && pool->fallback != NULL && idle)
+		return db_run_on_replica(conn, call);
+	PGresult *r = conn->pg != NULL ? db_call_exec(conn->pg, call) : NULL;
 	/* A read outside a transaction changed nothing, so after a lost connection (server
 	 * restart, terminated backend) a retry-safe one is run once more on a new one; a write
 	 * might have committed before the connection went. */
-	if (failed && idle && retry_safe && PQstatus(conn->pg) != CONNECTION_OK) {
+	if (pool != NULL && !db_result_ok(r) && idle && call->retry &&
+	    PQstatus(conn->pg) != CONNECTION_OK) {
 		PQclear(r);
 		PQfinish(conn->pg);
 		conn->pg = NULL;
 		r = NULL;
-		if (db_conn_open(conn->pool, conn) == 0)
-			r = db_send(conn, stmt, nparams, params);
-		st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-		failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+		if (db_conn_open(pool, conn) == 0)
+			r = db_call_exec(conn->pg, call);
 	}
-	/* A replica that went away in the middle of a read (stopped, restarted, or its pooler
-	 * lost it): the same read on the primary rather than a 503, and no more reads for it
-	 * until it is seen again. */
-	if (failed && idle && retry_safe && conn->pool->fallback != NULL &&
-	    db_conn_lost(conn->pg, r)) {
-		db_replica_note(conn->pool, DB_REPLICA_DOWN);
-		struct db_conn *p = NULL;
-		if (db_acquire_here(conn->pool->fallback, &p) == SVC_OK) {
-			PQclear(r);
-			r = db_exec(p, stmt, nparams, params);
-			db_release(p->pool, p);
-		}
+	return r != NULL ? r : PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+}
+
+/* A replica connection outside a transaction: the call waits at most db_replica_bound. When the
+ * replica fails it — the connection lost or refused (a restart, a pooler that lost its server),
+ * the server starting up or shutting down, or no answer in time — the connection is closed, the
+ * replica marked down (db_replica_failed), and a call that may run again runs on the primary,
+ * through a primary connection that stands in for this one until it is released: the
+ * connection had done nothing for the request yet, so nothing is lost by moving it. A
+ * reconnection to the replica is not tried: one that had just gone away is likely still away,
+ * and a pooler in front of it accepts the connection and queues the statement until it is
+ * back, past the request's deadline. Never NULL. */
+static PGresult *db_run_on_replica(struct db_conn *conn, const struct db_call *call)
+{
+	PGresult *r = NULL;
+	if (conn->pg != NULL) {
+		long long bound = db_replica_bound(conn->pool);
+		if (bound == 0) /* out of time: 503 (db_result_error) */
+			return PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+		r = db_call_within(conn->pg, call, bound);
+		if (r == NULL)
+			log_msg("warn", "db_replica_timeout",
+			        "the replica did not answer within %lld ms", bound);
 	}
-	if (r == NULL)
-		r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
-	return r;
+	if (db_result_ok(r) || (r != NULL && !db_conn_lost(conn->pg, r)))
+		return r;
+	PQfinish(conn->pg);
+	conn->pg = NULL;
+	db_replica_failed(conn->pool);
+	if (!call->retry || db_acquire_here(conn->pool->fallback, &conn->standin) != SVC_OK) {
+		conn->standin = NULL;
+		return r != NULL ? r : PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+	}
+	PQclear(r);
+	return db_run(conn->standin, call);
+}
+
+PGresult *db_exec(struct db_conn *conn, enum db_stmt stmt, int nparams, const char *const *params)
+{
+	conn = db_serving(conn);
+	if (limits_deadline_left_ms() == 0) /* the request is out of time: 503 (db_result_error) */
+		return PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+	/* Unnamed statements send their text with each call (PgBouncer transaction pooling). */
+	int prepared = conn->pool->statements == DB_STATEMENTS_PREPARED;
+	const struct db_call call = {prepared ? db_stmt_table[stmt].name : NULL,
+	                             db_stmt_table[stmt].sql,
+	                             nparams,
+	                             params,
+	                             0,
+	                             (db_stmt_table[stmt].properties & DB_STMT_RETRY_SAFE) != 0};
+	return db_run(conn, &call);
 }
 
 PGresult *db_exec_text(struct db_conn *conn, const char *sql, int nparams,
                        const char *const *params)
 {
-	PGresult *r = PQexecParams(conn->pg, sql, nparams, NULL, params, NULL, NULL, 0);
-	return r != NULL ? r : PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
+	conn = db_serving(conn);
+	/* never run again on the primary (it may fill a transaction's temporary tables); a
+	 * replica runs only reads, which may move to the primary when the replica fails them */
+	int replica = conn->pool != NULL && conn->pool->fallback != NULL;
+	const struct db_call call = {NULL, sql, nparams, params, 0, replica};
+	return db_run(conn, &call);
 }
 
 enum svc_error db_copy_in(struct db_conn *conn, const char *copy_sql, const char *data, size_t len)
 {
+	conn = db_serving(conn);
 	PGresult *r = PQexec(conn->pg, copy_sql);
 	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
 		enum svc_error e = r != NULL ? db_result_error(conn, r) : SVC_UNAVAILABLE;
@@ -618,19 +783,9 @@ enum svc_error db_copy_in(struct db_conn *conn, const char *copy_sql, const char
 
 PGresult *db_exec_simple(struct db_conn *conn, const char *sql)
 {
-	int idle = PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
-	PGresult *r = PQexec(conn->pg, sql);
-	if (idle && PQstatus(conn->pg) != CONNECTION_OK) {
-		PQclear(r);
-		PQfinish(conn->pg);
-		conn->pg = NULL;
-		if (db_conn_open(conn->pool, conn) != 0)
-			return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
-		r = PQexec(conn->pg, sql);
-	}
-	if (r == NULL)
-		r = PQmakeEmptyPGresult(conn->pg, PGRES_FATAL_ERROR);
-	return r;
+	/* outside a transaction (BEGIN...) it has done nothing yet, so it may run again */
+	const struct db_call call = {NULL, sql, 0, NULL, 1, 1};
+	return db_run(db_serving(conn), &call);
 }
 
 const char *db_sqlstate(const PGresult *res)
@@ -643,6 +798,7 @@ static enum svc_error db_result_class(struct db_conn *conn, const PGresult *res)
 
 enum svc_error db_result_error(struct db_conn *conn, const PGresult *res)
 {
+	conn = db_serving(conn);
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return SVC_OK;
@@ -730,6 +886,7 @@ static enum svc_error db_commit_noting_lsn(struct db_conn *conn)
 
 enum svc_error db_commit(struct db_conn *conn)
 {
+	conn = db_serving(conn);
 	if (conn->pg != NULL && atomic_load(&conn->pool->capture_lsn))
 		return db_commit_noting_lsn(conn);
 	PGresult *r = db_exec_simple(conn, "COMMIT");
@@ -740,6 +897,7 @@ enum svc_error db_commit(struct db_conn *conn)
 
 void db_rollback(struct db_conn *conn)
 {
+	conn = db_serving(conn);
 	if (conn->pg == NULL)
 		return;
 	PGresult *r = PQexec(conn->pg, "ROLLBACK");
