@@ -45,15 +45,19 @@ export ZEREN_JWT_HS256_SECRET=bench-secret-0123456789abcdef0123456789
 owner_url() { echo "host=$PGHOST port=$PGPORT dbname=$1 user=$PGUSER"; }
 app_url() { echo "host=$PGHOST port=$PGPORT dbname=$1 user=zeren"; }
 
-# prepare DB BINARY: a database made and filled by that binary.
+# prepare DB BINARY SEED: a database made and filled by that binary, with its version's seed.
 prepare() {
-	local db=$1 bin=$2
+	local db=$1 bin=$2 seed=$3
 	create_database "$db"
 	ZEREN_DATABASE_URL=$(owner_url "$db") "$bin" migrate >/dev/null
-	ZEREN_DATABASE_URL=$(owner_url "$db") "$bin" import "$ZEREN_ROOT/db/seed/yunfu-gdjg.json" >/dev/null
+	ZEREN_DATABASE_URL=$(owner_url "$db") "$bin" import "$seed" >/dev/null
 }
-prepare zeren "$BIN"
-[ -z "$BASE" ] || prepare zeren_base "$BASE/zeren"
+prepare zeren "$BIN" "$ZEREN_ROOT/db/seed/yunfu-gdjg.json"
+if [ -n "$BASE" ]; then
+	# the seed of the baseline's own sources (an older importer refuses newer members)
+	base_src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BASE/CMakeCache.txt")
+	prepare zeren_base "$BASE/zeren" "${base_src:-$ZEREN_ROOT}/db/seed/yunfu-gdjg.json"
+fi
 
 echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; ${D} s loads, $ROUNDS rounds."
 echo
