@@ -45,15 +45,19 @@ export ZEREN_JWT_HS256_SECRET=bench-secret-0123456789abcdef0123456789
 owner_url() { echo "host=$PGHOST port=$PGPORT dbname=$1 user=$PGUSER"; }
 app_url() { echo "host=$PGHOST port=$PGPORT dbname=$1 user=zeren"; }
 
-# prepare DB BINARY: a database made and filled by that binary.
+# prepare DB BINARY SEED: a database made and filled by that binary, with its version's seed.
 prepare() {
-	local db=$1 bin=$2
+	local db=$1 bin=$2 seed=$3
 	create_database "$db"
 	ZEREN_DATABASE_URL=$(owner_url "$db") "$bin" migrate >/dev/null
-	ZEREN_DATABASE_URL=$(owner_url "$db") "$bin" import "$ZEREN_ROOT/db/seed/yunfu-gdjg.json" >/dev/null
+	ZEREN_DATABASE_URL=$(owner_url "$db") "$bin" import "$seed" >/dev/null
 }
-prepare zeren "$BIN"
-[ -z "$BASE" ] || prepare zeren_base "$BASE/zeren"
+prepare zeren "$BIN" "$ZEREN_ROOT/db/seed/yunfu-gdjg.json"
+if [ -n "$BASE" ]; then
+	# the seed of the baseline's own sources (an older importer refuses newer members)
+	base_src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BASE/CMakeCache.txt")
+	prepare zeren_base "$BASE/zeren" "${base_src:-$ZEREN_ROOT}/db/seed/yunfu-gdjg.json"
+fi
 
 echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; ${D} s loads, $ROUNDS rounds."
 echo
@@ -151,7 +155,10 @@ PGB_MEASURES=$(q zeren "SELECT string_agg(id::text, ',' ORDER BY id) FROM measur
 # pgbench scripts from each build's own statement texts.
 mkdir -p "$WORK/pgbench" "$WORK/pgbench-base"
 python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$ZEREN_ROOT/build-rel" "$WORK/pgbench"
-[ -z "$BASE" ] || python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$BASE" "$WORK/pgbench-base"
+# A baseline from before service/sql/*.sql (no db_sql.c) has no statement texts to replay.
+BASE_PGB=
+[ -z "$BASE" ] || [ ! -f "$BASE/db_sql.c" ] || BASE_PGB=1
+[ -z "$BASE_PGB" ] || python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$BASE" "$WORK/pgbench-base"
 # pgb NAME DB SCRIPT [-D ...]: pgbench as the service's role (row-level security and
 # triggers apply), statements as the service sends them, 8 clients = the service's pool.
 pgb() {
@@ -231,9 +238,9 @@ for round in $(seq 1 "$ROUNDS"); do
 			load "baseline: GET /healthz" "$PID_base_cached" -t2 -c32 "$URL_base_cached/healthz"
 			load "baseline: GET measure, cached" "$PID_base_cached" -t2 -c32 "${AUTH[@]}" "$URL_base_cached/v1/measures/$BASE_MID"
 			load "baseline: GET measure, cache off" "$PID_base_nocache" -t2 -c32 "${AUTH[@]}" "$URL_base_nocache/v1/measures/$BASE_MID"
-			pgb "baseline: pgbench GET measure SELECT" zeren_base "$WORK/pgbench-base/get_measure.sql" -D mid="$BASE_MID"
+			[ -z "$BASE_PGB" ] || pgb "baseline: pgbench GET measure SELECT" zeren_base "$WORK/pgbench-base/get_measure.sql" -D mid="$BASE_MID"
 			load "baseline: GET list page 1, cache off" "$PID_base_nocache" -t2 -c32 "${AUTH[@]}" "$URL_base_nocache/v1/measures?limit=50"
-			pgb "baseline: pgbench GET list SELECT" zeren_base "$WORK/pgbench-base/list_measures.sql"
+			[ -z "$BASE_PGB" ] || pgb "baseline: pgbench GET list SELECT" zeren_base "$WORK/pgbench-base/list_measures.sql"
 		fi
 	fi
 	if want write; then

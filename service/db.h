@@ -16,6 +16,9 @@ struct db_conn {
 	int in_use;
 	int shortened;        /* timeouts cut to what was left of a request's deadline */
 	struct db_pool *pool; /* owner, for reconnecting */
+	/* a replica connection that the replica failed before it had done anything for the
+	 * request: the primary connection serving the request in its place, released with it */
+	struct db_conn *standin;
 };
 
 /* How statements reach the server. PREPARED: each is prepared once per connection and run by

@@ -116,13 +116,22 @@ static void *guard_worker(void *arg)
 
 /* --- start, drain, stop --- */
 
-struct http_guard *http_guard_start(const struct sockaddr *addr,
-                                    const struct http_guard_limits *limits,
-                                    const struct http_guard_handlers *handlers, int *port)
+/* Stops a guard that could not start and clears the caller's pointer to it. */
+static int guard_start_failed(struct http_guard **out)
+{
+	http_guard_stop(*out);
+	*out = NULL;
+	return -1;
+}
+
+int http_guard_start(struct http_guard **out, const struct sockaddr *addr,
+                     const struct http_guard_limits *limits,
+                     const struct http_guard_handlers *handlers, int *port)
 {
 	struct http_guard *g = calloc(1, sizeof(*g));
+	*out = g;
 	if (g == NULL)
-		return NULL;
+		return -1;
 	g->limits = *limits;
 	g->handlers = *handlers;
 	pthread_mutex_init(&g->lock, NULL);
@@ -130,6 +139,8 @@ struct http_guard *http_guard_start(const struct sockaddr *addr,
 	pthread_cond_init(&g->job, NULL);
 	atomic_init(&g->draining, 0);
 	atomic_init(&g->body_used, 0);
+	/* *out is set before the daemon starts: its threads may dispatch a request (a balancer's
+	 * health check) before this returns, and the handlers reach the guard through it. */
 	/* MHD's own idle timer stays as a backstop. The memory limit bounds one connection's
 	 * head: past it MHD answers 431 (414 while the request line is still incomplete) itself,
 	 * with its HTML page, from inside its parser and with no callback to the service. So the
@@ -147,12 +158,10 @@ struct http_guard *http_guard_start(const struct sockaddr *addr,
 	        MHD_OPTION_URI_LOG_CALLBACK, guard_request_begin, g, MHD_OPTION_NOTIFY_COMPLETED,
 	        guard_request_end, g, MHD_OPTION_END);
 	if (g->daemon == NULL) {
-		http_guard_stop(g);
-		return NULL;
+		return guard_start_failed(out);
 	}
 	if (pthread_create(&g->watchdog, NULL, guard_watchdog, g) != 0) {
-		http_guard_stop(g);
-		return NULL;
+		return guard_start_failed(out);
 	}
 	g->watchdog_started = 1;
 	g->workers = calloc(limits->workers > 0 ? limits->workers : 1, sizeof(pthread_t));
@@ -162,8 +171,7 @@ struct http_guard *http_guard_start(const struct sockaddr *addr,
 		g->workers_started++;
 	}
 	if (g->workers_started == 0) {
-		http_guard_stop(g);
-		return NULL;
+		return guard_start_failed(out);
 	}
 	/* MHD reports the port it was asked for, so read the bound one from the socket. */
 	const union MHD_DaemonInfo *info =
@@ -173,7 +181,7 @@ struct http_guard *http_guard_start(const struct sockaddr *addr,
 	*port = 0;
 	if (info != NULL && getsockname(info->listen_fd, (struct sockaddr *)&bound, &blen) == 0)
 		*port = ntohs(bound.sin_port);
-	return g;
+	return 0;
 }
 
 int http_guard_draining(const struct http_guard *g)

@@ -71,12 +71,14 @@ struct http_guard_handlers {
 	void *cls; /* borrowed; outlives the guard */
 };
 
-/* Listens on addr (borrowed) with limits and handlers (copied). Returns the guard, or NULL
- * when the socket cannot be bound. The bound port is written to *port. Stop with
+/* Listens on addr (borrowed) with limits and handlers (copied). The guard is written to *out
+ * before the first request can be dispatched (handlers may read it from there); 0, or -1 with
+ * *out NULL when the socket cannot be bound. The bound port is written to *port. Stop with
  * http_guard_stop. */
-struct http_guard *http_guard_start(const struct sockaddr *addr,
-                                    const struct http_guard_limits *limits,
-                                    const struct http_guard_handlers *handlers, int *port);
+int http_guard_start(struct http_guard **out, const struct sockaddr *addr,
+                     const struct http_guard_limits *limits,
+                     const struct http_guard_handlers *handlers, int *port)
+        __attribute__((warn_unused_result));
 
 /* Stops accepting connections, lets the requests in flight finish and deliver their replies
  * for at most seconds, then returns the number still unfinished (0 when all were served).

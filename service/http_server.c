@@ -65,8 +65,8 @@ struct http_server *http_server_start(struct app *app, const struct route *const
 	        .workers = (unsigned)(workers > 0 ? workers : 1),
 	};
 	struct http_guard_handlers handlers = {http_admit, http_refuse, http_dispatch, s};
-	s->guard = http_guard_start((const struct sockaddr *)&s->addr, &limits, &handlers, port);
-	if (s->guard == NULL) {
+	if (http_guard_start(&s->guard, (const struct sockaddr *)&s->addr, &limits, &handlers,
+	                     port) != 0) {
 		log_msg("error", "http_start_failed", "cannot listen on %s:%d", cfg->bind_address,
 		        cfg->port);
 		http_server_free(s);

@@ -193,14 +193,13 @@ slots = collections.Counter((r["measure"], r["period"]) for r in acked)
 fivexx = [r for r in recs if r["status"] >= 500 or r["status"] == 0]
 # the killed instance's requests in flight: answered within a second or so of the kill
 outside = [r for r in fivexx if not (kill_at - 0.5 <= r["t"] <= kill_at + 2.0)]
-# Known gap (README, issue 16): a read sent to the replica in the second after it comes back up
-# can get a 503 instead of being run on the primary. Counted apart, and only reads (with or
-# without a token) answered 503: a failed write anywhere but at the kill still fails the check.
-start_at = int(sys.argv[4]) / 1000
-restart = [r for r in outside if r["kind"] in ("read", "read_own") and r["status"] == 503 and
-           start_at - 0.5 <= r["t"] <= start_at + 2.0]
-outside = [r for r in outside if r not in restart]
-print("read_503_at_replica_restart", len(restart))
+# Reads failed around the replica's stop and start, shown apart for the reader; they count
+# among the failures outside the kill like any other (a read the replica fails runs on the
+# primary).
+stop_at, start_at = int(sys.argv[3]) / 1000, int(sys.argv[4]) / 1000
+around = [r for r in outside if r["kind"] in ("read", "read_own") and
+          stop_at - 0.5 <= r["t"] <= start_at + 2.0]
+print("reads_failed_at_replica_stop_or_start", len(around))
 own = [r for r in recs if r["kind"] == "read_own"]
 print("requests", len(recs))
 print("acked", len(ids))
@@ -227,7 +226,7 @@ check "the load ran (some writes acknowledged)" test "${acked:-0}" -gt 50
 check "every acknowledged write is in the database, by id" test "$found" -eq "$acked"
 check "no write beyond those acknowledged (count)" test $((after - before)) -ge "$acked"
 check "no write acknowledged twice" test "$(val ids_unique)" = 1
-check "no 5xx or dropped connection outside the kill -9 moment (reads at the replica restart apart)" test "$(val fivexx_outside_kill)" -eq 0
+check "no 5xx or dropped connection outside the kill -9 moment" test "$(val fivexx_outside_kill)" -eq 0
 check "every read right after its write (with the token) saw it" test "$(val own_reads_missed)" -eq 0
 check "the drained instance exited 0 on SIGTERM" test "$DRAIN_RC" -eq 0
 # ready within 10 s: a restarted ASan build on a loaded machine takes a moment to connect

@@ -81,10 +81,13 @@ static void replica_pause(int pause)
 	                 -1);
 }
 
-static void setup_with_replica(const char *max_lag_ms)
+static void setup_with_replica(const char *max_lag_ms, const char *check_ms)
 {
 	const char *base = getenv("ZEREN_TEST_PG_REPLICA");
 	ck_assert_msg(base != NULL, "ZEREN_TEST_PG_REPLICA not set (scripts/test.sh sets it)");
+	/* a test that failed with the replica stopped did not get to its teardown */
+	if (replica_value("postgres", "SELECT 1") == -1)
+		replica_ctl("start");
 	/* the service's own role on the replica, like harness_app_conninfo on the primary */
 	char copy[400];
 	snprintf(copy, sizeof(copy), "%s", base);
@@ -93,9 +96,10 @@ static void setup_with_replica(const char *max_lag_ms)
 		*user = '\0';
 	snprintf(replica_read_url, sizeof(replica_read_url),
 	         "ZEREN_DATABASE_READ_URL=%s user=zeren dbname=zeren_test", copy);
-	static char lag[64];
+	static char lag[64], check[64];
 	snprintf(lag, sizeof(lag), "ZEREN_REPLICA_MAX_LAG_MS=%s", max_lag_ms);
-	const char *settings[] = {replica_read_url, lag, "ZEREN_REPLICA_CHECK_MS=20", NULL};
+	snprintf(check, sizeof(check), "ZEREN_REPLICA_CHECK_MS=%s", check_ms);
+	const char *settings[] = {replica_read_url, lag, check, NULL};
 	harness_setup_with(NULL);
 	/* the copied database must be on the replica before the read pool connects */
 	replica_catch_up();
@@ -106,12 +110,19 @@ static void setup_with_replica(const char *max_lag_ms)
 
 static void setup_fast_lag(void)
 {
-	setup_with_replica("300");
+	setup_with_replica("300", "20");
 }
 
 static void setup_slow_lag(void)
 {
-	setup_with_replica("600000");
+	setup_with_replica("600000", "20");
+}
+
+/* The replica is looked at once, by the first read, and not again for a minute: only a
+ * failed read can tell the service that it went away. */
+static void setup_one_look(void)
+{
+	setup_with_replica("600000", "60000");
 }
 
 static void teardown(void)
@@ -270,6 +281,81 @@ START_TEST(the_cache_refills_from_a_source_as_new_as_the_change)
 }
 END_TEST
 
+/* GETs path as the reader; the body (owned), asserting 200. */
+static char *get_body(const char *path)
+{
+	struct http_resp *r = http_get(path, reader);
+	ck_assert_msg(r->status == 200, "GET %s: %ld %s", path, r->status, r->body);
+	char *body = strdup(r->body);
+	http_resp_free(r);
+	return body;
+}
+
+/* The read pool has an open connection to the replica, the replica is known to be up and
+ * has replayed everything, and nothing will look at it again (setup_one_look). */
+static void open_replica_connection(void)
+{
+	replica_catch_up();
+	wait_readyz("ok");
+	free(get_body("/v1/progress?limit=1"));
+}
+
+/* The total of GET /v1/progress?count=true. */
+static long long progress_total(void)
+{
+	struct http_resp *r = http_get("/v1/progress?count=true&limit=1", reader);
+	ck_assert_msg(r->status == 200, "GET /v1/progress?count=true: %ld %s", r->status, r->body);
+	long long total = json_integer_value(json_object_get(r->json, "total"));
+	http_resp_free(r);
+	return total;
+}
+
+/* A restart ends every connection to the replica; the pooled one is still in the pool. The
+ * first read on it (here one whose first statement is its count) fails on the replica and
+ * is run on the primary, the replica is marked down at once (no look was due), and the
+ * reads after it go to the primary. */
+START_TEST(reads_on_a_restarted_replicas_pooled_connection_run_on_the_primary)
+{
+	char token[64], path[64];
+	long long id = post_progress("2026", token);
+	snprintf(path, sizeof(path), "/v1/progress/%lld", id);
+	open_replica_connection();
+	char *report = get_body("/v1/reports/summary?as_of=2026-11-27");
+	replica_ctl("restart -m fast");
+	ck_assert_int_eq(progress_total(), harness_count("SELECT count(*) FROM progress_records"));
+	char state[32];
+	readyz_replica(state, sizeof(state));
+	ck_assert_str_eq(state, "down");
+	struct http_resp *r = http_get(path, reader);
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "id")), id);
+	http_resp_free(r);
+	char *again = get_body("/v1/reports/summary?as_of=2026-11-27");
+	ck_assert_str_eq(again, report);
+	free(again);
+	free(report);
+}
+END_TEST
+
+/* A report begins a read-only transaction: on a pooled connection to a replica that has
+ * stopped, the BEGIN fails, and the whole report runs on the primary instead. */
+START_TEST(a_report_on_a_stopped_replicas_pooled_connection_runs_on_the_primary)
+{
+	open_replica_connection();
+	char *report = get_body("/v1/reports/summary?as_of=2026-11-27");
+	replica_ctl("stop -m fast");
+	char *again = get_body("/v1/reports/summary?as_of=2026-11-27");
+	ck_assert_str_eq(again, report);
+	free(again);
+	free(report);
+	char state[32];
+	readyz_replica(state, sizeof(state));
+	ck_assert_str_eq(state, "down");
+	ck_assert_int_eq(progress_total(), harness_count("SELECT count(*) FROM progress_records"));
+	replica_ctl("start");
+}
+END_TEST
+
 Suite *replica_suite(void)
 {
 	Suite *s = suite_create("replica");
@@ -285,5 +371,12 @@ Suite *replica_suite(void)
 	tcase_add_test(slow, a_stopped_replica_sends_reads_to_the_primary);
 	tcase_add_test(slow, the_cache_refills_from_a_source_as_new_as_the_change);
 	suite_add_tcase(s, slow);
+	TCase *restart = tcase_create("replica_restart");
+	tcase_add_checked_fixture(restart, setup_one_look, teardown);
+	tcase_set_timeout(restart, 90);
+	tcase_add_test(restart, reads_on_a_restarted_replicas_pooled_connection_run_on_the_primary);
+	tcase_add_test(restart,
+	               a_report_on_a_stopped_replicas_pooled_connection_runs_on_the_primary);
+	suite_add_tcase(s, restart);
 	return s;
 }

@@ -1,0 +1,343 @@
+/* db_pool.c — the connection pool: a fixed set of connections shared under a mutex and
+ * condition variable, opened lazily with the session set up and every statement prepared. */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "embedded.h"
+#include "log.h"
+#include "request_limits.h"
+
+int db_statements_parse(const char *text, enum db_statements *out)
+{
+	if (text != NULL && strcmp(text, "prepared") == 0)
+		*out = DB_STATEMENTS_PREPARED;
+	else if (text != NULL && strcmp(text, "unnamed") == 0)
+		*out = DB_STATEMENTS_UNNAMED;
+	else
+		return -1;
+	return 0;
+}
+
+struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms,
+                               enum db_statements statements)
+{
+	struct db_pool *pool = calloc(1, sizeof(*pool));
+	if (pool == NULL)
+		return NULL;
+	pool->conninfo = strdup(conninfo);
+	pool->conns = calloc((size_t)size, sizeof(*pool->conns));
+	if (pool->conninfo == NULL || pool->conns == NULL) {
+		free(pool->conninfo);
+		free(pool->conns);
+		free(pool);
+		return NULL;
+	}
+	pool->size = size;
+	pool->timeout_ms = timeout_ms;
+	pool->statements = statements;
+	pool->lock_timeout_ms = timeout_ms;
+	for (int i = 0; i < size; i++)
+		pool->conns[i].pool = pool;
+	atomic_init(&pool->columns_checked, 0);
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->freed, NULL);
+	return pool;
+}
+
+void db_pool_set_lock_timeout(struct db_pool *pool, int ms)
+{
+	pool->lock_timeout_ms = ms;
+}
+
+void db_pool_destroy(struct db_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (int i = 0; i < pool->size; i++)
+		if (pool->conns[i].pg != NULL)
+			PQfinish(pool->conns[i].pg);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->freed);
+	free(pool->conns);
+	free(pool->conninfo);
+	free(pool);
+}
+
+PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen)
+{
+	/* Defaults for what the conninfo leaves unsaid, so an unreachable or silently vanished
+	 * server costs seconds, not the kernel's minutes: requests then get 503 instead of
+	 * hanging, and the cache listener notices a dead connection. The user's settings win. */
+	static const char *const keys[] = {
+	        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+	        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+	const char *values[] = {"3", "1", "20", "5", "3", "30000", conninfo, NULL};
+	PGconn *pg = PQconnectdbParams(keys, values, 1);
+	if (pg == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		size_t n = strlen(err);
+		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+			err[--n] = '\0';
+		PQfinish(pg);
+		return NULL;
+	}
+	PQsetClientEncoding(pg, "UTF8");
+	return pg;
+}
+
+/* 0 when every prepared statement that declares its result columns (-- columns: in its .sql
+ * file) returns that many, so STMT_X_COL_... name the columns they say; else logs the first
+ * that does not. */
+static int db_check_columns(PGconn *pg, enum db_statements statements)
+{
+	/* Unnamed: each statement is prepared as the unnamed one and described, inside a
+	 * transaction so that a transaction pooler keeps both on one server connection. */
+	int unnamed = statements == DB_STATEMENTS_UNNAMED;
+	if (unnamed)
+		PQclear(PQexec(pg, "BEGIN"));
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < DB_STMT_COUNT; i++) {
+		if (db_stmt_table[i].ncols < 0)
+			continue;
+		const char *name = unnamed ? "" : db_stmt_table[i].name;
+		if (unnamed)
+			PQclear(PQprepare(pg, "", db_stmt_table[i].sql, 0, NULL));
+		PGresult *r = PQdescribePrepared(pg, name);
+		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		int n = ok ? PQnfields(r) : -1;
+		PQclear(r);
+		if (n != db_stmt_table[i].ncols) {
+			log_msg("error", "db_columns_mismatch",
+			        "%s returns %d columns; its .sql file declares %d",
+			        db_stmt_table[i].name, n, db_stmt_table[i].ncols);
+			rc = -1;
+		}
+	}
+	if (unnamed)
+		PQclear(PQexec(pg, "ROLLBACK"));
+	return rc;
+}
+
+/* Sets the session's statement and lock timeouts (SQL_SESSION_SETUP), waiting at most bound ms
+ * (db_call_within); 0 when done. On -1 pg may still be busy with it: close it. */
+int db_session_timeouts(PGconn *pg, int statement_ms, int lock_ms, long long bound)
+{
+	char timeout[16], lock[16];
+	snprintf(timeout, sizeof(timeout), "%d", statement_ms);
+	snprintf(lock, sizeof(lock), "%d", lock_ms);
+	const char *const setup[] = {timeout, lock};
+	const struct db_call call = {NULL, SQL_SESSION_SETUP, 2, setup, 0, 0};
+	PGresult *r = db_call_within(pg, &call, bound);
+	int ok = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* Connects and prepares every statement; on any failure the connection is dropped. */
+int db_conn_open(struct db_pool *pool, struct db_conn *conn)
+{
+	char err[512];
+	PGconn *pg = db_connect_once(pool->conninfo, err, sizeof(err));
+	if (pg == NULL) {
+		log_msg("warn", "db_connect_failed", "%s", err);
+		return -1;
+	}
+	/* the statement and lock timeouts, and no JIT (why: SQL_SESSION_SETUP in sql/schema.sql) */
+	int ok = db_session_timeouts(pg, pool->timeout_ms, pool->lock_timeout_ms,
+	                             db_wait_bound(pool)) == 0;
+	PGresult *r;
+	/* Statements written for another schema would fail to prepare, or worse, prepare and
+	 * mean something else: serve only the schema this binary was built with. */
+	r = ok ? PQexec(pg, SQL_SCHEMA_VERSION) : NULL;
+	int col = SQL_SCHEMA_VERSION_COL_VERSION;
+	if (ok && (PQresultStatus(r) != PGRES_TUPLES_OK ||
+	           atoi(PQgetvalue(r, 0, col)) != embedded_schema_version)) {
+		log_msg("error", "db_schema_version",
+		        "the database schema is version %s; this binary serves version %d (an "
+		        "older database: run `zeren migrate`; a newer one: run a newer binary)",
+		        PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, col) : "unknown",
+		        embedded_schema_version);
+		ok = 0;
+	}
+	PQclear(r);
+	/* Unnamed statements are parsed with each call; nothing to keep on the connection. */
+	int prepare = pool->statements == DB_STATEMENTS_PREPARED;
+	for (int i = 0; ok && prepare && i < DB_STMT_COUNT; i++) {
+		r = PQprepare(pg, db_stmt_table[i].name, db_stmt_table[i].sql, 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			log_msg("error", "db_prepare_failed", "%s: %s", db_stmt_table[i].name,
+			        PQresultErrorMessage(r));
+			ok = 0;
+		}
+		PQclear(r);
+	}
+	if (ok && !atomic_load(&pool->columns_checked)) {
+		ok = db_check_columns(pg, pool->statements) == 0;
+		if (ok)
+			atomic_store(&pool->columns_checked, 1);
+	}
+	if (!ok) {
+		PQfinish(pg);
+		return -1;
+	}
+	conn->pg = pg;
+	return 0;
+}
+
+static void db_deadline(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static unsigned long long db_elapsed_ns(const struct timespec *from)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ns = (long long)(now.tv_sec - from->tv_sec) * 1000000000LL +
+	               (now.tv_nsec - from->tv_nsec);
+	return ns > 0 ? (unsigned long long)ns : 0;
+}
+
+/* Borrows from this very pool (no routing). */
+enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
+{
+	struct timespec deadline, wait_start = {0, 0};
+	struct db_conn *conn = NULL;
+	/* no longer than what is left of the request's own deadline (limits.h) */
+	long long left = limits_deadline_left_ms();
+	if (left == 0)
+		return SVC_UNAVAILABLE;
+	db_deadline(&deadline, left > 0 && left < pool->timeout_ms ? (int)left : pool->timeout_ms);
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		/* Prefer a connection that is already open. */
+		for (int i = 0; i < pool->size && conn == NULL; i++)
+			if (!pool->conns[i].in_use && pool->conns[i].pg != NULL)
+				conn = &pool->conns[i];
+		for (int i = 0; i < pool->size && conn == NULL; i++)
+			if (!pool->conns[i].in_use)
+				conn = &pool->conns[i];
+		if (conn != NULL)
+			break;
+		if (wait_start.tv_sec == 0 && wait_start.tv_nsec == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &wait_start);
+			pool->waits++;
+		}
+		pool->waiting++;
+		int rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
+		pool->waiting--;
+		if (rc == ETIMEDOUT) {
+			pool->wait_ns += db_elapsed_ns(&wait_start);
+			pthread_mutex_unlock(&pool->lock);
+			log_msg("warn", "db_pool_timeout", "no free connection within %d ms",
+			        pool->timeout_ms);
+			return SVC_UNAVAILABLE;
+		}
+	}
+	conn->in_use = 1;
+	pool->acquired++;
+	if (wait_start.tv_sec != 0 || wait_start.tv_nsec != 0)
+		pool->wait_ns += db_elapsed_ns(&wait_start);
+	pthread_mutex_unlock(&pool->lock);
+
+	/* Connect outside the lock; a server that went away and came back needs a fresh
+	 * connection with its statements prepared again. */
+	/* PQconsumeInput notices a server that closed the socket (restart, terminated
+	 * backend) without a round trip; libpq sockets never block here. */
+	if (conn->pg != NULL &&
+	    (PQconsumeInput(conn->pg) == 0 || PQstatus(conn->pg) != CONNECTION_OK)) {
+		PQfinish(conn->pg);
+		conn->pg = NULL;
+	}
+	if (conn->pg == NULL && db_conn_open(pool, conn) != 0) {
+		db_release(pool, conn);
+		return SVC_UNAVAILABLE;
+	}
+	/* a request that has used up part of its deadline gets only the rest for its
+	 * statements and lock waits; db_release restores the pool's timeouts */
+	left = limits_deadline_left_ms();
+	if (left > 0 && left < pool->timeout_ms) {
+		int lock = pool->lock_timeout_ms < left ? pool->lock_timeout_ms : (int)left;
+		conn->shortened = 1;
+		if (db_session_timeouts(conn->pg, (int)left, lock, db_wait_bound(pool)) != 0) {
+			db_release(pool, conn);
+			return SVC_UNAVAILABLE;
+		}
+	}
+	*out = conn;
+	return SVC_OK;
+}
+
+enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)
+{
+	if (pool->fallback != NULL)
+		return db_acquire_read(pool, out);
+	return db_acquire_here(pool, out);
+}
+
+void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&pool->lock);
+	out->size = pool->size;
+	for (int i = 0; i < pool->size; i++) {
+		if (pool->conns[i].in_use)
+			out->in_use++;
+		else if (pool->conns[i].pg != NULL)
+			out->idle++;
+	}
+	out->waiting = pool->waiting;
+	out->acquired = pool->acquired;
+	out->waits = pool->waits;
+	out->wait_seconds = (double)pool->wait_ns / 1e9;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void db_release(struct db_pool *pool, struct db_conn *conn)
+{
+	/* a read pool may have lent one of its primary's connections, or a replica connection
+	 * may hold one standing in for it */
+	pool = conn->pool;
+	if (conn->standin != NULL) {
+		db_release(conn->standin->pool, conn->standin);
+		conn->standin = NULL;
+	}
+	if (conn->pg != NULL) {
+		PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
+		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+			PGresult *r = PQexec(conn->pg, "ROLLBACK");
+			PQclear(r);
+		}
+		if (conn->shortened && PQstatus(conn->pg) == CONNECTION_OK &&
+		    db_session_timeouts(conn->pg, pool->timeout_ms, pool->lock_timeout_ms,
+		                        db_wait_bound(pool)) != 0) {
+			PQfinish(conn->pg); /* a fresh connection gets the right timeouts */
+			conn->pg = NULL;
+		}
+		conn->shortened = 0;
+		if (PQstatus(conn->pg) != CONNECTION_OK ||
+		    PQtransactionStatus(conn->pg) != PQTRANS_IDLE) {
+			PQfinish(conn->pg);
+			conn->pg = NULL;
+		}
+	}
+	pthread_mutex_lock(&pool->lock);
+	conn->in_use = 0;
+	pthread_cond_signal(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+}
