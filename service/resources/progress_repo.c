@@ -171,8 +171,8 @@ static int progress_create_scope(struct tx *tx, const struct tx_env *env, json_t
 
 /* The write once the checks passed, in one round trip: the record, its values (taking the
  * record's id from the insert, see progress_record_id in progress.sql), its JSON and audit
- * row, and COMMIT. A record already there makes the insert return no row and the rest do
- * nothing; row-level security refusing the insert stops the rest, and nothing commits. */
+ * row, and COMMIT. The insert failing (a record already there: 409; row-level security: 403)
+ * stops the rest, so nothing commits and the reply carries no consistency token. */
 static void progress_create_write(struct tx *tx, const struct progress_input *in, const char *mid,
                                   const char *unit_id, struct tx_result *out)
 {
@@ -182,7 +182,9 @@ static void progress_create_write(struct tx *tx, const struct progress_input *in
 	                    a->sub,     a->iss};
 	const char *vp[] = {NULL, in->values};
 	const char *sp[] = {NULL, a->sub, a->iss, a->unit, a->request_id, "progress.create", NULL};
-	struct tx_step steps[3] = {{STMT_PROGRESS_INSERT, 12, ip, NULL}};
+	struct tx_step steps[3] = {{STMT_PROGRESS_INSERT, 12, ip,
+	                            "this unit already reported on this measure for this period; "
+	                            "amend that record with PATCH"}};
 	int n = 1;
 	if (strcmp(in->values, "[]") != 0) /* nothing to insert: spare the statement */
 		steps[n++] = (struct tx_step){STMT_PROGRESS_VALUES_INSERT, 2, vp, NULL};
@@ -191,11 +193,7 @@ static void progress_create_write(struct tx *tx, const struct progress_input *in
 	PGresult *r[3];
 	if (tx_exec_commit(tx, steps, n, r) != 0)
 		return;
-	if (PQntuples(r[0]) != 1)
-		tx_fail(tx, SVC_CONFLICT,
-		        "this unit already reported on this measure for this period; "
-		        "amend that record with PATCH");
-	else if (PQntuples(r[snapshot]) != 1)
+	if (PQntuples(r[0]) != 1 || PQntuples(r[snapshot]) != 1)
 		tx_fail(tx, SVC_INTERNAL, NULL);
 	else {
 		out->id = atoll(PQgetvalue(r[0], 0, STMT_PROGRESS_INSERT_COL_ID));

@@ -128,19 +128,19 @@ FROM (
 -- name: STMT_PROGRESS_INSERT
 -- properties: writes
 -- columns: id
+-- A record already there for the measure, unit and period is a unique violation (409), which
+-- stops the statements pipelined after it before anything commits.
 INSERT INTO progress_records (measure_id, unit_id, period, period_start, period_end, status,
                               summary, problems, next_steps, evidence, reported_by,
                               reported_iss)
 VALUES ($1, $2, $3, $4::date, $5::date, $6, $7, $8, $9, $10::jsonb, $11, $12)
-ON CONFLICT (measure_id, unit_id, period) DO NOTHING
 RETURNING id
 
 -- fragment: progress_record_id(id)
 -- The record id, or when it is NULL the one this connection's last STMT_PROGRESS_INSERT drew:
--- a create sends its later statements with the insert, before the id is known. An insert
--- that met an existing record (ON CONFLICT DO NOTHING) still drew an id, which then names
--- no record, so those statements do nothing. A subquery, so that it is evaluated once and an
--- index can look it up (currval is volatile).
+-- a create sends its later statements with the insert, before the id is known (a failed
+-- insert stops them). The statements using it also do nothing when it names no record. A
+-- subquery, so that it is evaluated once and an index can look it up (currval is volatile).
 (SELECT coalesce({{id}}::bigint, currval('progress_records_id_seq')))
 
 -- name: STMT_PROGRESS_VALUES_INSERT
