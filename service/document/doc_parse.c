@@ -8,6 +8,7 @@
 #include "document/doc_office.h"
 #include "document/doc_text.h"
 #include "document/doc_zip.h"
+#include "import.h"
 
 static int is_zip(const unsigned char *p, size_t len)
 {
@@ -105,6 +106,43 @@ static enum doc_error body_as_declared(const void *bytes, size_t len, enum doc_d
 	return e;
 }
 
+/* 1 when the review lists pointer or a member or element above it. */
+static int doc_reviewed(json_t *review, const char *pointer)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(review, i, e)
+	{
+		const char *p = json_string_value(json_object_get(e, "pointer"));
+		size_t n = p != NULL ? strlen(p) : 0;
+		if (p != NULL && strncmp(pointer, p, n) == 0 &&
+		    (pointer[n] == '\0' || (n > 0 && pointer[n] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
+/* Runs the importer's check on the document built: whatever it refuses that no review entry
+ * covers is listed too, so that the review names every fix the import needs. */
+static void doc_review_import_check(struct doc_model *m, json_t *document)
+{
+	json_t *errors = import_validate(document);
+	size_t i;
+	json_t *err;
+	json_array_foreach(errors, i, err)
+	{
+		const char *p = json_string_value(json_object_get(err, "pointer"));
+		const char *msg = json_string_value(json_object_get(err, "message"));
+		if (p == NULL || doc_reviewed(m->review, p))
+			continue;
+		char reason[600];
+		snprintf(reason, sizeof(reason), DOC_REVIEW_IMPORT_REFUSES "%s",
+		         msg != NULL ? msg : "invalid");
+		doc_model_review(m, p, reason, NULL);
+	}
+	json_decref(errors);
+}
+
 enum doc_error doc_parse(const void *bytes, size_t len, const struct doc_options *o,
                          struct doc_result *r)
 {
@@ -139,8 +177,10 @@ enum doc_error doc_parse(const void *bytes, size_t len, const struct doc_options
 	doc_body_free(&b);
 	if (e == DOC_OK)
 		e = doc_plan_build(&m, o, &r->document, &r->stats);
-	if (e == DOC_OK)
+	if (e == DOC_OK) {
+		doc_review_import_check(&m, r->document);
 		r->review = json_incref(m.review);
+	}
 	doc_model_free(&m);
 	return e;
 }

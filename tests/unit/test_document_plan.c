@@ -198,6 +198,42 @@ START_TEST(fuzz_found_inputs)
 }
 END_TEST
 
+/* What the importer refuses and no reader says (here an item over the importer's 20,000
+ * characters) is still in the review, marked DOC_REVIEW_IMPORT_REFUSES, so that the person sees
+ * it before POST /v1/imports does. */
+START_TEST(importer_refusals_no_reader_names_are_reviewed)
+{
+	size_t n = 20001, len = strlen(HEAD) + 64 + 3 * n;
+	char *text = malloc(len);
+	ck_assert_ptr_nonnull(text);
+	int w = snprintf(text, len, HEAD "一、任务\t（一）措施\t");
+	for (size_t i = 0; i < n; i++, w += 3)
+		memcpy(text + w, "字", 3);
+	snprintf(text + w, len - (size_t)w, "\t市人力资源社会保障局\t\n");
+	struct doc_result r;
+	ck_assert_int_eq(parse(text, &r), DOC_OK);
+	json_t *errors = import_validate(r.document);
+	ck_assert_uint_gt(json_array_size(errors), 0);
+	size_t i, marked = 0;
+	json_t *e;
+	json_array_foreach(errors, i, e)
+	{
+		const char *p = member(e, "pointer");
+		ck_assert_msg(doc_fuzz_reviewed(r.review, p), "%s not in the review", p);
+	}
+	json_array_foreach(r.review, i, e)
+	{
+		if (strncmp(member(e, "reason"), DOC_REVIEW_IMPORT_REFUSES,
+		            strlen(DOC_REVIEW_IMPORT_REFUSES)) == 0)
+			marked++;
+	}
+	ck_assert_uint_gt(marked, 0);
+	json_decref(errors);
+	doc_result_free(&r);
+	free(text);
+}
+END_TEST
+
 Suite *document_plan_suite(void)
 {
 	Suite *s = suite_create("document_plan");
@@ -208,6 +244,7 @@ Suite *document_plan_suite(void)
 	tcase_add_test(tc, task_without_title);
 	tcase_add_test(tc, prose_is_not_a_unit);
 	tcase_add_test(tc, fuzz_found_inputs);
+	tcase_add_test(tc, importer_refusals_no_reader_names_are_reviewed);
 	suite_add_tcase(s, tc);
 	return s;
 }
