@@ -751,6 +751,8 @@ START_TEST(locked_table_stalls_neither_health_nor_cache)
 	PQclear(lr);
 
 	atomic_store(&posts_done, 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < POSTERS; i++) {
 		w[i] = (struct poster){.token = tok, .measure = m, .n = i};
 		pthread_create(&t[i], NULL, poster_run, &w[i]);
@@ -767,13 +769,21 @@ START_TEST(locked_table_stalls_neither_health_nor_cache)
 	ck_assert_int_eq(r->status, 200);
 	http_resp_free(r);
 	int done_meanwhile = atomic_load(&posts_done);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long gets_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 
 	for (int i = 0; i < POSTERS; i++)
 		pthread_join(t[i], NULL);
 	PQclear(PQexec(side, "ROLLBACK"));
 	PQfinish(side);
-	ck_assert_msg(done_meanwhile == 0, "%d writes ended before health and cache answered",
-	              done_meanwhile);
+	char statuses[POSTERS * 8] = "";
+	for (int i = 0; i < POSTERS; i++)
+		snprintf(statuses + strlen(statuses), sizeof(statuses) - strlen(statuses), " %ld",
+		         w[i].status);
+	ck_assert_msg(done_meanwhile == 0,
+	              "%d writes ended before health and cache answered (%ld ms after the "
+	              "lock; statuses%s)",
+	              done_meanwhile, gets_ms, statuses);
 	for (int i = 0; i < POSTERS; i++) {
 		ck_assert_msg(w[i].status == 503, "writer %d: %ld", i, w[i].status);
 		ck_assert_msg(w[i].retry_after[0] != '\0', "writer %d: no Retry-After", i);
