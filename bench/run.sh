@@ -149,6 +149,7 @@ PGB_MEASURES=$(q zeren "SELECT string_agg(id::text, ',' ORDER BY id) FROM measur
 [ -z "$BASE" ] || {
 	BASE_MID=$(q zeren_base "SELECT id FROM measures WHERE code = '$MCODE'")
 	BASE_MEASURES=$(q zeren_base "SELECT string_agg(id::text, ',') FROM measures WHERE code LIKE 'bench-p%'")
+	BASE_PGB_MEASURES=$(q zeren_base "SELECT string_agg(id::text, ',' ORDER BY id) FROM measures WHERE code LIKE 'bench-p%' AND code NOT LIKE 'bench-p0-%'")
 }
 
 # pgbench scripts from each build's own statement texts.
@@ -249,6 +250,8 @@ for round in $(seq 1 "$ROUNDS"); do
 		if [ -n "$BASE" ]; then
 			post "baseline: POST progress" "$PID_base_cached" "$URL_base_cached" "$BASE_MEASURES" 0
 			post "baseline: POST progress, fresh Idempotency-Key" "$PID_base_cached" "$URL_base_cached" "$BASE_MEASURES" 1
+			# the baseline's own statements: the transaction as it was before a change to them
+			pgb_post "baseline: pgbench POST transaction" zeren_base "$WORK/pgbench-base" "$BASE_PGB_MEASURES"
 		fi
 	fi
 done
@@ -295,7 +298,12 @@ fi
 if want write; then
 	row "POST ÷ pgbench of its transaction" "$(ratio "POST progress" "pgbench POST transaction")"
 	row "Idempotency-Key POST ÷ plain POST" "$(ratio "POST progress, fresh Idempotency-Key" "POST progress")"
-	[ -z "$BASE" ] || row "baseline: Idempotency-Key POST ÷ plain POST" "$(ratio "baseline: POST progress, fresh Idempotency-Key" "baseline: POST progress")"
+	[ -z "$BASE" ] || {
+		row "baseline: Idempotency-Key POST ÷ plain POST" "$(ratio "baseline: POST progress, fresh Idempotency-Key" "baseline: POST progress")"
+		row "POST ÷ pgbench of the baseline's transaction" "$(ratio "POST progress" "baseline: pgbench POST transaction")"
+		row "baseline: POST ÷ pgbench of its transaction" "$(ratio "baseline: POST progress" "baseline: pgbench POST transaction")"
+		row "POST ÷ baseline's POST" "$(ratio "POST progress" "baseline: POST progress")"
+	}
 fi
 if want idem; then
 	row "Idempotency-Key POST ÷ plain POST, $KEYS keys" "$(ratio "POST progress, fresh Idempotency-Key ($KEYS keys)" "POST progress ($KEYS keys)")"

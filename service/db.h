@@ -67,6 +67,22 @@ enum svc_error db_copy_in(struct db_conn *conn, const char *copy_sql, const char
 /* Runs a fixed SQL text with no parameters (BEGIN, COMMIT...). Caller PQclears. */
 PGresult *db_exec_simple(struct db_conn *conn, const char *sql);
 
+/* One step of a pipeline: statement stmt with n text parameters p, or, when sql is not NULL,
+ * that fixed SQL with no parameters and a single statement ("BEGIN", "COMMIT"). */
+struct db_step {
+	enum db_stmt stmt;
+	const char *sql;
+	int n;
+	const char *const *p;
+};
+/* Sends the n steps at once in libpq's pipeline mode and reads every answer: one round trip
+ * for what db_exec would take n. results[i] gets step i's result (never NULL; caller PQclears
+ * each); after a step fails the rest are not run and get a failed result (the first failure
+ * is the one to map). A "COMMIT" step on a replica-backed primary also reads the WAL insert
+ * position, as db_commit does. Steps sent on an idle connection that was lost are sent once
+ * more on a fresh connection when none of them writes (a BEGIN and read-only statements). */
+void db_pipeline(struct db_conn *conn, const struct db_step *steps, int n, PGresult **results);
+
 /* SVC_OK when res succeeded; otherwise the error class: unique or exclusion violation and
  * serialization failure → SVC_CONFLICT, row-level security or privilege → SVC_FORBIDDEN,
  * check/foreign-key/not-null → SVC_VALIDATION, connection loss → SVC_UNAVAILABLE. Logs

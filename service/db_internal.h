@@ -77,6 +77,10 @@ int db_conn_lost(PGconn *pg, const PGresult *r);
  * on a new one. Never NULL. */
 PGresult *db_run(struct db_conn *conn, const struct db_call *call);
 
+/* db_tx.c */
+/* Notes the LSN a commit's SQL_WAL_INSERT_LSN read returned (when it did) for the thread. */
+void db_note_commit_lsn(const PGresult *r);
+
 /* db_pool.c */
 /* Sets the session's statement and lock timeouts (SQL_SESSION_SETUP), waiting at most bound ms
  * (db_call_within); 0 when done. On -1 pg may still be busy with it: close it. */

@@ -81,6 +81,15 @@ enum svc_error db_begin(struct db_conn *conn)
 	return db_command(conn, "BEGIN");
 }
 
+/* Notes the LSN a commit's SQL_WAL_INSERT_LSN read returned for the thread. */
+void db_note_commit_lsn(const PGresult *r)
+{
+	db_lsn lsn = 0;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    db_lsn_parse(PQgetvalue(r, 0, 0), &lsn) == 0 && lsn > db_tls_committed)
+		db_tls_committed = lsn;
+}
+
 /* COMMIT, then the insert LSN, sent as one query; each answer is read on its own so that a
  * failed COMMIT is told from a failed LSN read (which loses only the token). */
 static enum svc_error db_commit_noting_lsn(struct db_conn *conn)
@@ -97,11 +106,8 @@ static enum svc_error db_commit_noting_lsn(struct db_conn *conn)
 	while ((r = PQgetResult(conn->pg)) != NULL) {
 		if (n == 0)
 			e = db_result_error(conn, r);
-		else if (n == 1 && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-			db_lsn lsn = 0;
-			if (db_lsn_parse(PQgetvalue(r, 0, 0), &lsn) == 0 && lsn > db_tls_committed)
-				db_tls_committed = lsn;
-		}
+		else if (n == 1)
+			db_note_commit_lsn(r);
 		n++;
 		PQclear(r);
 	}

@@ -90,6 +90,67 @@ int tx_begin(struct tx *tx, const struct tx_env *env, const struct tx_options *o
 	return tx_command(tx, "BEGIN");
 }
 
+PGresult *tx_begin_exec(struct tx *tx, const struct tx_env *env, const struct tx_options *opt,
+                        enum db_stmt stmt, int n, const char *const *p)
+{
+	tx_init(tx, env, opt);
+	enum svc_error err = db_acquire(env->pool, &tx->conn);
+	if (err != SVC_OK) {
+		tx->conn = NULL;
+		tx_keep_message(tx, NULL);
+		tx_fail(tx, err, "the database is not available; retry shortly");
+		return NULL;
+	}
+	tx->borrowed = 1;
+	const struct db_step steps[] = {{.sql = "BEGIN"}, {.stmt = stmt, .n = n, .p = p}};
+	PGresult *r[2];
+	db_pipeline(tx->conn, steps, 2, r);
+	r[0] = tx_check(tx, r[0], NULL);
+	if (r[0] == NULL) {
+		PQclear(r[1]);
+		return NULL;
+	}
+	PQclear(r[0]);
+	return tx_check(tx, r[1], NULL);
+}
+
+/* The most statements tx_exec_commit sends with its COMMIT. */
+#define TX_PIPELINE_MAX 8
+
+int tx_exec_commit(struct tx *tx, const struct tx_step *steps, int n, PGresult **results)
+{
+	struct db_step s[TX_PIPELINE_MAX + 1];
+	PGresult *r[TX_PIPELINE_MAX + 1];
+	if (n > TX_PIPELINE_MAX)
+		return tx_fail(tx, SVC_INTERNAL, NULL);
+	for (int i = 0; i < n; i++)
+		s[i] = (struct db_step){.stmt = steps[i].stmt, .n = steps[i].n, .p = steps[i].p};
+	s[n] = (struct db_step){.sql = "COMMIT"};
+	db_pipeline(tx->conn, s, n + 1, r);
+	int failed = 0;
+	for (int i = 0; i <= n; i++) {
+		if (!failed) {
+			r[i] = tx_check(tx, r[i], i < n ? steps[i].conflict : NULL);
+			failed = r[i] == NULL;
+		} else {
+			PQclear(r[i]);
+			r[i] = NULL;
+		}
+	}
+	PQclear(r[n]);
+	for (int i = 0; i < n; i++) {
+		if (failed)
+			PQclear(r[i]);
+		results[i] = failed ? NULL : r[i];
+	}
+	if (failed)
+		return -1;
+	tx->committed = 1;
+	if ((tx->opt.flags & TX_REFERENCE_DATA) && tx->env->refcache != NULL)
+		refcache_invalidate(tx->env->refcache);
+	return 0;
+}
+
 int tx_begin_on(struct tx *tx, struct db_conn *conn, const struct tx_env *env,
                 const struct tx_options *opt)
 {

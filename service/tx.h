@@ -82,6 +82,25 @@ int tx_begin_on(struct tx *tx, struct db_conn *conn, const struct tx_env *env,
 /* Records err and detail (static) and returns -1. */
 int tx_fail(struct tx *tx, enum svc_error err, const char *detail);
 
+/* tx_begin with the write's first statement sent in the same round trip as BEGIN: its result
+ * (caller PQclears), or NULL with tx->err set (tx_end is still due). */
+PGresult *tx_begin_exec(struct tx *tx, const struct tx_env *env, const struct tx_options *opt,
+                        enum db_stmt stmt, int n, const char *const *p);
+
+/* A statement of tx_exec_commit: as tx_exec's arguments. */
+struct tx_step {
+	enum db_stmt stmt;
+	int n;
+	const char *const *p;
+	const char *conflict;
+};
+/* Runs the n statements and COMMIT in one round trip (statements that must not commit unless
+ * the earlier ones' results allow it belong in the SQL, not here): 0 with results[i] each
+ * statement's result (caller PQclears), or -1 with tx->err set by the first failure and
+ * every results[i] NULL. */
+int tx_exec_commit(struct tx *tx, const struct tx_step *steps, int n, PGresult **results)
+        __attribute__((warn_unused_result));
+
 /* Runs a prepared statement; NULL with tx->err set on a database error, which is worded as
  * the options say (conflict overrides their 409 detail when not NULL). Caller PQclears. */
 PGresult *tx_exec(struct tx *tx, enum db_stmt stmt, int n, const char *const *p,

@@ -15,13 +15,18 @@
 enum progress_if_match { PROGRESS_IF_MATCH_OPTIONAL, PROGRESS_IF_MATCH_REQUIRED };
 
 /* Every progress write's wording of the database's refusals. */
-static int progress_begin(struct tx *tx, const struct tx_env *env, json_t *errors)
+static struct tx_options progress_options(json_t *errors)
 {
-	const struct tx_options opt = {
+	return (struct tx_options){
 	        .errors = errors,
 	        .conflict = "a concurrent change conflicted; retry",
 	        .forbidden = "the database refused a write outside the unit's scope",
 	};
+}
+
+static int progress_begin(struct tx *tx, const struct tx_env *env, json_t *errors)
+{
+	const struct tx_options opt = progress_options(errors);
 	return tx_begin(tx, env, &opt);
 }
 
@@ -141,18 +146,20 @@ static int progress_create_checks(struct tx *tx, const struct principal *who, PG
 	return progress_value_misfits(tx, scope);
 }
 
-/* Sets the scope, resolves the measure's and targets' codes and runs the checks; 0 with the
- * acting unit's id in unit_id and the measure's in mid. */
-static int progress_create_scope(struct tx *tx, const struct principal *who,
-                                 const struct progress_input *in, const char *acting_unit,
-                                 char mid[TX_ID_SIZE], char unit_id[TX_ID_SIZE])
+/* BEGIN and the scope in one round trip: sets the scope, resolves the measure's and targets'
+ * codes and runs the checks; 0 with the acting unit's id in unit_id and the measure's in mid. */
+static int progress_create_scope(struct tx *tx, const struct tx_env *env, json_t *errors,
+                                 const struct principal *who, const struct progress_input *in,
+                                 const char *acting_unit, char mid[TX_ID_SIZE],
+                                 char unit_id[TX_ID_SIZE])
 {
-	const struct tx_actor *a = &tx->env->actor;
+	const struct tx_actor *a = &env->actor;
 	char given[TX_ID_SIZE];
 	snprintf(given, sizeof(given), "%lld", in->measure_id);
 	const char *sp[] = {acting_unit, a->role, in->measure_id != 0 ? given : NULL,
 	                    in->values,  a->unit, in->measure_code};
-	PGresult *r = tx_exec(tx, STMT_PROGRESS_SCOPE, 6, sp, NULL);
+	const struct tx_options opt = progress_options(errors);
+	PGresult *r = tx_begin_exec(tx, env, &opt, STMT_PROGRESS_SCOPE, 6, sp);
 	if (r == NULL)
 		return -1;
 	int refused = progress_create_checks(tx, who, r, acting_unit);
@@ -162,36 +169,51 @@ static int progress_create_scope(struct tx *tx, const struct principal *who,
 	return refused;
 }
 
+/* The write once the checks passed, in one round trip: the record, its values (taking the
+ * record's id from the insert, see progress_record_id in progress.sql), its JSON and audit
+ * row, and COMMIT. The insert failing (a record already there: 409; row-level security: 403)
+ * stops the rest, so nothing commits and the reply carries no consistency token. */
+static void progress_create_write(struct tx *tx, const struct progress_input *in, const char *mid,
+                                  const char *unit_id, struct tx_result *out)
+{
+	const struct tx_actor *a = &tx->env->actor;
+	const char *ip[] = {mid,        unit_id,     in->period,   in->period_start, in->period_end,
+	                    in->status, in->summary, in->problems, in->next_steps,   in->evidence,
+	                    a->sub,     a->iss};
+	const char *vp[] = {NULL, in->values};
+	const char *sp[] = {NULL, a->sub, a->iss, a->unit, a->request_id, "progress.create", NULL};
+	struct tx_step steps[3] = {{STMT_PROGRESS_INSERT, 12, ip,
+	                            "this unit already reported on this measure for this period; "
+	                            "amend that record with PATCH"}};
+	int n = 1;
+	if (strcmp(in->values, "[]") != 0) /* nothing to insert: spare the statement */
+		steps[n++] = (struct tx_step){STMT_PROGRESS_VALUES_INSERT, 2, vp, NULL};
+	int snapshot = n;
+	steps[n++] = (struct tx_step){STMT_PROGRESS_SNAPSHOT, 7, sp, NULL};
+	PGresult *r[3];
+	if (tx_exec_commit(tx, steps, n, r) != 0)
+		return;
+	if (PQntuples(r[0]) != 1 || PQntuples(r[snapshot]) != 1)
+		tx_fail(tx, SVC_INTERNAL, NULL);
+	else {
+		out->id = atoll(PQgetvalue(r[0], 0, STMT_PROGRESS_INSERT_COL_ID));
+		out->json = strdup(PQgetvalue(r[snapshot], 0, STMT_PROGRESS_SNAPSHOT_COL_JSON));
+		if (out->json == NULL)
+			tx_fail(tx, SVC_INTERNAL, NULL);
+	}
+	for (int i = 0; i < n; i++)
+		PQclear(r[i]);
+}
+
 void progress_repo_create(const struct tx_env *env, const struct principal *who,
                           const struct progress_input *in, const char *acting_unit, json_t *errors,
                           struct tx_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct tx tx;
-	char mid[TX_ID_SIZE], id[TX_ID_SIZE], unit_id[TX_ID_SIZE];
-	if (progress_begin(&tx, env, errors) != 0 ||
-	    progress_create_scope(&tx, who, in, acting_unit, mid, unit_id) != 0)
-		goto cleanup;
-	const char *ip[] = {mid,
-	                    unit_id,
-	                    in->period,
-	                    in->period_start,
-	                    in->period_end,
-	                    in->status,
-	                    in->summary,
-	                    in->problems,
-	                    in->next_steps,
-	                    in->evidence,
-	                    env->actor.sub,
-	                    env->actor.iss};
-	int created = tx_single(&tx, STMT_PROGRESS_INSERT, 12, ip, NULL, id);
-	if (created == 0)
-		tx_fail(&tx, SVC_CONFLICT,
-		        "this unit already reported on this measure for this period; "
-		        "amend that record with PATCH");
-	if (created == 1 && progress_insert_values(&tx, id, in->values) == 0)
-		progress_done(&tx, id, "progress.create", NULL, out);
-cleanup:
+	char mid[TX_ID_SIZE], unit_id[TX_ID_SIZE];
+	if (progress_create_scope(&tx, env, errors, who, in, acting_unit, mid, unit_id) == 0)
+		progress_create_write(&tx, in, mid, unit_id, out);
 	tx_end(&tx, out);
 }
 

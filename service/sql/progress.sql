@@ -74,6 +74,19 @@ CROSS JOIN LATERAL (
 ) AS p(field, problem, disagree, applies)
 WHERE p.applies
 
+-- fragment: progress_unit_assigned(unit, measure)
+-- zeren_unit_assigned(unit, measure) (db/schema.sql) written out, so that it is planned once
+-- with the statement: a call runs the function's body through the SQL-function executor, which
+-- plans it again on every execution (its EXISTS keeps the planner from inlining it). Keep the
+-- two in step.
+(EXISTS (SELECT 1 FROM assignments a
+         WHERE a.measure_id = {{measure}}
+           AND (a.unit_id = {{unit}}
+                OR a.unit_id IN (SELECT m.group_id FROM unit_memberships m
+                                 WHERE m.member_id = {{unit}})))
+ OR EXISTS (SELECT 1 FROM targets t
+            WHERE t.measure_id = {{measure}} AND t.accountable_unit_id = {{unit}}))
+
 -- name: STMT_PROGRESS_SCOPE
 -- properties: read-only
 -- columns: set_unit, set_role, unit_id, measure_id, measure_problems, assigned, value_problems
@@ -97,34 +110,47 @@ SELECT {{set_scope($5, $2)}},
                       x.by_id <> x.by_code)
              ) AS p(field, problem, disagree, applies)
         WHERE p.applies)::text,
-       coalesce(zeren_unit_assigned((SELECT id FROM units WHERE code = $1), x.mid), false),
+       {{progress_unit_assigned(x.unit_id, x.mid)}},
        (SELECT coalesce(json_agg(json_build_object('i', p.i, 'field', p.field,
                                                    'problem', p.problem,
                                                    'disagree', p.disagree)
                                  ORDER BY p.i, p.field), '[]')
         FROM ({{progress_value_problems($4, x.mid)}}) p)::text
+-- x is looked up once (OFFSET 0: not pulled up into a copy of its subqueries per use).
 FROM (
-    SELECT b.by_id, b.by_code, coalesce(b.by_id, b.by_code) AS mid
+    SELECT b.by_id, b.by_code, coalesce(b.by_id, b.by_code) AS mid,
+           (SELECT id FROM units WHERE code = $1) AS unit_id
     FROM (SELECT (SELECT id FROM measures WHERE id = $3) AS by_id,
                  (SELECT id FROM measures WHERE code = $6) AS by_code) b
+    OFFSET 0
 ) x
 
 -- name: STMT_PROGRESS_INSERT
 -- properties: writes
 -- columns: id
+-- A record already there for the measure, unit and period is a unique violation (409), which
+-- stops the statements pipelined after it before anything commits.
 INSERT INTO progress_records (measure_id, unit_id, period, period_start, period_end, status,
                               summary, problems, next_steps, evidence, reported_by,
                               reported_iss)
 VALUES ($1, $2, $3, $4::date, $5::date, $6, $7, $8, $9, $10::jsonb, $11, $12)
-ON CONFLICT (measure_id, unit_id, period) DO NOTHING
 RETURNING id
+
+-- fragment: progress_record_id(id)
+-- The record id, or when it is NULL the one this connection's last STMT_PROGRESS_INSERT drew:
+-- a create sends its later statements with the insert, before the id is known (a failed
+-- insert stops them). The statements using it also do nothing when it names no record. A
+-- subquery, so that it is evaluated once and an index can look it up (currval is volatile).
+(SELECT coalesce({{id}}::bigint, currval('progress_records_id_seq')))
 
 -- name: STMT_PROGRESS_VALUES_INSERT
 -- properties: writes
--- $1 record, $2 values as STMT_PROGRESS_SCOPE checked them (targets by id or code).
+-- $1 record (progress_record_id; nothing when it names none), $2 values as
+-- STMT_PROGRESS_SCOPE checked them (targets by id or code).
 INSERT INTO progress_values (progress_id, target_id, value)
-SELECT $1, {{progress_value_target(e)}}, (e->>'value')::numeric
-FROM jsonb_array_elements($2::jsonb) e
+SELECT r.id, {{progress_value_target(e)}}, (e->>'value')::numeric
+FROM progress_records r, jsonb_array_elements($2::jsonb) e
+WHERE r.id = {{progress_record_id($1)}}
 
 -- name: STMT_PROGRESS_VALUES_DELETE
 -- properties: writes
@@ -134,17 +160,18 @@ WHERE progress_id = $1
 -- name: STMT_PROGRESS_SNAPSHOT
 -- properties: writes
 -- columns: json
--- The record's JSON after a write, and its audit row. $1 id, $2 sub, $3 iss, $4 unit,
--- $5 request id, $6 action, $7 JSON before (or NULL).
+-- The record's JSON after a write, and its audit row. $1 id (progress_record_id; no row
+-- when it names none), $2 sub, $3 iss, $4 unit, $5 request id, $6 action, $7 JSON before (or
+-- NULL).
 WITH b AS (
-    SELECT {{progress_json}} AS j
+    SELECT r.id, {{progress_json}} AS j
     FROM progress_records r
-    WHERE r.id = $1
+    WHERE r.id = {{progress_record_id($1)}}
 ),
 a AS (
     INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, entity,
                            entity_id, before, after)
-    SELECT $3, $2, $4, $5, $6, 'progress', $1, $7::jsonb, b.j::jsonb
+    SELECT $3, $2, $4, $5, $6, 'progress', b.id, $7::jsonb, b.j::jsonb
     FROM b
 )
 SELECT b.j::text

@@ -297,6 +297,29 @@ START_TEST(duplicate_period_is_409_and_sql_text_is_verbatim)
 }
 END_TEST
 
+/* A create sends its values and audit row with the insert, before the record's id is known:
+ * when the record is already there they must touch neither it nor the one made before. */
+START_TEST(duplicate_with_values_adds_no_values_and_no_audit_row)
+{
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	char body[512];
+	snprintf(body, sizeof(body),
+	         "{\"measure_id\":%lld,\"period\":\"2022-08\",\"status\":\"on_track\","
+	         "\"summary\":\"s\",\"values\":[{\"target_id\":%lld,\"value\":7}]}",
+	         measure_id(3), target_of(3, 0));
+	struct http_resp *r = http_post_json("/v1/progress", tok, body);
+	ck_assert_int_eq(r->status, 201);
+	http_resp_free(r);
+	r = http_post_json("/v1/progress", tok, body);
+	assert_problem(r, 409, NULL);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count(COUNT_RECORDS), 1);
+	ck_assert_int_eq(harness_count(COUNT_AUDIT), 1);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM progress_values"), 1);
+	free(tok);
+}
+END_TEST
+
 START_TEST(reads_list_filter_and_404)
 {
 	create_record("finance", 3, "2022-Q1", NULL);
@@ -396,6 +419,7 @@ Suite *progress_writes_suite(void)
 	tcase_add_test(tc, unit_in_body_and_admin_on_behalf);
 	tcase_add_test(tc, bad_input_writes_nothing);
 	tcase_add_test(tc, duplicate_period_is_409_and_sql_text_is_verbatim);
+	tcase_add_test(tc, duplicate_with_values_adds_no_values_and_no_audit_row);
 	tcase_add_test(tc, reads_list_filter_and_404);
 	tcase_add_test(tc, idempotent_retry_replays_and_other_body_is_422);
 	suite_add_tcase(s, tc);
