@@ -213,6 +213,10 @@ static unsigned long long db_elapsed_ns(const struct timespec *from)
 	return ns > 0 ? (unsigned long long)ns : 0;
 }
 
+/* A request keeps the pool's statement and lock timeouts while more than all but this
+ * fraction (1/DB_SHORTEN_SLACK) of its deadline is left. */
+#define DB_SHORTEN_SLACK 10
+
 /* Borrows from this very pool (no routing). */
 enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
 {
@@ -268,10 +272,13 @@ enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
 		db_release(pool, conn);
 		return SVC_UNAVAILABLE;
 	}
-	/* a request that has used up part of its deadline gets only the rest for its
-	 * statements and lock waits; db_release restores the pool's timeouts */
+	/* A request that has used up part of its deadline gets only the rest for its
+	 * statements and lock waits; db_release restores the pool's timeouts. Setting and
+	 * restoring them are two round trips, so a request still within DB_SHORTEN_SLACK of its
+	 * whole deadline keeps the pool's: it may end that much past its deadline. */
 	left = limits_deadline_left_ms();
-	if (left > 0 && left < pool->timeout_ms) {
+	long long slack = pool->timeout_ms / DB_SHORTEN_SLACK;
+	if (left > 0 && left < pool->timeout_ms - slack) {
 		int lock = pool->lock_timeout_ms < left ? pool->lock_timeout_ms : (int)left;
 		conn->shortened = 1;
 		if (db_session_timeouts(conn->pg, (int)left, lock, db_wait_bound(pool)) != 0) {
