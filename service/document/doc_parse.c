@@ -106,8 +106,7 @@ static enum doc_error body_as_declared(const void *bytes, size_t len, enum doc_d
 	return e;
 }
 
-/* 1 when the review lists pointer or a member or element above it. */
-static int doc_reviewed(json_t *review, const char *pointer)
+int doc_review_covers(json_t *review, const char *pointer)
 {
 	size_t i;
 	json_t *e;
@@ -133,7 +132,7 @@ static void doc_review_import_check(struct doc_model *m, json_t *document)
 	{
 		const char *p = json_string_value(json_object_get(err, "pointer"));
 		const char *msg = json_string_value(json_object_get(err, "message"));
-		if (p == NULL || doc_reviewed(m->review, p))
+		if (p == NULL || doc_review_covers(m->review, p))
 			continue;
 		char reason[600];
 		snprintf(reason, sizeof(reason), DOC_REVIEW_IMPORT_REFUSES "%s",

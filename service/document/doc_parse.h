@@ -22,6 +22,10 @@ struct doc_result {
  * to leave one (the document fuzzers fail on it). */
 #define DOC_REVIEW_IMPORT_REFUSES "the importer refuses this as it is: "
 
+/* 1 when review lists pointer or a member or element above it ("/measures/3" covers
+ * "/measures/3/title"). */
+int doc_review_covers(json_t *review, const char *pointer);
+
 /* The kind of file the bytes hold, by content, not by name. */
 enum doc_kind { DOC_KIND_TEXT, DOC_KIND_DOCX, DOC_KIND_XLSX };
 

@@ -122,22 +122,6 @@ static inline void doc_fuzz_check_review(json_t *review)
 	}
 }
 
-/* Non-zero when the review lists pointer or a member or element above it. */
-static inline int doc_fuzz_reviewed(json_t *review, const char *pointer)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(review, i, e)
-	{
-		const char *p = json_string_value(json_object_get(e, "pointer"));
-		size_t n = strlen(p);
-		if (strncmp(pointer, p, n) == 0 &&
-		    (pointer[n] == '\0' || (n > 0 && pointer[n] == '/')))
-			return 1;
-	}
-	return 0;
-}
-
 /* doc_parse's promise: on DOC_OK a document, a review list and stats, and the document passes
  * the importer's check except where the review list tells the person what to fix (a measure
  * with no lead unit found is listed, never dropped); on an error nothing to free. */
@@ -178,7 +162,7 @@ static inline void doc_fuzz_check_parse(enum doc_error e, struct doc_result *r)
 	{
 		const char *p = json_string_value(json_object_get(err, "pointer"));
 		const char *msg = json_string_value(json_object_get(err, "message"));
-		if (doc_fuzz_reviewed(r->review, p))
+		if (doc_review_covers(r->review, p))
 			continue;
 		fprintf(stderr, "import check of the parsed document, not in its review: %s %s\n",
 		        p, msg);
