@@ -128,13 +128,15 @@ pgbouncer_start() {
 		-e "s#^listen_addr = .*#listen_addr = 127.0.0.1#" -e "s#^listen_port = .*#listen_port = $pgb_port#" \
 		-e "s#^auth_file = .*#auth_file = $pgb_dir/auth/userlist.txt\npidfile = $pgb_dir/pgbouncer.pid#" \
 		"$deploy/compose/pgbouncer/pgbouncer.ini" >"$pgb_dir/pgbouncer.ini"
+	# run from a copy: the postgres user may not reach into the checkout (a private folder)
+	cp "$deploy/compose/pgbouncer/entrypoint.sh" "$pgb_dir/"
 	if [ "$(id -u)" -eq 0 ]; then
 		chmod 711 "$work"
 		chown -R postgres "$pgb_dir"
 	fi
 	pgb_pidfile=$pgb_dir/pgbouncer.pid
 	as_pg env SECRETS_DIR="$pgb_dir/secrets" PGBOUNCER_AUTH_DIR="$pgb_dir/auth" \
-		PGBOUNCER_INI="$pgb_dir/pgbouncer.ini" sh "$deploy/compose/pgbouncer/entrypoint.sh" \
+		PGBOUNCER_INI="$pgb_dir/pgbouncer.ini" sh "$pgb_dir/entrypoint.sh" \
 		</dev/null >"$pgb_dir/log" 2>&1 &
 	for _ in $(seq 100); do
 		[ -s "$pgb_pidfile" ] && (echo >"/dev/tcp/127.0.0.1/$pgb_port") 2>/dev/null && return 0
@@ -176,6 +178,8 @@ db_start() {
 	for n in db_owner_password db_app_password db_replication_password; do
 		printf '%s "pw" %s\n' "$n" "$RANDOM" >"$db_dir/secrets/$n"
 	done
+	cp "$deploy/compose/postgres/primary-init.sh" "$deploy/compose/postgres/replica-entrypoint.sh" \
+		"$db_dir/"
 	if [ "$(id -u)" -eq 0 ]; then
 		chmod 711 "$work"
 		chown -R postgres "$db_dir"
@@ -189,10 +193,10 @@ db_start() {
 	db_started=1
 	as_pg env PATH="$PG_BIN:$PATH" PGHOST="$db_dir" PGPORT="$db_pp" POSTGRES_USER=postgres \
 		PGDATA="$db_dir/primary" SECRETS_DIR="$db_dir/secrets" \
-		sh "$deploy/compose/postgres/primary-init.sh" >"$db_dir/init.log" 2>&1 || return 1
+		sh "$db_dir/primary-init.sh" >"$db_dir/init.log" 2>&1 || return 1
 	as_pg "$PG_BIN/pg_ctl" -D "$db_dir/primary" reload >/dev/null || return 1
 	as_pg env PATH="$PG_BIN:$PATH" PGDATA="$db_dir/replica" PRIMARY_HOST=127.0.0.1 PRIMARY_PORT="$db_pp" \
-		SECRETS_DIR="$db_dir/secrets" sh "$deploy/compose/postgres/replica-entrypoint.sh" \
+		SECRETS_DIR="$db_dir/secrets" sh "$db_dir/replica-entrypoint.sh" \
 		-p "$db_rp" -k "$db_dir" -c listen_addresses=127.0.0.1 </dev/null >"$db_dir/replica.log" 2>&1 &
 	for _ in $(seq 300); do
 		"$PG_BIN/pg_isready" -q -h "$db_dir" -p "$db_rp" && return 0
