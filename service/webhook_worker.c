@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "reminders.h"
 #include "webhook_send.h"
 #include "webhook_url.h"
@@ -24,6 +25,9 @@
 struct webhook_worker {
 	struct app *app; /* borrowed */
 	const struct config *cfg;
+	/* its own connection, apart from the request pool: reminders wait on locks that
+	 * requests' writers hold, and so would take the one connection /readyz counts on */
+	struct db_pool *pool;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t wake;
@@ -186,7 +190,7 @@ static int webhook_requests(struct webhook_worker *w, const PGresult *r)
  * was done (0: idle), or -1 when the database could not be reached. */
 static long long webhook_round(struct webhook_worker *w)
 {
-	struct db_pool *pool = w->app->pool;
+	struct db_pool *pool = w->pool;
 	struct db_conn *c = NULL;
 	if (db_acquire(pool, &c) != SVC_OK)
 		return -1;
@@ -228,18 +232,18 @@ static void webhook_housekeeping(struct webhook_worker *w)
 		return;
 	w->next_housekeeping = now + w->cfg->reminder_interval_s;
 	long long emitted = 0;
-	if (reminders_run(w->app->pool, reminders_today(), w->cfg->reminder_lookback_days,
-	                  &emitted) == SVC_OK &&
+	if (reminders_run(w->pool, reminders_today(), w->cfg->reminder_lookback_days, &emitted) ==
+	            SVC_OK &&
 	    emitted > 0)
 		log_msg("info", "reminders", "%lld reminders emitted", emitted);
 	struct db_conn *c = NULL;
-	if (db_acquire(w->app->pool, &c) != SVC_OK)
+	if (db_acquire(w->pool, &c) != SVC_OK)
 		return;
 	char days[16];
 	snprintf(days, sizeof(days), "%d", w->cfg->changes_retention_days);
 	const char *p[] = {days};
 	PQclear(db_exec(c, STMT_WEBHOOK_PURGE, 1, p));
-	db_release(w->app->pool, c);
+	db_release(w->pool, c);
 }
 
 /* Sleeps ms or until stopped. */
@@ -271,6 +275,10 @@ static void *webhook_run(void *arg)
 
 static void webhook_worker_free(struct webhook_worker *w)
 {
+	if (w->pool != NULL) {
+		metrics_unregister_pool(w->pool);
+		db_pool_destroy(w->pool);
+	}
 	webhook_sender_destroy(w->sender);
 	free(w->reqs);
 	pthread_cond_destroy(&w->wake);
@@ -296,10 +304,20 @@ struct webhook_worker *webhook_worker_start(struct app *app, char *err, size_t e
 	snprintf(w->claim_prefix, sizeof(w->claim_prefix), "%.60s-%ld-%p", host, (long)getpid(),
 	         (void *)w);
 	w->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid() ^ (unsigned int)(size_t)w;
+	enum db_statements mode = DB_STATEMENTS_PREPARED;
+	if (db_statements_parse(w->cfg->db_statements, &mode) != 0)
+		mode = DB_STATEMENTS_PREPARED; /* config_load has refused anything else */
+	w->pool = db_pool_create(w->cfg->database_url, 1, w->cfg->db_timeout_ms, mode);
+	if (w->pool != NULL) {
+		db_pool_set_lock_timeout(w->pool, w->cfg->db_lock_timeout_ms > 0
+		                                          ? w->cfg->db_lock_timeout_ms
+		                                          : w->cfg->db_timeout_ms);
+		(void)metrics_register_pool("background", w->pool);
+	}
 	w->sender = webhook_sender_create(w->cfg->webhook_batch, w->cfg->webhook_timeout_ms);
 	w->reqs = calloc((size_t)w->cfg->webhook_batch * (size_t)w->cfg->webhook_run,
 	                 sizeof(*w->reqs));
-	if (w->sender == NULL || w->reqs == NULL ||
+	if (w->pool == NULL || w->sender == NULL || w->reqs == NULL ||
 	    pthread_create(&w->thread, NULL, webhook_run, w) != 0) {
 		snprintf(err, errlen, "webhook worker: could not start");
 		webhook_worker_free(w);

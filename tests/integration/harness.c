@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "db.h"
@@ -16,6 +17,7 @@
 #include "import.h"
 #include "log.h"
 #include "migrate.h"
+#include "refcache.h"
 #include "routes.h"
 
 #define HARNESS_SECRET   "integration-test-secret-0123456789abcdef"
@@ -155,6 +157,17 @@ static const char *harness_lookup(const char *name, void *ctx)
 	return NULL;
 }
 
+/* Waits (at most 5 s) for the reference cache to hear its notices: until then nothing is
+ * kept, and a test that fills the cache right after a start would find it empty later. */
+static void harness_cache_wait(void)
+{
+	struct refcache *cache = harness_app->refcache;
+	for (int i = 0; cache != NULL && refcache_generation(cache) == 0 && i < 500; i++)
+		usleep(10000);
+	ck_assert_msg(cache == NULL || refcache_generation(cache) != 0,
+	              "the reference cache's listener did not connect");
+}
+
 /* The cache is smaller than `zeren serve`'s: tests hold a few plans. */
 #define HARNESS_CACHE ((struct app_cache_size){1024, 8u << 20})
 
@@ -170,6 +183,9 @@ static void harness_server_start(const char *const *settings)
 	ck_assert_msg(harness_app != NULL, "app: %s", err);
 	harness_server = http_server_start(harness_app, route_tables, &harness_bound_port);
 	ck_assert_msg(harness_server != NULL, "server did not start");
+	/* a test may point the service at a database that is not there */
+	if (strcmp(harness_lookup("ZEREN_DATABASE_URL", &l), harness_app_conninfo()) == 0)
+		harness_cache_wait();
 }
 
 static void harness_server_stop(void)

@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "progress_fixtures.h"
 #include "suites.h"
+#include "webhook_worker.h"
 
 /* --- raw sockets --- */
 
@@ -793,6 +794,84 @@ START_TEST(locked_table_stalls_neither_health_nor_cache)
 }
 END_TEST
 
+/* Backends waiting on a lock (held by a test's side connection). */
+static long long lock_waiters(void)
+{
+	return harness_count(
+	        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+}
+
+/* Waits (at most 10 s) until at least n backends wait on a lock. */
+static void lock_waiters_await(long long n)
+{
+	for (int i = 0; i < 1000 && lock_waiters() < n; i++)
+		usleep(10000);
+	ck_assert_int_ge(lock_waiters(), n);
+}
+
+START_TEST(worker_behind_a_lock_leaves_readyz_its_connection)
+{
+	/* A pool of 2 (one database worker): the webhook and reminder worker, waiting on a locked
+	 * table, once held the connection /readyz counts on, which then waited out the lock */
+	const char *const settings[] = {"ZEREN_DB_POOL_SIZE=2", "ZEREN_DB_LOCK_TIMEOUT_MS=6000",
+	                                "ZEREN_DB_TIMEOUT_MS=9000", NULL};
+	harness_restart_with(settings);
+	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	long long m = measure_id(3);
+
+	/* both pooled connections open before the lock (one opened under it cannot prepare):
+	 * a writer waits on an uncommitted row while /readyz opens the other */
+	PGconn *side = PQconnectdb(harness_owner_conninfo());
+	ck_assert_int_eq(PQstatus(side), CONNECTION_OK);
+	PQclear(PQexec(side, "BEGIN"));
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO progress_records (measure_id, unit_id, period, period_start, "
+	         "period_end, status, summary, reported_by, reported_iss) SELECT %lld, id, '2031', "
+	         "'2031-01-01', '2031-12-31', 'on_track', 'hold', 'x', 'x' FROM units WHERE code = "
+	         "'finance'",
+	         m);
+	PQclear(PQexec(side, sql));
+	struct poster w = {.token = tok, .measure = m, .n = -1};
+	pthread_t t;
+	pthread_create(&t, NULL, poster_run, &w);
+	lock_waiters_await(1);
+	struct http_resp *r = http_get("/readyz", NULL);
+	ck_assert_int_eq(r->status, 200);
+	http_resp_free(r);
+	PQclear(PQexec(side, "ROLLBACK"));
+	pthread_join(t, NULL);
+
+	/* the worker's fan-out reads the changes table, and every write adds to it */
+	PQclear(PQexec(side, "BEGIN"));
+	PGresult *lr = PQexec(side, "LOCK TABLE changes IN ACCESS EXCLUSIVE MODE");
+	ck_assert_int_eq(PQresultStatus(lr), PGRES_COMMAND_OK);
+	PQclear(lr);
+	char err[256];
+	struct webhook_worker *worker =
+	        webhook_worker_start(harness_current_app(), err, sizeof(err));
+	ck_assert_msg(worker != NULL, "%s", err);
+	lock_waiters_await(1);
+	w = (struct poster){.token = tok, .measure = m, .n = 0};
+	pthread_create(&t, NULL, poster_run, &w);
+	lock_waiters_await(2);
+
+	double t0 = now_s();
+	r = http_get("/readyz", NULL);
+	double took = now_s() - t0;
+	ck_assert_int_eq(r->status, 200);
+	http_resp_free(r);
+	PQclear(PQexec(side, "ROLLBACK"));
+	PQfinish(side);
+	pthread_join(t, NULL);
+	webhook_worker_stop(worker);
+	/* the lock wait is 6 s: a readyz that waited for the worker's connection took most of it */
+	ck_assert_msg(took < 3.0, "/readyz took %.1f s behind the locked table", took);
+	ck_assert_int_eq(w.status, 201);
+	free(tok);
+}
+END_TEST
+
 /* --- 6. expensive work and rates --- */
 
 struct flooder {
@@ -1039,6 +1118,8 @@ Suite *limits_suite(void)
 	            chunked_body_over_the_budget_gets_503_then_close);
 	limits_case(s, "locked_table_stalls_neither_health_nor_cache",
 	            locked_table_stalls_neither_health_nor_cache);
+	limits_case(s, "worker_behind_a_lock_leaves_readyz_its_connection",
+	            worker_behind_a_lock_leaves_readyz_its_connection);
 	limits_case(s, "export_flood_keeps_cheap_reads_fast", export_flood_keeps_cheap_reads_fast);
 	limits_case(s, "csv_batch_with_a_column_twice_is_400",
 	            csv_batch_with_a_column_twice_is_400);
