@@ -34,15 +34,15 @@ t0=$(date +%s.%N)
 psql -q -d bench_feed -c "DO \$\$
 BEGIN
 	FOR t IN 1..$((CHANGES / 100)) LOOP
-		INSERT INTO change_actors (actor_iss, actor_sub, actor_unit, request_id)
-		VALUES ('bench', 'writer-' || t % 10, 'hrss', 'req-' || t);
+		INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, entity)
+		VALUES ('bench', 'writer-' || t % 10, 'hrss', 'req-' || t, 'progress.create', 'progress');
 		INSERT INTO changes (entity, entity_id, action)
 		SELECT 'progress', (t - 1) * 100 + g, 'created' FROM generate_series(1, 100) g;
 		COMMIT;
 	END LOOP;
 END
 \$\$"
-psql -q -d bench_feed -c "VACUUM ANALYZE changes" >/dev/null
+psql -q -d bench_feed -c "VACUUM ANALYZE changes, audit_log" >/dev/null
 echo "written in $(echo "$(date +%s.%N) - $t0" | bc) s"
 
 PORT=$(free_port 18300)
@@ -89,7 +89,7 @@ read -r XID ID < <(psql -qtA -F' ' -d bench_feed -c \
 	"SELECT xid, id FROM changes ORDER BY xid, id OFFSET $((CHANGES / 2)) LIMIT 1")
 psql -q -d bench_feed -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT c.xid::text::bigint, c.id
-FROM changes c LEFT JOIN change_actors a ON a.xid = c.xid
+FROM changes c LEFT JOIN LATERAL (SELECT l.xid, l.actor_sub FROM audit_log l WHERE l.xid = c.xid ORDER BY l.id LIMIT 1) a ON true
 WHERE (c.xid, c.id) > ('$XID'::xid8, $ID::bigint)
   AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY c.xid, c.id LIMIT 500"

@@ -2,7 +2,8 @@
 # writes.sh — what the changes feed and webhooks cost a write: POST /v1/progress (wrk -t2 -c16,
 # each request a new measure and period) against one `zeren serve` in three modes, in turns
 # (ROUNDS rounds, default 2) on the same data so that they share the machine's load:
-#   off   the feed's triggers disabled (progress_records, audit_log): a write as before the feed
+#   off   the feed's trigger on progress_records disabled and audit_log's xid index dropped:
+#         a write as before the feed
 #   feed  the triggers on, no subscription
 #   hook  the triggers on, a subscription to progress.created whose deliveries the instance's
 #         worker sends to a receiver on 127.0.0.1 while the writes go on
@@ -79,7 +80,11 @@ mode() { # off | feed | hook
 	[ "$1" = off ] && t=DISABLE
 	[ "$1" = hook ] && active=true
 	sql "ALTER TABLE progress_records $t TRIGGER progress_records_feed_insert"
-	sql "ALTER TABLE audit_log $t TRIGGER audit_log_feed_actor"
+	if [ "$1" = off ]; then
+		sql "DROP INDEX IF EXISTS audit_log_xid_idx"
+	else
+		sql "CREATE INDEX IF NOT EXISTS audit_log_xid_idx ON audit_log (xid, id)"
+	fi
 	# a subscription starts at the feed's horizon: the writes of earlier modes are not sent
 	sql "UPDATE subscriptions SET active = $active, feed_xid = pg_snapshot_xmin(pg_current_snapshot()), feed_id = 0"
 }

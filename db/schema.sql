@@ -479,9 +479,13 @@ CREATE TABLE audit_log (
 	entity text NOT NULL,
 	entity_id bigint,
 	before jsonb,
-	after jsonb
+	after jsonb,
+	-- the writing transaction: the changes feed takes a change's actor from the first audit
+	-- row of its transaction (every write path writes one)
+	xid xid8 DEFAULT pg_current_xact_id()
 );
 CREATE INDEX audit_log_entity_idx ON audit_log (entity, entity_id);
+CREATE INDEX audit_log_xid_idx ON audit_log (xid, id);
 
 CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -557,9 +561,12 @@ CREATE FUNCTION zeren_unit_code_id(p_code text) RETURNS bigint LANGUAGE sql STAB
 $$;
 
 -- The request's unit id (NULL without one). Policies call it as (SELECT ...), which the
--- planner runs once per statement rather than once per row.
-CREATE FUNCTION zeren_request_unit_id() RETURNS bigint LANGUAGE sql STABLE AS $$
-	SELECT id FROM units WHERE code = zeren_request_unit()
+-- planner runs once per statement rather than once per row. PL/pgSQL, so that the session
+-- keeps its plan: a SQL function that cannot be inlined is planned again at every call.
+CREATE FUNCTION zeren_request_unit_id() RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT id FROM units WHERE code = zeren_request_unit());
+END
 $$;
 
 -- The measures a unit may report on: zeren_unit_assigned(p_unit, m) without a role, as a
@@ -697,24 +704,12 @@ CREATE TABLE changes (
 	progress_id bigint, -- a review's record
 	PRIMARY KEY (xid, id)
 );
--- ?entity= pages; retention's purge.
+-- ?entity= pages.
 CREATE INDEX changes_entity_idx ON changes (entity, xid, id);
-CREATE INDEX changes_at_idx ON changes (at);
 -- A reference row changed in several ways by one transaction (a measure and its items, a new
 -- unit and its members) is one change: the first recorded, or its deletion.
 CREATE UNIQUE INDEX changes_reference_once_idx ON changes (xid, entity, entity_id)
 	WHERE entity IN ('plan', 'task', 'measure', 'target', 'unit');
-
--- Who wrote each transaction's changes: the actor of its first audit row (every write path
--- writes one), one row per transaction.
-CREATE TABLE change_actors (
-	xid xid8 PRIMARY KEY DEFAULT pg_current_xact_id(),
-	at timestamptz NOT NULL DEFAULT now(),
-	actor_iss text NOT NULL,
-	actor_sub text NOT NULL,
-	actor_unit text,
-	request_id text NOT NULL
-);
 
 -- The position (xid, id) of the newest change retention has removed: a reader positioned
 -- before it has missed changes and gets 410 Gone.
@@ -817,16 +812,6 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION changes_actor() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-	INSERT INTO change_actors (actor_iss, actor_sub, actor_unit, request_id)
-	VALUES (NEW.actor_iss, NEW.actor_sub, NEW.actor_unit, NEW.request_id)
-	ON CONFLICT (xid) DO NOTHING;
-	RETURN NULL;
-END
-$$;
-
 DO $$
 DECLARE
 	t text;
@@ -866,12 +851,10 @@ CREATE TRIGGER progress_records_feed_update AFTER UPDATE ON progress_records
 CREATE TRIGGER progress_reviews_feed_insert AFTER INSERT ON progress_reviews
 	REFERENCING NEW TABLE AS new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION changes_review();
-CREATE TRIGGER audit_log_feed_actor AFTER INSERT ON audit_log
-	FOR EACH ROW EXECUTE FUNCTION changes_actor();
 
--- Retention, run by whichever instance serves a feed read: removes changes (and their actors)
--- older than p_days whose transactions are behind every running one, at most 10,000 per call,
--- and returns the newest position removed so far.
+-- Retention, run by whichever instance serves a feed read: removes, in feed order, the changes
+-- older than p_days whose transactions are behind every running one, at most 10,000 per call
+-- and stopping at the first that is not, and returns the newest position removed so far.
 CREATE FUNCTION changes_purge(p_days integer, OUT purged_xid xid8, OUT purged_id bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -880,26 +863,34 @@ DECLARE
 	last_xid xid8;
 	last_id bigint;
 BEGIN
-	WITH gone AS (
-		DELETE FROM changes c
-		WHERE (c.xid, c.id) IN (SELECT d.xid, d.id FROM changes d
-					WHERE d.at < cutoff AND d.xid < horizon LIMIT 10000)
-		RETURNING c.xid, c.id
-	)
-	SELECT g.xid, g.id INTO last_xid, last_id FROM gone g
-	ORDER BY g.xid DESC, g.id DESC LIMIT 1;
-	IF last_xid IS NOT NULL THEN
-		UPDATE changes_purged p SET xid = last_xid, id = last_id
-		WHERE (last_xid, last_id) > (p.xid, p.id);
-		DELETE FROM change_actors a
-		WHERE a.at < cutoff
-		  AND a.xid < coalesce((SELECT min(c.xid) FROM changes c), horizon);
+	-- the oldest change decides whether there is anything to do: one probe of the primary key
+	IF EXISTS (SELECT 1 FROM (SELECT c.at, c.xid FROM changes c ORDER BY c.xid, c.id LIMIT 1) o
+		   WHERE o.at < cutoff AND o.xid < horizon) THEN
+		WITH head AS (
+			SELECT c.xid, c.id, c.at < cutoff AND c.xid < horizon AS old
+			FROM changes c ORDER BY c.xid, c.id LIMIT 10000
+		),
+		young AS (
+			SELECT h.xid, h.id FROM head h WHERE NOT h.old ORDER BY h.xid, h.id LIMIT 1
+		),
+		gone AS (
+			DELETE FROM changes c USING head h
+			WHERE c.xid = h.xid AND c.id = h.id AND h.old
+			  AND NOT EXISTS (SELECT 1 FROM young y WHERE (y.xid, y.id) < (h.xid, h.id))
+			RETURNING c.xid, c.id
+		)
+		SELECT g.xid, g.id INTO last_xid, last_id FROM gone g
+		ORDER BY g.xid DESC, g.id DESC LIMIT 1;
+		IF last_xid IS NOT NULL THEN
+			UPDATE changes_purged p SET xid = last_xid, id = last_id
+			WHERE (last_xid, last_id) > (p.xid, p.id);
+		END IF;
 	END IF;
 	SELECT p.xid, p.id INTO purged_xid, purged_id FROM changes_purged p;
 END
 $$;
 
-GRANT SELECT ON changes, change_actors, changes_purged TO zeren_app;
+GRANT SELECT ON changes, changes_purged TO zeren_app;
 
 -- Webhooks -------------------------------------------------------------------------------
 
@@ -1303,4 +1294,4 @@ CREATE TRIGGER measure_documents_delete AFTER DELETE ON unit_memberships
 
 GRANT SELECT ON measure_documents TO zeren_app;
 
-INSERT INTO schema_version (version) VALUES (7);
+INSERT INTO schema_version (version) VALUES (8);

@@ -19,12 +19,23 @@ json_build_object(
                                                   WHERE rm.id = c.entity_id) END
 )
 
+-- fragment: change_actor
+-- Joins the actor (alias a) of change c's transaction: its first audit row, if it wrote one
+-- (audit_log_xid_idx: one index probe, however many rows the transaction wrote).
+LEFT JOIN LATERAL (
+    SELECT l.xid, l.actor_sub, l.actor_unit
+    FROM audit_log l
+    WHERE l.xid = c.xid
+    ORDER BY l.id
+    LIMIT 1
+) a ON true
+
 -- fragment: change_page(filter)
 -- Changes after the position ($1 xid, $2 id) whose transactions, and every transaction with a
 -- smaller id, have ended: nothing can still commit before them. {{filter}} narrows by entity.
 SELECT c.xid::text::bigint, c.id, {{change_json}}::text
 FROM changes c
-LEFT JOIN change_actors a ON a.xid = c.xid
+{{change_actor}}
 WHERE (c.xid, c.id) > ($1::text::xid8, $2::bigint)
   AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
   AND {{filter}}

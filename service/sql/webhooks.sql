@@ -40,7 +40,7 @@ ins AS (
     INSERT INTO deliveries (subscription_id, change_xid, change_id, event, body)
     SELECT c.subscription_id, c.xid, c.id, c.entity || '.' || c.action, {{webhook_body}}
     FROM c
-    LEFT JOIN change_actors a ON a.xid = c.xid
+    {{change_actor}}
     WHERE '*' = ANY (c.events) OR c.entity || '.' || c.action = ANY (c.events)
     ORDER BY c.subscription_id, c.xid, c.id
     ON CONFLICT (subscription_id, change_xid, change_id) DO NOTHING

@@ -224,7 +224,7 @@ START_TEST(every_write_path_is_in_the_feed_with_its_actor)
 	json_decref(items);
 	/* every write path wrote its audit row, so every change has its actor */
 	ck_assert_int_eq(harness_count("SELECT count(*) FROM changes c WHERE NOT EXISTS (SELECT 1 "
-	                               "FROM change_actors a WHERE a.xid = c.xid)"),
+	                               "FROM audit_log a WHERE a.xid = c.xid)"),
 	                 0);
 	free(admin);
 	free(hrss);
@@ -546,7 +546,6 @@ START_TEST(a_cursor_older_than_retention_is_410)
 	drain(NULL, NULL, end);
 	/* the seed's changes age past the 30 days kept; one later change stays */
 	harness_exec("UPDATE changes SET at = now() - interval '40 days'");
-	harness_exec("UPDATE change_actors SET at = now() - interval '40 days'");
 	harness_exec(
 	        "INSERT INTO units (code, name, kind) VALUES ('feed-late', 'L', 'department')");
 	char path[512];
@@ -571,6 +570,35 @@ START_TEST(a_cursor_older_than_retention_is_410)
 }
 END_TEST
 
+START_TEST(retention_removes_changes_in_feed_order)
+{
+	/* the seed's changes are past retention, then one young change, then an old one after it */
+	harness_exec("UPDATE changes SET at = now() - interval '40 days'");
+	harness_exec(
+	        "INSERT INTO units (code, name, kind) VALUES ('feed-young', 'Y', 'department')");
+	harness_exec("INSERT INTO units (code, name, kind) VALUES ('feed-old', 'O', 'department')");
+	harness_exec("UPDATE changes SET at = now() - interval '40 days' WHERE code = 'feed-old'");
+	struct http_resp *r = poll_once(NULL, 50, NULL);
+	json_t *items = json_object_get(r->json, "items");
+	/* removal stops at the first change kept, so the position purged stays a prefix */
+	ck_assert_int_eq((int)json_array_size(items), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "code")),
+	                 "feed-young");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 1), "code")),
+	                 "feed-old");
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM changes c, changes_purged p "
+	                               "WHERE (c.xid, c.id) <= (p.xid, p.id)"),
+	                 0);
+	/* once the young one ages, both go */
+	harness_exec("UPDATE changes SET at = now() - interval '40 days'");
+	r = poll_once(NULL, 50, NULL);
+	ck_assert_int_eq((int)json_array_size(json_object_get(r->json, "items")), 0);
+	http_resp_free(r);
+	ck_assert_int_eq(harness_count("SELECT count(*) FROM changes"), 0);
+}
+END_TEST
+
 Suite *changes_suite(void)
 {
 	Suite *s = suite_create("changes");
@@ -583,6 +611,7 @@ Suite *changes_suite(void)
 	tcase_add_test(tc, pages_entity_filter_and_empty_polls);
 	tcase_add_test(tc, bad_parameters_are_400_and_no_token_401);
 	tcase_add_test(tc, a_cursor_older_than_retention_is_410);
+	tcase_add_test(tc, retention_removes_changes_in_feed_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -76,6 +76,35 @@ check "migrated schema equals db/schema.sql" diff -u "$work/new.sql" "$work/old.
 check "the seed imports again into the migrated database (its aliases added)" \
 	env ZEREN_DATABASE_URL="$(url zeren_mig_old)" "$bin" import "$here/../../db/seed/yunfu-gdjg.json"
 
-psql -q -d postgres -c 'DROP DATABASE zeren_mig_old WITH (FORCE)' -c 'DROP DATABASE zeren_mig_new WITH (FORCE)'
+# A database at version 7 with changes in the feed: 0008 takes each change's actor from the
+# first audit row of its transaction, which change_actors held until then.
+create_database zeren_mig_v7 >/dev/null
+psql -q -v ON_ERROR_STOP=1 -d zeren_mig_v7 -f "$here/schema_v1.sql" >/dev/null
+for m in "$here"/../../db/migrations/000[2-7]_*.sql; do
+	psql -q -v ON_ERROR_STOP=1 -1 -d zeren_mig_v7 -f "$m" >/dev/null
+done
+psql -q -v ON_ERROR_STOP=1 -d zeren_mig_v7 <<'SQL'
+BEGIN;
+INSERT INTO units (code, name, kind) VALUES ('mig-a', 'A', 'department');
+INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, entity)
+VALUES ('iss', 'alice', 'finance', 'req-a', 'unit.create', 'unit'),
+       ('iss', 'bob', 'finance', 'req-a', 'unit.create', 'unit');
+COMMIT;
+BEGIN;
+INSERT INTO units (code, name, kind) VALUES ('mig-b', 'B', 'department');
+INSERT INTO audit_log (actor_iss, actor_sub, actor_unit, request_id, action, entity)
+VALUES ('iss', 'carol', NULL, 'req-b', 'unit.create', 'unit');
+COMMIT;
+INSERT INTO units (code, name, kind) VALUES ('mig-c', 'C', 'department');
+SQL
+v7() { psql -qtA -d zeren_mig_v7 -c "$1"; }
+check "migrate brings version 7 to $latest" env ZEREN_DATABASE_URL="$(url zeren_mig_v7)" "$bin" migrate
+check "each change keeps its actor: its transaction's first audit row" test \
+	"$(v7 "SELECT string_agg(c.code || ' ' || coalesce((SELECT l.actor_sub FROM audit_log l WHERE l.xid = c.xid ORDER BY l.id LIMIT 1), '-'), ', ' ORDER BY c.xid, c.id) FROM changes c")" = "mig-a alice, mig-b carol, mig-c -"
+schema_of zeren_mig_v7 >"$work/v7.sql"
+check "schema migrated from version 7 equals db/schema.sql" diff -u "$work/new.sql" "$work/v7.sql"
+
+psql -q -d postgres -c 'DROP DATABASE zeren_mig_old WITH (FORCE)' -c 'DROP DATABASE zeren_mig_new WITH (FORCE)' \
+	-c 'DROP DATABASE zeren_mig_v7 WITH (FORCE)'
 echo "migrations: Checks: $checks, Failures: $failures"
 [ "$failures" -eq 0 ]
