@@ -679,7 +679,10 @@ GRANT INSERT, UPDATE, DELETE ON plans, tasks, measures, measure_items, units,
 	unit_memberships, assignments, targets TO zeren_app;
 GRANT INSERT, UPDATE ON progress_records, progress_values TO zeren_app;
 GRANT DELETE ON progress_values TO zeren_app;
-GRANT INSERT ON progress_versions, progress_reviews, audit_log TO zeren_app;
+GRANT INSERT ON progress_versions, progress_reviews TO zeren_app;
+-- not xid (nor at): an audit row names its own transaction, the changes feed's actor
+GRANT INSERT (actor_iss, actor_sub, actor_unit, request_id, action, entity, entity_id, before,
+	      after) ON audit_log TO zeren_app;
 GRANT INSERT, UPDATE, DELETE ON idempotency_keys TO zeren_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO zeren_app;
 
@@ -862,29 +865,20 @@ DECLARE
 	horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
 	last_xid xid8;
 	last_id bigint;
+	r record;
 BEGIN
-	-- the oldest change decides whether there is anything to do: one probe of the primary key
-	IF EXISTS (SELECT 1 FROM (SELECT c.at, c.xid FROM changes c ORDER BY c.xid, c.id LIMIT 1) o
-		   WHERE o.at < cutoff AND o.xid < horizon) THEN
-		WITH head AS (
-			SELECT c.xid, c.id, c.at < cutoff AND c.xid < horizon AS old
-			FROM changes c ORDER BY c.xid, c.id LIMIT 10000
-		),
-		young AS (
-			SELECT h.xid, h.id FROM head h WHERE NOT h.old ORDER BY h.xid, h.id LIMIT 1
-		),
-		gone AS (
-			DELETE FROM changes c USING head h
-			WHERE c.xid = h.xid AND c.id = h.id AND h.old
-			  AND NOT EXISTS (SELECT 1 FROM young y WHERE (y.xid, y.id) < (h.xid, h.id))
-			RETURNING c.xid, c.id
-		)
-		SELECT g.xid, g.id INTO last_xid, last_id FROM gone g
-		ORDER BY g.xid DESC, g.id DESC LIMIT 1;
-		IF last_xid IS NOT NULL THEN
-			UPDATE changes_purged p SET xid = last_xid, id = last_id
-			WHERE (last_xid, last_id) > (p.xid, p.id);
-		END IF;
+	-- read in feed order only as far as the first change kept (the loop fetches lazily), so
+	-- a call with nothing due reads one row
+	FOR r IN SELECT c.xid, c.id, c.at FROM changes c ORDER BY c.xid, c.id LIMIT 10000 LOOP
+		EXIT WHEN NOT (r.at < cutoff AND r.xid < horizon);
+		last_xid := r.xid;
+		last_id := r.id;
+	END LOOP;
+	IF last_xid IS NOT NULL THEN
+		-- every change up to there is due, and none can still be written below the horizon
+		DELETE FROM changes c WHERE (c.xid, c.id) <= (last_xid, last_id);
+		UPDATE changes_purged p SET xid = last_xid, id = last_id
+		WHERE (last_xid, last_id) > (p.xid, p.id);
 	END IF;
 	SELECT p.xid, p.id INTO purged_xid, purged_id FROM changes_purged p;
 END

@@ -20,12 +20,21 @@ ALTER TABLE audit_log ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
 -- The audit rows of the transactions the feed holds actors for: a transaction's audit rows
 -- and its change_actors row share its start time (now()) and its request id.
 ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+-- A key two transactions share (a client's own request id, the same instant) is left out:
+-- neither's actor can be told apart.
 UPDATE audit_log l SET xid = a.xid
 FROM change_actors a
-WHERE l.at = a.at AND l.request_id = a.request_id AND l.actor_sub = a.actor_sub
-  AND l.actor_iss = a.actor_iss;
+WHERE (l.at, l.request_id, l.actor_sub, l.actor_iss) = (a.at, a.request_id, a.actor_sub, a.actor_iss)
+  AND l.actor_unit IS NOT DISTINCT FROM a.actor_unit
+  AND NOT EXISTS (SELECT 1 FROM change_actors b
+		  WHERE b.xid <> a.xid AND (b.at, b.request_id, b.actor_sub, b.actor_iss)
+					  = (a.at, a.request_id, a.actor_sub, a.actor_iss));
 ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
 CREATE INDEX audit_log_xid_idx ON audit_log (xid, id);
+-- the service writes neither xid nor at: an audit row names its own transaction
+REVOKE INSERT ON audit_log FROM zeren_app;
+GRANT INSERT (actor_iss, actor_sub, actor_unit, request_id, action, entity, entity_id, before,
+	      after) ON audit_log TO zeren_app;
 
 DROP TRIGGER audit_log_feed_actor ON audit_log;
 DROP FUNCTION changes_actor();
@@ -43,29 +52,20 @@ DECLARE
 	horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
 	last_xid xid8;
 	last_id bigint;
+	r record;
 BEGIN
-	-- the oldest change decides whether there is anything to do: one probe of the primary key
-	IF EXISTS (SELECT 1 FROM (SELECT c.at, c.xid FROM changes c ORDER BY c.xid, c.id LIMIT 1) o
-		   WHERE o.at < cutoff AND o.xid < horizon) THEN
-		WITH head AS (
-			SELECT c.xid, c.id, c.at < cutoff AND c.xid < horizon AS old
-			FROM changes c ORDER BY c.xid, c.id LIMIT 10000
-		),
-		young AS (
-			SELECT h.xid, h.id FROM head h WHERE NOT h.old ORDER BY h.xid, h.id LIMIT 1
-		),
-		gone AS (
-			DELETE FROM changes c USING head h
-			WHERE c.xid = h.xid AND c.id = h.id AND h.old
-			  AND NOT EXISTS (SELECT 1 FROM young y WHERE (y.xid, y.id) < (h.xid, h.id))
-			RETURNING c.xid, c.id
-		)
-		SELECT g.xid, g.id INTO last_xid, last_id FROM gone g
-		ORDER BY g.xid DESC, g.id DESC LIMIT 1;
-		IF last_xid IS NOT NULL THEN
-			UPDATE changes_purged p SET xid = last_xid, id = last_id
-			WHERE (last_xid, last_id) > (p.xid, p.id);
-		END IF;
+	-- read in feed order only as far as the first change kept (the loop fetches lazily), so
+	-- a call with nothing due reads one row
+	FOR r IN SELECT c.xid, c.id, c.at FROM changes c ORDER BY c.xid, c.id LIMIT 10000 LOOP
+		EXIT WHEN NOT (r.at < cutoff AND r.xid < horizon);
+		last_xid := r.xid;
+		last_id := r.id;
+	END LOOP;
+	IF last_xid IS NOT NULL THEN
+		-- every change up to there is due, and none can still be written below the horizon
+		DELETE FROM changes c WHERE (c.xid, c.id) <= (last_xid, last_id);
+		UPDATE changes_purged p SET xid = last_xid, id = last_id
+		WHERE (last_xid, last_id) > (p.xid, p.id);
 	END IF;
 	SELECT p.xid, p.id INTO purged_xid, purged_id FROM changes_purged p;
 END

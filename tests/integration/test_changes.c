@@ -599,6 +599,36 @@ START_TEST(retention_removes_changes_in_feed_order)
 }
 END_TEST
 
+START_TEST(the_service_role_cannot_name_an_audit_rows_transaction)
+{
+	/* the feed's actor is the first audit row stamped with a change's transaction: the
+	 * service's role may write audit rows but not choose that stamp (nor the time) */
+	PGconn *c = PQconnectdb(harness_app_conninfo());
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	const char *const forged[] = {
+	        "INSERT INTO audit_log (actor_iss, actor_sub, request_id, action, entity, xid) "
+	        "VALUES ('i', 'mallory', 'r', 'x', 'unit', '5')",
+	        "INSERT INTO audit_log (actor_iss, actor_sub, request_id, action, entity, at) "
+	        "VALUES ('i', 'mallory', 'r', 'x', 'unit', now() - interval '1 day')",
+	};
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		PGresult *r = PQexec(c, forged[i]);
+		ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+		ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+		PQclear(r);
+	}
+	PGresult *r = PQexec(c, "INSERT INTO audit_log (actor_iss, actor_sub, request_id, action, "
+	                        "entity) VALUES ('i', 'alice', 'r', 'x', 'unit') "
+	                        "RETURNING xid = pg_current_xact_id()");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	ck_assert_str_eq(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	PQfinish(c);
+	ck_assert_int_eq(
+	        harness_count("SELECT count(*) FROM audit_log WHERE actor_sub = 'mallory'"), 0);
+}
+END_TEST
+
 Suite *changes_suite(void)
 {
 	Suite *s = suite_create("changes");
@@ -612,6 +642,7 @@ Suite *changes_suite(void)
 	tcase_add_test(tc, bad_parameters_are_400_and_no_token_401);
 	tcase_add_test(tc, a_cursor_older_than_retention_is_410);
 	tcase_add_test(tc, retention_removes_changes_in_feed_order);
+	tcase_add_test(tc, the_service_role_cannot_name_an_audit_rows_transaction);
 	suite_add_tcase(s, tc);
 	return s;
 }

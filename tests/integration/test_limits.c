@@ -794,11 +794,11 @@ START_TEST(locked_table_stalls_neither_health_nor_cache)
 }
 END_TEST
 
-/* Backends waiting on a lock (held by a test's side connection). */
+/* Backends of the test database waiting on a lock (held by a test's side connection). */
 static long long lock_waiters(void)
 {
-	return harness_count(
-	        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+	return harness_count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+	                     "AND datname = current_database()");
 }
 
 /* Waits (at most 10 s) until at least n backends wait on a lock. */
