@@ -118,7 +118,7 @@ static enum doc_error on_element(struct docx_state *s, xmlTextReaderPtr r)
 {
 	int empty = xmlTextReaderIsEmptyElement(r);
 	if (doc_xml_is(r, "tbl", 0)) {
-		s->tbl_depth++;
+		s->tbl_depth += !empty; /* an empty <tbl/> has no end to count it back */
 	} else if (doc_xml_is(r, "tc", 0) && s->tbl_depth == 1) {
 		s->in_cell = 1, s->continued = 0, s->span = 1;
 		if (empty)
@@ -154,8 +154,8 @@ static enum doc_error on_node(struct docx_state *s, xmlTextReaderPtr r)
 		s->in_text = 0;
 	else if (doc_xml_is(r, "p", 1))
 		return para_end(s);
-	else if (doc_xml_is(r, "tc", 1) && s->tbl_depth == 1)
-		return cell_end(s);
+	else if (doc_xml_is(r, "tc", 1) && s->tbl_depth == 1 && s->in_cell)
+		return cell_end(s); /* only a cell begun at this depth (<tc><tbl/></tc> is not) */
 	else if (doc_xml_is(r, "tr", 1) && s->tbl_depth == 1)
 		return row_end(s);
 	else if (doc_xml_is(r, "tbl", 1))
