@@ -116,8 +116,13 @@ serve notoken zeren "$BIN" ZEREN_JWT_CACHE_ENTRIES=0
 serve threads2 zeren "$BIN" ZEREN_HTTP_THREADS=2
 if [ -n "$BASE" ]; then
 	serve base_cached zeren_base "$BASE/zeren"
-	# before ZEREN_REFCACHE_ENTRIES only a read URL turned the cache off
-	serve base_nocache zeren_base "$BASE/zeren" ZEREN_DATABASE_READ_URL="$(app_url zeren_base)"
+	# A baseline that knows ZEREN_REFCACHE_ENTRIES turns the cache off with it; before it, only a
+	# read URL did (since the replica work a read URL keeps the cache on, so it cannot be used then)
+	if grep -q ZEREN_REFCACHE_ENTRIES "$BASE/zeren"; then
+		serve base_nocache zeren_base "$BASE/zeren" ZEREN_REFCACHE_ENTRIES=0
+	else
+		serve base_nocache zeren_base "$BASE/zeren" ZEREN_DATABASE_READ_URL="$(app_url zeren_base)"
+	fi
 fi
 
 # nginx `return 200` on a loopback port: the machine's HTTP ceiling, stopped by its PID.

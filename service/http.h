@@ -107,6 +107,9 @@ void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body);
 /* Sends JSON text as is. */
 void http_reply_json_text(struct http_ctx *ctx, int status, const char *text, size_t len);
+/* As http_reply_json_text, taking text (malloc'd) instead of copying it: a list page is
+ * hundreds of kilobytes, and a copy of that size is an mmap and its page faults. */
+void http_reply_json_owned(struct http_ctx *ctx, int status, char *text, size_t len);
 /* A single resource: sets ETag (strong, from a content hash) and Cache-Control: no-cache,
  * and answers 304 when If-None-Match matches. */
 void http_reply_json_etag(struct http_ctx *ctx, const char *text, size_t len);

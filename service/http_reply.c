@@ -28,6 +28,15 @@ void http_reply_json_text(struct http_ctx *ctx, int status, const char *text, si
 	http_reply_body(ctx, status, "application/json", text, len);
 }
 
+void http_reply_json_owned(struct http_ctx *ctx, int status, char *text, size_t len)
+{
+	http_set_header(ctx, "Content-Type", "application/json");
+	free(ctx->res->binary_body); /* ulfius's allocator is the C library's (never replaced) */
+	ctx->res->binary_body = text;
+	ctx->res->binary_body_length = len;
+	ctx->res->status = status;
+}
+
 void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
 {
 	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -36,8 +45,7 @@ void http_reply_json(struct http_ctx *ctx, int status, json_t *body)
 		http_reply_problem(ctx, SVC_INTERNAL, "response could not be serialized");
 		return;
 	}
-	http_reply_json_text(ctx, status, text, strlen(text));
-	free(text);
+	http_reply_json_owned(ctx, status, text, strlen(text));
 }
 
 void http_etag_of(const char *text, size_t len, char out[24])

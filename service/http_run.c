@@ -86,7 +86,8 @@ void http_run_cached(struct http_ctx *ctx, const struct route *r)
 				return;
 			}
 		}
-		http_reply_json_text(ctx, 200, hit.body, hit.len);
+		http_reply_json_owned(ctx, 200, hit.body, hit.len);
+		hit.body = NULL; /* the reply's now */
 		refcache_hit_free(&hit);
 		return;
 	}

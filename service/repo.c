@@ -262,6 +262,5 @@ void repo_reply_page_map(struct http_ctx *ctx, enum db_stmt stmt, const char *co
 		free(link);
 	}
 	http_set_header(ctx, "Cache-Control", "no-cache");
-	http_reply_json_text(ctx, 200, body, len);
-	free(body);
+	http_reply_json_owned(ctx, 200, body, len);
 }

@@ -61,8 +61,7 @@ static void changes_list(struct http_ctx *ctx)
 	         q.entity != NULL ? q.entity : "");
 	http_set_header(ctx, "Link", link);
 	http_set_header(ctx, "Cache-Control", "no-store");
-	http_reply_json_text(ctx, 200, page.body, page.len);
-	free(page.body);
+	http_reply_json_owned(ctx, 200, page.body, page.len);
 }
 
 const struct route changes_routes[] = {

@@ -276,8 +276,7 @@ static void reports_overdue_reply(struct http_ctx *ctx, const struct reports_opt
 		return;
 	}
 	http_set_header(ctx, "Cache-Control", "no-cache");
-	http_reply_json_text(ctx, 200, text, strlen(text));
-	free(text);
+	http_reply_json_owned(ctx, 200, text, strlen(text));
 }
 
 static void reports_overdue(struct http_ctx *ctx)
