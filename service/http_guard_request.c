@@ -216,8 +216,10 @@ enum MHD_Result guard_queue(struct guard_req *r, struct MHD_Connection *connecti
 	} else if (res->binary_body != NULL && res->binary_body_length > 0) {
 		m = MHD_create_response_from_buffer_with_free_callback(res->binary_body_length,
 		                                                       res->binary_body, free);
-		res->binary_body = NULL;
-		res->binary_body_length = 0;
+		if (m != NULL) { /* MHD owns the body now; else the request's clean-up frees it */
+			res->binary_body = NULL;
+			res->binary_body_length = 0;
+		}
 	} else {
 		m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	}
