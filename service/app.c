@@ -61,19 +61,27 @@ int app_verifier_create(const struct config *cfg, struct auth_verifier **out, ch
 	return -1;
 }
 
-static int app_pools(struct app *app, struct app_cache_size cache)
+struct db_pool *app_pool_create(const struct config *cfg, const char *url, int size)
 {
-	const struct config *cfg = &app->cfg;
 	enum db_statements mode = DB_STATEMENTS_PREPARED;
 	if (db_statements_parse(cfg->db_statements, &mode) != 0)
 		mode = DB_STATEMENTS_PREPARED; /* config_load has refused anything else */
-	app->pool = db_pool_create(cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, mode);
+	struct db_pool *pool = db_pool_create(url, size, cfg->db_timeout_ms, mode);
+	if (pool != NULL)
+		db_pool_set_lock_timeout(pool, cfg->db_lock_timeout_ms > 0 ? cfg->db_lock_timeout_ms
+		                                                           : cfg->db_timeout_ms);
+	return pool;
+}
+
+static int app_pools(struct app *app, struct app_cache_size cache)
+{
+	const struct config *cfg = &app->cfg;
+	app->pool = app_pool_create(cfg, cfg->database_url, cfg->db_pool_size);
 	if (app->pool == NULL)
 		return -1;
 	app->read_pool = app->pool;
 	if (cfg->database_read_url != NULL && cfg->database_read_url[0] != '\0') {
-		app->read_pool = db_pool_create(cfg->database_read_url, cfg->db_pool_size,
-		                                cfg->db_timeout_ms, mode);
+		app->read_pool = app_pool_create(cfg, cfg->database_read_url, cfg->db_pool_size);
 		if (app->read_pool == NULL)
 			return -1;
 		db_pool_set_replica(app->read_pool, app->pool, cfg->replica_max_lag_ms,
@@ -81,10 +89,6 @@ static int app_pools(struct app *app, struct app_cache_size cache)
 		(void)metrics_register_pool("replica", app->read_pool);
 	}
 	(void)metrics_register_pool("primary", app->pool);
-	int lock = cfg->db_lock_timeout_ms > 0 ? cfg->db_lock_timeout_ms : cfg->db_timeout_ms;
-	db_pool_set_lock_timeout(app->pool, lock);
-	if (app->read_pool != app->pool)
-		db_pool_set_lock_timeout(app->read_pool, lock);
 	/* LISTEN holds a session: through a transaction pooler it would land on a server
 	 * connection others use next and hear nothing, hence a URL of its own. With a replica,
 	 * refills are held to the floor the primary's notices set (refcache.h). No cache when

@@ -44,6 +44,10 @@ struct app *app_create(struct config *cfg, struct app_cache_size cache, char *er
 /* Frees everything app_create built, in reverse; NULL is a no-op. Stop the HTTP server first. */
 void app_destroy(struct app *app);
 
+/* A pool of size connections to url with cfg's statement mode, deadline and lock timeout (the
+ * request pools, and the webhook worker's own). NULL on allocation failure. */
+struct db_pool *app_pool_create(const struct config *cfg, const char *url, int size);
+
 /* The JWT verifier cfg's settings describe (borrowed; the verifier copies what it keeps), for
  * app_create and `zeren token`. Returns 0 with *out owned by the caller (auth_verifier_destroy),
  * or -1 with "JWT settings: <reason>" in err. */

@@ -304,16 +304,9 @@ struct webhook_worker *webhook_worker_start(struct app *app, char *err, size_t e
 	snprintf(w->claim_prefix, sizeof(w->claim_prefix), "%.60s-%ld-%p", host, (long)getpid(),
 	         (void *)w);
 	w->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid() ^ (unsigned int)(size_t)w;
-	enum db_statements mode = DB_STATEMENTS_PREPARED;
-	if (db_statements_parse(w->cfg->db_statements, &mode) != 0)
-		mode = DB_STATEMENTS_PREPARED; /* config_load has refused anything else */
-	w->pool = db_pool_create(w->cfg->database_url, 1, w->cfg->db_timeout_ms, mode);
-	if (w->pool != NULL) {
-		db_pool_set_lock_timeout(w->pool, w->cfg->db_lock_timeout_ms > 0
-		                                          ? w->cfg->db_lock_timeout_ms
-		                                          : w->cfg->db_timeout_ms);
+	w->pool = app_pool_create(w->cfg, w->cfg->database_url, 1);
+	if (w->pool != NULL)
 		(void)metrics_register_pool("background", w->pool);
-	}
 	w->sender = webhook_sender_create(w->cfg->webhook_batch, w->cfg->webhook_timeout_ms);
 	w->reqs = calloc((size_t)w->cfg->webhook_batch * (size_t)w->cfg->webhook_run,
 	                 sizeof(*w->reqs));

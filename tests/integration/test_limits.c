@@ -549,6 +549,22 @@ START_TEST(unknown_path_with_a_body_is_answered_from_its_head)
 }
 END_TEST
 
+/* A CSV batch announced as length bytes of which only its first column name is sent: the body
+ * it reserves stays held until the connection closes. Returns the connection. */
+static int batch_body_held(const char *tok, int length)
+{
+	char head[2048];
+	int n = snprintf(
+	        head, sizeof(head),
+	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+	        "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\nmeasure_id",
+	        tok, length);
+	int hold = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(hold, head, (size_t)n), 0);
+	usleep(200000);
+	return hold;
+}
+
 /* Bodies held at once have a budget: past it 503 with Retry-After, from the head. A method
  * that takes no body may send only a small one. */
 START_TEST(body_budget_and_bodiless_methods)
@@ -556,19 +572,13 @@ START_TEST(body_budget_and_bodiless_methods)
 	const char *const settings[] = {"ZEREN_BODY_BUDGET_BYTES=4194304", NULL};
 	harness_restart_with(settings);
 	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
+	int hold = batch_body_held(tok, 4000000);
 	char head[2048];
 	int n = snprintf(
 	        head, sizeof(head),
 	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-	        "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\nmeasure_id",
-	        tok, 4000000);
-	int hold = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(hold, head, (size_t)n), 0);
-	usleep(200000);
-	n = snprintf(head, sizeof(head),
-	             "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-	             "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\n",
-	             tok, 1000000);
+	        "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\n",
+	        tok, 1000000);
 	int fd = raw_connect(harness_port(), NULL);
 	ck_assert_int_eq(raw_send(fd, head, (size_t)n), 0);
 	int closed = 0;
@@ -647,15 +657,7 @@ START_TEST(chunked_body_over_the_budget_gets_503_then_close)
 	                                "ZEREN_BODY_BUDGET_BYTES=1572864", NULL};
 	harness_restart_with(settings);
 	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
-	char head[2048];
-	int n = snprintf(
-	        head, sizeof(head),
-	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-	        "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\nmeasure_id",
-	        tok, 1000000);
-	int hold = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(hold, head, (size_t)n), 0);
-	usleep(200000);
+	int hold = batch_body_held(tok, 1000000);
 	int fd = chunked_upload(tok, 800000);
 	char *got = assert_refused_midway(fd, "HTTP/1.1 503");
 	ck_assert_ptr_nonnull(strstr(got, "Retry-After: "));
@@ -698,6 +700,34 @@ static void *poster_run(void *p)
 	return NULL;
 }
 
+/* Begins a transaction on side holding finance's uncommitted 2031 record of measure m: POSTs
+ * of that key wait on it (holding their pooled connections) until side ends. */
+static void side_hold_row(PGconn *side, long long m)
+{
+	PQclear(PQexec(side, "BEGIN"));
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO progress_records (measure_id, unit_id, period, period_start, "
+	         "period_end, status, summary, reported_by, reported_iss) SELECT %lld, id, '2031', "
+	         "'2031-01-01', '2031-12-31', 'on_track', 'hold', 'x', 'x' FROM units WHERE code = "
+	         "'finance'",
+	         m);
+	PGresult *r = PQexec(side, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+/* Begins a transaction on side that holds table in ACCESS EXCLUSIVE mode until side ends. */
+static void side_lock(PGconn *side, const char *table)
+{
+	PQclear(PQexec(side, "BEGIN"));
+	char sql[128];
+	snprintf(sql, sizeof(sql), "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", table);
+	PGresult *r = PQexec(side, sql);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+}
+
 START_TEST(locked_table_stalls_neither_health_nor_cache)
 {
 	/* lock waits of 6 s: the writers must still be waiting when health and the cache have
@@ -718,17 +748,7 @@ START_TEST(locked_table_stalls_neither_health_nor_cache)
 	 * gated connections, while /readyz opens the last. */
 	PGconn *side = PQconnectdb(harness_owner_conninfo());
 	ck_assert_int_eq(PQstatus(side), CONNECTION_OK);
-	PQclear(PQexec(side, "BEGIN"));
-	char sql[512];
-	snprintf(sql, sizeof(sql),
-	         "INSERT INTO progress_records (measure_id, unit_id, period, period_start, "
-	         "period_end, status, summary, reported_by, reported_iss) SELECT %lld, id, '2031', "
-	         "'2031-01-01', '2031-12-31', 'on_track', 'hold', 'x', 'x' FROM units WHERE code = "
-	         "'finance'",
-	         m);
-	PGresult *lr = PQexec(side, sql);
-	ck_assert_msg(PQresultStatus(lr) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(lr));
-	PQclear(lr);
+	side_hold_row(side, m);
 	enum { WARMERS = 3, POSTERS = 8 };
 	struct poster w[POSTERS];
 	pthread_t t[POSTERS];
@@ -746,10 +766,7 @@ START_TEST(locked_table_stalls_neither_health_nor_cache)
 		pthread_join(t[i], NULL);
 	long long stored = harness_count("SELECT count(*) FROM progress_records");
 
-	PQclear(PQexec(side, "BEGIN"));
-	lr = PQexec(side, "LOCK TABLE progress_records IN ACCESS EXCLUSIVE MODE");
-	ck_assert_int_eq(PQresultStatus(lr), PGRES_COMMAND_OK);
-	PQclear(lr);
+	side_lock(side, "progress_records");
 
 	atomic_store(&posts_done, 0);
 	struct timespec t0, t1;
@@ -823,15 +840,7 @@ START_TEST(worker_behind_a_lock_leaves_readyz_its_connection)
 	 * a writer waits on an uncommitted row while /readyz opens the other */
 	PGconn *side = PQconnectdb(harness_owner_conninfo());
 	ck_assert_int_eq(PQstatus(side), CONNECTION_OK);
-	PQclear(PQexec(side, "BEGIN"));
-	char sql[512];
-	snprintf(sql, sizeof(sql),
-	         "INSERT INTO progress_records (measure_id, unit_id, period, period_start, "
-	         "period_end, status, summary, reported_by, reported_iss) SELECT %lld, id, '2031', "
-	         "'2031-01-01', '2031-12-31', 'on_track', 'hold', 'x', 'x' FROM units WHERE code = "
-	         "'finance'",
-	         m);
-	PQclear(PQexec(side, sql));
+	side_hold_row(side, m);
 	struct poster w = {.token = tok, .measure = m, .n = -1};
 	pthread_t t;
 	pthread_create(&t, NULL, poster_run, &w);
@@ -843,10 +852,7 @@ START_TEST(worker_behind_a_lock_leaves_readyz_its_connection)
 	pthread_join(t, NULL);
 
 	/* the worker's fan-out reads the changes table, and every write adds to it */
-	PQclear(PQexec(side, "BEGIN"));
-	PGresult *lr = PQexec(side, "LOCK TABLE changes IN ACCESS EXCLUSIVE MODE");
-	ck_assert_int_eq(PQresultStatus(lr), PGRES_COMMAND_OK);
-	PQclear(lr);
+	side_lock(side, "changes");
 	char err[256];
 	struct webhook_worker *worker =
 	        webhook_worker_start(harness_current_app(), err, sizeof(err));
