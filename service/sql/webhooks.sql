@@ -71,19 +71,24 @@ SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM adv)
 WITH lease AS (
     SELECT clock_timestamp() + make_interval(secs => $3::int) AS until
 ),
+-- each active subscription's first pending delivery in feed order, found by its index: a
+-- backlog costs a claim nothing (testing every pending delivery for an earlier one read the
+-- whole backlog on every claim)
 heads AS (
     SELECT d.id, d.subscription_id, d.change_xid, d.change_id
-    FROM deliveries d
-    JOIN subscriptions s ON s.id = d.subscription_id
-    WHERE d.state = 'pending'
+    FROM subscriptions s
+    CROSS JOIN LATERAL (
+        SELECT e.id
+        FROM deliveries e
+        WHERE e.subscription_id = s.id
+          AND e.state = 'pending'
+        ORDER BY e.change_xid, e.change_id
+        LIMIT 1
+    ) f
+    JOIN deliveries d ON d.id = f.id
+    WHERE s.active
       AND d.next_attempt_at <= now()
       AND (d.claimed_until IS NULL OR d.claimed_until < now())
-      AND s.active
-      AND NOT EXISTS (SELECT 1
-                      FROM deliveries e
-                      WHERE e.subscription_id = d.subscription_id
-                        AND e.state = 'pending'
-                        AND (e.change_xid, e.change_id) < (d.change_xid, d.change_id))
     ORDER BY d.next_attempt_at, d.id
     LIMIT $1
     FOR UPDATE OF d SKIP LOCKED
