@@ -930,10 +930,9 @@ CREATE TABLE deliveries (
 	finished_at timestamptz,
 	UNIQUE (subscription_id, change_xid, change_id)
 );
--- A subscription's oldest pending delivery (the only one that may be sent), and the due ones.
+-- A subscription's oldest pending delivery (the only one that may be sent) and the run after it.
 CREATE INDEX deliveries_pending_idx ON deliveries (subscription_id, change_xid, change_id)
 	WHERE state = 'pending';
-CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX deliveries_finished_idx ON deliveries (finished_at) WHERE state <> 'pending';
 
 -- Every attempt at a delivery: the receiver's status (NULL without a response) or the error.
@@ -1288,4 +1287,4 @@ CREATE TRIGGER measure_documents_delete AFTER DELETE ON unit_memberships
 
 GRANT SELECT ON measure_documents TO zeren_app;
 
-INSERT INTO schema_version (version) VALUES (8);
+INSERT INTO schema_version (version) VALUES (9);

@@ -107,15 +107,22 @@ cand AS (
         LIMIT $4
     ) r
 ),
--- those still due and free once locked (a lock another holds is skipped, not waited for)
+-- those still due and free once locked (a lock another holds is skipped, not waited for),
+-- each by its primary key: a subquery with a locking clause is planned on its own, so stale
+-- statistics cannot make this a semi join over every due delivery (one read the whole
+-- backlog once per claim)
 free AS (
-    SELECT e.id
-    FROM deliveries e
-    WHERE e.id IN (SELECT c.id FROM cand c)
-      AND e.state = 'pending'
-      AND e.next_attempt_at <= now()
-      AND (e.claimed_until IS NULL OR e.claimed_until < now())
-    FOR UPDATE SKIP LOCKED
+    SELECT l.id
+    FROM cand c
+    CROSS JOIN LATERAL (
+        SELECT e.id
+        FROM deliveries e
+        WHERE e.id = c.id
+          AND e.state = 'pending'
+          AND e.next_attempt_at <= now()
+          AND (e.claimed_until IS NULL OR e.claimed_until < now())
+        FOR UPDATE SKIP LOCKED
+    ) l
 ),
 -- a run ends before its first delivery that is not free
 run AS (

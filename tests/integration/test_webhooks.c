@@ -633,35 +633,45 @@ START_TEST(kept_alive_connections_keep_each_subscriptions_secret)
 END_TEST
 
 /* Buffers one claim of a run of 10 touches (EXPLAIN ANALYZE, rolled back), run as the service
- * role on its own connection with the statement the worker prepares. */
+ * role with the statement the worker prepares, planned for these values (as an unnamed
+ * statement is) or generic (as a prepared one is after its first runs), whichever reads more. */
 static long long claim_buffers(void)
 {
 	PGconn *c = PQconnectdb(harness_app_conninfo());
 	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
-	char sql[8192];
-	int len = snprintf(sql, sizeof(sql), "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) %s",
-	                   db_stmt_table[STMT_WEBHOOK_CLAIM].sql);
-	ck_assert(len > 0 && (size_t)len < sizeof(sql));
-	const char *p[] = {"32", "buffers-test", "60", "10"};
-	PQclear(PQexec(c, "BEGIN"));
-	PGresult *r = PQexecParams(c, sql, 4, NULL, p, NULL, NULL, 0);
-	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
-	json_t *plan = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-	json_t *top = json_object_get(json_array_get(plan, 0), "Plan");
-	ck_assert_int_eq(json_integer_value(json_object_get(top, "Actual Rows")), 10);
-	long long n = json_integer_value(json_object_get(top, "Shared Hit Blocks")) +
-	              json_integer_value(json_object_get(top, "Shared Read Blocks"));
-	json_decref(plan);
+	PGresult *r = PQprepare(c, "claim", db_stmt_table[STMT_WEBHOOK_CLAIM].sql, 0, NULL);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
 	PQclear(r);
-	PQclear(PQexec(c, "ROLLBACK"));
+	long long most = 0;
+	static const char *const modes[] = {"force_custom_plan", "force_generic_plan"};
+	for (int i = 0; i < 2; i++) {
+		char sql[256];
+		snprintf(sql, sizeof(sql), "SET plan_cache_mode = %s", modes[i]);
+		PQclear(PQexec(c, sql));
+		PQclear(PQexec(c, "BEGIN"));
+		r = PQexec(c, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
+		              "EXECUTE claim('32', 'buffers-test', '60', '10')");
+		ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+		json_t *plan = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+		json_t *top = json_object_get(json_array_get(plan, 0), "Plan");
+		ck_assert_int_eq(json_integer_value(json_object_get(top, "Actual Rows")), 10);
+		long long n = json_integer_value(json_object_get(top, "Shared Hit Blocks")) +
+		              json_integer_value(json_object_get(top, "Shared Read Blocks"));
+		most = n > most ? n : most;
+		json_decref(plan);
+		PQclear(r);
+		PQclear(PQexec(c, "ROLLBACK"));
+	}
 	PQfinish(c);
-	return n;
+	return most;
 }
 
 /* Found in a benchmark: the claim looked for each subscription's first pending delivery by
  * testing every pending delivery for an earlier one, so it read the whole backlog each time
  * (23 ms a claim at 20,000 pending, 115 ms at 100,000) and senders fell further behind the
- * more they had to send. A claim now reads its run by index, whatever waits behind it. */
+ * more they had to send. Then, with statistics taken while the table was small, it locked its
+ * run through a semi join over every due delivery (50 ms a claim). A claim now reads its run by
+ * key, whatever waits behind it and whatever the statistics say. */
 START_TEST(a_claim_does_not_read_the_backlog)
 {
 	long long id = subscribe("[\"*\"]");
@@ -674,19 +684,33 @@ START_TEST(a_claim_does_not_read_the_backlog)
 	harness_exec(sql);
 	harness_exec("VACUUM ANALYZE deliveries");
 	long long small = claim_buffers();
+	/* statistics taken while hardly anything was pending, as when a backlog builds up
+	 * between analyses */
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO deliveries (subscription_id, change_xid, change_id, event, body, "
+	         "state, finished_at) "
+	         "SELECT %lld, '2000'::xid8, g, 'unit.created', 'x', 'delivered', now() "
+	         "FROM generate_series(1, 5000) g",
+	         id);
+	harness_exec(sql);
+	harness_exec("VACUUM ANALYZE deliveries");
 	snprintf(sql, sizeof(sql),
 	         "INSERT INTO deliveries (subscription_id, change_xid, change_id, event, body) "
 	         "SELECT %lld, '1000'::xid8, g, 'unit.created', repeat('x', 600) "
 	         "FROM generate_series(21, 20000) g",
 	         id);
 	harness_exec(sql);
-	/* and what the rolled-back claim left behind is cleared, as autovacuum would */
+	/* what the rolled-back claims left is cleared, as autovacuum would; not the statistics */
+	harness_exec("VACUUM deliveries");
+	long long stale = claim_buffers();
 	harness_exec("VACUUM ANALYZE deliveries");
-	long long big = claim_buffers();
+	long long fresh = claim_buffers();
 	/* behind 20 rows every look-up is one page, behind 20,000 an index descent of two or
 	 * three; reading the backlog costs tens of thousands (62,212 before the fix) */
-	ck_assert_msg(big <= 3 * small, "a claim read %lld buffers behind 20,000, %lld behind 20",
-	              big, small);
+	ck_assert_msg(stale <= 3 * small && fresh <= 3 * small,
+	              "a claim read %lld buffers behind 20,000 (%lld with old statistics), "
+	              "%lld behind 20",
+	              fresh, stale, small);
 }
 END_TEST
 
