@@ -114,6 +114,9 @@ serve nocache zeren "$BIN" ZEREN_REFCACHE_ENTRIES=0
 serve notoken zeren "$BIN" ZEREN_JWT_CACHE_ENTRIES=0
 # as many HTTP threads as cores, against the default 4
 serve threads2 zeren "$BIN" ZEREN_HTTP_THREADS=2
+# the pool sized to the cores PostgreSQL has here (it shares them): as many database workers
+# as cores (the pool is one more, kept for /readyz) and as many HTTP threads
+serve cores zeren "$BIN" ZEREN_DB_POOL_SIZE=$(($(nproc) + 1)) ZEREN_HTTP_THREADS="$(nproc)"
 if [ -n "$BASE" ]; then
 	serve base_cached zeren_base "$BASE/zeren"
 	# A baseline that knows ZEREN_REFCACHE_ENTRIES turns the cache off with it; before it, only a
@@ -190,7 +193,7 @@ pgb_post() { # NAME DB SCRIPTDIR MEASURE_IDS
 		-D unit_id="$(q "$2" "SELECT id FROM units WHERE code = 'hrss'")"
 }
 
-declare -A RESULTS DETAIL
+declare -A RESULTS DETAIL P99S
 NAMES=()
 record() { # NAME VALUE DETAIL
 	[ -n "${RESULTS[$1]+x}" ] || NAMES+=("$1")
@@ -207,6 +210,8 @@ load() { # NAME PID wrk args...
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	if grep -q 'Non-2xx' <<<"$out"; then echo "$name: $(grep Non-2xx <<<"$out")" >&2; fi
 	[ "$pid" = - ] || rss=", RSS $(awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' /proc/$pid/status)"
+	# every round's p99 in ms (wrk prints us, ms or s), for a median beside the last round's
+	P99S[$name]="${P99S[$name]:-} $(awk '{v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/) v *= 1000; printf "%.1f", v}' <<<"$p99")"
 	record "$name" "${rps:-0}" "p50 $p50, p99 $p99$rss"
 }
 post() { # NAME PID URL MEASURES IDEMPOTENCY
@@ -251,6 +256,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	if want write; then
 		post "POST progress" "$PID_cached" "$URL_cached" "$MEASURES" 0
 		post "POST progress, fresh Idempotency-Key" "$PID_cached" "$URL_cached" "$MEASURES" 1
+		post "POST progress, pool sized to the cores" "$PID_cores" "$URL_cores" "$MEASURES" 0
 		pgb_post "pgbench POST transaction" zeren "$WORK/pgbench" "$PGB_MEASURES"
 		if [ -n "$BASE" ]; then
 			post "baseline: POST progress" "$PID_base_cached" "$URL_base_cached" "$BASE_MEASURES" 0
@@ -276,7 +282,9 @@ fi
 for name in "${NAMES[@]}"; do
 	unit="req/s"
 	[[ $name == pgbench* || $name == "baseline: pgbench"* ]] && unit="tps"
-	row "$name" "**$(med "$name")** $unit (rounds:$(tr ' ' '/' <<<"${RESULTS[$name]# }" | sed 's/^/ /;s|/| / |g'))${DETAIL[$name]:+; ${DETAIL[$name]}}"
+	p99s=""
+	[ -z "${P99S[$name]:-}" ] || p99s="; p99 of the rounds: $(tr ' ' '/' <<<"${P99S[$name]# }" | sed 's|/| / |g') ms"
+	row "$name" "**$(med "$name")** $unit (rounds:$(tr ' ' '/' <<<"${RESULTS[$name]# }" | sed 's/^/ /;s|/| / |g'))${DETAIL[$name]:+; last round ${DETAIL[$name]}}$p99s"
 done
 
 # Ratios, medians against medians of the same run.
@@ -303,6 +311,7 @@ fi
 if want write; then
 	row "POST ÷ pgbench of its transaction" "$(ratio "POST progress" "pgbench POST transaction")"
 	row "Idempotency-Key POST ÷ plain POST" "$(ratio "POST progress, fresh Idempotency-Key" "POST progress")"
+	row "POST, pool sized to the cores ÷ pgbench of its transaction" "$(ratio "POST progress, pool sized to the cores" "pgbench POST transaction")"
 	[ -z "$BASE" ] || {
 		row "baseline: Idempotency-Key POST ÷ plain POST" "$(ratio "baseline: POST progress, fresh Idempotency-Key" "baseline: POST progress")"
 		row "POST ÷ pgbench of the baseline's transaction" "$(ratio "POST progress" "baseline: pgbench POST transaction")"

@@ -6,7 +6,15 @@
 #         a write as before the feed
 #   feed  the triggers on, no subscription
 #   hook  the triggers on, a subscription to progress.created whose deliveries the instance's
-#         worker sends to a receiver on 127.0.0.1 while the writes go on
+#         worker sends to a receiver on 127.0.0.1 (nginx `return 200`, which costs the shared
+#         cores little, as a receiver on its own machine would cost them nothing) while the
+#         writes go on; the round ends once every delivery is sent (at most 60 s more)
+# Beside each round's rate and latency it prints the server side's CPU per write (zeren and
+# every PostgreSQL process, from /proc; in hook mode the deliveries' fan-out, claims, sends
+# and outcomes included): on a busy machine that moves far less than requests per second.
+# In off and feed mode pgbench then runs the POST's own transaction (its statements as this
+# build prepares them, as the service's role, 8 clients): without HTTP around it the feed's
+# share of a write is at its largest, so its slowdown there bounds the POST's.
 # Prints a Markdown row per run. Traffic only to 127.0.0.1, every load bounded by wrk's -d. Run
 # by hand, not in CI.
 set -euo pipefail
@@ -38,31 +46,33 @@ for p in $(seq 1 20); do
 		"$BUILD/zeren" import "$ZEREN_LOCAL/p.json" >/dev/null
 done
 
-# the receiver: 200 to everything, on a kept-alive connection
+# the receiver: nginx answering 200 to everything on kept-alive connections, stopped by its PID
+command -v nginx >/dev/null || as_root apt-get install -y -qq nginx >/dev/null
 RPORT=$(free_port 18400)
-python3 - "$RPORT" >"$ZEREN_LOCAL/receiver.log" 2>&1 <<'PY' &
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    def log_message(self, *a): pass
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    do_GET = do_POST
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
-PIDS+=($!)
+mkdir -p "$ZEREN_LOCAL/nginx/logs"
+cat >"$ZEREN_LOCAL/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $ZEREN_LOCAL/nginx/nginx.pid;
+error_log $ZEREN_LOCAL/nginx/logs/error.log;
+events { worker_connections 256; }
+http {
+	access_log off;
+	keepalive_requests 100000;
+	server { listen 127.0.0.1:$RPORT; location / { return 200 "ok"; } }
+}
+EOF
+nginx -p "$ZEREN_LOCAL/nginx" -c "$ZEREN_LOCAL/nginx/nginx.conf" -g 'daemon off;' &
+RECEIVER=$!
+PIDS+=("$RECEIVER")
+until (echo >"/dev/tcp/127.0.0.1/$RPORT") 2>/dev/null; do sleep 0.1; done
 
 PORT=$(free_port 18500)
 ZEREN_DATABASE_URL="host=$PGHOST port=$PGPORT user=zeren dbname=bench_writes" ZEREN_PORT=$PORT \
 	ZEREN_RATE_PER_SECOND=0 ZEREN_WEBHOOK_ALLOWED_HOSTS="http://127.0.0.1:*" \
 	ZEREN_WEBHOOK_POLL_MS=100 ZEREN_REMINDER_INTERVAL_S=0 \
 	"$BUILD/zeren" serve >"$ZEREN_LOCAL/serve.log" 2>&1 &
-PIDS+=($!)
+ZEREN=$!
+PIDS+=("$ZEREN")
 for _ in $(seq 100); do
 	curl -fs "http://127.0.0.1:$PORT/healthz" -o /dev/null && break
 	sleep 0.1
@@ -72,7 +82,21 @@ REPORTER=$("$BUILD/zeren" token --sub bench-hrss --role reporter --unit hrss --t
 curl -fsS -o /dev/null -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
 	-d "{\"url\":\"http://127.0.0.1:$RPORT/hook\",\"events\":[\"progress.created\"],\"active\":false}" \
 	"http://127.0.0.1:$PORT/v1/subscriptions"
-MEASURES=$(psql -qtA -d bench_writes -c "SELECT string_agg(id::text, ',') FROM measures WHERE code LIKE 'bench-p%'")
+MEASURES=$(psql -qtA -d bench_writes -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM measures WHERE code LIKE 'bench-p%'")
+NM=$(tr ',' '\n' <<<"$MEASURES" | wc -l)
+LO=${MEASURES%%,*}
+[ "$(tr ',' '\n' <<<"$MEASURES" | tail -1)" = $((LO + NM - 1)) ] || { echo "bench measures are not contiguous" >&2; exit 1; }
+UNIT_ID=$(psql -qtA -d bench_writes -c "SELECT id FROM units WHERE code = 'hrss'")
+python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$BUILD" "$ZEREN_LOCAL"
+# pgbench of the POST transaction; its periods start 100 years after those wrk's run of the
+# same number writes (post_progress.lua: year 1900 + OFFSET * 4 / measures / 12, mod 8000)
+pgb() { # RUN
+	local y0=$((1900 + ($1 * 1000000 * 4 / NM / 12) % 8000 + 100)) out
+	out=$(pgbench -n -M prepared -T "$SECONDS_EACH" -c 8 -j 2 -U zeren -d bench_writes \
+		-f "$ZEREN_LOCAL/post_progress.sql" -D k=0 -D nclients=8 -D lo="$LO" -D nm="$NM" \
+		-D y0="$y0" -D unit_id="$UNIT_ID" 2>&1) || true
+	awk '/^tps = / {printf "%d tps", $3}' <<<"$out" | grep . || echo "failed: $(tail -1 <<<"$out")"
+}
 
 sql() { psql -q -d bench_writes -c "$1" >/dev/null; }
 mode() { # off | feed | hook
@@ -88,23 +112,56 @@ mode() { # off | feed | hook
 	# a subscription starts at the feed's horizon: the writes of earlier modes are not sent
 	sql "UPDATE subscriptions SET active = $active, feed_xid = pg_snapshot_xmin(pg_current_snapshot()), feed_id = 0"
 }
-echo "| round | mode | POST /v1/progress | deliveries sent during the run |"
-echo "|---|---|---|---|"
+# CPU clock ticks (user + system) of the given processes, and of the server side: zeren, the
+# postmaster and its children (a backend that exits during a round takes its ticks with it)
+ticks() {
+	local t=0 p f
+	for p in "$@"; do
+		f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
+		t=$((t + $(awk '{print $12 + $13}' <<<"$f")))
+	done
+	echo "$t"
+}
+POSTMASTER=$(head -1 "$PGHOST/data/postmaster.pid")
+server_ticks() { ticks "$ZEREN" "$POSTMASTER" $(ps -o pid= --ppid "$POSTMASTER"); }
+HZ=$(getconf CLK_TCK)
+count() { psql -qtA -d bench_writes -c "$1"; }
+
+echo "| round | mode | POST /v1/progress | server CPU per write | deliveries sent | receiver CPU per delivery | pgbench of the transaction |"
+echo "|---|---|---|---|---|---|---|"
 run=0
 for round in $(seq "$ROUNDS"); do
 	for m in off feed hook; do
 		run=$((run + 1))
 		mode "$m"
 		sql "CHECKPOINT"
-		before=$(psql -qtA -d bench_writes -c "SELECT count(*) FROM deliveries WHERE state = 'delivered'")
+		before=$(count "SELECT count(*) FROM deliveries WHERE state = 'delivered'")
+		writes0=$(count "SELECT count(*) FROM progress_records")
+		t0=$(server_ticks)
+		r0=$(ticks "$RECEIVER" $(ps -o pid= --ppid "$RECEIVER"))
 		out=$(OFFSET=$((run * 1000000)) MEASURES=$MEASURES TOKEN=$REPORTER wrk --latency -t2 -c16 -d"${SECONDS_EACH}s" \
 			-s "$ZEREN_ROOT/bench/post_progress.lua" "http://127.0.0.1:$PORT" 2>&1)
-		after=$(psql -qtA -d bench_writes -c "SELECT count(*) FROM deliveries WHERE state = 'delivered'")
+		if [ "$m" = hook ]; then # the round's deliveries belong to its cost
+			for _ in $(seq 600); do
+				[ "$(count "SELECT count(*) FROM deliveries WHERE state = 'pending'")" = 0 ] &&
+					[ "$(count "SELECT count(*) FROM changes c, subscriptions s WHERE s.active AND (c.xid, c.id) > (s.feed_xid, s.feed_id)")" = 0 ] && break
+				sleep 0.1
+			done
+		fi
+		t1=$(server_ticks)
+		r1=$(ticks "$RECEIVER" $(ps -o pid= --ppid "$RECEIVER"))
+		writes=$(($(count "SELECT count(*) FROM progress_records") - writes0))
+		after=$(count "SELECT count(*) FROM deliveries WHERE state = 'delivered'")
+		sent=$((after - before))
 		rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
 		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
 		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 		non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-		echo "| $round | $m | $rps req/s, p50 $p50, p99 $p99${non2xx:+, $non2xx non-2xx} | $((after - before)) |"
+		cpu=$([ "$writes" -gt 0 ] && echo "$(((t1 - t0) * 1000000 / HZ / writes)) µs" || echo -)
+		rcpu=$([ "$sent" -gt 0 ] && echo "$(((r1 - r0) * 1000000 / HZ / sent)) µs" || echo -)
+		tps=-
+		[ "$m" = hook ] || tps=$(pgb "$run")
+		echo "| $round | $m | $rps req/s, p50 $p50, p99 $p99${non2xx:+, $non2xx non-2xx} | $cpu | $sent | $rcpu | $tps |"
 	done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
