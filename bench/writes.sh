@@ -14,7 +14,9 @@
 # and outcomes included): on a busy machine that moves far less than requests per second.
 # In off and feed mode pgbench then runs the POST's own transaction (its statements as this
 # build prepares them, as the service's role, 8 clients): without HTTP around it the feed's
-# share of a write is at its largest, so its slowdown there bounds the POST's.
+# share of a write is at its largest, so its slowdown there bounds the POST's. Last, PAIRS
+# (default 8) pairs of 4 s pgbench runs of that transaction, off then feed, with 1 and with 4
+# clients, and each pair's ratio: short and in turns, they share the machine's drift.
 # Prints a Markdown row per run. Traffic only to 127.0.0.1, every load bounded by wrk's -d. Run
 # by hand, not in CI.
 set -euo pipefail
@@ -90,10 +92,11 @@ UNIT_ID=$(psql -qtA -d bench_writes -c "SELECT id FROM units WHERE code = 'hrss'
 python3 "$ZEREN_ROOT/bench/pgbench_scripts.py" "$BUILD" "$ZEREN_LOCAL"
 # pgbench of the POST transaction; its periods start 100 years after those wrk's run of the
 # same number writes (post_progress.lua: year 1900 + OFFSET * 4 / measures / 12, mod 8000)
-pgb() { # RUN
+pgb() { # RUN [SECONDS CLIENTS]
 	local y0=$((1900 + ($1 * 1000000 * 4 / NM / 12) % 8000 + 100)) out
-	out=$(pgbench -n -M prepared -T "$SECONDS_EACH" -c 8 -j 2 -U zeren -d bench_writes \
-		-f "$ZEREN_LOCAL/post_progress.sql" -D k=0 -D nclients=8 -D lo="$LO" -D nm="$NM" \
+	local d=${2:-$SECONDS_EACH} c=${3:-8}
+	out=$(pgbench -n -M prepared -T "$d" -c "$c" -j "$((c < 2 ? 1 : 2))" -U zeren -d bench_writes \
+		-f "$ZEREN_LOCAL/post_progress.sql" -D k=0 -D nclients="$c" -D lo="$LO" -D nm="$NM" \
 		-D y0="$y0" -D unit_id="$UNIT_ID" 2>&1) || true
 	awk '/^tps = / {printf "%d tps", $3}' <<<"$out" | grep . || echo "failed: $(tail -1 <<<"$out")"
 }
@@ -162,6 +165,21 @@ for round in $(seq "$ROUNDS"); do
 		tps=-
 		[ "$m" = hook ] || tps=$(pgb "$run")
 		echo "| $round | $m | $rps req/s, p50 $p50, p99 $p99${non2xx:+, $non2xx non-2xx} | $cpu | $sent | $rcpu | $tps |"
+	done
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| clients | pair | off | feed | feed ÷ off |"
+echo "|---|---|---|---|---|"
+for c in 1 4; do
+	for pair in $(seq "${PAIRS:-8}"); do
+		run=$((run + 1))
+		mode off
+		a=$(pgb "$run" 4 "$c")
+		run=$((run + 1))
+		mode feed
+		b=$(pgb "$run" 4 "$c")
+		echo "| $c | $pair | $a | $b | $(echo "scale=2; ${b% tps} / ${a% tps}" | bc 2>/dev/null || echo -) |"
 	done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
