@@ -37,8 +37,10 @@ struct db_pool {
 	struct db_pool *fallback;
 	int max_lag_ms, check_ms;
 	atomic_llong next_check_ms; /* monotonic ms; the thread that moves it looks */
-	atomic_int health;          /* enum db_replica_health */
-	atomic_ullong replayed;     /* highest replay LSN seen */
+	/* enum db_replica_health in the low two bits, above them how many times the replica was
+	 * seen down: an answer to a look begun before a failure was seen must not undo it */
+	atomic_uint state;
+	atomic_ullong replayed; /* highest replay LSN seen */
 };
 
 /* One statement's trip to the server: a prepared statement by name, a text with parameters

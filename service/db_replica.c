@@ -25,14 +25,32 @@ long long db_wait_bound(const struct db_pool *pool)
 
 static const char *const db_health_names[] = {"ok", "lagging", "down"};
 
-static void db_replica_note(struct db_pool *rp, enum db_replica_health h)
+#define DB_HEALTH_MASK 3u
+
+static enum db_replica_health db_health(unsigned state)
 {
-	int old = atomic_exchange(&rp->health, (int)h);
-	if (old != (int)h)
+	return (enum db_replica_health)(state & DB_HEALTH_MASK);
+}
+
+/* Sets the replica's health: down always (and counted); ok or lagging only when it has not been
+ * seen down since `since`, the state read before the round trip that answered (a thread whose
+ * look was answered just before the replica stopped must not mark it ok after another thread
+ * saw it fail). 1 when set. */
+static int db_replica_note(struct db_pool *rp, enum db_replica_health h, unsigned since)
+{
+	unsigned old = atomic_load(&rp->state), next;
+	do {
+		if (h != DB_REPLICA_DOWN && (old & ~DB_HEALTH_MASK) != (since & ~DB_HEALTH_MASK))
+			return 0;
+		next = h == DB_REPLICA_DOWN ? ((old & ~DB_HEALTH_MASK) + DB_HEALTH_MASK + 1) | h
+		                            : (old & ~DB_HEALTH_MASK) | h;
+	} while (!atomic_compare_exchange_weak(&rp->state, &old, next));
+	if (db_health(old) != h)
 		log_msg(h == DB_REPLICA_OK ? "info" : "warn", "db_replica_state",
 		        "the replica is %s%s", db_health_names[h],
 		        h == DB_REPLICA_OK ? "; reads go to it again"
 		                           : "; reads go to the primary meanwhile");
+	return 1;
 }
 
 /* The replica failed a read (lost, refused, starting up, or silent past db_replica_bound):
@@ -43,13 +61,14 @@ void db_replica_failed(struct db_pool *rp)
 	long long backoff =
 	        rp->check_ms > DB_REPLICA_BACKOFF_MS ? rp->check_ms : DB_REPLICA_BACKOFF_MS;
 	atomic_store(&rp->next_check_ms, db_now_ms() + backoff);
-	db_replica_note(rp, DB_REPLICA_DOWN);
+	db_replica_note(rp, DB_REPLICA_DOWN, 0);
 }
 
 /* Asks the replica behind c how far it has replayed and how far behind it is; updates rp's
  * shared view. 0 when it answered. */
 static int db_replica_look(struct db_pool *rp, struct db_conn *c)
 {
+	unsigned since = atomic_load(&rp->state);
 	/* not moved to the primary: the question is for the replica */
 	const struct db_call call = {c->pool->statements == DB_STATEMENTS_PREPARED
 	                                     ? db_stmt_table[STMT_REPLICA_STATUS].name
@@ -71,13 +90,15 @@ static int db_replica_look(struct db_pool *rp, struct db_conn *c)
 	PQclear(r);
 	if (!ok) {
 		/* not answering, or not a standby (promoted): it cannot be trusted for reads */
-		db_replica_note(rp, DB_REPLICA_DOWN);
+		db_replica_note(rp, DB_REPLICA_DOWN, 0);
 		return -1;
 	}
 	db_lsn seen = atomic_load(&rp->replayed);
 	while (lsn > seen && !atomic_compare_exchange_weak(&rp->replayed, &seen, lsn))
 		;
-	db_replica_note(rp, lag > rp->max_lag_ms ? DB_REPLICA_LAGGING : DB_REPLICA_OK);
+	/* seen down meanwhile: that is newer than this answer */
+	if (!db_replica_note(rp, lag > rp->max_lag_ms ? DB_REPLICA_LAGGING : DB_REPLICA_OK, since))
+		return -1;
 	return 0;
 }
 
@@ -90,7 +111,7 @@ enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
 	long long next = atomic_load(&rp->next_check_ms);
 	int due = now >= next &&
 	          atomic_compare_exchange_strong(&rp->next_check_ms, &next, now + rp->check_ms);
-	int health = atomic_load(&rp->health);
+	enum db_replica_health health = db_health(atomic_load(&rp->state));
 	if (!due && health != DB_REPLICA_OK)
 		return db_acquire_here(rp->fallback, out);
 	if (!due && db_tls_required <= atomic_load(&rp->replayed)) {
@@ -104,7 +125,7 @@ enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
 		db_replica_failed(rp);
 		return db_acquire_here(rp->fallback, out);
 	}
-	if (db_replica_look(rp, c) == 0 && atomic_load(&rp->health) == DB_REPLICA_OK &&
+	if (db_replica_look(rp, c) == 0 && db_health(atomic_load(&rp->state)) == DB_REPLICA_OK &&
 	    db_tls_required <= atomic_load(&rp->replayed)) {
 		*out = c;
 		return SVC_OK;
@@ -121,7 +142,7 @@ void db_pool_set_replica(struct db_pool *replica, struct db_pool *primary, int m
 	replica->check_ms = check_ms;
 	atomic_store(&replica->next_check_ms, 0);
 	/* down until first seen: the first read looks */
-	atomic_store(&replica->health, DB_REPLICA_DOWN);
+	atomic_store(&replica->state, (unsigned)DB_REPLICA_DOWN);
 	atomic_store(&primary->capture_lsn, 1);
 }
 
@@ -129,7 +150,7 @@ const char *db_replica_state(struct db_pool *pool)
 {
 	if (pool == NULL || pool->fallback == NULL)
 		return "none";
-	return db_health_names[atomic_load(&pool->health)];
+	return db_health_names[db_health(atomic_load(&pool->state))];
 }
 
 /* A replica connection outside a transaction: the call waits at most db_replica_bound. When the
