@@ -10,6 +10,11 @@
 
 enum db_replica_health { DB_REPLICA_OK, DB_REPLICA_LAGGING, DB_REPLICA_DOWN };
 
+/* The replica's next state word (struct db_pool's state) from old when health h is seen: down
+ * always, counted; ok or lagging only when it was not seen down since `since`, the word read
+ * before the round trip that answered. 0 when h must not be set. Pure, for tests. */
+int db_replica_health_next(unsigned old, enum db_replica_health h, unsigned since, unsigned *next);
+
 /* A replica that failed a read is not looked at again for this long (or check_ms when that is
  * longer): the reads meanwhile go to the primary without trying it. */
 #define DB_REPLICA_BACKOFF_MS 1000

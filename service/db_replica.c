@@ -32,18 +32,28 @@ static enum db_replica_health db_health(unsigned state)
 	return (enum db_replica_health)(state & DB_HEALTH_MASK);
 }
 
-/* Sets the replica's health: down always (and counted); ok or lagging only when it has not been
- * seen down since `since`, the state read before the round trip that answered (a thread whose
- * look was answered just before the replica stopped must not mark it ok after another thread
- * saw it fail). 1 when set. */
+int db_replica_health_next(unsigned old, enum db_replica_health h, unsigned since, unsigned *next)
+{
+	unsigned downs = old & ~DB_HEALTH_MASK;
+	if (h == DB_REPLICA_DOWN) {
+		*next = (downs + DB_HEALTH_MASK + 1) | (unsigned)h;
+		return 1;
+	}
+	if (downs != (since & ~DB_HEALTH_MASK))
+		return 0;
+	*next = downs | (unsigned)h;
+	return 1;
+}
+
+/* Sets the replica's health as db_replica_health_next allows: a thread whose look was answered
+ * just before the replica stopped must not mark it ok after another thread saw it fail. 1 when
+ * set. */
 static int db_replica_note(struct db_pool *rp, enum db_replica_health h, unsigned since)
 {
 	unsigned old = atomic_load(&rp->state), next;
 	do {
-		if (h != DB_REPLICA_DOWN && (old & ~DB_HEALTH_MASK) != (since & ~DB_HEALTH_MASK))
+		if (!db_replica_health_next(old, h, since, &next))
 			return 0;
-		next = h == DB_REPLICA_DOWN ? ((old & ~DB_HEALTH_MASK) + DB_HEALTH_MASK + 1) | h
-		                            : (old & ~DB_HEALTH_MASK) | h;
 	} while (!atomic_compare_exchange_weak(&rp->state, &old, next));
 	if (db_health(old) != h)
 		log_msg(h == DB_REPLICA_OK ? "info" : "warn", "db_replica_state",

@@ -1,6 +1,7 @@
 /* test_db.c — service/db.c's pure parts: LSN text, the statement mode, the per-thread request
  * scope. No database. */
 #include "db.h"
+#include "db_internal.h"
 
 #include <check.h>
 #include <string.h>
@@ -71,6 +72,36 @@ START_TEST(test_request_scope)
 }
 END_TEST
 
+/* Found in the cluster test: a look answered just before the replica stopped marked it ok 1 ms
+ * after another thread had seen it fail, and reads went to it for 250 ms more. */
+START_TEST(test_replica_health_a_late_answer_does_not_undo_a_failure)
+{
+	unsigned next = 0;
+	unsigned start = (unsigned)DB_REPLICA_OK;
+	/* a failure always counts */
+	ck_assert_int_eq(db_replica_health_next(start, DB_REPLICA_DOWN, 0, &next), 1);
+	unsigned down = next;
+	ck_assert_uint_eq(down & 3u, DB_REPLICA_DOWN);
+	ck_assert_uint_ne(down & ~3u, start & ~3u);
+	/* the look began before it (since = start): its answer is refused */
+	ck_assert_int_eq(db_replica_health_next(down, DB_REPLICA_OK, start, &next), 0);
+	ck_assert_int_eq(db_replica_health_next(down, DB_REPLICA_LAGGING, start, &next), 0);
+	/* a look begun after it may bring the replica back */
+	ck_assert_int_eq(db_replica_health_next(down, DB_REPLICA_OK, down, &next), 1);
+	ck_assert_uint_eq(next & 3u, DB_REPLICA_OK);
+	ck_assert_uint_eq(next & ~3u, down & ~3u);
+	/* with no failure between, lagging and ok follow each other */
+	unsigned ok = next;
+	ck_assert_int_eq(db_replica_health_next(ok, DB_REPLICA_LAGGING, ok, &next), 1);
+	ck_assert_uint_eq(next & 3u, DB_REPLICA_LAGGING);
+	/* a second failure counts again; the count wraps without harm */
+	ck_assert_int_eq(db_replica_health_next(down, DB_REPLICA_DOWN, 0, &next), 1);
+	ck_assert_uint_ne(next & ~3u, down & ~3u);
+	ck_assert_int_eq(db_replica_health_next(~0u, DB_REPLICA_DOWN, 0, &next), 1);
+	ck_assert_uint_eq(next, (unsigned)DB_REPLICA_DOWN);
+}
+END_TEST
+
 START_TEST(test_pool_stats_of_a_new_pool)
 {
 	struct db_pool *p = db_pool_create("host=/nonexistent", 3, 100, DB_STATEMENTS_UNNAMED);
@@ -92,6 +123,7 @@ Suite *db_suite(void)
 	tcase_add_test(tc, test_statements_parse);
 	tcase_add_test(tc, test_request_scope);
 	tcase_add_test(tc, test_pool_stats_of_a_new_pool);
+	tcase_add_test(tc, test_replica_health_a_late_answer_does_not_undo_a_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }
