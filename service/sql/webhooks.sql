@@ -87,6 +87,8 @@ heads AS (
     ) f
     JOIN deliveries d ON d.id = f.id
     WHERE s.active
+      -- rechecked on d once locked (f is the row as read before the lock)
+      AND d.state = 'pending'
       AND d.next_attempt_at <= now()
       AND (d.claimed_until IS NULL OR d.claimed_until < now())
     ORDER BY d.next_attempt_at, d.id

@@ -647,7 +647,9 @@ static long long claim_buffers(void)
 	for (int i = 0; i < 2; i++) {
 		char sql[256];
 		snprintf(sql, sizeof(sql), "SET plan_cache_mode = %s", modes[i]);
-		PQclear(PQexec(c, sql));
+		r = PQexec(c, sql);
+		ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+		PQclear(r);
 		PQclear(PQexec(c, "BEGIN"));
 		r = PQexec(c, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
 		              "EXECUTE claim('32', 'buffers-test', '60', '10')");
@@ -675,6 +677,8 @@ static long long claim_buffers(void)
 START_TEST(a_claim_does_not_read_the_backlog)
 {
 	long long id = subscribe("[\"*\"]");
+	/* the statistics below are the test's to choose, not autovacuum's */
+	harness_exec("ALTER TABLE deliveries SET (autovacuum_enabled = off)");
 	char sql[512];
 	snprintf(sql, sizeof(sql),
 	         "INSERT INTO deliveries (subscription_id, change_xid, change_id, event, body) "
@@ -714,6 +718,47 @@ START_TEST(a_claim_does_not_read_the_backlog)
 }
 END_TEST
 
+/* A claim that finds a subscription's first pending delivery held by another sender leaves the
+ * whole subscription alone: sending its second would break feed order. */
+START_TEST(a_held_head_keeps_its_subscription_out_of_a_claim)
+{
+	long long id = subscribe("[\"*\"]");
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO deliveries (subscription_id, change_xid, change_id, event, body) "
+	         "SELECT %lld, '1000'::xid8, g, 'unit.created', 'x' FROM generate_series(1, 5) g",
+	         id);
+	harness_exec(sql);
+	PGconn *holder = PQconnectdb(harness_app_conninfo());
+	PGconn *sender = PQconnectdb(harness_app_conninfo());
+	ck_assert_int_eq(PQstatus(holder), CONNECTION_OK);
+	ck_assert_int_eq(PQstatus(sender), CONNECTION_OK);
+	PQclear(PQexec(holder, "BEGIN"));
+	PGresult *r = PQexec(holder, "SELECT id FROM deliveries WHERE change_id = 1 FOR UPDATE");
+	ck_assert_int_eq(PQntuples(r), 1);
+	PQclear(r);
+	const char *p[] = {"32", "held-head-test", "60", "10"};
+	r = PQexecParams(sender, db_stmt_table[STMT_WEBHOOK_CLAIM].sql, 4, NULL, p, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(sender));
+	ck_assert_int_eq(PQntuples(r), 0);
+	PQclear(r);
+	PQclear(PQexec(holder, "ROLLBACK"));
+	/* once free, the run starts at the head, in feed order */
+	r = PQexecParams(sender, db_stmt_table[STMT_WEBHOOK_CLAIM].sql, 4, NULL, p, NULL, NULL, 0);
+	ck_assert_int_eq(PQntuples(r), 5);
+	PQclear(r);
+	ck_assert_int_eq(
+	        harness_count("SELECT count(*) FROM deliveries WHERE claim = 'held-head-test' "
+	                      "AND attempts = 1"),
+	        5);
+	ck_assert_int_eq(harness_count("SELECT min(change_id) FROM deliveries "
+	                               "WHERE claim = 'held-head-test'"),
+	                 1);
+	PQfinish(holder);
+	PQfinish(sender);
+}
+END_TEST
+
 Suite *webhooks_suite(void)
 {
 	Suite *s = suite_create("webhooks");
@@ -727,6 +772,7 @@ Suite *webhooks_suite(void)
 	tcase_add_test(tc, two_workers_deliver_each_once);
 	tcase_add_test(tc, reminders_reach_a_subscription);
 	tcase_add_test(tc, a_claim_does_not_read_the_backlog);
+	tcase_add_test(tc, a_held_head_keeps_its_subscription_out_of_a_claim);
 	suite_add_tcase(s, tc);
 	TCase *deactivate = tcase_create("deactivation");
 	tcase_add_checked_fixture(deactivate, webhooks_setup_deactivate, webhooks_teardown);
