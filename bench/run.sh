@@ -23,6 +23,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 KEYS=${BENCH_KEYS:-1000000}
 BASE=${BENCH_BASELINE:-}
 source "$(dirname "$0")/../scripts/lib.sh"
+source "$(dirname "$0")/nginx.sh"
 install_deps
 for tool in wrk python3 bc nginx; do
 	command -v $tool >/dev/null || as_root apt-get install -y -qq $tool >/dev/null
@@ -116,7 +117,7 @@ serve notoken zeren "$BIN" ZEREN_JWT_CACHE_ENTRIES=0
 serve threads2 zeren "$BIN" ZEREN_HTTP_THREADS=2
 # the pool sized to the cores PostgreSQL has here (it shares them): as many database workers
 # as cores (the pool is one more, kept for /readyz) and as many HTTP threads
-serve cores zeren "$BIN" ZEREN_DB_POOL_SIZE=$(($(nproc) + 1)) ZEREN_HTTP_THREADS="$(nproc)"
+! want write || serve cores zeren "$BIN" ZEREN_DB_POOL_SIZE=$(($(nproc) + 1)) ZEREN_HTTP_THREADS="$(nproc)"
 if [ -n "$BASE" ]; then
 	serve base_cached zeren_base "$BASE/zeren"
 	# A baseline that knows ZEREN_REFCACHE_ENTRIES turns the cache off with it; before it, only a
@@ -130,21 +131,9 @@ fi
 
 # nginx `return 200` on a loopback port: the machine's HTTP ceiling, stopped by its PID.
 NGINX_PORT=$(free_port $((20080 + RANDOM % 2000)))
-mkdir -p "$WORK/nginx/logs"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes $(nproc);
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	server { listen 127.0.0.1:$NGINX_PORT; location / { return 200 "ok\n"; } }
-}
-EOF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
-NGINX=$!
+nginx_start "$WORK/nginx" "$NGINX_PORT" "$(nproc)"
+NGINX=$NGINX_PID
 PIDS+=("$NGINX")
-until (echo >"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null; do sleep 0.1; done
 
 READER=$($BIN token --sub bench-reader --role reader --ttl 7200)
 REPORTER=$($BIN token --sub bench-hrss --role reporter --unit hrss --ttl 7200)
@@ -211,7 +200,7 @@ load() { # NAME PID wrk args...
 	if grep -q 'Non-2xx' <<<"$out"; then echo "$name: $(grep Non-2xx <<<"$out")" >&2; fi
 	[ "$pid" = - ] || rss=", RSS $(awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' /proc/$pid/status)"
 	# every round's p99 in ms (wrk prints us, ms or s), for a median beside the last round's
-	P99S[$name]="${P99S[$name]:-} $(awk '{v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/) v *= 1000; printf "%.1f", v}' <<<"$p99")"
+	[ -z "$p99" ] || P99S[$name]="${P99S[$name]:-} $(awk '{v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/) v *= 1000; printf "%.1f", v}' <<<"$p99")"
 	record "$name" "${rps:-0}" "p50 $p50, p99 $p99$rss"
 }
 post() { # NAME PID URL MEASURES IDEMPOTENCY

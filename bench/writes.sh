@@ -15,13 +15,14 @@
 # In off and feed mode pgbench then runs the POST's own transaction (its statements as this
 # build prepares them, as the service's role, 8 clients): without HTTP around it the feed's
 # share of a write is at its largest, so its slowdown there bounds the POST's. Last, PAIRS
-# (default 8) pairs of 4 s pgbench runs of that transaction, off then feed, with 1 and with 4
-# clients, and each pair's ratio: short and in turns, they share the machine's drift.
+# (default 8) pairs of 4 s pgbench runs of that transaction, off and feed, with 1 and with 4
+# clients, and each pair's ratio: short and in turns (A B B A), they share the machine's drift.
 # Prints a Markdown row per run. Traffic only to 127.0.0.1, every load bounded by wrk's -d. Run
 # by hand, not in CI.
 set -euo pipefail
 export ZEREN_LOCAL=${ZEREN_BENCH_LOCAL:-$(cd "$(dirname "$0")/.." && pwd)/.local/bench-writes}
 source "$(dirname "$0")/../scripts/lib.sh"
+source "$(dirname "$0")/nginx.sh"
 
 BUILD=$ZEREN_ROOT/build-bench
 SECRET=bench-secret-0123456789abcdef0123456789
@@ -49,24 +50,10 @@ for p in $(seq 1 20); do
 done
 
 # the receiver: nginx answering 200 to everything on kept-alive connections, stopped by its PID
-command -v nginx >/dev/null || as_root apt-get install -y -qq nginx >/dev/null
 RPORT=$(free_port 18400)
-mkdir -p "$ZEREN_LOCAL/nginx/logs"
-cat >"$ZEREN_LOCAL/nginx/nginx.conf" <<EOF
-worker_processes 1;
-pid $ZEREN_LOCAL/nginx/nginx.pid;
-error_log $ZEREN_LOCAL/nginx/logs/error.log;
-events { worker_connections 256; }
-http {
-	access_log off;
-	keepalive_requests 100000;
-	server { listen 127.0.0.1:$RPORT; location / { return 200 "ok"; } }
-}
-EOF
-nginx -p "$ZEREN_LOCAL/nginx" -c "$ZEREN_LOCAL/nginx/nginx.conf" -g 'daemon off;' &
-RECEIVER=$!
+nginx_start "$ZEREN_LOCAL/nginx" "$RPORT" 1
+RECEIVER=$NGINX_PID
 PIDS+=("$RECEIVER")
-until (echo >"/dev/tcp/127.0.0.1/$RPORT") 2>/dev/null; do sleep 0.1; done
 
 PORT=$(free_port 18500)
 ZEREN_DATABASE_URL="host=$PGHOST port=$PGPORT user=zeren dbname=bench_writes" ZEREN_PORT=$PORT \
@@ -126,7 +113,9 @@ ticks() {
 	echo "$t"
 }
 POSTMASTER=$(head -1 "$PGHOST/data/postmaster.pid")
-server_ticks() { ticks "$ZEREN" "$POSTMASTER" $(ps -o pid= --ppid "$POSTMASTER"); }
+# the postmaster's reaped children (autovacuum workers, backends that ended) count too
+reaped_ticks() { awk '{print $14 + $15}' <<<"$(cut -d')' -f2- "/proc/$POSTMASTER/stat")"; }
+server_ticks() { echo $(($(ticks "$ZEREN" "$POSTMASTER" $(ps -o pid= --ppid "$POSTMASTER")) + $(reaped_ticks))); }
 HZ=$(getconf CLK_TCK)
 count() { psql -qtA -d bench_writes -c "$1"; }
 
@@ -145,11 +134,13 @@ for round in $(seq "$ROUNDS"); do
 		out=$(OFFSET=$((run * 1000000)) MEASURES=$MEASURES TOKEN=$REPORTER wrk --latency -t2 -c16 -d"${SECONDS_EACH}s" \
 			-s "$ZEREN_ROOT/bench/post_progress.lua" "http://127.0.0.1:$PORT" 2>&1)
 		if [ "$m" = hook ]; then # the round's deliveries belong to its cost
+			drained=
 			for _ in $(seq 600); do
 				[ "$(count "SELECT count(*) FROM deliveries WHERE state = 'pending'")" = 0 ] &&
-					[ "$(count "SELECT count(*) FROM changes c, subscriptions s WHERE s.active AND (c.xid, c.id) > (s.feed_xid, s.feed_id)")" = 0 ] && break
+					[ "$(count "SELECT count(*) FROM changes c, subscriptions s WHERE s.active AND (c.xid, c.id) > (s.feed_xid, s.feed_id)")" = 0 ] && drained=1 && break
 				sleep 0.1
 			done
+			[ -n "$drained" ] || echo "round $round: deliveries still pending after 60 s; the CPU below leaves them out" >&2
 		fi
 		t1=$(server_ticks)
 		r1=$(ticks "$RECEIVER" $(ps -o pid= --ppid "$RECEIVER"))
@@ -171,15 +162,19 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| clients | pair | off | feed | feed ÷ off |"
 echo "|---|---|---|---|---|"
+# odd pairs off then feed, even pairs feed then off (A B B A): what follows building or dropping
+# the index, and the drift, fall on both alike
 for c in 1 4; do
 	for pair in $(seq "${PAIRS:-8}"); do
-		run=$((run + 1))
-		mode off
-		a=$(pgb "$run" 4 "$c")
-		run=$((run + 1))
-		mode feed
-		b=$(pgb "$run" 4 "$c")
-		echo "| $c | $pair | $a | $b | $(echo "scale=2; ${b% tps} / ${a% tps}" | bc 2>/dev/null || echo -) |"
+		order="off feed"
+		[ $((pair % 2)) = 1 ] || order="feed off"
+		declare -A pt=()
+		for m in $order; do
+			run=$((run + 1))
+			mode "$m"
+			pt[$m]=$(pgb "$run" 4 "$c")
+		done
+		echo "| $c | $pair | ${pt[off]} | ${pt[feed]} | $(echo "scale=2; ${pt[feed]% tps} / ${pt[off]% tps}" | bc 2>/dev/null || echo -) |"
 	done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
