@@ -23,7 +23,8 @@ long long db_wait_bound(const struct db_pool *pool)
 	return pool->fallback != NULL ? db_replica_bound(pool) : -1;
 }
 
-static const char *const db_health_names[] = {"ok", "lagging", "down"};
+/* indexed by the state's two health bits (3 is never stored) */
+static const char *const db_health_names[] = {"ok", "lagging", "down", "down"};
 
 #define DB_HEALTH_MASK 3u
 
@@ -75,9 +76,13 @@ void db_replica_failed(struct db_pool *rp)
 }
 
 /* Asks the replica behind c how far it has replayed and how far behind it is; updates rp's
- * shared view. 0 when it answered. */
+ * shared view. 0 when it answered and the answer was taken (not when another thread saw the
+ * replica fail meanwhile). */
 static int db_replica_look(struct db_pool *rp, struct db_conn *c)
 {
+	/* a request out of time would record a healthy replica as down */
+	if (db_replica_bound(rp) == 0)
+		return -1;
 	unsigned since = atomic_load(&rp->state);
 	/* not moved to the primary: the question is for the replica */
 	const struct db_call call = {c->pool->statements == DB_STATEMENTS_PREPARED

@@ -650,7 +650,9 @@ static long long claim_buffers(void)
 		r = PQexec(c, sql);
 		ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
 		PQclear(r);
-		PQclear(PQexec(c, "BEGIN"));
+		r = PQexec(c, "BEGIN");
+		ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+		PQclear(r);
 		r = PQexec(c, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
 		              "EXECUTE claim('32', 'buffers-test', '60', '10')");
 		ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
@@ -733,9 +735,15 @@ START_TEST(a_held_head_keeps_its_subscription_out_of_a_claim)
 	PGconn *sender = PQconnectdb(harness_app_conninfo());
 	ck_assert_int_eq(PQstatus(holder), CONNECTION_OK);
 	ck_assert_int_eq(PQstatus(sender), CONNECTION_OK);
-	PQclear(PQexec(holder, "BEGIN"));
-	PGresult *r = PQexec(holder, "SELECT id FROM deliveries WHERE change_id = 1 FOR UPDATE");
+	PGresult *r = PQexec(holder, "BEGIN");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	r = PQexec(holder, "SELECT id FROM deliveries WHERE change_id = 1 FOR UPDATE");
 	ck_assert_int_eq(PQntuples(r), 1);
+	PQclear(r);
+	/* a claim that waited for the lock instead of skipping it fails here, not at the timeout */
+	r = PQexec(sender, "SET lock_timeout = '2s'");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
 	PQclear(r);
 	const char *p[] = {"32", "held-head-test", "60", "10"};
 	r = PQexecParams(sender, db_stmt_table[STMT_WEBHOOK_CLAIM].sql, 4, NULL, p, NULL, NULL, 0);
@@ -745,6 +753,7 @@ START_TEST(a_held_head_keeps_its_subscription_out_of_a_claim)
 	PQclear(PQexec(holder, "ROLLBACK"));
 	/* once free, the run starts at the head, in feed order */
 	r = PQexecParams(sender, db_stmt_table[STMT_WEBHOOK_CLAIM].sql, 4, NULL, p, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(sender));
 	ck_assert_int_eq(PQntuples(r), 5);
 	PQclear(r);
 	ck_assert_int_eq(

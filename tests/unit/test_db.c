@@ -1,5 +1,5 @@
-/* test_db.c — service/db.c's pure parts: LSN text, the statement mode, the per-thread request
- * scope. No database. */
+/* test_db.c — the database layer's pure parts: LSN text, the statement mode, the per-thread
+ * request scope, the replica health rule. No database. */
 #include "db.h"
 #include "db_internal.h"
 
@@ -73,7 +73,8 @@ START_TEST(test_request_scope)
 END_TEST
 
 /* Found in the cluster test: a look answered just before the replica stopped marked it ok 1 ms
- * after another thread had seen it fail, and reads went to it for 250 ms more. */
+ * after another thread had seen it fail, and reads went to it for 250 ms more. The rule only:
+ * that the look reads `since` before its round trip is db_replica_look's part. */
 START_TEST(test_replica_health_a_late_answer_does_not_undo_a_failure)
 {
 	unsigned next = 0;
