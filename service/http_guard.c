@@ -80,6 +80,12 @@ static enum MHD_Result guard_access(void *cls, struct MHD_Connection *connection
 	return MHD_YES;
 }
 
+void guard_finished(struct http_guard *g)
+{
+	if (g->waiting != NULL || atomic_load(&g->draining))
+		pthread_cond_broadcast(&g->changed);
+}
+
 /* --- workers: where dispatch may block --- */
 
 static void *guard_worker(void *arg)
@@ -108,7 +114,7 @@ static void *guard_worker(void *arg)
 		MHD_resume_connection(r->mhd);
 		pthread_mutex_lock(&g->lock);
 		g->running_jobs--;
-		pthread_cond_broadcast(&g->changed);
+		guard_finished(g);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;

@@ -146,7 +146,7 @@ void guard_req_free(struct guard_req *r)
 		return;
 	pthread_mutex_lock(&g->lock);
 	g->in_flight--;
-	pthread_cond_broadcast(&g->changed);
+	guard_finished(g);
 	pthread_mutex_unlock(&g->lock);
 }
 
