@@ -141,7 +141,13 @@ int http_guard_start(struct http_guard **out, const struct sockaddr *addr,
 	g->limits = *limits;
 	g->handlers = *handlers;
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_cond_init(&g->changed, NULL);
+	/* its timed waits run on the monotonic clock: a wall clock stepped back would otherwise
+	 * stop the watchdog (and its cuts of slow clients) for as long */
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->changed, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	pthread_cond_init(&g->job, NULL);
 	atomic_init(&g->draining, 0);
 	atomic_init(&g->body_used, 0);
@@ -201,8 +207,8 @@ int http_guard_drain(struct http_guard *g, int seconds)
 	MHD_socket listen_fd = MHD_quiesce_daemon(g->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	struct timespec until; /* g->changed waits on the monotonic clock */
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += seconds;
 	pthread_mutex_lock(&g->lock);
 	while (g->in_flight > 0 &&

@@ -47,8 +47,8 @@ void *guard_watchdog(void *arg)
 	struct http_guard *g = arg;
 	pthread_mutex_lock(&g->lock);
 	while (!g->stopping) {
-		struct timespec wake;
-		clock_gettime(CLOCK_REALTIME, &wake);
+		struct timespec wake; /* g->changed waits on the monotonic clock */
+		clock_gettime(CLOCK_MONOTONIC, &wake);
 		wake.tv_nsec += GUARD_TICK_MS * 1000000L;
 		if (wake.tv_nsec >= 1000000000L) {
 			wake.tv_sec++;
