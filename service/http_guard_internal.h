@@ -119,7 +119,7 @@ void guard_request_end(void *cls, struct MHD_Connection *connection, void **con_
 void guard_req_free(struct guard_req *r);
 /* Under g->lock: a request or job finished. Wakes what waits on g->changed for that, the
  * watchdog when requests wait for a turn and a drain waiting for the last request, and
- * nothing otherwise: waking the watchdog on every request cost /healthz a third of its rate
+ * nothing otherwise: waking the watchdog on every request cost /healthz a seventh of its rate
  * (a wake-up, the lock and a walk over every connection each time). */
 void guard_finished(struct http_guard *g);
 /* The head is in: copied for the handlers, then refused (answered, to be closed) or admitted. */

@@ -105,6 +105,20 @@ static int count_of(const char *hay, const char *needle)
 	return n;
 }
 
+/* The head of a CSV POST /v1/progress/batch as tok, framed by one header field (the body's
+ * length or its transfer coding), followed by body_start, in head; returns its length. */
+static size_t batch_head(char head[2048], const char *tok, const char *framing,
+                         const char *body_start)
+{
+	int n = snprintf(
+	        head, 2048,
+	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+	        "Content-Type: text/csv\r\n%s\r\n\r\n%s",
+	        tok, framing, body_start);
+	ck_assert(n > 0 && n < 2048);
+	return (size_t)n;
+}
+
 /* --- 1. slow and many connections --- */
 
 /* A head trickled a line at a time keeps resetting MHD's idle timer; the head deadline
@@ -413,13 +427,11 @@ START_TEST(sigterm_delivers_the_reply_of_a_write_in_flight)
 	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%s", got);
 	free(got);
 
-	char head[2048];
-	int n = snprintf(head, sizeof(head),
-	                 "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-	                 "%s\r\nContent-Type: text/csv\r\nContent-Length: %zu\r\n\r\n",
-	                 tok, len);
+	char framing[64], head[2048];
+	snprintf(framing, sizeof(framing), "Content-Length: %zu", len);
+	size_t n = batch_head(head, tok, framing, "");
 	int fd = raw_connect(c.port, NULL);
-	ck_assert_int_eq(raw_send(fd, head, (size_t)n), 0);
+	ck_assert_int_eq(raw_send(fd, head, n), 0);
 	ck_assert_int_eq(raw_send(fd, csv, len), 0);
 	usleep(100000);
 	kill(c.pid, SIGTERM);
@@ -553,14 +565,11 @@ END_TEST
  * it reserves stays held until the connection closes. Returns the connection. */
 static int batch_body_held(const char *tok, int length)
 {
-	char head[2048];
-	int n = snprintf(
-	        head, sizeof(head),
-	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-	        "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\nmeasure_id",
-	        tok, length);
+	char framing[64], head[2048];
+	snprintf(framing, sizeof(framing), "Content-Length: %d", length);
+	size_t n = batch_head(head, tok, framing, "measure_id");
 	int hold = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(hold, head, (size_t)n), 0);
+	ck_assert_int_eq(raw_send(hold, head, n), 0);
 	usleep(200000);
 	return hold;
 }
@@ -574,13 +583,9 @@ START_TEST(body_budget_and_bodiless_methods)
 	char *tok = harness_token("finance-clerk", ROLE_REPORTER, "finance");
 	int hold = batch_body_held(tok, 4000000);
 	char head[2048];
-	int n = snprintf(
-	        head, sizeof(head),
-	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-	        "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\n",
-	        tok, 1000000);
+	size_t n = batch_head(head, tok, "Content-Length: 1000000", "");
 	int fd = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(fd, head, (size_t)n), 0);
+	ck_assert_int_eq(raw_send(fd, head, n), 0);
 	int closed = 0;
 	char *got = raw_read_all(fd, 3.0, &closed);
 	close(fd);
@@ -605,13 +610,9 @@ END_TEST
 static int chunked_upload(const char *token, size_t total)
 {
 	char head[2048];
-	int n = snprintf(
-	        head, sizeof(head),
-	        "POST /v1/progress/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-	        "Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n",
-	        token);
+	size_t n = batch_head(head, token, "Transfer-Encoding: chunked", "");
 	int fd = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(fd, head, (size_t)n), 0);
+	ck_assert_int_eq(raw_send(fd, head, n), 0);
 	static char chunk[16384 + 16];
 	int c = snprintf(chunk, sizeof(chunk), "4000\r\n");
 	memset(chunk + c, 'a', 16384);
