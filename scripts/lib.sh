@@ -7,11 +7,12 @@ ZEREN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ZEREN_LOCAL=${ZEREN_LOCAL:-$ZEREN_ROOT/.local}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
-# Debian bookworm packages the project builds, runs and tests with.
-ZEREN_PACKAGES=(build-essential cmake pkg-config clang-format
+# Debian bookworm packages the project builds, runs and tests with (the cluster test drives
+# its load with python3, curl and wrk: a bare bookworm image has none of them).
+ZEREN_PACKAGES=(build-essential cmake pkg-config clang-format python3 curl
 	libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev liborcania-dev
 	libssl-dev libxlsxwriter-dev check libsubunit-dev libcurl4-gnutls-dev
-	libzip-dev libxml2-dev postgresql-15 unzip clang-14 libclang-rt-14-dev pgbouncer haproxy)
+	libzip-dev libxml2-dev postgresql-15 unzip clang-14 libclang-rt-14-dev pgbouncer haproxy wrk)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -147,6 +147,9 @@ void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
 
 /* Opens a standalone connection (for migrate/import), NULL with a message on failure. */
 PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen);
+/* db_connect_once waiting at most ms for the connection (< 0: libpq's connect_timeout alone,
+ * 0: none, so it fails), and never longer than the conninfo's connect_timeout. */
+PGconn *db_connect_within(const char *conninfo, long long ms, char *err, size_t errlen);
 
 /* SQLSTATE of a failed result, "" if none. */
 const char *db_sqlstate(const PGresult *res);

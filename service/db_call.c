@@ -12,13 +12,6 @@
 #include "metrics.h"
 #include "request_limits.h"
 
-long long db_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 PGresult *db_call_exec(PGconn *pg, const struct db_call *c)
 {
 	if (c->simple)
@@ -48,11 +41,11 @@ PGresult *db_call_within(PGconn *pg, const struct db_call *c, long long ms)
 		return NULL;
 	if (db_call_send(pg, c) != 1)
 		return PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
-	long long until = db_now_ms() + ms;
+	long long until = clock_now_ms() + ms;
 	PGresult *last = NULL;
 	for (;;) {
 		while (PQisBusy(pg)) {
-			long long left = until - db_now_ms();
+			long long left = until - clock_now_ms();
 			struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
 			int n = left > 0 ? poll(&p, 1, (int)left) : 0;
 			if (n < 0 && errno == EINTR)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "clock.h"
 #include "db.h"
 
 enum db_replica_health { DB_REPLICA_OK, DB_REPLICA_LAGGING, DB_REPLICA_DOWN };
@@ -65,8 +66,6 @@ extern _Thread_local db_lsn db_tls_required;
 extern _Thread_local db_lsn db_tls_committed;
 
 /* db_call.c */
-/* Monotonic milliseconds. */
-long long db_now_ms(void);
 PGresult *db_call_exec(PGconn *pg, const struct db_call *c);
 /* db_call_exec (the last result, as PQexec gives it) waiting at most ms for the answer (ms < 0:
  * as long as it takes). NULL when the time ran out: what was sent may still be queued (in a

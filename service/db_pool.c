@@ -45,7 +45,7 @@ struct db_pool *db_pool_create(const char *conninfo, int size, int timeout_ms,
 		pool->conns[i].pool = pool;
 	atomic_init(&pool->columns_checked, 0);
 	pthread_mutex_init(&pool->lock, NULL);
-	pthread_cond_init(&pool->freed, NULL);
+	clock_cond_init(&pool->freed);
 	return pool;
 }
 
@@ -66,32 +66,6 @@ void db_pool_destroy(struct db_pool *pool)
 	free(pool->conns);
 	free(pool->conninfo);
 	free(pool);
-}
-
-PGconn *db_connect_once(const char *conninfo, char *err, size_t errlen)
-{
-	/* Defaults for what the conninfo leaves unsaid, so an unreachable or silently vanished
-	 * server costs seconds, not the kernel's minutes: requests then get 503 instead of
-	 * hanging, and the cache listener notices a dead connection. The user's settings win. */
-	static const char *const keys[] = {
-	        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
-	        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
-	const char *values[] = {"3", "1", "20", "5", "3", "30000", conninfo, NULL};
-	PGconn *pg = PQconnectdbParams(keys, values, 1);
-	if (pg == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (PQstatus(pg) != CONNECTION_OK) {
-		snprintf(err, errlen, "%s", PQerrorMessage(pg));
-		size_t n = strlen(err);
-		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
-			err[--n] = '\0';
-		PQfinish(pg);
-		return NULL;
-	}
-	PQsetClientEncoding(pg, "UTF8");
-	return pg;
 }
 
 /* 0 when every prepared statement that declares its result columns (-- columns: in its .sql
@@ -142,11 +116,19 @@ int db_session_timeouts(PGconn *pg, int statement_ms, int lock_ms, long long bou
 	return ok ? 0 : -1;
 }
 
+/* How long opening a connection of pool may take: on a replica what one round trip may
+ * (db_replica_bound), so the primary keeps the rest; on the primary what is left of the
+ * request's deadline (-1 outside a request: the connect_timeout alone). */
+static long long db_connect_bound(const struct db_pool *pool)
+{
+	return pool->fallback != NULL ? db_replica_bound(pool) : limits_deadline_left_ms();
+}
+
 /* Connects and prepares every statement; on any failure the connection is dropped. */
 int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 {
 	char err[512];
-	PGconn *pg = db_connect_once(pool->conninfo, err, sizeof(err));
+	PGconn *pg = db_connect_within(pool->conninfo, db_connect_bound(pool), err, sizeof(err));
 	if (pg == NULL) {
 		log_msg("warn", "db_connect_failed", "%s", err);
 		return -1;
@@ -157,10 +139,17 @@ int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 	PGresult *r;
 	/* Statements written for another schema would fail to prepare, or worse, prepare and
 	 * mean something else: serve only the schema this binary was built with. */
-	r = ok ? PQexec(pg, SQL_SCHEMA_VERSION) : NULL;
+	const struct db_call version = {NULL, SQL_SCHEMA_VERSION, 0, NULL, 1, 0};
+	r = ok ? db_call_within(pg, &version, db_wait_bound(pool)) : NULL;
 	int col = SQL_SCHEMA_VERSION_COL_VERSION;
-	if (ok && (PQresultStatus(r) != PGRES_TUPLES_OK ||
-	           atoi(PQgetvalue(r, 0, col)) != embedded_schema_version)) {
+	if (!ok || r == NULL) {
+		/* not answered in time (a pooler holding it for a server that is down), or failed
+		 */
+		log_msg("warn", "db_connect_failed",
+		        "the server did not answer the session set-up in time, or refused it");
+		ok = 0;
+	} else if (PQresultStatus(r) != PGRES_TUPLES_OK ||
+	           atoi(PQgetvalue(r, 0, col)) != embedded_schema_version) {
 		log_msg("error", "db_schema_version",
 		        "the database schema is version %s; this binary serves version %d (an "
 		        "older database: run `zeren migrate`; a newer one: run a newer binary)",
@@ -193,17 +182,6 @@ int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 	return 0;
 }
 
-static void db_deadline(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static unsigned long long db_elapsed_ns(const struct timespec *from)
 {
 	struct timespec now;
@@ -220,13 +198,19 @@ static unsigned long long db_elapsed_ns(const struct timespec *from)
 /* Borrows from this very pool (no routing). */
 enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
 {
-	struct timespec deadline, wait_start = {0, 0};
+	struct timespec wait_start = {0, 0};
 	struct db_conn *conn = NULL;
 	/* no longer than what is left of the request's own deadline (limits.h) */
 	long long left = limits_deadline_left_ms();
 	if (left == 0)
 		return SVC_UNAVAILABLE;
-	db_deadline(&deadline, left > 0 && left < pool->timeout_ms ? (int)left : pool->timeout_ms);
+	/* on a replica, no longer than one of its round trips: the primary has the rest */
+	if (pool->fallback != NULL)
+		left = db_replica_bound(pool);
+	if (left == 0)
+		return SVC_UNAVAILABLE;
+	struct timespec deadline =
+	        clock_after_ms(left > 0 && left < pool->timeout_ms ? left : pool->timeout_ms);
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
 		/* Prefer a connection that is already open. */

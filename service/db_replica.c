@@ -71,7 +71,7 @@ void db_replica_failed(struct db_pool *rp)
 {
 	long long backoff =
 	        rp->check_ms > DB_REPLICA_BACKOFF_MS ? rp->check_ms : DB_REPLICA_BACKOFF_MS;
-	atomic_store(&rp->next_check_ms, db_now_ms() + backoff);
+	atomic_store(&rp->next_check_ms, clock_now_ms() + backoff);
 	db_replica_note(rp, DB_REPLICA_DOWN, 0);
 }
 
@@ -122,7 +122,7 @@ static int db_replica_look(struct db_pool *rp, struct db_conn *c)
  * beyond what was last seen asks the replica once. */
 enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
 {
-	long long now = db_now_ms();
+	long long now = clock_now_ms();
 	long long next = atomic_load(&rp->next_check_ms);
 	int due = now >= next &&
 	          atomic_compare_exchange_strong(&rp->next_check_ms, &next, now + rp->check_ms);

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define GUARD_WORKER_NICE 5 /* workers' nice value, above (below in priority) the I/O threads */
@@ -143,11 +144,7 @@ int http_guard_start(struct http_guard **out, const struct sockaddr *addr,
 	pthread_mutex_init(&g->lock, NULL);
 	/* its timed waits run on the monotonic clock: a wall clock stepped back would otherwise
 	 * stop the watchdog (and its cuts of slow clients) for as long */
-	pthread_condattr_t monotonic;
-	pthread_condattr_init(&monotonic);
-	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->changed, &monotonic);
-	pthread_condattr_destroy(&monotonic);
+	clock_cond_init(&g->changed);
 	pthread_cond_init(&g->job, NULL);
 	atomic_init(&g->draining, 0);
 	atomic_init(&g->body_used, 0);
@@ -207,9 +204,7 @@ int http_guard_drain(struct http_guard *g, int seconds)
 	MHD_socket listen_fd = MHD_quiesce_daemon(g->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
-	struct timespec until; /* g->changed waits on the monotonic clock */
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += seconds;
+	struct timespec until = clock_after_ms((long long)seconds * 1000);
 	pthread_mutex_lock(&g->lock);
 	while (g->in_flight > 0 &&
 	       pthread_cond_timedwait(&g->changed, &g->lock, &until) != ETIMEDOUT) {

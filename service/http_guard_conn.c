@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define GUARD_TICK_MS 50 /* how often the watchdog looks at every connection */
@@ -47,13 +48,7 @@ void *guard_watchdog(void *arg)
 	struct http_guard *g = arg;
 	pthread_mutex_lock(&g->lock);
 	while (!g->stopping) {
-		struct timespec wake; /* g->changed waits on the monotonic clock */
-		clock_gettime(CLOCK_MONOTONIC, &wake);
-		wake.tv_nsec += GUARD_TICK_MS * 1000000L;
-		if (wake.tv_nsec >= 1000000000L) {
-			wake.tv_sec++;
-			wake.tv_nsec -= 1000000000L;
-		}
+		struct timespec wake = clock_after_ms(GUARD_TICK_MS);
 		if (!g->wake)
 			pthread_cond_timedwait(&g->changed, &g->lock, &wake);
 		g->wake = 0;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
+
 /* --- concurrency caps --- */
 
 struct limits_cap {
@@ -23,7 +25,7 @@ struct limits_cap *limits_cap_create(int slots)
 	if (cap == NULL)
 		return NULL;
 	pthread_mutex_init(&cap->lock, NULL);
-	pthread_cond_init(&cap->freed, NULL);
+	clock_cond_init(&cap->freed);
 	cap->free_slots = slots > 0 ? slots : 1;
 	return cap;
 }
@@ -39,14 +41,7 @@ void limits_cap_destroy(struct limits_cap *cap)
 
 int limits_cap_take(struct limits_cap *cap, int wait_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = clock_after_ms(wait_ms);
 	pthread_mutex_lock(&cap->lock);
 	int rc = 0;
 	while (cap->free_slots == 0 && rc != ETIMEDOUT)
@@ -169,16 +164,9 @@ void limits_rate_take(struct limits_rate *rate, const void *key, size_t len, dou
 
 static _Thread_local long long limits_deadline_ms; /* monotonic ms; 0: none */
 
-static long long limits_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void limits_deadline_set(int ms_from_now)
 {
-	limits_deadline_ms = limits_now_ms() + ms_from_now;
+	limits_deadline_ms = clock_now_ms() + ms_from_now;
 }
 
 void limits_deadline_clear(void)
@@ -190,6 +178,6 @@ long long limits_deadline_left_ms(void)
 {
 	if (limits_deadline_ms == 0)
 		return -1;
-	long long left = limits_deadline_ms - limits_now_ms();
+	long long left = limits_deadline_ms - clock_now_ms();
 	return left > 0 ? left : 0;
 }

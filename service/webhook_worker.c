@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -40,13 +41,6 @@ struct webhook_worker {
 	time_t next_housekeeping;
 	long long next_fanout_ms; /* monotonic: while busy, fan out once a poll interval */
 };
-
-static long long webhook_now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static pthread_once_t webhook_curl_once = PTHREAD_ONCE_INIT;
 
@@ -196,11 +190,11 @@ static long long webhook_round(struct webhook_worker *w)
 		return -1;
 	char claim[128];
 	long long made = 0;
-	if (webhook_now_ms() >= w->next_fanout_ms) {
+	if (clock_now_ms() >= w->next_fanout_ms) {
 		made = webhook_fanout(w, c);
 		/* more may be waiting when it made a full page; else look again a poll later */
 		if (made < WEBHOOK_FANOUT_LIMIT)
-			w->next_fanout_ms = webhook_now_ms() + w->cfg->webhook_poll_ms;
+			w->next_fanout_ms = clock_now_ms() + w->cfg->webhook_poll_ms;
 	}
 	PGresult *claimed = made >= 0 ? webhook_claim(w, c, claim) : NULL;
 	db_release(pool, c);
@@ -249,12 +243,7 @@ static void webhook_housekeeping(struct webhook_worker *w)
 /* Sleeps ms or until stopped. */
 static void webhook_sleep(struct webhook_worker *w, int ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L)
-		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	struct timespec until = clock_after_ms(ms);
 	pthread_mutex_lock(&w->mu);
 	while (!atomic_load(&w->stop) && pthread_cond_timedwait(&w->wake, &w->mu, &until) == 0)
 		;
@@ -297,7 +286,7 @@ struct webhook_worker *webhook_worker_start(struct app *app, char *err, size_t e
 	w->app = app;
 	w->cfg = &app->cfg;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->wake, NULL);
+	clock_cond_init(&w->wake);
 	atomic_init(&w->stop, 0);
 	char host[64] = "host";
 	gethostname(host, sizeof(host) - 1);

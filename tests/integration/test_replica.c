@@ -3,11 +3,14 @@
  * while the replica is stopped or lagging and /readyz says so, and the reference cache never
  * refills from a replica older than the change that emptied it. Replay is paused with
  * pg_wal_replay_pause() to make the replica lag on purpose. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -356,6 +359,70 @@ START_TEST(a_report_on_a_stopped_replicas_pooled_connection_runs_on_the_primary)
 }
 END_TEST
 
+/* A listening socket on 127.0.0.1 that is never accepted from: the kernel completes each
+ * connection, so a client's startup packet goes out and no answer ever comes, like a replica
+ * that hangs or a pooler holding logins for a server that is down. */
+static int silent_fd = -1;
+
+static void setup_silent_replica(void)
+{
+	silent_fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(silent_fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(silent_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(silent_fd, 64), 0);
+	socklen_t len = sizeof(a);
+	ck_assert_int_eq(getsockname(silent_fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(replica_read_url, sizeof(replica_read_url),
+	         "ZEREN_DATABASE_READ_URL=host=127.0.0.1 port=%d user=zeren dbname=zeren_test",
+	         ntohs(a.sin_port));
+	/* one second for each request's statements, the replica's attempts included */
+	const char *settings[] = {replica_read_url, "ZEREN_DB_TIMEOUT_MS=1000",
+	                          "ZEREN_REPLICA_CHECK_MS=20", NULL};
+	harness_setup_with(settings);
+	reader = harness_token("replica-reader", ROLE_READER, NULL);
+}
+
+static void teardown_silent_replica(void)
+{
+	free(reader);
+	reader = NULL;
+	harness_teardown();
+	close(silent_fd);
+	silent_fd = -1;
+}
+
+static long long ms_since(const struct timespec *from)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - from->tv_sec) * 1000 +
+	       (now.tv_nsec - from->tv_nsec) / 1000000;
+}
+
+/* Opening a connection to the replica gets half of what the request has left, like each of its
+ * round trips, so the read runs on the primary within the request's deadline (libpq's own
+ * connect_timeout, seconds, would have spent all of it and more: a 503 after 2-3 s). */
+START_TEST(a_replica_that_never_answers_a_connection_leaves_the_read_its_deadline)
+{
+	for (int i = 0; i < 2; i++) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		long status = get_status("/v1/progress?limit=1", NULL);
+		long long took = ms_since(&t0);
+		ck_assert_msg(status == 200, "read %d: %ld after %lld ms", i, status, took);
+		ck_assert_msg(took < 1000, "read %d took %lld ms, past its 1000 ms deadline", i,
+		              took);
+		char state[32];
+		readyz_replica(state, sizeof(state));
+		ck_assert_str_eq(state, "down");
+		sleep_ms(1100); /* past the backoff (DB_REPLICA_BACKOFF_MS): the next read looks
+		                   again */
+	}
+}
+END_TEST
+
 Suite *replica_suite(void)
 {
 	Suite *s = suite_create("replica");
@@ -378,5 +445,11 @@ Suite *replica_suite(void)
 	tcase_add_test(restart,
 	               a_report_on_a_stopped_replicas_pooled_connection_runs_on_the_primary);
 	suite_add_tcase(s, restart);
+	TCase *silent = tcase_create("replica_silent");
+	tcase_add_checked_fixture(silent, setup_silent_replica, teardown_silent_replica);
+	tcase_set_timeout(silent, 60);
+	tcase_add_test(silent,
+	               a_replica_that_never_answers_a_connection_leaves_the_read_its_deadline);
+	suite_add_tcase(s, silent);
 	return s;
 }
