@@ -20,9 +20,7 @@
 /* Fills r->call for the next dispatch at now. */
 static void guard_call_prepare(struct guard_req *r, long long now, int on_worker)
 {
-	pthread_mutex_lock(&r->g->lock);
-	int closing = r->g->closing;
-	pthread_mutex_unlock(&r->g->lock);
+	int closing = atomic_load(&r->g->closing);
 	r->call.on_worker = on_worker;
 	r->call.waited_ms = closing ? -1 : r->wait_since_ms > 0 ? now - r->wait_since_ms : 0;
 }
@@ -53,7 +51,7 @@ static enum MHD_Result guard_access(void *cls, struct MHD_Connection *connection
 	if (r->ready)
 		return guard_queue(r, connection, 0);
 	struct http_guard *g = r->g;
-	long long now = guard_now_ms();
+	long long now = clock_now_ms();
 	guard_call_prepare(r, now, 0);
 	int rc = g->handlers.dispatch(g->handlers.cls, &r->req, &r->res, &r->call);
 	if (rc == HTTP_GUARD_DONE)
@@ -68,6 +66,7 @@ static enum MHD_Result guard_access(void *cls, struct MHD_Connection *connection
 	if (rc == HTTP_GUARD_WAIT) {
 		r->next_wait = g->waiting;
 		g->waiting = r;
+		atomic_store(&g->any_waiting, 1);
 	} else {
 		r->next_wait = NULL;
 		if (g->jobs_tail != NULL)
@@ -83,8 +82,15 @@ static enum MHD_Result guard_access(void *cls, struct MHD_Connection *connection
 
 void guard_finished(struct http_guard *g)
 {
-	if (g->waiting != NULL || atomic_load(&g->draining))
-		pthread_cond_broadcast(&g->changed);
+	/* A drain sets draining before it reads in_flight under the lock, and the count went
+	 * down before this read: either the drain saw the new count or this sees it draining.
+	 * The broadcast is under the lock, so it cannot fall between a drain's read and its wait.
+	 */
+	if (!atomic_load(&g->any_waiting) && !atomic_load(&g->draining))
+		return;
+	pthread_mutex_lock(&g->lock);
+	pthread_cond_broadcast(&g->changed);
+	pthread_mutex_unlock(&g->lock);
 }
 
 /* --- workers: where dispatch may block --- */
@@ -109,13 +115,15 @@ static void *guard_worker(void *arg)
 		r->next_wait = NULL;
 		g->running_jobs++;
 		pthread_mutex_unlock(&g->lock);
-		guard_call_prepare(r, guard_now_ms(), 1);
+		guard_call_prepare(r, clock_now_ms(), 1);
 		g->handlers.dispatch(g->handlers.cls, &r->req, &r->res, &r->call);
 		r->ready = 1;
 		MHD_resume_connection(r->mhd);
 		pthread_mutex_lock(&g->lock);
 		g->running_jobs--;
+		pthread_mutex_unlock(&g->lock);
 		guard_finished(g);
+		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
@@ -147,6 +155,9 @@ int http_guard_start(struct http_guard **out, const struct sockaddr *addr,
 	clock_cond_init(&g->changed);
 	pthread_cond_init(&g->job, NULL);
 	atomic_init(&g->draining, 0);
+	atomic_init(&g->in_flight, 0);
+	atomic_init(&g->closing, 0);
+	atomic_init(&g->any_waiting, 0);
 	atomic_init(&g->body_used, 0);
 	/* *out is set before the daemon starts: its threads may dispatch a request (a balancer's
 	 * health check) before this returns, and the handlers reach the guard through it. */
@@ -206,10 +217,10 @@ int http_guard_drain(struct http_guard *g, int seconds)
 		close(listen_fd);
 	struct timespec until = clock_after_ms((long long)seconds * 1000);
 	pthread_mutex_lock(&g->lock);
-	while (g->in_flight > 0 &&
+	while (atomic_load(&g->in_flight) > 0 &&
 	       pthread_cond_timedwait(&g->changed, &g->lock, &until) != ETIMEDOUT) {
 	}
-	int left = g->in_flight;
+	int left = atomic_load(&g->in_flight);
 	pthread_mutex_unlock(&g->lock);
 	return left;
 }
@@ -231,7 +242,7 @@ void http_guard_stop(struct http_guard *g)
 	/* MHD must not stop with suspended connections: answer the waiting and queued ones
 	 * first (dispatch is told to answer now), and let running jobs end */
 	pthread_mutex_lock(&g->lock);
-	g->closing = 1;
+	atomic_store(&g->closing, 1);
 	for (int i = 0; i < 1000 && g->watchdog_started &&
 	                (g->waiting != NULL || g->jobs != NULL || g->running_jobs > 0);
 	     i++) {

@@ -60,7 +60,8 @@ void *guard_watchdog(void *arg)
 			w = next;
 		}
 		g->waiting = NULL;
-		long long now = guard_now_ms();
+		atomic_store(&g->any_waiting, 0);
+		long long now = clock_now_ms();
 		for (struct guard_conn *c = g->conns; c != NULL && !g->stopping; c = c->next) {
 			const char *why = NULL;
 			if (c->cut || !guard_overdue(&g->limits, c, now, &why))

@@ -11,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "http_guard.h"
 
 /* Where a connection is in its current request, for the watchdog. */
@@ -62,11 +63,15 @@ struct http_guard {
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a request finished, or the watchdog must stop */
 	struct guard_conn *conns;
-	int in_flight;             /* requests from request line to completion (under lock) */
-	int stopping;              /* the watchdog ends (under lock) */
-	int closing;               /* waiting requests must be answered now (under lock) */
-	int wake;                  /* resume the waiting requests at once (under lock) */
-	struct guard_req *waiting; /* suspended, to be resumed and retried (under lock) */
+	/* Read and written on every request without the lock (a request took it three times, a
+	 * sixth of /healthz's rate), changed under it where a wait on g->changed depends on them.
+	 */
+	atomic_int in_flight;               /* requests from a complete head to completion */
+	atomic_int closing;                 /* waiting requests must be answered now */
+	atomic_int any_waiting;             /* g->waiting is not empty */
+	int stopping;                       /* the watchdog ends (under lock) */
+	int wake;                           /* resume the waiting requests at once (under lock) */
+	struct guard_req *waiting;          /* suspended, to be resumed and retried (under lock) */
 	struct guard_req *jobs, *jobs_tail; /* suspended, for a worker, oldest first (lock) */
 	int running_jobs;                   /* jobs a worker is running (under lock) */
 	pthread_cond_t job;                 /* a job came, or the workers must stop */
@@ -78,20 +83,12 @@ struct http_guard {
 	int watchdog_started;
 };
 
-/* Milliseconds on a monotonic clock. */
-static inline long long guard_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* c (may be NULL) enters phase p now. */
 static inline void guard_phase_set(struct guard_conn *c, enum guard_phase p)
 {
 	if (c == NULL)
 		return;
-	atomic_store(&c->since_ms, guard_now_ms());
+	atomic_store(&c->since_ms, clock_now_ms());
 	atomic_store(&c->body_bytes, 0);
 	atomic_store(&c->phase, (int)p);
 }
@@ -117,10 +114,11 @@ void guard_request_end(void *cls, struct MHD_Connection *connection, void **con_
 /* Frees r and what it holds of the body budget; the end of a counted request is signalled
  * (guard_finished). */
 void guard_req_free(struct guard_req *r);
-/* Under g->lock: a request or job finished. Wakes what waits on g->changed for that, the
+/* A request or job finished (g->lock not held). Wakes what waits on g->changed for that, the
  * watchdog when requests wait for a turn and a drain waiting for the last request, and
- * nothing otherwise: waking the watchdog on every request cost /healthz a seventh of its rate
- * (a wake-up, the lock and a walk over every connection each time). */
+ * nothing otherwise, without taking the lock: waking the watchdog on every request cost
+ * /healthz a seventh of its rate (a wake-up, the lock and a walk over every connection each
+ * time). A request that begins to wait just after is retried on the watchdog's next tick. */
 void guard_finished(struct http_guard *g);
 /* The head is in: copied for the handlers, then refused (answered, to be closed) or admitted. */
 enum MHD_Result guard_head(struct guard_req *r, struct MHD_Connection *connection,

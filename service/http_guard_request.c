@@ -144,10 +144,8 @@ void guard_req_free(struct guard_req *r)
 	free(r);
 	if (!counted)
 		return;
-	pthread_mutex_lock(&g->lock);
-	g->in_flight--;
+	atomic_fetch_sub(&g->in_flight, 1);
 	guard_finished(g);
-	pthread_mutex_unlock(&g->lock);
 }
 
 void guard_request_end(void *cls, struct MHD_Connection *connection, void **con_cls,
@@ -244,9 +242,7 @@ enum MHD_Result guard_head(struct guard_req *r, struct MHD_Connection *connectio
 {
 	struct http_guard *g = r->g;
 	r->counted = 1;
-	pthread_mutex_lock(&g->lock);
-	g->in_flight++;
-	pthread_mutex_unlock(&g->lock);
+	atomic_fetch_add(&g->in_flight, 1);
 	r->req.http_verb = strdup(method);
 	r->req.http_protocol = strdup(version);
 	const union MHD_ConnectionInfo *ci =
