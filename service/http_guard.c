@@ -13,7 +13,13 @@
 #include "clock.h"
 #include "log.h"
 
-#define GUARD_WORKER_NICE 5 /* workers' nice value, above (below in priority) the I/O threads */
+/* Each connection's libmicrohttpd memory pool. It must hold the largest head within every
+ * limit at once (32 KiB with 256 fields and 256 query parameters: 64 KiB does not, 72 does;
+ * test_limits.c) with room to spare, and no more: MHD clears the pool between the requests
+ * of a kept-alive connection, and at 128 KiB that memset was 8 % of /healthz's CPU (80 KiB:
+ * 3 % less CPU a /healthz, 12 % less a cached GET; README "Benchmarks"). */
+#define GUARD_MHD_POOL_BYTES (80 * 1024)
+#define GUARD_WORKER_NICE    5 /* workers' nice value, above (below in priority) the I/O threads */
 
 /* --- the access handler: MHD calls it for the head, each piece of the body, and the end --- */
 
@@ -173,8 +179,8 @@ int http_guard_start(struct http_guard **out, const struct sockaddr *addr,
 	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)limits->idle_timeout_s,
 	        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)limits->max_connections,
 	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)limits->max_per_client,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_SOCK_ADDR,
-	        addr, MHD_OPTION_NOTIFY_CONNECTION, guard_connection, g,
+	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GUARD_MHD_POOL_BYTES,
+	        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_NOTIFY_CONNECTION, guard_connection, g,
 	        MHD_OPTION_URI_LOG_CALLBACK, guard_request_begin, g, MHD_OPTION_NOTIFY_COMPLETED,
 	        guard_request_end, g, MHD_OPTION_END);
 	if (g->daemon == NULL) {

@@ -325,6 +325,37 @@ START_TEST(oversized_head_is_431_problem_json)
 }
 END_TEST
 
+/* The most a head may hold within every limit at once (a target of 256 parameters, 256 fields,
+ * 32 KiB in all) still fits libmicrohttpd's per-connection pool (GUARD_MHD_POOL_BYTES, kept
+ * small because MHD clears it for each request) and is served. */
+START_TEST(the_largest_head_within_every_limit_is_served)
+{
+	size_t cap = 40000, n = 0;
+	char *req = malloc(cap);
+	n += (size_t)snprintf(req + n, cap - n, "GET /healthz?p0=1");
+	for (int i = 1; i < 256; i++)
+		n += (size_t)snprintf(req + n, cap - n, "&p%d=1", i);
+	n += (size_t)snprintf(req + n, cap - n, " HTTP/1.1\r\nHost: x\r\n");
+	for (int i = 0; i < 254; i++)
+		n += (size_t)snprintf(req + n, cap - n, "X-F%d: 1\r\n", i);
+	/* fill up to just under 32 KiB, the blank line included */
+	size_t fill = 32768 - n - strlen("X-Fill: \r\n\r\n") - 64;
+	n += (size_t)snprintf(req + n, cap - n, "X-Fill: ");
+	memset(req + n, 'a', fill);
+	n += fill;
+	n += (size_t)snprintf(req + n, cap - n, "\r\n\r\n");
+	ck_assert_uint_lt(n, 32768);
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, req, n), 0);
+	int closed = 0;
+	char *got = raw_read_all(fd, 1.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%.300s", got);
+	free(got);
+	free(req);
+}
+END_TEST
+
 /* --- the real binary --- */
 
 struct child {
@@ -1111,6 +1142,8 @@ Suite *limits_suite(void)
 	limits_case(s, "thousands_of_query_parameters_get_414_at_once",
 	            thousands_of_query_parameters_get_414_at_once);
 	limits_case(s, "oversized_head_is_431_problem_json", oversized_head_is_431_problem_json);
+	limits_case(s, "the_largest_head_within_every_limit_is_served",
+	            the_largest_head_within_every_limit_is_served);
 	limits_case(s, "sigterm_delivers_the_reply_of_a_write_in_flight",
 	            sigterm_delivers_the_reply_of_a_write_in_flight);
 	limits_case(s, "anonymous_bodies_do_not_pin_memory", anonymous_bodies_do_not_pin_memory);
