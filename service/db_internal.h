@@ -95,6 +95,9 @@ int db_session_timeouts(PGconn *pg, int statement_ms, int lock_ms, long long bou
 int db_conn_open(struct db_pool *pool, struct db_conn *conn);
 /* Borrows from this very pool (no routing). */
 enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out);
+/* db_acquire_here, telling why it failed: *busy set when no connection came free in time (the
+ * server may be fine), else the connection could not be opened or set up. */
+enum svc_error db_acquire_telling(struct db_pool *pool, struct db_conn **out, int *busy);
 
 /* db_replica.c */
 /* How long a replica may take to answer one round trip: half of what is left of the request's

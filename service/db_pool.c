@@ -148,7 +148,7 @@ int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		log_msg("warn", "db_connect_failed",
 		        "the server did not answer the session set-up in time, or refused it");
 		ok = 0;
-	} else if (PQresultStatus(r) != PGRES_TUPLES_OK ||
+	} else if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
 	           atoi(PQgetvalue(r, 0, col)) != embedded_schema_version) {
 		log_msg("error", "db_schema_version",
 		        "the database schema is version %s; this binary serves version %d (an "
@@ -195,22 +195,24 @@ static unsigned long long db_elapsed_ns(const struct timespec *from)
  * fraction (1/DB_SHORTEN_SLACK) of its deadline is left. */
 #define DB_SHORTEN_SLACK 10
 
-/* Borrows from this very pool (no routing). */
-enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
+/* db_acquire_here, telling why it failed: *busy set when no connection came free in time (the
+ * server may be fine), else the connection could not be opened or set up. */
+enum svc_error db_acquire_telling(struct db_pool *pool, struct db_conn **out, int *busy)
 {
+	*busy = 0;
 	struct timespec wait_start = {0, 0};
 	struct db_conn *conn = NULL;
 	/* no longer than what is left of the request's own deadline (limits.h) */
 	long long left = limits_deadline_left_ms();
-	if (left == 0)
-		return SVC_UNAVAILABLE;
 	/* on a replica, no longer than one of its round trips: the primary has the rest */
-	if (pool->fallback != NULL)
+	if (left != 0 && pool->fallback != NULL)
 		left = db_replica_bound(pool);
-	if (left == 0)
+	if (left == 0) {
+		*busy = 1;
 		return SVC_UNAVAILABLE;
-	struct timespec deadline =
-	        clock_after_ms(left > 0 && left < pool->timeout_ms ? left : pool->timeout_ms);
+	}
+	long long wait_ms = left > 0 && left < pool->timeout_ms ? left : pool->timeout_ms;
+	struct timespec deadline = clock_after_ms(wait_ms);
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
 		/* Prefer a connection that is already open. */
@@ -232,8 +234,9 @@ enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
 		if (rc == ETIMEDOUT) {
 			pool->wait_ns += db_elapsed_ns(&wait_start);
 			pthread_mutex_unlock(&pool->lock);
-			log_msg("warn", "db_pool_timeout", "no free connection within %d ms",
-			        pool->timeout_ms);
+			log_msg("warn", "db_pool_timeout", "no free connection within %lld ms",
+			        wait_ms);
+			*busy = 1;
 			return SVC_UNAVAILABLE;
 		}
 	}
@@ -272,6 +275,12 @@ enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
 	}
 	*out = conn;
 	return SVC_OK;
+}
+
+enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out)
+{
+	int busy;
+	return db_acquire_telling(pool, out, &busy);
 }
 
 enum svc_error db_acquire(struct db_pool *pool, struct db_conn **out)

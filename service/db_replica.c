@@ -129,15 +129,20 @@ enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
 	enum db_replica_health health = db_health(atomic_load(&rp->state));
 	if (!due && health != DB_REPLICA_OK)
 		return db_acquire_here(rp->fallback, out);
+	/* a replica pool with no free connection says nothing of the replica: this read goes to
+	 * the primary, and the replica keeps its health */
+	int busy;
 	if (!due && db_tls_required <= atomic_load(&rp->replayed)) {
-		if (db_acquire_here(rp, out) == SVC_OK)
+		if (db_acquire_telling(rp, out, &busy) == SVC_OK)
 			return SVC_OK;
-		db_replica_failed(rp);
+		if (!busy)
+			db_replica_failed(rp);
 		return db_acquire_here(rp->fallback, out);
 	}
 	struct db_conn *c = NULL;
-	if (db_acquire_here(rp, &c) != SVC_OK) {
-		db_replica_failed(rp);
+	if (db_acquire_telling(rp, &c, &busy) != SVC_OK) {
+		if (!busy)
+			db_replica_failed(rp);
 		return db_acquire_here(rp->fallback, out);
 	}
 	if (db_replica_look(rp, c) == 0 && db_health(atomic_load(&rp->state)) == DB_REPLICA_OK &&

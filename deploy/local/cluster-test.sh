@@ -19,7 +19,7 @@ if [ -z "${ZEREN_BIN:-}" ]; then
 	ZEREN_BIN=$ZEREN_ROOT/build-rel/zeren
 fi
 BIN=$ZEREN_BIN
-for tool in pgbouncer haproxy wrk python3; do
+for tool in pgbouncer haproxy wrk python3 curl; do
 	command -v "$tool" >/dev/null || { echo "cluster-test: $tool is missing (scripts/lib.sh installs it)"; exit 1; }
 done
 WORK=$(mktemp -d /tmp/zeren-cluster.XXXXXX)
