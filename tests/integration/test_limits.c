@@ -301,6 +301,18 @@ static void assert_head_refused(const char *head, size_t len)
 	free(got);
 }
 
+/* head on a new connection is answered 200. */
+static void assert_head_served(const char *head, size_t len)
+{
+	int fd = raw_connect(harness_port(), NULL);
+	ck_assert_int_eq(raw_send(fd, head, len), 0);
+	int closed = 0;
+	char *got = raw_read_all(fd, 1.0, &closed);
+	close(fd);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%.300s", got);
+	free(got);
+}
+
 /* A head over the service's limit (32 KiB, 256 fields) is refused by the service itself with
  * problem+json, not by libmicrohttpd with its HTML page; one within it is served. */
 START_TEST(oversized_head_is_431_problem_json)
@@ -314,13 +326,7 @@ START_TEST(oversized_head_is_431_problem_json)
 	free(head);
 
 	head = big_head(20000, 200, &len);
-	int fd = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(fd, head, len), 0);
-	int closed = 0;
-	char *got = raw_read_all(fd, 1.0, &closed);
-	close(fd);
-	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%.300s", got);
-	free(got);
+	assert_head_served(head, len);
 	free(head);
 }
 END_TEST
@@ -345,13 +351,7 @@ START_TEST(the_largest_head_within_every_limit_is_served)
 	n += fill;
 	n += (size_t)snprintf(req + n, cap - n, "\r\n\r\n");
 	ck_assert_uint_lt(n, 32768);
-	int fd = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(fd, req, n), 0);
-	int closed = 0;
-	char *got = raw_read_all(fd, 1.0, &closed);
-	close(fd);
-	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%.300s", got);
-	free(got);
+	assert_head_served(req, n);
 	free(req);
 }
 END_TEST
