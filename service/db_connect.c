@@ -83,11 +83,11 @@ PGconn *db_connect_within(const char *conninfo, long long ms, char *err, size_t 
 	}
 	/* Started and polled here, libpq leaves connect_timeout to the caller: the smaller of
 	 * it and what the caller has left. */
-	PGconn *pg = ms > 0 ? PQconnectStartParams(db_connect_keys, values, 1) : NULL;
 	if (ms == 0) {
 		snprintf(err, errlen, "no time left to connect");
 		return NULL;
 	}
+	PGconn *pg = PQconnectStartParams(db_connect_keys, values, 1);
 	if (pg == NULL || PQstatus(pg) == CONNECTION_BAD) {
 		db_connect_error(pg, err, errlen);
 		PQfinish(pg);

@@ -86,13 +86,19 @@ static enum MHD_Result guard_access(void *cls, struct MHD_Connection *connection
 	return MHD_YES;
 }
 
+/* Whether a finished request or job must wake what waits on g->changed (guard_finished). */
+static int guard_wake_needed(struct http_guard *g)
+{
+	return atomic_load(&g->any_waiting) || atomic_load(&g->draining);
+}
+
 void guard_finished(struct http_guard *g)
 {
 	/* A drain sets draining before it reads in_flight under the lock, and the count went
 	 * down before this read: either the drain saw the new count or this sees it draining.
 	 * The broadcast is under the lock, so it cannot fall between a drain's read and its wait.
 	 */
-	if (!atomic_load(&g->any_waiting) && !atomic_load(&g->draining))
+	if (!guard_wake_needed(g))
 		return;
 	pthread_mutex_lock(&g->lock);
 	pthread_cond_broadcast(&g->changed);
@@ -127,9 +133,8 @@ static void *guard_worker(void *arg)
 		MHD_resume_connection(r->mhd);
 		pthread_mutex_lock(&g->lock);
 		g->running_jobs--;
-		pthread_mutex_unlock(&g->lock);
-		guard_finished(g);
-		pthread_mutex_lock(&g->lock);
+		if (guard_wake_needed(g)) /* guard_finished, with the lock already held */
+			pthread_cond_broadcast(&g->changed);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;

@@ -283,14 +283,22 @@ static char *big_head(size_t fill, int fields, size_t *len)
 	return req;
 }
 
-/* The reply to head on a new connection: a 431 problem+json and the connection closed. */
-static void assert_head_refused(const char *head, size_t len)
+/* What the service answers head on a new connection within wait_s; *closed when it closed. */
+static char *head_reply(const char *head, size_t len, double wait_s, int *closed)
 {
 	int fd = raw_connect(harness_port(), NULL);
 	ck_assert_int_eq(raw_send(fd, head, len), 0);
-	int closed = 0;
-	char *got = raw_read_all(fd, 5.0, &closed);
+	*closed = 0;
+	char *got = raw_read_all(fd, wait_s, closed);
 	close(fd);
+	return got;
+}
+
+/* The reply to head on a new connection: a 431 problem+json and the connection closed. */
+static void assert_head_refused(const char *head, size_t len)
+{
+	int closed;
+	char *got = head_reply(head, len, 5.0, &closed);
 	ck_assert_msg(strncmp(got, "HTTP/1.1 431", 12) == 0, "%.300s", got);
 	ck_assert_msg(strstr(got, "Content-Type: application/problem+json") != NULL, "%.600s", got);
 	ck_assert_ptr_nonnull(
@@ -304,11 +312,8 @@ static void assert_head_refused(const char *head, size_t len)
 /* head on a new connection is answered 200. */
 static void assert_head_served(const char *head, size_t len)
 {
-	int fd = raw_connect(harness_port(), NULL);
-	ck_assert_int_eq(raw_send(fd, head, len), 0);
-	int closed = 0;
-	char *got = raw_read_all(fd, 1.0, &closed);
-	close(fd);
+	int closed;
+	char *got = head_reply(head, len, 1.0, &closed);
 	ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "%.300s", got);
 	free(got);
 }
