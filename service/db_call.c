@@ -41,6 +41,19 @@ PGresult *db_call_within(PGconn *pg, const struct db_call *c, long long ms)
 		return NULL;
 	if (db_call_send(pg, c) != 1)
 		return PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
+	return db_result_within(pg, ms);
+}
+
+PGresult *db_result_within(PGconn *pg, long long ms)
+{
+	if (ms < 0) { /* as PQexec does: the last result */
+		PGresult *r, *last = NULL;
+		while ((r = PQgetResult(pg)) != NULL) {
+			PQclear(last);
+			last = r;
+		}
+		return last != NULL ? last : PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
+	}
 	long long until = clock_now_ms() + ms;
 	PGresult *last = NULL;
 	for (;;) {
@@ -100,8 +113,13 @@ PGresult *db_run(struct db_conn *conn, const struct db_call *call)
 {
 	struct db_pool *pool = conn->pool;
 	int idle = conn->pg == NULL || PQtransactionStatus(conn->pg) == PQTRANS_IDLE;
-	if (pool != NULL && pool->fallback != NULL && idle)
-		return db_run_on_replica(conn, call);
+	if (pool != NULL && pool->fallback != NULL && idle) {
+		PGresult *rr = db_run_on_replica(conn, call);
+		/* answered in time: the request's further reads are each bounded on their own */
+		if (db_result_ok(rr))
+			db_replica_attempt_end();
+		return rr;
+	}
 	PGresult *r = conn->pg != NULL ? db_call_exec(conn->pg, call) : NULL;
 	/* A read outside a transaction changed nothing, so after a lost connection (server
 	 * restart, terminated backend) a retry-safe one is run once more on a new one; a write

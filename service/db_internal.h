@@ -71,6 +71,9 @@ PGresult *db_call_exec(PGconn *pg, const struct db_call *c);
  * as long as it takes). NULL when the time ran out: what was sent may still be queued (in a
  * pooler waiting for a server that is down), so the caller must close pg. */
 PGresult *db_call_within(PGconn *pg, const struct db_call *c, long long ms);
+/* The last result of what was just sent on pg (PQsend*), waiting at most ms (ms < 0: as long
+ * as it takes); NULL when the time ran out, as db_call_within. */
+PGresult *db_result_within(PGconn *pg, long long ms);
 /* The connection that serves conn's request: its stand-in once the replica has failed it. */
 struct db_conn *db_serving(struct db_conn *conn);
 /* 1 for a command or rows; 0 for any failure, or no result at all. */
@@ -100,10 +103,15 @@ enum svc_error db_acquire_here(struct db_pool *pool, struct db_conn **out);
 enum svc_error db_acquire_telling(struct db_pool *pool, struct db_conn **out, int *busy);
 
 /* db_replica.c */
-/* How long a replica may take to answer one round trip: half of what is left of the request's
- * deadline (of the pool timeout outside a request), so that the primary has the other half
- * when the replica does not answer. 0 when no time is left. */
+/* How long a replica may still take: what is left of this thread's attempt on it, which
+ * db_acquire_read fixes at half of what the request had left (of the pool timeout outside a
+ * request) and which covers the connect, set-up, look and the read's first statement, so that
+ * the primary has the other half when the replica does not answer; outside an attempt half of
+ * what is left. 0 when no time is left. */
 long long db_replica_bound(const struct db_pool *rp);
+/* Ends this thread's attempt on the replica: it answered the read's first statement (db_run),
+ * or its connection is released. */
+void db_replica_attempt_end(void);
 /* The longest a round trip on a connection of pool may wait: bounded on a replica (a pooler in
  * front of one that is down queues what it is sent instead of refusing it), else -1. */
 long long db_wait_bound(const struct db_pool *pool);

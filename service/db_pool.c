@@ -68,24 +68,56 @@ void db_pool_destroy(struct db_pool *pool)
 	free(pool);
 }
 
+/* PQprepare or PQdescribePrepared (name, with sql: prepare it) waiting at most bound ms, as
+ * db_call_within: NULL when the time ran out (close pg). */
+static PGresult *db_prepare_within(PGconn *pg, const char *name, const char *sql, long long bound)
+{
+	if (bound == 0)
+		return NULL;
+	int sent = sql != NULL ? PQsendPrepare(pg, name, sql, 0, NULL)
+	                       : PQsendDescribePrepared(pg, name);
+	if (sent != 1)
+		return PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
+	return db_result_within(pg, bound);
+}
+
 /* 0 when every prepared statement that declares its result columns (-- columns: in its .sql
  * file) returns that many, so STMT_X_COL_... name the columns they say; else logs the first
- * that does not. */
-static int db_check_columns(PGconn *pg, enum db_statements statements)
+ * that does not. Each round trip waits at most what db_wait_bound gives (a replica's). */
+static int db_check_columns(PGconn *pg, const struct db_pool *pool)
 {
 	/* Unnamed: each statement is prepared as the unnamed one and described, inside a
 	 * transaction so that a transaction pooler keeps both on one server connection. */
-	int unnamed = statements == DB_STATEMENTS_UNNAMED;
-	if (unnamed)
-		PQclear(PQexec(pg, "BEGIN"));
+	int unnamed = pool->statements == DB_STATEMENTS_UNNAMED;
+	const struct db_call begin = {NULL, "BEGIN", 0, NULL, 1, 0};
+	if (unnamed) {
+		PGresult *r = db_call_within(pg, &begin, db_wait_bound(pool));
+		int ok = db_result_ok(r);
+		PQclear(r);
+		if (!ok)
+			return -1;
+	}
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < DB_STMT_COUNT; i++) {
 		if (db_stmt_table[i].ncols < 0)
 			continue;
 		const char *name = unnamed ? "" : db_stmt_table[i].name;
-		if (unnamed)
-			PQclear(PQprepare(pg, "", db_stmt_table[i].sql, 0, NULL));
-		PGresult *r = PQdescribePrepared(pg, name);
+		int answered = 1;
+		if (unnamed) {
+			PGresult *p = db_prepare_within(pg, "", db_stmt_table[i].sql,
+			                                db_wait_bound(pool));
+			answered = p != NULL;
+			PQclear(p);
+		}
+		PGresult *r =
+		        answered ? db_prepare_within(pg, name, NULL, db_wait_bound(pool)) : NULL;
+		if (r == NULL) {
+			log_msg("warn", "db_connect_failed",
+			        "the server did not answer the check of the statements' columns in "
+			        "time");
+			rc = -1;
+			break;
+		}
 		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		int n = ok ? PQnfields(r) : -1;
 		PQclear(r);
@@ -96,8 +128,14 @@ static int db_check_columns(PGconn *pg, enum db_statements statements)
 			rc = -1;
 		}
 	}
-	if (unnamed)
-		PQclear(PQexec(pg, "ROLLBACK"));
+	if (rc != 0)
+		return rc; /* the caller closes the connection: nothing to roll back */
+	if (unnamed) {
+		const struct db_call rollback = {NULL, "ROLLBACK", 0, NULL, 1, 0};
+		PGresult *r = db_call_within(pg, &rollback, db_wait_bound(pool));
+		rc = db_result_ok(r) ? 0 : -1;
+		PQclear(r);
+	}
 	return rc;
 }
 
@@ -161,8 +199,13 @@ int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 	/* Unnamed statements are parsed with each call; nothing to keep on the connection. */
 	int prepare = pool->statements == DB_STATEMENTS_PREPARED;
 	for (int i = 0; ok && prepare && i < DB_STMT_COUNT; i++) {
-		r = PQprepare(pg, db_stmt_table[i].name, db_stmt_table[i].sql, 0, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		r = db_prepare_within(pg, db_stmt_table[i].name, db_stmt_table[i].sql,
+		                      db_wait_bound(pool));
+		if (r == NULL) {
+			log_msg("warn", "db_connect_failed",
+			        "the server did not answer preparing the statements in time");
+			ok = 0;
+		} else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			log_msg("error", "db_prepare_failed", "%s: %s", db_stmt_table[i].name,
 			        PQresultErrorMessage(r));
 			ok = 0;
@@ -170,7 +213,7 @@ int db_conn_open(struct db_pool *pool, struct db_conn *conn)
 		PQclear(r);
 	}
 	if (ok && !atomic_load(&pool->columns_checked)) {
-		ok = db_check_columns(pg, pool->statements) == 0;
+		ok = db_check_columns(pg, pool) == 0;
 		if (ok)
 			atomic_store(&pool->columns_checked, 1);
 	}
@@ -313,6 +356,9 @@ void db_release(struct db_pool *pool, struct db_conn *conn)
 	/* a read pool may have lent one of its primary's connections, or a replica connection
 	 * may hold one standing in for it */
 	pool = conn->pool;
+	/* restoring a replica connection's timeouts is not part of the read's attempt */
+	if (pool->fallback != NULL)
+		db_replica_attempt_end();
 	if (conn->standin != NULL) {
 		db_release(conn->standin->pool, conn->standin);
 		conn->standin = NULL;

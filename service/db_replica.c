@@ -7,13 +7,32 @@
 #include "log.h"
 #include "request_limits.h"
 
-/* How long a replica may take to answer one round trip: half of what is left of the request's
- * deadline (of the pool timeout outside a request), so that the primary has the other half
- * when the replica does not answer. 0 when no time is left. */
-long long db_replica_bound(const struct db_pool *rp)
+/* The end of this thread's attempt on the replica (monotonic ms; 0: none). Fixed when a read
+ * asks for the replica, so its connect, set-up, look and first statement together take at
+ * most half of what the request had left then, however many round trips they are. */
+static _Thread_local long long db_replica_until;
+
+/* Half of what is left of the request's deadline (of the pool timeout outside a request). */
+static long long db_replica_half(const struct db_pool *rp)
 {
 	long long left = limits_deadline_left_ms();
 	return left >= 0 ? (left + 1) / 2 : rp->timeout_ms / 2;
+}
+
+/* How long a replica may still take: what is left of this thread's attempt, so that the
+ * primary has the other half when the replica does not answer; outside one (a replica that has
+ * answered, a connection being released) half of what is left. 0 when no time is left. */
+long long db_replica_bound(const struct db_pool *rp)
+{
+	if (db_replica_until == 0)
+		return db_replica_half(rp);
+	long long left = db_replica_until - clock_now_ms();
+	return left > 0 ? left : 0;
+}
+
+void db_replica_attempt_end(void)
+{
+	db_replica_until = 0;
 }
 
 /* The longest a round trip on a connection of pool may wait: bounded on a replica (a pooler in
@@ -117,10 +136,8 @@ static int db_replica_look(struct db_pool *rp, struct db_conn *c)
 	return 0;
 }
 
-/* A read pool's acquire: the replica when it may serve this thread's read, else the primary.
- * Between looks the shared view decides without a round trip; a read whose requirement is
- * beyond what was last seen asks the replica once. */
-enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
+/* db_acquire_read's choice, within the attempt it started */
+static enum svc_error db_acquire_routed(struct db_pool *rp, struct db_conn **out)
 {
 	long long now = clock_now_ms();
 	long long next = atomic_load(&rp->next_check_ms);
@@ -152,6 +169,21 @@ enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
 	}
 	db_release(rp, c);
 	return db_acquire_here(rp->fallback, out);
+}
+
+/* A read pool's acquire: the replica when it may serve this thread's read, else the primary.
+ * Between looks the shared view decides without a round trip; a read whose requirement is
+ * beyond what was last seen asks the replica once. */
+enum svc_error db_acquire_read(struct db_pool *rp, struct db_conn **out)
+{
+	long long half = db_replica_half(rp);
+	db_replica_until = clock_now_ms() + half;
+	enum svc_error e = db_acquire_routed(rp, out);
+	/* the attempt lasts until the replica answers the read's first statement (db_run) or
+	 * the connection is released */
+	if (e != SVC_OK || (*out)->pool != rp)
+		db_replica_attempt_end();
+	return e;
 }
 
 void db_pool_set_replica(struct db_pool *replica, struct db_pool *primary, int max_lag_ms,

@@ -7,6 +7,8 @@
 #include <check.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +429,145 @@ START_TEST(a_replica_that_never_answers_a_connection_leaves_the_read_its_deadlin
 }
 END_TEST
 
+/* A replica that answers, slowly: a proxy on 127.0.0.1 in front of the real replica that holds
+ * each piece of the replica's answers for slow_replica_ms, like a replica far away or
+ * overloaded. Each connection gets two threads, one for each direction, that end when either
+ * side closes. */
+static _Atomic int slow_replica_ms = 350;
+
+static int slow_fd = -1;
+static int slow_target_port;
+
+struct slow_pipe {
+	int from, to;
+	int delay_ms;
+};
+
+static void *slow_pipe_run(void *arg)
+{
+	struct slow_pipe *p = arg;
+	char buf[16384];
+	for (;;) {
+		ssize_t n = read(p->from, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		if (p->delay_ms > 0)
+			sleep_ms(p->delay_ms);
+		if (send(p->to, buf, (size_t)n, MSG_NOSIGNAL) != n)
+			break;
+	}
+	/* the other direction sees its end too */
+	shutdown(p->from, SHUT_RDWR);
+	shutdown(p->to, SHUT_RDWR);
+	free(p);
+	return NULL;
+}
+
+static void slow_pipe_start(int from, int to, int delay_ms)
+{
+	struct slow_pipe *p = malloc(sizeof(*p));
+	ck_assert_ptr_nonnull(p);
+	*p = (struct slow_pipe){from, to, delay_ms};
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, slow_pipe_run, p), 0);
+	pthread_detach(t);
+}
+
+static void *slow_accept_run(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int client = accept(slow_fd, NULL, NULL);
+		if (client < 0)
+			break;
+		int server = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET,
+		                        .sin_port = htons((uint16_t)slow_target_port)};
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (server < 0 || connect(server, (struct sockaddr *)&a, sizeof(a)) != 0) {
+			close(client);
+			if (server >= 0)
+				close(server);
+			continue;
+		}
+		slow_pipe_start(client, server, 0);
+		slow_pipe_start(server, client, atomic_load(&slow_replica_ms));
+	}
+	return NULL;
+}
+
+static void setup_slow_replica(void)
+{
+	const char *base = getenv("ZEREN_TEST_PG_REPLICA");
+	ck_assert_msg(base != NULL, "ZEREN_TEST_PG_REPLICA not set (scripts/test.sh sets it)");
+	const char *port = strstr(base, "port=");
+	ck_assert_ptr_nonnull(port);
+	slow_target_port = atoi(port + 5);
+	if (replica_value("postgres", "SELECT 1") == -1)
+		replica_ctl("start");
+	slow_fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(slow_fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(slow_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(slow_fd, 64), 0);
+	socklen_t len = sizeof(a);
+	ck_assert_int_eq(getsockname(slow_fd, (struct sockaddr *)&a, &len), 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, slow_accept_run, NULL), 0);
+	pthread_detach(t);
+	/* unnamed statements: a connection's set-up is then a fixed few round trips (preparing
+	 * every statement is not bounded by the deadline yet), and no TLS request */
+	snprintf(replica_read_url, sizeof(replica_read_url),
+	         "ZEREN_DATABASE_READ_URL=host=127.0.0.1 port=%d user=zeren dbname=zeren_test "
+	         "sslmode=disable",
+	         ntohs(a.sin_port));
+	const char *settings[] = {replica_read_url, "ZEREN_DB_TIMEOUT_MS=2000",
+	                          "ZEREN_REPLICA_CHECK_MS=20", "ZEREN_DB_STATEMENTS=unnamed", NULL};
+	harness_setup_with(NULL);
+	replica_catch_up();
+	harness_restart_with(settings);
+	reader = harness_token("replica-reader", ROLE_READER, NULL);
+}
+
+static void teardown_slow_replica(void)
+{
+	free(reader);
+	reader = NULL;
+	harness_teardown();
+	shutdown(slow_fd, SHUT_RDWR); /* ends the accept loop */
+	close(slow_fd);
+	slow_fd = -1;
+}
+
+/* Every step of a new replica connection answers, each slowly: connecting, the session set-up,
+ * the schema version, the check of the statements' columns, the look at its replay. Given half
+ * of what was left each, the first four steps added up to most of the deadline (1.5-1.9 s of 2 s
+ * at 350 ms an answer), and the column check, a hundred round trips, had no bound at all: at
+ * 200 ms an answer a read waited past the test's 60 s. All of them together get half of the
+ * deadline, so the read is served by the primary after about a second. */
+START_TEST(a_slow_replica_takes_at_most_half_of_the_reads_deadline)
+{
+	ck_assert_int_eq(get_status("/v1/progress?limit=1", NULL), 200);
+	const int delays[] = {350, 200};
+	for (int i = 0; i < 2; i++) {
+		atomic_store(&slow_replica_ms, delays[i]);
+		sleep_ms(1100); /* past the backoff (DB_REPLICA_BACKOFF_MS): the read looks again */
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		long status = get_status("/v1/progress?limit=1", NULL);
+		long long took = ms_since(&t0);
+		ck_assert_msg(status == 200, "%d ms an answer: %ld after %lld ms", delays[i],
+		              status, took);
+		ck_assert_msg(
+		        took < 1500,
+		        "%d ms an answer: the read took %lld ms, the replica more than half of "
+		        "its 2000",
+		        delays[i], took);
+	}
+}
+END_TEST
+
 Suite *replica_suite(void)
 {
 	Suite *s = suite_create("replica");
@@ -455,5 +596,10 @@ Suite *replica_suite(void)
 	tcase_add_test(silent,
 	               a_replica_that_never_answers_a_connection_leaves_the_read_its_deadline);
 	suite_add_tcase(s, silent);
+	TCase *slowly = tcase_create("replica_slow");
+	tcase_add_checked_fixture(slowly, setup_slow_replica, teardown_slow_replica);
+	tcase_set_timeout(slowly, 60);
+	tcase_add_test(slowly, a_slow_replica_takes_at_most_half_of_the_reads_deadline);
+	suite_add_tcase(s, slowly);
 	return s;
 }
